@@ -1,1 +1,3 @@
-return 0;
+using Connector.Local;
+
+return await Cli.RunAsync(args);

@@ -1,0 +1,50 @@
+using Microsoft.DurableTask;
+
+namespace Connector.Orchestrations.Durable;
+
+/// <summary>
+/// The one list of every orchestrator, activity and entity of the connector. The local Durable Task host registers
+/// from it; the Functions app has one thin trigger adapter per entry (a test checks the two agree).
+/// </summary>
+public static class ConnectorTasks
+{
+    /// <summary>Gets the orchestrator types.</summary>
+    public static IReadOnlyList<Type> Orchestrators { get; } =
+    [
+        typeof(SelfTestOrchestrator),
+    ];
+
+    /// <summary>Gets the activity types.</summary>
+    public static IReadOnlyList<Type> Activities { get; } =
+    [
+        typeof(SelfTestActivity),
+    ];
+
+    /// <summary>Gets the entity types.</summary>
+    public static IReadOnlyList<Type> Entities { get; } =
+    [
+        typeof(ModelLock),
+    ];
+
+    /// <summary>Registers every task with a Durable Task registry (task name = class name).</summary>
+    public static DurableTaskRegistry AddConnectorTasks(this DurableTaskRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        foreach (Type type in Orchestrators)
+        {
+            registry.AddOrchestrator(type);
+        }
+
+        foreach (Type type in Activities)
+        {
+            registry.AddActivity(type);
+        }
+
+        foreach (Type type in Entities)
+        {
+            registry.AddEntity(type);
+        }
+
+        return registry;
+    }
+}

@@ -1,0 +1,108 @@
+using Xunit;
+using Connector.Local.Hosting;
+using Connector.Orchestrations.Durable;
+using Connector.Orchestrations.Operations;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Connector.Testing;
+
+/// <summary>
+/// A real local Durable Task host for one test class: the Durable Task Framework on Azurite, a unique task hub,
+/// the connector's tasks plus whatever the test class registers, entities enabled, timings shortened for tests.
+/// </summary>
+public class DurableHostFixture : IAsyncLifetime
+{
+    private IHost? host;
+
+    /// <summary>Gets the task hub of this fixture.</summary>
+    public string TaskHub { get; } = UniqueNames.TaskHub("T");
+
+    /// <summary>Gets the storage connection string.</summary>
+    public string ConnectionString { get; private set; } = string.Empty;
+
+    /// <summary>Gets the durable client.</summary>
+    public DurableTaskClient Client => this.Services.GetRequiredService<DurableTaskClient>();
+
+    /// <summary>Gets the operator API over the client.</summary>
+    public RunOperations Operations => this.Services.GetRequiredService<RunOperations>();
+
+    /// <summary>Gets the host's services.</summary>
+    public IServiceProvider Services => this.host?.Services ?? throw new InvalidOperationException("The host has not started.");
+
+    /// <summary>Applies the settings every test host uses: one partition, fast polling, short leases.</summary>
+    public static void ApplyTestTimings(LocalDurableOptions o)
+    {
+        o.PartitionCount = 1;
+        o.MaxQueuePollingInterval = TimeSpan.FromMilliseconds(250);
+        o.LeaseInterval = TimeSpan.FromSeconds(6);
+        o.LeaseRenewInterval = TimeSpan.FromSeconds(2);
+        o.LeaseAcquireInterval = TimeSpan.FromSeconds(1);
+        o.WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(6);
+        o.ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(6);
+        o.ClientPollingInterval = TimeSpan.FromMilliseconds(200);
+    }
+
+    /// <inheritdoc/>
+    public async Task InitializeAsync()
+    {
+        this.ConnectionString = await TestStorage.GetConnectionStringAsync();
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddLocalDurableTask(
+            o =>
+            {
+                o.ConnectionString = this.ConnectionString;
+                o.TaskHubName = this.TaskHub;
+                ApplyTestTimings(o);
+            },
+            registry =>
+            {
+                registry.AddConnectorTasks();
+                this.RegisterTasks(registry);
+            });
+        builder.Services.AddSingleton(sp => new RunOperations(sp.GetRequiredService<DurableTaskClient>()));
+        this.ConfigureServices(builder.Services);
+        this.host = builder.Build();
+        await this.host.StartAsync();
+    }
+
+    /// <inheritdoc/>
+    public async Task DisposeAsync()
+    {
+        if (this.host is not null)
+        {
+            await this.host.StopAsync(TimeSpan.FromSeconds(30));
+            this.host.Dispose();
+        }
+    }
+
+    /// <summary>Waits for a run to finish (or fails the test after <paramref name="timeout"/>).</summary>
+    public async Task<OrchestrationMetadata> WaitAsync(string instanceId, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
+        try
+        {
+            return await this.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            OrchestrationMetadata? state = await this.Client.GetInstanceAsync(instanceId, true);
+            throw new TimeoutException(
+                $"Run {instanceId} did not finish within {timeout ?? TimeSpan.FromSeconds(90)}; it is {state?.RuntimeStatus} ({state?.SerializedCustomStatus}).");
+        }
+    }
+
+    /// <summary>Registers the test class's own orchestrators, activities and entities.</summary>
+    protected virtual void RegisterTasks(DurableTaskRegistry registry)
+    {
+    }
+
+    /// <summary>Adds services the test class's tasks need.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+}
