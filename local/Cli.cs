@@ -201,7 +201,7 @@ internal static class Cli
                 Console.WriteLine("Starting a private Azurite (in-memory) ...");
                 azurite = await Azurite.StartAsync(cancellationToken: cancellationToken);
                 connectionString = azurite.ConnectionString;
-                Console.WriteLine($"Azurite listening: blob {azurite.BlobPort}, queue {azurite.QueuePort}, table {azurite.TablePort}.");
+                Console.WriteLine($"Azurite listening: blob {azurite.BlobPort}, queue {azurite.QueuePort}, table {azurite.TablePort} (pid {azurite.ProcessId}).");
             }
 
             using IHost host = BuildHost(configuration, runWorker: true, connectionString);

@@ -48,6 +48,10 @@ public class RunOperations
     /// first run instead of starting a second one. A failed run is rewound or replayed explicitly, never re-started
     /// silently under the same id.
     /// </summary>
+    /// <remarks>
+    /// Triggers racing for one id can each be told <c>Started</c> (the existence check cannot see a start in flight),
+    /// but the engine keeps only the first ExecutionStarted of an instance, so the run executes once.
+    /// </remarks>
     public virtual async Task<StartRunResult> StartAsync(
         string orchestrator, string instanceId, object? input, CancellationToken cancellationToken = default)
     {

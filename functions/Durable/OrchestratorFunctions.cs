@@ -1,0 +1,25 @@
+using Connector.Orchestrations.Durable;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+
+namespace Connector.Functions.Durable;
+
+/// <summary>
+/// Orchestration triggers: one thin adapter per orchestrator in <see cref="ConnectorTasks.Orchestrators"/>; each reads
+/// its input and delegates to the class in orchestrations/. Function name = class name = the name runs are started with.
+/// </summary>
+public static class OrchestratorFunctions
+{
+    [Function(nameof(SelfTestOrchestrator))]
+    public static Task<SelfTestResult> SelfTest([OrchestrationTrigger] TaskOrchestrationContext context)
+        => Run<SelfTestOrchestrator, SelfTestInput, SelfTestResult>(context);
+
+    private static Task<TOutput> Run<TOrchestrator, TInput, TOutput>(TaskOrchestrationContext context)
+        where TOrchestrator : TaskOrchestrator<TInput, TOutput>, new()
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        TInput input = context.GetInput<TInput>()
+            ?? throw new InvalidOperationException($"{typeof(TOrchestrator).Name} was started without input.");
+        return new TOrchestrator().RunAsync(context, input);
+    }
+}
