@@ -1,0 +1,212 @@
+namespace Connector.Orchestrations.Configuration;
+
+/// <summary>
+/// The connector's configuration (section <c>Connector</c>): several connections, each one Sage 100 company paired with
+/// one Anaplan model, with the flows that run between them. Secrets are never here: only references into the
+/// credential store.
+/// </summary>
+public sealed class ConnectorOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Connector";
+
+    /// <summary>Gets or sets the connections.</summary>
+    public List<ConnectionOptions> Connections { get; set; } = [];
+
+    /// <summary>Gets or sets where staging blobs and audit tables live.</summary>
+    public StorageOptions Storage { get; set; } = new();
+
+    /// <summary>Finds a connection by id.</summary>
+    /// <exception cref="KeyNotFoundException">No connection has that id.</exception>
+    public ConnectionOptions Get(string connectionId)
+        => this.Connections.FirstOrDefault(c => string.Equals(c.Id, connectionId, StringComparison.OrdinalIgnoreCase))
+            ?? throw new KeyNotFoundException($"No connection '{connectionId}' is configured (Connector:Connections).");
+}
+
+/// <summary>Storage for staging (Blob) and audit, mappings and watermarks (Table).</summary>
+public sealed class StorageOptions
+{
+    /// <summary>Gets or sets a connection string; empty means the Functions/host storage (AzureWebJobsStorage).</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Gets or sets the account's blob endpoint for identity-based access.</summary>
+    public Uri? BlobServiceUri { get; set; }
+
+    /// <summary>Gets or sets the account's table endpoint for identity-based access.</summary>
+    public Uri? TableServiceUri { get; set; }
+
+    /// <summary>Gets or sets the user-assigned managed identity client id for identity-based access.</summary>
+    public string? ManagedIdentityClientId { get; set; }
+
+    /// <summary>Gets or sets the staging container.</summary>
+    public string StagingContainer { get; set; } = "connector-staging";
+
+    /// <summary>Gets or sets the prefix of every table the connector creates (letters and digits).</summary>
+    public string TablePrefix { get; set; } = "Connector";
+}
+
+/// <summary>One Sage 100 company ⇄ one Anaplan model.</summary>
+public sealed class ConnectionOptions
+{
+    /// <summary>Gets or sets the connection id: lower-case letters, digits and '-', used in run ids and blob paths.</summary>
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the Sage 100 side.</summary>
+    public SageSideOptions Sage { get; set; } = new();
+
+    /// <summary>Gets or sets the Anaplan side.</summary>
+    public AnaplanSideOptions Anaplan { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets which account segment is the cost centre: its number (2–10) or its description in the company's
+    /// account structure (e.g. "Department"). Sage has no cost-centre entity; which segment plays that role differs per
+    /// company.
+    /// </summary>
+    public string CostCenterSegment { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets how a fiscal period is named in Anaplan; <c>{year}</c> and <c>{period}</c> (two digits).</summary>
+    public string PeriodFormat { get; set; } = "FY{year}-P{period}";
+
+    /// <summary>Gets or sets the actuals flow (Sage 100 → Anaplan).</summary>
+    public ActualsFlowOptions Actuals { get; set; } = new();
+
+    /// <summary>Gets or sets the budgets flow (Anaplan → Sage 100).</summary>
+    public BudgetsFlowOptions Budgets { get; set; } = new();
+}
+
+/// <summary>How to reach the connection's Sage 100 agent.</summary>
+public sealed class SageSideOptions
+{
+    /// <summary>Gets or sets the agent's HTTPS base URL.</summary>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>Gets or sets the Sage company code (e.g. ABC); it travels with every request.</summary>
+    public string Company { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the credential-store reference of the agent API key.</summary>
+    public string ApiKeyReference { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the TLS mode: System, Pinned (recommended for self-signed agents) or InsecureSkipVerify.</summary>
+    public string TlsMode { get; set; } = "System";
+
+    /// <summary>Gets or sets the SHA-256 fingerprints accepted in Pinned mode.</summary>
+    public List<string> PinnedFingerprints { get; set; } = [];
+
+    /// <summary>Gets or sets the per-request timeout.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
+}
+
+/// <summary>How to reach the connection's Anaplan model.</summary>
+public sealed class AnaplanSideOptions
+{
+    /// <summary>Gets or sets the auth base URL (regional hosts exist).</summary>
+    public Uri AuthUrl { get; set; } = new("https://auth.anaplan.com");
+
+    /// <summary>Gets or sets the Integration API base URL (e.g. https://api.anaplan.com/2/0).</summary>
+    public Uri ApiUrl { get; set; } = new("https://api.anaplan.com/2/0");
+
+    /// <summary>Gets or sets the workspace id (32 lower-case hex).</summary>
+    public string WorkspaceId { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the model id (32 upper-case hex).</summary>
+    public string ModelId { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the auth mode: Basic or Certificate.</summary>
+    public string AuthMode { get; set; } = "Basic";
+
+    /// <summary>Gets or sets the user name (Basic).</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>Gets or sets the credential-store reference of the password (Basic).</summary>
+    public string? PasswordReference { get; set; }
+
+    /// <summary>Gets or sets the credential-store reference of the PEM certificate (Certificate).</summary>
+    public string? CertificateReference { get; set; }
+
+    /// <summary>Gets or sets the credential-store reference of the PEM private key (Certificate).</summary>
+    public string? PrivateKeyReference { get; set; }
+
+    /// <summary>Gets or sets the upload chunk size in MB of uncompressed CSV (1–50).</summary>
+    public int ChunkSizeMb { get; set; } = 10;
+
+    /// <summary>Gets or sets this process's share of the tenant's 600 requests per minute.</summary>
+    public int RequestsPerMinute { get; set; } = 480;
+}
+
+/// <summary>The Sage 100 → Anaplan actuals flow.</summary>
+public sealed class ActualsFlowOptions
+{
+    /// <summary>Gets or sets a value indicating whether the flow runs.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Gets or sets the schedule (six-field cron with seconds, UTC unless <see cref="TimeZone"/>).</summary>
+    public string Schedule { get; set; } = "0 0 2 * * *";
+
+    /// <summary>Gets or sets the schedule's time zone (IANA id).</summary>
+    public string TimeZone { get; set; } = "UTC";
+
+    /// <summary>Gets or sets how many closed periods before the current one are re-sent (late postings change them).</summary>
+    public int PriorPeriods { get; set; } = 1;
+
+    /// <summary>Gets or sets the overlap subtracted from a watermark, so rows updated while a pull ran are not missed.</summary>
+    public TimeSpan IncrementalOverlap { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Gets or sets the import action names.</summary>
+    public ActualsImports Imports { get; set; } = new();
+
+    /// <summary>Gets or sets the export action names used to read dimension members back from Anaplan.</summary>
+    public DimensionExports Exports { get; set; } = new();
+}
+
+/// <summary>Anaplan import action names of the actuals flow.</summary>
+public sealed class ActualsImports
+{
+    public string Accounts { get; set; } = "Accounts from Sage";
+
+    public string CostCenters { get; set; } = "Cost Centers from Sage";
+
+    public string Vendors { get; set; } = "Vendors from Sage";
+
+    public string GlActuals { get; set; } = "GL Actuals from Sage";
+
+    public string ApActuals { get; set; } = "AP Actuals from Sage";
+}
+
+/// <summary>Anaplan export action names that list dimension members.</summary>
+public sealed class DimensionExports
+{
+    public string Accounts { get; set; } = "Accounts List";
+
+    public string CostCenters { get; set; } = "Cost Centers List";
+}
+
+/// <summary>The Anaplan → Sage 100 budgets flow.</summary>
+public sealed class BudgetsFlowOptions
+{
+    /// <summary>Gets or sets a value indicating whether the flow runs.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Gets or sets the schedule (six-field cron with seconds).</summary>
+    public string Schedule { get; set; } = "0 0 6 * * *";
+
+    /// <summary>Gets or sets the schedule's time zone (IANA id).</summary>
+    public string TimeZone { get; set; } = "UTC";
+
+    /// <summary>Gets or sets the export action on the saved view of approved values.</summary>
+    public string Export { get; set; } = "Approved Budget";
+
+    /// <summary>Gets or sets the version posted when a run does not name one (e.g. Budget, Forecast).</summary>
+    public string Version { get; set; } = "Budget";
+
+    /// <summary>Gets or sets the main account (or full formatted account) every entry is balanced against.</summary>
+    public string OffsetAccount { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the Sage source journal.</summary>
+    public string SourceJournal { get; set; } = "GJ";
+
+    /// <summary>Gets or sets how lines are grouped into entries: VersionPeriodCostCenter (default), VersionPeriod, VersionPeriodAccount.</summary>
+    public string Grouping { get; set; } = "VersionPeriodCostCenter";
+
+    /// <summary>Gets or sets how many entries are posted at once (Sage serializes writes per company anyway).</summary>
+    public int MaxParallelPosts { get; set; } = 2;
+}

@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Cronos;
+using Microsoft.Extensions.Options;
+
+namespace Connector.Orchestrations.Configuration;
+
+/// <summary>
+/// Validates <see cref="ConnectorOptions"/> at start-up. Every error names the setting as it is written in configuration
+/// (<c>Connector:Connections:0:Anaplan:WorkspaceId</c>) and the connection it belongs to, so a misconfiguration is
+/// fixed from the message alone.
+/// </summary>
+public sealed partial class ConnectorOptionsValidator : IValidateOptions<ConnectorOptions>
+{
+    private static readonly string[] TlsModes = ["System", "Pinned", "InsecureSkipVerify"];
+    private static readonly string[] AuthModes = ["Basic", "Certificate"];
+    private static readonly string[] Groupings = ["VersionPeriodCostCenter", "VersionPeriod", "VersionPeriodAccount"];
+
+    /// <summary>Validates and throws <see cref="OptionsValidationException"/> listing every problem.</summary>
+    public static void ThrowIfInvalid(ConnectorOptions options)
+    {
+        ValidateOptionsResult result = new ConnectorOptionsValidator().Validate(null, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(ConnectorOptions.SectionName, typeof(ConnectorOptions), result.Failures);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValidateOptionsResult Validate(string? name, ConnectorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < options.Connections.Count; i++)
+        {
+            ConnectionOptions c = options.Connections[i];
+            string at = $"{ConnectorOptions.SectionName}:Connections:{i}";
+            string who = string.IsNullOrWhiteSpace(c.Id) ? string.Empty : $" (connection '{c.Id}')";
+            void Error(string setting, string problem) => errors.Add($"{at}:{setting}{who}: {problem}");
+
+            if (!ConnectionId().IsMatch(c.Id ?? string.Empty))
+            {
+                Error("Id", $"must be 1 to 40 lower-case letters, digits or '-', starting with a letter or digit; got '{c.Id}'.");
+            }
+            else if (!ids.Add(c.Id!))
+            {
+                Error("Id", $"'{c.Id}' is used by another connection.");
+            }
+
+            ValidateSage(c.Sage, Error);
+            ValidateAnaplan(c.Anaplan, Error);
+
+            if (string.IsNullOrWhiteSpace(c.CostCenterSegment))
+            {
+                Error("CostCenterSegment", "is required: the number (2-10) or the description of the account segment that is the cost centre.");
+            }
+            else if (int.TryParse(c.CostCenterSegment, NumberStyles.None, CultureInfo.InvariantCulture, out int segment) && segment is < 2 or > 10)
+            {
+                Error("CostCenterSegment", $"segment {segment} cannot be a cost centre: segment 1 is the main account and there are at most 10.");
+            }
+
+            if (!c.PeriodFormat.Contains("{year}", StringComparison.Ordinal) || !c.PeriodFormat.Contains("{period}", StringComparison.Ordinal))
+            {
+                Error("PeriodFormat", $"must contain {{year}} and {{period}}; got '{c.PeriodFormat}'.");
+            }
+
+            if (c.Actuals.Enabled)
+            {
+                ValidateSchedule("Actuals", c.Actuals.Schedule, c.Actuals.TimeZone, Error);
+                if (c.Actuals.PriorPeriods is < 0 or > 12)
+                {
+                    Error("Actuals:PriorPeriods", $"must be between 0 and 12; got {c.Actuals.PriorPeriods}.");
+                }
+
+                if (c.Actuals.IncrementalOverlap < TimeSpan.Zero || c.Actuals.IncrementalOverlap > TimeSpan.FromDays(1))
+                {
+                    Error("Actuals:IncrementalOverlap", $"must be between 0 and one day; got {c.Actuals.IncrementalOverlap}.");
+                }
+
+                RequireNames("Actuals:Imports", Error, ("Accounts", c.Actuals.Imports.Accounts), ("CostCenters", c.Actuals.Imports.CostCenters), ("Vendors", c.Actuals.Imports.Vendors), ("GlActuals", c.Actuals.Imports.GlActuals), ("ApActuals", c.Actuals.Imports.ApActuals));
+                RequireNames("Actuals:Exports", Error, ("Accounts", c.Actuals.Exports.Accounts), ("CostCenters", c.Actuals.Exports.CostCenters));
+            }
+
+            if (c.Budgets.Enabled)
+            {
+                ValidateSchedule("Budgets", c.Budgets.Schedule, c.Budgets.TimeZone, Error);
+                RequireNames("Budgets", Error, ("Export", c.Budgets.Export), ("Version", c.Budgets.Version), ("OffsetAccount", c.Budgets.OffsetAccount));
+                if (!SourceJournal().IsMatch(c.Budgets.SourceJournal ?? string.Empty))
+                {
+                    Error("Budgets:SourceJournal", $"must be a two-character Sage source journal such as GJ; got '{c.Budgets.SourceJournal}'.");
+                }
+
+                if (!Groupings.Contains(c.Budgets.Grouping, StringComparer.OrdinalIgnoreCase))
+                {
+                    Error("Budgets:Grouping", $"must be one of {string.Join(", ", Groupings)}; got '{c.Budgets.Grouping}'.");
+                }
+
+                if (c.Budgets.MaxParallelPosts is < 1 or > 16)
+                {
+                    Error("Budgets:MaxParallelPosts", $"must be between 1 and 16; got {c.Budgets.MaxParallelPosts}.");
+                }
+            }
+        }
+
+        if (!TableName().IsMatch(options.Storage.TablePrefix ?? string.Empty))
+        {
+            errors.Add($"{ConnectorOptions.SectionName}:Storage:TablePrefix: must be 1 to 30 letters and digits starting with a letter; got '{options.Storage.TablePrefix}'.");
+        }
+
+        if (!ContainerName().IsMatch(options.Storage.StagingContainer ?? string.Empty))
+        {
+            errors.Add($"{ConnectorOptions.SectionName}:Storage:StagingContainer: must be 3 to 63 lower-case letters, digits or '-'; got '{options.Storage.StagingContainer}'.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Parses a six-field (seconds) cron expression.</summary>
+    public static CronExpression ParseCron(string expression) => CronExpression.Parse(expression, CronFormat.IncludeSeconds);
+
+    private static void ValidateSage(SageSideOptions sage, Action<string, string> error)
+    {
+        if (sage.BaseUrl is null || !sage.BaseUrl.IsAbsoluteUri || sage.BaseUrl.Scheme != Uri.UriSchemeHttps)
+        {
+            error("Sage:BaseUrl", $"must be the agent's https:// address; got '{sage.BaseUrl}'.");
+        }
+
+        if (!CompanyCode().IsMatch(sage.Company ?? string.Empty))
+        {
+            error("Sage:Company", $"must be a Sage company code (3 letters or digits, e.g. ABC); got '{sage.Company}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(sage.ApiKeyReference))
+        {
+            error("Sage:ApiKeyReference", "is required: the credential-store reference of the agent API key (never the key itself).");
+        }
+
+        if (!TlsModes.Contains(sage.TlsMode, StringComparer.OrdinalIgnoreCase))
+        {
+            error("Sage:TlsMode", $"must be one of {string.Join(", ", TlsModes)}; got '{sage.TlsMode}'.");
+        }
+        else if (string.Equals(sage.TlsMode, "Pinned", StringComparison.OrdinalIgnoreCase))
+        {
+            if (sage.PinnedFingerprints.Count == 0)
+            {
+                error("Sage:PinnedFingerprints", "Pinned mode needs at least one SHA-256 certificate fingerprint (the agent prints it at first start).");
+            }
+
+            for (int f = 0; f < sage.PinnedFingerprints.Count; f++)
+            {
+                string hex = sage.PinnedFingerprints[f].Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal);
+                if (hex.Length != 64 || !hex.All(char.IsAsciiHexDigit))
+                {
+                    error($"Sage:PinnedFingerprints:{f}", "is not a SHA-256 fingerprint (64 hexadecimal characters, colons allowed).");
+                }
+            }
+        }
+
+        if (sage.Timeout <= TimeSpan.Zero || sage.Timeout > TimeSpan.FromMinutes(30))
+        {
+            error("Sage:Timeout", $"must be between 0 and 30 minutes; got {sage.Timeout}.");
+        }
+    }
+
+    private static void ValidateAnaplan(AnaplanSideOptions anaplan, Action<string, string> error)
+    {
+        RequireHttps("Anaplan:AuthUrl", anaplan.AuthUrl, error);
+        RequireHttps("Anaplan:ApiUrl", anaplan.ApiUrl, error);
+        if (anaplan.WorkspaceId is not { Length: 32 } ws || !ws.All(char.IsAsciiHexDigit))
+        {
+            error("Anaplan:WorkspaceId", $"must be the 32-character hexadecimal workspace id; got '{anaplan.WorkspaceId}'.");
+        }
+
+        if (anaplan.ModelId is not { Length: 32 } model || !model.All(char.IsAsciiHexDigit))
+        {
+            error("Anaplan:ModelId", $"must be the 32-character hexadecimal model id; got '{anaplan.ModelId}'.");
+        }
+
+        if (!AuthModes.Contains(anaplan.AuthMode, StringComparer.OrdinalIgnoreCase))
+        {
+            error("Anaplan:AuthMode", $"must be Basic or Certificate; got '{anaplan.AuthMode}'.");
+        }
+        else if (string.Equals(anaplan.AuthMode, "Basic", StringComparison.OrdinalIgnoreCase))
+        {
+            if (string.IsNullOrWhiteSpace(anaplan.UserName))
+            {
+                error("Anaplan:UserName", "is required for Basic authentication.");
+            }
+
+            if (string.IsNullOrWhiteSpace(anaplan.PasswordReference))
+            {
+                error("Anaplan:PasswordReference", "is required for Basic authentication (a credential-store reference, never the password).");
+            }
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(anaplan.CertificateReference))
+            {
+                error("Anaplan:CertificateReference", "is required for Certificate authentication.");
+            }
+
+            if (string.IsNullOrWhiteSpace(anaplan.PrivateKeyReference))
+            {
+                error("Anaplan:PrivateKeyReference", "is required for Certificate authentication.");
+            }
+        }
+
+        if (anaplan.ChunkSizeMb is < 1 or > 50)
+        {
+            error("Anaplan:ChunkSizeMb", $"must be between 1 and 50 (Anaplan's limit per chunk); got {anaplan.ChunkSizeMb}.");
+        }
+
+        if (anaplan.RequestsPerMinute is < 1 or > 600)
+        {
+            error("Anaplan:RequestsPerMinute", $"must be between 1 and the tenant's 600; got {anaplan.RequestsPerMinute}.");
+        }
+    }
+
+    private static void RequireHttps(string setting, Uri? uri, Action<string, string> error)
+    {
+        bool ok = uri is { IsAbsoluteUri: true }
+            && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback));
+        if (!ok)
+        {
+            error(setting, $"must be an https:// address (plain http only on loopback, for the emulator); got '{uri}'.");
+        }
+    }
+
+    private static void ValidateSchedule(string flow, string schedule, string timeZone, Action<string, string> error)
+    {
+        try
+        {
+            ParseCron(schedule);
+        }
+        catch (CronFormatException ex)
+        {
+            error($"{flow}:Schedule", $"is not a six-field cron expression (seconds minutes hours day month weekday): {ex.Message}");
+        }
+
+        try
+        {
+            TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            error($"{flow}:TimeZone", $"'{timeZone}' is not a known time zone id.");
+        }
+    }
+
+    private static void RequireNames(string prefix, Action<string, string> error, params (string Key, string Value)[] names)
+    {
+        foreach ((string key, string value) in names)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                error($"{prefix}:{key}", "is required.");
+            }
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,39}$")]
+    private static partial Regex ConnectionId();
+
+    [GeneratedRegex("^[A-Za-z0-9]{3}$")]
+    private static partial Regex CompanyCode();
+
+    [GeneratedRegex("^[A-Za-z0-9]{2}$")]
+    private static partial Regex SourceJournal();
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{0,29}$")]
+    private static partial Regex TableName();
+
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$")]
+    private static partial Regex ContainerName();
+}

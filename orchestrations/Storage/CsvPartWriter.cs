@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using CsvHelper;
+
+namespace Connector.Orchestrations.Storage;
+
+/// <summary>
+/// Streams CSV rows into gzip parts in Blob storage (<c>{prefix}/part-00001.csv.gz</c>, ...), one part per Anaplan
+/// chunk: a part never holds more than <c>maxPartBytes</c> of uncompressed CSV, and the parts concatenated are one CSV
+/// file with the header once, at the top (Anaplan joins chunks into one file). Memory stays bounded by one row plus the
+/// compressor's and the blob writer's buffers, whatever the row count.
+/// </summary>
+public sealed class CsvPartWriter : IAsyncDisposable
+{
+    /// <summary>Metadata keys stored on each part blob.</summary>
+    public const string RowsMetadata = "rows";
+    public const string BytesMetadata = "uncompressedbytes";
+
+    private static readonly CsvWriterOptions CsvOptions = new()
+    {
+        NewLine = "\r\n",
+        FormatProvider = CultureInfo.InvariantCulture,
+        WriteByteOrderMark = false,
+        ValidateFieldCount = false,
+    };
+
+    private readonly BlobContainerClient container;
+    private readonly string prefix;
+    private readonly long maxPartBytes;
+    private readonly string dataset;
+    private readonly IncrementalHash checksum = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly MemoryStream rowBuffer = new();
+    private readonly CsvWriter rowWriter;
+    private readonly List<StagedPart> parts = [];
+    private readonly byte[] headerBytes;
+
+    private Stream? blobStream;
+    private CountingStream? compressedCounter;
+    private GZipStream? gzip;
+    private long partBytes;
+    private long partRows;
+    private long totalRows;
+    private long totalBytes;
+    private bool completed;
+
+    public CsvPartWriter(BlobContainerClient container, string prefix, string dataset, IReadOnlyList<string> header, long maxPartBytes)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        if (header.Count == 0)
+        {
+            throw new ArgumentException("A CSV needs at least one column.", nameof(header));
+        }
+
+        this.container = container ?? throw new ArgumentNullException(nameof(container));
+        this.prefix = prefix.TrimEnd('/');
+        this.dataset = dataset;
+        this.maxPartBytes = maxPartBytes;
+        this.Header = header;
+        this.rowWriter = CsvWriter.Create(this.rowBuffer, CsvOptions, leaveOpen: true);
+        this.headerBytes = this.Encode(header);
+        if (this.headerBytes.Length >= maxPartBytes)
+        {
+            throw new ArgumentException($"The {dataset} header alone is larger than a part ({maxPartBytes} bytes).", nameof(maxPartBytes));
+        }
+    }
+
+    /// <summary>Gets the header row.</summary>
+    public IReadOnlyList<string> Header { get; }
+
+    /// <summary>Gets the number of data rows written so far.</summary>
+    public long Rows => this.totalRows;
+
+    /// <summary>Writes one data row (fields already formatted, invariant culture).</summary>
+    /// <exception cref="InvalidDataException">The row has the wrong number of fields or is larger than a part.</exception>
+    public async Task WriteRowAsync(IReadOnlyList<string?> fields, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        ObjectDisposedException.ThrowIf(this.completed, this);
+        if (fields.Count != this.Header.Count)
+        {
+            throw new InvalidDataException(
+                $"{this.dataset} row {this.totalRows + 1} has {fields.Count} fields; the header has {this.Header.Count} ({string.Join(",", this.Header)}).");
+        }
+
+        byte[] row = this.Encode(fields);
+        long needed = row.Length + (this.parts.Count == 0 && this.gzip is null ? this.headerBytes.Length : 0);
+        if (needed > this.maxPartBytes)
+        {
+            throw new InvalidDataException($"{this.dataset} row {this.totalRows + 1} is {row.Length} bytes, more than a whole part ({this.maxPartBytes}).");
+        }
+
+        if (this.gzip is not null && this.partBytes + row.Length > this.maxPartBytes)
+        {
+            await this.ClosePartAsync(cancellationToken);
+        }
+
+        if (this.gzip is null)
+        {
+            await this.OpenPartAsync(cancellationToken);
+        }
+
+        await this.WriteBytesAsync(row, cancellationToken);
+        this.partRows++;
+        this.totalRows++;
+    }
+
+    /// <summary>Closes the last part and returns what was staged. A dataset with no rows stages one part holding the header.</summary>
+    public async Task<StagedCsv> CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (!this.completed)
+        {
+            if (this.gzip is null && this.parts.Count == 0)
+            {
+                await this.OpenPartAsync(cancellationToken);
+            }
+
+            if (this.gzip is not null)
+            {
+                await this.ClosePartAsync(cancellationToken);
+            }
+
+            this.completed = true;
+        }
+
+        return new StagedCsv(
+            this.dataset,
+            this.container.Name,
+            [.. this.parts],
+            this.totalRows,
+            this.totalBytes,
+            Convert.ToHexStringLower(this.checksum.GetCurrentHash()));
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (this.gzip is not null)
+        {
+            await this.gzip.DisposeAsync();
+        }
+
+        if (this.blobStream is not null)
+        {
+            await this.blobStream.DisposeAsync();
+        }
+
+        this.checksum.Dispose();
+        this.rowWriter.Dispose();
+        this.rowBuffer.Dispose();
+    }
+
+    private byte[] Encode(IReadOnlyList<string?> fields)
+    {
+        // CsvHelper does the quoting; one reusable buffer tells each row's exact size before it goes into a part.
+        this.rowBuffer.SetLength(0);
+        foreach (string? field in fields)
+        {
+            this.rowWriter.WriteField(field ?? string.Empty);
+        }
+
+        this.rowWriter.EndRecord();
+        this.rowWriter.Flush();
+        return this.rowBuffer.ToArray();
+    }
+
+    private async Task OpenPartAsync(CancellationToken cancellationToken)
+    {
+        string name = $"{this.prefix}/part-{this.parts.Count + 1:D5}.csv.gz";
+        BlockBlobClient blob = this.container.GetBlockBlobClient(name);
+        this.blobStream = await blob.OpenWriteAsync(
+            overwrite: true,
+            new BlockBlobOpenWriteOptions
+            {
+                BufferSize = 4 * 1024 * 1024,
+                HttpHeaders = new BlobHttpHeaders { ContentType = "text/csv", ContentEncoding = "gzip" },
+            },
+            cancellationToken);
+        this.compressedCounter = new CountingStream(this.blobStream);
+        this.gzip = new GZipStream(this.compressedCounter, CompressionLevel.Optimal, leaveOpen: true);
+        this.partBytes = 0;
+        this.partRows = 0;
+        if (this.parts.Count == 0)
+        {
+            await this.WriteBytesAsync(this.headerBytes, cancellationToken);
+        }
+    }
+
+    private async Task WriteBytesAsync(byte[] bytes, CancellationToken cancellationToken)
+    {
+        await this.gzip!.WriteAsync(bytes, cancellationToken);
+        this.checksum.AppendData(bytes);
+        this.partBytes += bytes.Length;
+        this.totalBytes += bytes.Length;
+    }
+
+    private async Task ClosePartAsync(CancellationToken cancellationToken)
+    {
+        await this.gzip!.DisposeAsync();
+        long compressed = this.compressedCounter!.BytesWritten;
+        await this.blobStream!.FlushAsync(cancellationToken);
+        await this.blobStream.DisposeAsync();
+        string name = $"{this.prefix}/part-{this.parts.Count + 1:D5}.csv.gz";
+        await this.container.GetBlobClient(name).SetMetadataAsync(
+            new Dictionary<string, string>
+            {
+                [RowsMetadata] = this.partRows.ToString(CultureInfo.InvariantCulture),
+                [BytesMetadata] = this.partBytes.ToString(CultureInfo.InvariantCulture),
+            },
+            cancellationToken: cancellationToken);
+        this.parts.Add(new StagedPart(name, this.partRows, this.partBytes, compressed));
+        this.gzip = null;
+        this.blobStream = null;
+        this.compressedCounter = null;
+    }
+
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long BytesWritten { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            inner.Write(buffer, offset, count);
+            this.BytesWritten += count;
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteAsync(buffer, cancellationToken);
+            this.BytesWritten += buffer.Length;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => this.WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+}
+
+/// <summary>One staged gzip part: its blob name and sizes.</summary>
+public sealed record StagedPart(string BlobName, long Rows, long UncompressedBytes, long CompressedBytes);
+
+/// <summary>A staged CSV: the parts in order, the totals and the SHA-256 of the uncompressed CSV.</summary>
+public sealed record StagedCsv(
+    string Dataset, string Container, IReadOnlyList<StagedPart> Parts, long Rows, long UncompressedBytes, string Sha256)
+{
+    /// <summary>Gets the compressed size of all parts.</summary>
+    public long CompressedBytes => this.Parts.Sum(p => p.CompressedBytes);
+}

@@ -1,0 +1,113 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Storage.Blobs.Models;
+using Connector.Orchestrations.Storage;
+using Connector.Testing;
+
+namespace Connector.Orchestrations.Tests.Storage;
+
+public sealed class CsvPartWriterTests(StorageFixture fixture) : IClassFixture<StorageFixture>
+{
+    private static readonly string[] Header = ["Account", "Cost Center", "Period", "Net"];
+
+    [Fact]
+    public async Task Write_ManyRows_PartsStayUnderTheLimitAndJoinIntoOneCsv()
+    {
+        const long max = 4_096;
+        string prefix = $"conn/run-{Guid.NewGuid():N}/gl";
+        var expected = new StringBuilder("Account,Cost Center,Period,Net\r\n");
+        StagedCsv staged;
+        await using (var writer = new CsvPartWriter(fixture.Storage.StagingContainer, prefix, "gl", Header, max))
+        {
+            for (int i = 0; i < 1_000; i++)
+            {
+                string[] row = [$"{4000 + i}", "01", "FY2026-P03", (i * 1.25m).ToString(System.Globalization.CultureInfo.InvariantCulture)];
+                await writer.WriteRowAsync(row);
+                expected.Append(string.Join(',', row)).Append("\r\n");
+            }
+
+            staged = await writer.CompleteAsync();
+        }
+
+        Assert.True(staged.Parts.Count > 5, $"expected several parts, got {staged.Parts.Count}");
+        Assert.Equal(1_000, staged.Rows);
+        Assert.Equal(1_000, staged.Parts.Sum(p => p.Rows));
+        Assert.All(staged.Parts, p => Assert.True(p.UncompressedBytes <= max, $"{p.BlobName} holds {p.UncompressedBytes} bytes"));
+
+        byte[] joined = await this.ReadAllAsync(staged);
+        Assert.Equal(expected.ToString(), Encoding.UTF8.GetString(joined));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(joined)), staged.Sha256);
+        Assert.Equal(joined.Length, staged.UncompressedBytes);
+
+        // Only the first part starts with the header: Anaplan joins the chunks into one file.
+        foreach ((StagedPart part, int index) in staged.Parts.Select((p, i) => (p, i)))
+        {
+            string text = Encoding.UTF8.GetString(await this.ReadPartAsync(part.BlobName));
+            Assert.Equal(index == 0, text.StartsWith("Account,Cost Center", StringComparison.Ordinal));
+            BlobProperties props = await fixture.Storage.StagingContainer.GetBlobClient(part.BlobName).GetPropertiesAsync();
+            Assert.Equal(part.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture), props.Metadata[CsvPartWriter.RowsMetadata]);
+            Assert.Equal("gzip", props.ContentEncoding);
+        }
+    }
+
+    [Fact]
+    public async Task Write_FieldsWithSeparatorsQuotesAndNewlines_AreQuoted()
+    {
+        string prefix = $"conn/run-{Guid.NewGuid():N}/vendors";
+        await using var writer = new CsvPartWriter(fixture.Storage.StagingContainer, prefix, "vendors", ["Code", "Name"], 1 << 20);
+        await writer.WriteRowAsync(["01-0000001", "Acme, \"The\" Company\nWest"]);
+        StagedCsv staged = await writer.CompleteAsync();
+
+        string text = Encoding.UTF8.GetString(await this.ReadAllAsync(staged));
+        Assert.Equal("Code,Name\r\n01-0000001,\"Acme, \"\"The\"\" Company\nWest\"\r\n", text);
+    }
+
+    [Fact]
+    public async Task Complete_NoRows_StagesTheHeaderOnly()
+    {
+        await using var writer = new CsvPartWriter(fixture.Storage.StagingContainer, $"conn/{Guid.NewGuid():N}/ap", "ap", Header, 1 << 20);
+        StagedCsv staged = await writer.CompleteAsync();
+
+        Assert.Single(staged.Parts);
+        Assert.Equal(0, staged.Rows);
+        Assert.Equal("Account,Cost Center,Period,Net\r\n", Encoding.UTF8.GetString(await this.ReadAllAsync(staged)));
+    }
+
+    [Fact]
+    public async Task Write_RowLargerThanAPart_IsRefusedNamingTheRow()
+    {
+        await using var writer = new CsvPartWriter(fixture.Storage.StagingContainer, $"conn/{Guid.NewGuid():N}/x", "vendors", ["Code", "Name"], 200);
+        await writer.WriteRowAsync(["1", "short"]);
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => writer.WriteRowAsync(["2", new string('x', 300)]));
+        Assert.Contains("vendors row 2", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Write_WrongFieldCount_IsRefusedNamingTheRow()
+    {
+        await using var writer = new CsvPartWriter(fixture.Storage.StagingContainer, $"conn/{Guid.NewGuid():N}/x", "gl", Header, 1 << 20);
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => writer.WriteRowAsync(["only", "two"]));
+        Assert.Contains("gl row 1 has 2 fields", ex.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<byte[]> ReadAllAsync(StagedCsv staged)
+    {
+        using var all = new MemoryStream();
+        foreach (StagedPart part in staged.Parts)
+        {
+            await all.WriteAsync(await this.ReadPartAsync(part.BlobName));
+        }
+
+        return all.ToArray();
+    }
+
+    private async Task<byte[]> ReadPartAsync(string blobName)
+    {
+        await using Stream blob = await fixture.Storage.StagingContainer.GetBlobClient(blobName).OpenReadAsync();
+        await using var gzip = new GZipStream(blob, CompressionMode.Decompress);
+        using var buffer = new MemoryStream();
+        await gzip.CopyToAsync(buffer);
+        return buffer.ToArray();
+    }
+}
