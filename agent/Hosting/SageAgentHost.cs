@@ -59,7 +59,7 @@ public static class SageAgentHost
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         options.ConfigureLogging?.Invoke(builder.Logging);
 
-        (X509Certificate2 certificate, string? createdAt) = AgentCertificate.LoadOrCreate(options.CertificatePath, options.CertificatePassword, options.CertificateKeyPath, options.CertificateDirectory, options.Clock);
+        (X509Certificate2 certificate, string? createdAt) = AgentCertificate.LoadOrCreate(options.CertificatePath, options.CertificatePassword, options.CertificateKeyPath, options.CertificateDirectory, TimeProvider.System);
         builder.WebHost.UseUrls([.. options.Urls]);
         builder.WebHost.ConfigureKestrel(k =>
         {
