@@ -72,7 +72,7 @@ static int Generate(string[] args)
     string dir = Arg("--out", Path.Combine(Path.GetTempPath(), "sage-sim-bench"));
     Directory.CreateDirectory(dir);
     var watch = Stopwatch.StartNew();
-    var (rows, ap) = SimulatedCompanyGenerator.Generate(Path.Combine(dir, code + ".db"), profile, SimulatedScale.ForRows(profile, balances, invoices), DateTime.Now);
+    var (rows, ap) = SimulatedCompanyGenerator.Generate(Path.Combine(dir, code + ".db"), profile, SimulatedScale.ForRows(profile, balances, invoices, DateTime.Now), DateTime.Now);
     Console.WriteLine($"{code}: {rows} period balances and {ap} invoices in {watch.Elapsed.TotalSeconds:0.0} s -> {Path.Combine(dir, code + ".db")}");
     return 0;
 }

@@ -189,12 +189,14 @@ public sealed record SimulatedScale
     /// <summary>Gets the default: the profile's chart, 6 vendors a division, 10 invoices each.</summary>
     public static SimulatedScale Default { get; } = new();
 
-    /// <summary>Sizes a company for roughly <paramref name="periodBalanceRows"/> balance rows and <paramref name="apInvoices"/> invoices.</summary>
-    public static SimulatedScale ForRows(CompanyProfile profile, int periodBalanceRows, int apInvoices)
+    /// <summary>Sizes a company for roughly <paramref name="periodBalanceRows"/> balance rows and <paramref name="apInvoices"/> invoices when generated at <paramref name="now"/>.</summary>
+    public static SimulatedScale ForRows(CompanyProfile profile, int periodBalanceRows, int apInvoices, DateTime now)
     {
-        int periodsPerYear = profile.Calendar == CalendarKind.FourWeek13 ? 13 : 12;
+        var calendar = SimulatedCalendar.WithCurrent(SimulatedCalendar.Build(profile), DateOnly.FromDateTime(now));
+        int periodsOnFile = calendar.Years.Where(y => string.CompareOrdinal(y.FiscalYear, calendar.CurrentFiscalYear) <= 0)
+            .Sum(y => y.FiscalYear == calendar.CurrentFiscalYear ? calendar.CurrentPeriod : y.Periods.Count);
         int combos = profile.SubAccounts.Aggregate(1, (n, seg) => n * Math.Max(1, seg.Count - 1));
-        int rowsPerMain = Math.Max(1, combos * periodsPerYear * 2);
+        int rowsPerMain = Math.Max(1, combos * periodsOnFile);
         int vendors = Math.Max(1, apInvoices / 10 / profile.ApDivisions.Count);
         return new SimulatedScale
         {
