@@ -19,6 +19,13 @@ public sealed record ParsedAccount(string Account, string RawAccount, IReadOnlyL
 
     /// <summary>Gets the value of segment <paramref name="number"/> (1-based).</summary>
     public string Segment(int number) => this.Segments[number - 1];
+
+    /// <summary>Two parsed accounts are equal when their text and segments are.</summary>
+    public bool Equals(ParsedAccount? other)
+        => other is not null && this.Account == other.Account && this.RawAccount == other.RawAccount && this.Segments.SequenceEqual(other.Segments);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(this.Account, this.RawAccount);
 }
 
 /// <summary>Thrown when an account does not fit the company's structure. The message names the account and the problem.</summary>
