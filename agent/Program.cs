@@ -32,14 +32,15 @@ var configuration = new ConfigurationBuilder()
     .AddEnvironmentVariables()
     .AddCommandLine(args)
     .Build();
-var options = new AgentHostOptions();
+// Lists start empty so configured values replace the defaults instead of being appended to them.
+var options = new AgentHostOptions { Urls = [] };
 configuration.GetSection("Agent").Bind(options);
 options.Backend = configuration["backend"] ?? options.Backend;
 if (configuration["urls"] is { } urls)
 {
     options.Urls = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
-else if (options.Urls.Count == 0 || options.Urls.SequenceEqual(["https://127.0.0.1:0"]))
+else if (options.Urls.Count == 0)
 {
     options.Urls = ["https://127.0.0.1:5443"];
 }

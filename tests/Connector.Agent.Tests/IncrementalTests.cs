@@ -6,23 +6,8 @@ using Connector.Tests.Shared;
 namespace Connector.Agent.Tests;
 
 /// <summary>Incremental vendor and AP-total pulls on (DateUpdated, TimeUpdated) with an overlap window.</summary>
-public sealed class IncrementalTests : IAsyncLifetime
+public sealed class IncrementalTests : AgentTestBase
 {
-    private TestAgent agent = null!;
-    private HttpClient http = null!;
-
-    public async Task InitializeAsync()
-    {
-        this.agent = await TestAgent.StartAsync();
-        this.http = this.agent.CreateHttpClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        this.http.Dispose();
-        await this.agent.DisposeAsync();
-    }
-
     private async Task<(List<JsonNode> Items, string Watermark)> PullAll(string path, string? since, int? overlapSeconds = null, int limit = 4)
     {
         var items = new List<JsonNode>();
@@ -31,7 +16,7 @@ public sealed class IncrementalTests : IAsyncLifetime
         do
         {
             string url = $"{path}?limit={limit}" + (since is null ? "" : $"&changedSince={since}") + (overlapSeconds is null ? "" : $"&overlapSeconds={overlapSeconds}") + (cursor is null ? "" : $"&cursor={cursor}");
-            JsonNode page = (await this.http.GetFromJsonAsync<JsonNode>(url))!;
+            JsonNode page = (await this.Http.GetFromJsonAsync<JsonNode>(url))!;
             items.AddRange(page.Items().Select(i => i!));
             watermark ??= page["watermark"]?.GetValue<string>();
             cursor = page["nextCursor"]?.GetValue<string>();
@@ -49,8 +34,8 @@ public sealed class IncrementalTests : IAsyncLifetime
         var (all, watermark) = await this.PullAll("v1/companies/ABC/ap/vendors", null);
         Assert.Equal(12, all.Count);
 
-        this.agent.Clock.Advance(TimeSpan.FromHours(2));
-        this.agent.Sim.Company("ABC").UpsertVendor("02", "0000003", "Renamed Supply Co", null, null, null, blankTime: false, create: false);
+        this.Agent.Clock.Advance(TimeSpan.FromHours(2));
+        this.Agent.Sim.Company("ABC").UpsertVendor("02", "0000003", "Renamed Supply Co", null, null, null, blankTime: false, create: false);
         var (changed, next) = await this.PullAll("v1/companies/ABC/ap/vendors", watermark, overlapSeconds: 0);
 
         JsonNode vendor = Assert.Single(changed, v => v.Str("vendorKey") == "02-0000003");
@@ -70,9 +55,9 @@ public sealed class IncrementalTests : IAsyncLifetime
         var (_, watermark) = await this.PullAll("v1/companies/ABC/ap/vendors", null);
         // A writer that committed late with an earlier clock: stamped 3 minutes before the watermark.
         SageTimestamp late = At(watermark).Minus(TimeSpan.FromMinutes(3));
-        this.agent.Sim.Company("ABC").UpsertVendor("01", "0000002", "Late Writer Ltd", null, null, late, blankTime: false, create: false);
+        this.Agent.Sim.Company("ABC").UpsertVendor("01", "0000002", "Late Writer Ltd", null, null, late, blankTime: false, create: false);
         SageTimestamp tooEarly = At(watermark).Minus(TimeSpan.FromMinutes(30));
-        this.agent.Sim.Company("ABC").UpsertVendor("01", "0000004", "Outside Window Ltd", null, null, tooEarly, blankTime: false, create: false);
+        this.Agent.Sim.Company("ABC").UpsertVendor("01", "0000004", "Outside Window Ltd", null, null, tooEarly, blankTime: false, create: false);
 
         var (changed, _) = await this.PullAll("v1/companies/ABC/ap/vendors", watermark, overlapSeconds: 300);
 
@@ -83,9 +68,9 @@ public sealed class IncrementalTests : IAsyncLifetime
     [Fact]
     public async Task Vendors_BlankTimeUpdatedOnWatermarkDay_IsReturned()
     {
-        this.agent.Clock.Advance(TimeSpan.FromHours(5));
+        this.Agent.Clock.Advance(TimeSpan.FromHours(5));
         var (_, watermark) = await this.PullAll("v1/companies/ABC/ap/vendors", null);
-        this.agent.Sim.Company("ABC").UpsertVendor("02", "0000005", "Blank Time Inc", null, null, null, blankTime: true, create: false);
+        this.Agent.Sim.Company("ABC").UpsertVendor("02", "0000005", "Blank Time Inc", null, null, null, blankTime: true, create: false);
 
         var (changed, _) = await this.PullAll("v1/companies/ABC/ap/vendors", watermark, overlapSeconds: 0);
 
@@ -98,12 +83,12 @@ public sealed class IncrementalTests : IAsyncLifetime
     public async Task InvoiceTotals_ChangedInvoice_ReturnsFullRecomputedGroupOnly()
     {
         // A new day, so no row generated "today" with a blank TimeUpdated falls into the window.
-        this.agent.Clock.Advance(TimeSpan.FromDays(1));
-        var company = this.agent.Sim.Company("ABC");
+        this.Agent.Clock.Advance(TimeSpan.FromDays(1));
+        var company = this.Agent.Sim.Company("ABC");
         company.UpsertVendor("01", "0000077", "Fresh Vendor", null, null, null, false, create: true);
         company.UpsertInvoice("01", "0000077", "A-1", new DateOnly(2026, 10, 5), 100.10m, 100.10m, null, false, create: true);
         var (all, watermark) = await this.PullAll("v1/companies/ABC/ap/invoice-totals", null, limit: 10);
-        this.agent.Clock.Advance(TimeSpan.FromMinutes(30));
+        this.Agent.Clock.Advance(TimeSpan.FromMinutes(30));
         company.UpsertInvoice("01", "0000077", "A-2", new DateOnly(2026, 10, 20), 0.25m, null, null, false, create: true);
         company.UpsertInvoice("01", "0000077", "A-3", new DateOnly(2026, 11, 2), 7m, 7m, null, false, create: true);
 
@@ -122,7 +107,7 @@ public sealed class IncrementalTests : IAsyncLifetime
     public async Task InvoiceTotals_FullPull_CountsEveryInvoiceOnceAcrossOpenAndHistory()
     {
         var (all, _) = await this.PullAll("v1/companies/LNG/ap/invoice-totals", null, limit: 25);
-        var company = this.agent.Sim.Company("LNG");
+        var company = this.Agent.Sim.Company("LNG");
 
         Assert.Equal(company.Count("AP_InvoiceHistoryHeader"), all.Sum(g => g["invoiceCount"]!.GetValue<int>()));
         Assert.True(company.Count("AP_OpenInvoice") > 0);
@@ -135,7 +120,7 @@ public sealed class IncrementalTests : IAsyncLifetime
         List<JsonNode> y2026 = await this.Balances("TST", "2026", limit: 37);
         List<JsonNode> y2025 = await this.Balances("TST", "2025", limit: 500);
 
-        Assert.Equal(this.agent.Sim.Company("TST").Count("GL_PeriodPostingHistory"), y2025.Count + y2026.Count);
+        Assert.Equal(this.Agent.Sim.Company("TST").Count("GL_PeriodPostingHistory"), y2025.Count + y2026.Count);
         Assert.All(y2026, r => Assert.Equal(r["fiscalPeriod"]!.GetValue<int>() == 1, r["beginningBalance"] is not null));
         Assert.All(y2026, r => Assert.Equal(r["debit"]!.GetValue<decimal>() - r["credit"]!.GetValue<decimal>(), r["net"]!.GetValue<decimal>()));
         Assert.Equal(13, y2025.Max(r => r["fiscalPeriod"]!.GetValue<int>()));
@@ -149,7 +134,7 @@ public sealed class IncrementalTests : IAsyncLifetime
         string? cursor = null;
         do
         {
-            JsonNode page = (await this.http.GetFromJsonAsync<JsonNode>($"v1/companies/{company}/gl/period-balances?fiscalYear={year}&limit={limit}" + (cursor is null ? "" : $"&cursor={cursor}")))!;
+            JsonNode page = (await this.Http.GetFromJsonAsync<JsonNode>($"v1/companies/{company}/gl/period-balances?fiscalYear={year}&limit={limit}" + (cursor is null ? "" : $"&cursor={cursor}")))!;
             rows.AddRange(page.Items().Select(i => i!));
             cursor = page["nextCursor"]?.GetValue<string>();
         }

@@ -7,23 +7,8 @@ using Connector.Tests.Shared;
 namespace Connector.Agent.Tests;
 
 /// <summary>Journal entries through the agent: Sage's rules, idempotency by external id, locks, crashes.</summary>
-public sealed class JournalEntryTests : IAsyncLifetime
+public sealed class JournalEntryTests : AgentTestBase
 {
-    private TestAgent agent = null!;
-    private HttpClient http = null!;
-
-    public async Task InitializeAsync()
-    {
-        this.agent = await TestAgent.StartAsync();
-        this.http = this.agent.CreateHttpClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        this.http.Dispose();
-        await this.agent.DisposeAsync();
-    }
-
     private static object Entry(string id, string date = "2026-11-30", string journal = "GJ", params (string Account, decimal Debit, decimal Credit)[] lines)
         => new
         {
@@ -35,9 +20,9 @@ public sealed class JournalEntryTests : IAsyncLifetime
                 .Select(l => new { account = l.Account, debit = l.Debit, credit = l.Credit, comment = "line" }).ToArray(),
         };
 
-    private Task<HttpResponseMessage> Post(object body, string company = "ABC") => this.http.PostAsync($"v1/companies/{company}/gl/journal-entries", body.AsJson());
+    private Task<HttpResponseMessage> Post(object body, string company = "ABC") => this.Http.PostAsync($"v1/companies/{company}/gl/journal-entries", body.AsJson());
 
-    private int EntriesIn(string company) => this.agent.Sim.Company(company).ListJournalEntries().Count;
+    private int EntriesIn(string company) => this.Agent.Sim.Company(company).ListJournalEntries().Count;
 
     [Fact]
     public async Task Create_ThenLookup_FindsEntryWithCommentsCarryingExternalId()
@@ -46,7 +31,7 @@ public sealed class JournalEntryTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         JsonNode body = (await created.Content.ReadFromJsonAsync<JsonNode>())!;
 
-        JsonNode found = (await this.http.GetFromJsonAsync<JsonNode>("v1/companies/ABC/gl/journal-entries?externalId=BUD-2026-11-001"))!;
+        JsonNode found = (await this.Http.GetFromJsonAsync<JsonNode>("v1/companies/ABC/gl/journal-entries?externalId=BUD-2026-11-001"))!;
         Assert.Equal(body.Str("entryNo"), found.Str("entryNo"));
         Assert.Equal("unposted", found.Str("status"));
         Assert.StartsWith("BUD-2026-11-001 ", found.Str("comment"), StringComparison.Ordinal);
@@ -70,7 +55,7 @@ public sealed class JournalEntryTests : IAsyncLifetime
     public async Task Create_AfterJournalUpdate_FindsPostedEntryInHistoryAndDoesNotRepost()
     {
         await this.Post(Entry("HIST-1"));
-        Assert.Equal(1, this.agent.Sim.Company("ABC").JournalUpdate("TEST"));
+        Assert.Equal(1, this.Agent.Sim.Company("ABC").JournalUpdate("TEST"));
 
         HttpResponseMessage again = await this.Post(Entry("HIST-1"));
         JsonNode entry = (await again.Content.ReadFromJsonAsync<JsonNode>())!;
@@ -78,7 +63,7 @@ public sealed class JournalEntryTests : IAsyncLifetime
         Assert.Equal("posted", entry.Str("status"));
         Assert.NotNull(entry["journalRegisterNo"]!.GetValue<string>());
         Assert.Equal(1, this.EntriesIn("ABC"));
-        Assert.Equal(2, this.agent.Sim.Company("ABC").Count("GL_DetailPosting"));
+        Assert.Equal(2, this.Agent.Sim.Company("ABC").Count("GL_DetailPosting"));
     }
 
     [Fact]
@@ -107,7 +92,7 @@ public sealed class JournalEntryTests : IAsyncLifetime
         Assert.Equal($"journal entry {id}", error.Str("record"));
         Assert.Equal(field, error.Str("field"));
         Assert.Equal(0, this.EntriesIn("ABC"));
-        Assert.Equal(HttpStatusCode.NotFound, (await this.http.GetAsync($"v1/companies/ABC/gl/journal-entries?externalId={id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await this.Http.GetAsync($"v1/companies/ABC/gl/journal-entries?externalId={id}")).StatusCode);
     }
 
     [Fact]
@@ -128,7 +113,7 @@ public sealed class JournalEntryTests : IAsyncLifetime
         HttpResponseMessage budget = await this.Post(Entry("N-3", journal: "BU"));
         HttpResponseMessage tst = await this.Post(Entry("T-1", lines: [("6000-100", 10m, 0m), ("1000-000", 0m, 10m)]), "TST");
 
-        var abc = this.agent.Sim.Company("ABC").ListJournalEntries().ToDictionary(e => e.ExternalId);
+        var abc = this.Agent.Sim.Company("ABC").ListJournalEntries().ToDictionary(e => e.ExternalId);
         Assert.Equal("000001", abc["N-1"].EntryNo);
         Assert.Equal("000002", abc["N-2"].EntryNo);
         Assert.Equal("000001", (await budget.Content.ReadFromJsonAsync<JsonNode>()).Str("entryNo"));
@@ -138,7 +123,7 @@ public sealed class JournalEntryTests : IAsyncLifetime
     [Fact]
     public async Task Create_WhileLocked_423WithRetryAfterAndSageText_ThenSucceeds()
     {
-        this.agent.Sim.Faults("ABC").Set(new SimulatedFaultSettings(LockNextWrites: 2, LockMessage: "Journal entry batch 00001 is in use by MARY."));
+        this.Agent.Sim.Faults("ABC").Set(new SimulatedFaultSettings(LockNextWrites: 2, LockMessage: "Journal entry batch 00001 is in use by MARY."));
         HttpResponseMessage first = await this.Post(Entry("LOCK-1"));
         HttpResponseMessage second = await this.Post(Entry("LOCK-1"));
         HttpResponseMessage third = await this.Post(Entry("LOCK-1"));
@@ -156,14 +141,14 @@ public sealed class JournalEntryTests : IAsyncLifetime
     [Fact]
     public async Task Create_CrashAfterSageWrite_ConnectionDroppedAndRetryReturnsTheOneEntry()
     {
-        this.agent.Sim.Faults("ABC").Set(new SimulatedFaultSettings(CrashAfterNextWrites: 1));
+        this.Agent.Sim.Faults("ABC").Set(new SimulatedFaultSettings(CrashAfterNextWrites: 1));
         await Assert.ThrowsAsync<HttpRequestException>(() => this.Post(Entry("CRASH-1")));
         Assert.Equal(1, this.EntriesIn("ABC"));
 
         HttpResponseMessage retry = await this.Post(Entry("CRASH-1"));
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.Equal(1, this.EntriesIn("ABC"));
-        Assert.Contains(this.agent.Logs.Lines, l => l.Contains("[302]", StringComparison.Ordinal));
+        Assert.Contains(this.Agent.Logs.Lines, l => l.Contains("[302]", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -181,7 +166,7 @@ public sealed class JournalEntryTests : IAsyncLifetime
     [InlineData("{\"externalId\":\"X-1\",\"sourceJournal\":\"GJ\",\"postingDate\":\"2026-11-30\",\"lines\":[{\"account\":\"600-01-01\",\"debit\":1},{\"debit\":1}]}", "lines[1].account")]
     public async Task Create_MalformedRequest_NamesTheField(string json, string field)
     {
-        HttpResponseMessage response = await this.http.PostAsync("v1/companies/ABC/gl/journal-entries", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        HttpResponseMessage response = await this.Http.PostAsync("v1/companies/ABC/gl/journal-entries", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Equal(field, (await response.Content.ReadFromJsonAsync<JsonNode>()).Str("field"));
         Assert.Equal(0, this.EntriesIn("ABC"));
@@ -192,7 +177,7 @@ public sealed class JournalEntryTests : IAsyncLifetime
     {
         decimal big = 98765432.10m;
         await this.Post(Entry("CENTS-1", lines: [("600-01-01", big, 0m), ("610-01-01", 0.01m, 0m), ("100-00-00", 0m, big + 0.01m)]));
-        JsonNode found = (await this.http.GetFromJsonAsync<JsonNode>("v1/companies/ABC/gl/journal-entries?externalId=CENTS-1"))!;
+        JsonNode found = (await this.Http.GetFromJsonAsync<JsonNode>("v1/companies/ABC/gl/journal-entries?externalId=CENTS-1"))!;
         Assert.Equal(big, found["lines"]![0]!["debit"]!.GetValue<decimal>());
         Assert.Equal(0.01m, found["lines"]![1]!["debit"]!.GetValue<decimal>());
         Assert.Equal(98765432.11m, found["lines"]![2]!["credit"]!.GetValue<decimal>());
