@@ -1,0 +1,404 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Connector.Orchestrations.Credentials;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace Connector.Orchestrations.Sage100;
+
+/// <summary>
+/// The connector's client of the Sage 100 agent (agent/openapi.yaml) for one company.
+/// </summary>
+/// <remarks>
+/// <para>Every failure is a <see cref="SageAgentException"/> with a stable <see cref="SageAgentException.Code"/>:
+/// <c>Locked</c> and <c>Unavailable</c> (and dropped connections, attempt timeouts) are retried with exponential
+/// backoff and jitter, honouring Retry-After, up to <see cref="SageAgentClientOptions.MaxRetryAttempts"/>;
+/// <c>Validation</c> is never retried and carries Sage's message, the record and the field; <c>Tls</c> fails closed.</para>
+/// <para>"Maybe" reads (<see cref="FindJournalEntryAsync"/>) return null on 404. Paged reads stream
+/// (<see cref="IAsyncEnumerable{T}"/>): only one page is in memory at a time.</para>
+/// </remarks>
+public class SageAgentClient : IDisposable
+{
+    private const string ApiKeyHeader = "X-Api-Key";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly SageAgentClientOptions options = null!;
+    private readonly ICredentialStore credentials = null!;
+    private readonly ILogger logger = NullLogger.Instance;
+    private readonly HttpClient http = null!;
+    private readonly bool ownsHttp;
+    private readonly ResiliencePipeline pipeline = null!;
+    private readonly TlsCheck tls = null!;
+
+    /// <summary>Creates a client.</summary>
+    /// <param name="options">Agent address, company, key reference, TLS mode, timeouts, retry budget.</param>
+    /// <param name="credentials">Where the API key is read from (by <see cref="SageAgentClientOptions.ApiKeyReference"/>).</param>
+    /// <param name="timeProvider">Clock for backoff delays and timeouts; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="loggerFactory">Logging; none when null.</param>
+    /// <param name="handler">An HTTP handler to use instead of the client's own (TLS settings are then the handler's).</param>
+    /// <exception cref="ArgumentException">The options are incomplete.</exception>
+    public SageAgentClient(SageAgentClientOptions options, ICredentialStore credentials, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(credentials);
+        options.Validate();
+        this.options = options;
+        this.credentials = credentials;
+        this.logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SageAgentClient>();
+        this.tls = new TlsCheck(options, this.logger);
+        if (options.TlsMode == SageTlsMode.InsecureSkipVerify)
+        {
+            Logs.SageTlsValidationDisabled(this.logger, options.BaseAddress!);
+        }
+
+        handler ??= new SocketsHttpHandler
+        {
+            ConnectTimeout = options.ConnectTimeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = this.tls.Validate },
+        };
+        string baseText = options.BaseAddress!.ToString();
+        this.http = new HttpClient(handler, disposeHandler: true)
+        {
+            BaseAddress = new Uri(baseText.EndsWith('/') ? baseText : baseText + "/"),
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        this.ownsHttp = true;
+        this.CompanyCode = options.CompanyCode.ToUpperInvariant();
+        this.pipeline = BuildPipeline(options, timeProvider ?? TimeProvider.System, this.logger, () => this.CompanyCode);
+    }
+
+    /// <summary>For mocking.</summary>
+    protected SageAgentClient()
+    {
+        this.CompanyCode = string.Empty;
+    }
+
+    private SageAgentClient(SageAgentClient parent, string companyCode)
+    {
+        this.options = parent.options;
+        this.credentials = parent.credentials;
+        this.logger = parent.logger;
+        this.http = parent.http;
+        this.tls = parent.tls;
+        this.CompanyCode = companyCode.ToUpperInvariant();
+        this.pipeline = parent.pipeline;
+    }
+
+    /// <summary>Gets the Sage company code this client sends.</summary>
+    public virtual string CompanyCode { get; }
+
+    /// <summary>Returns a client for another company of the same agent, sharing connections (do not dispose it separately).</summary>
+    public virtual SageAgentClient ForCompany(string companyCode) => new(this, companyCode);
+
+    /// <summary>Checks that the agent and Sage answer.</summary>
+    public virtual async Task CheckHealthAsync(CancellationToken cancellationToken = default)
+        => await this.SendAsync<JsonElement>("health", HttpMethod.Get, "v1/health", null, cancellationToken);
+
+    /// <summary>Reads what the agent discovered: versions, companies, account structures, batch mode, source journals.</summary>
+    public virtual async Task<SageCapabilities> GetCapabilitiesAsync(CancellationToken cancellationToken = default)
+    {
+        WireCapabilities c = await this.SendAsync<WireCapabilities>("capabilities", HttpMethod.Get, "v1/capabilities", null, cancellationToken);
+        return new SageCapabilities(c.AgentVersion, c.Backend, c.SageVersion, c.Companies.Select(x => new SageCompanyCapabilities(x.Code, x.Name, x.AccountStructure.ToModel(),
+            x.BatchMode.Enabled, x.BatchMode.PostOnCreate, x.SourceJournals.Select(j => j.Code).ToList(), x.CurrentFiscalYear, x.CurrentPeriod, x.ApDivisionsEnabled)).ToList());
+    }
+
+    /// <summary>Reads the company's account structure.</summary>
+    /// <exception cref="SageAgentException">NotFound for an unknown company.</exception>
+    public virtual async Task<AccountStructure> GetAccountStructureAsync(CancellationToken cancellationToken = default)
+        => (await this.SendAsync<WireStructure>("account-structure", HttpMethod.Get, this.Company("account-structure"), null, cancellationToken)).ToModel();
+
+    /// <summary>Streams every GL account, ordered by AccountKey.</summary>
+    public virtual IAsyncEnumerable<SageGlAccount> GetAccountsAsync(CancellationToken cancellationToken = default)
+        => this.Pages<WireAccount, SageGlAccount>("gl-accounts", this.Company("gl/accounts"), [], a => new SageGlAccount(a.AccountKey, a.Account, a.RawAccount, a.Segments, a.MainAccountCode,
+            a.Description, a.Type, a.Group, a.Category, a.Status, a.ClearBalance, a.UpdatedAt is null ? null : SageWatermark.Parse(a.UpdatedAt)), null, cancellationToken);
+
+    /// <summary>Streams the sub-account codes (of one segment, or all), e.g. the departments used as cost centres.</summary>
+    public virtual IAsyncEnumerable<SageSubAccount> GetSubAccountsAsync(int? segment = null, CancellationToken cancellationToken = default)
+        => this.Pages<SageSubAccount, SageSubAccount>("sub-accounts", this.Company("gl/sub-accounts"), [("segment", segment?.ToString(CultureInfo.InvariantCulture))], s => s, null, cancellationToken);
+
+    /// <summary>Reads the fiscal calendar and the current period.</summary>
+    public virtual async Task<SageFiscalCalendar> GetFiscalCalendarAsync(CancellationToken cancellationToken = default)
+    {
+        WireCalendar c = await this.SendAsync<WireCalendar>("fiscal-calendar", HttpMethod.Get, this.Company("gl/fiscal-calendar"), null, cancellationToken);
+        return new SageFiscalCalendar(c.CurrentFiscalYear, c.CurrentPeriod, c.Years.Select(y => new SageFiscalYear(y.FiscalYear, y.BeginDate, y.EndDate,
+            y.Periods.Select(p => new SageFiscalPeriod(p.Period, p.BeginDate, p.EndDate, p.Open)).ToList())).ToList());
+    }
+
+    /// <summary>Streams the period balances of one fiscal year and period range, ordered by AccountKey and period.</summary>
+    public virtual IAsyncEnumerable<SagePeriodBalance> GetPeriodBalancesAsync(string fiscalYear, int fromPeriod = 1, int toPeriod = 13, CancellationToken cancellationToken = default)
+        => this.Pages<SagePeriodBalance, SagePeriodBalance>("period-balances", this.Company("gl/period-balances"),
+            [("fiscalYear", fiscalYear), ("fromPeriod", fromPeriod.ToString(CultureInfo.InvariantCulture)), ("toPeriod", toPeriod.ToString(CultureInfo.InvariantCulture))], b => b, null, cancellationToken);
+
+    /// <summary>Vendors: all of them (<paramref name="changedSince"/> null) or those changed since a watermark minus the overlap.</summary>
+    public virtual SageChangeFeed<SageVendor> GetVendorsAsync(SageWatermark? changedSince = null, TimeSpan? overlap = null)
+        => new(changedSince, (feed, ct) => this.Pages<WireVendor, SageVendor>("vendors", this.Company("ap/vendors"), Window(changedSince, overlap),
+            v => new SageVendor(v.DivisionNo, v.VendorNo, v.VendorKey, v.Name, v.AddressLine1, v.City, v.State, v.ZipCode, v.TermsCode, v.Status, v.UpdatedAt is null ? null : SageWatermark.Parse(v.UpdatedAt)),
+            w => feed.Watermark = w is null ? null : SageWatermark.Parse(w), ct));
+
+    /// <summary>
+    /// AP invoice totals per (division, vendor, fiscal year, period of the invoice date) over open and history
+    /// invoices: every group (full pull) or every group holding an invoice changed since the watermark, each with its
+    /// full recomputed totals (replace, don't add).
+    /// </summary>
+    public virtual SageChangeFeed<SageInvoiceTotal> GetInvoiceTotalsAsync(SageWatermark? changedSince = null, TimeSpan? overlap = null)
+        => new(changedSince, (feed, ct) => this.Pages<SageInvoiceTotal, SageInvoiceTotal>("invoice-totals", this.Company("ap/invoice-totals"), Window(changedSince, overlap),
+            t => t, w => feed.Watermark = w is null ? null : SageWatermark.Parse(w), ct));
+
+    /// <summary>Finds the journal entry carrying <paramref name="externalId"/> (unposted first, then history); null when there is none.</summary>
+    public virtual async Task<SageJournalEntry?> FindJournalEntryAsync(string externalId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            WireJournalEntry e = await this.SendAsync<WireJournalEntry>("find-journal-entry", HttpMethod.Get,
+                this.Company("gl/journal-entries") + "?externalId=" + Uri.EscapeDataString(externalId), null, cancellationToken);
+            return e.ToModel();
+        }
+        catch (SageAgentException ex) when (ex.Code == SageAgentErrorCode.NotFound && ex.Record is not null && ex.Record.StartsWith("journal entry", StringComparison.Ordinal))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Creates a journal entry, or returns the existing one with the same external id (<see cref="SageJournalEntryResult.Created"/> false).
+    /// Safe to repeat: the agent never posts the same external id twice, even after a crash between write and reply.
+    /// </summary>
+    /// <exception cref="SageAgentException">Validation (never retried), Conflict, or Locked/Unavailable after the retry budget.</exception>
+    public virtual async Task<SageJournalEntryResult> CreateJournalEntryAsync(NewSageJournalEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var body = new WireNewEntry(entry.ExternalId, entry.SourceJournal, entry.PostingDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), entry.Comment,
+            entry.Lines.Select(l => new WireNewLine(l.Account, l.Debit, l.Credit, l.Comment)).ToList());
+        (WireJournalEntry e, HttpStatusCode status) = await this.SendWithStatusAsync<WireJournalEntry>("create-journal-entry", HttpMethod.Post, this.Company("gl/journal-entries"), body, cancellationToken);
+        return new SageJournalEntryResult(e.ToModel(), status == HttpStatusCode.Created);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        this.Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the HTTP connections (only the client that created them owns them).</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing && this.ownsHttp)
+        {
+            this.http.Dispose();
+        }
+    }
+
+    /// <summary>The delay before retry <paramref name="attempt"/> (0-based): exponential with jitter, at least Retry-After, at most MaxRetryDelay.</summary>
+    internal static TimeSpan RetryDelay(int attempt, TimeSpan? retryAfter, SageAgentClientOptions options, double jitter)
+    {
+        double exponential = options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30));
+        double backoff = Math.Min(options.MaxRetryDelay.TotalMilliseconds, exponential) * (0.5 + (jitter / 2));
+        double wanted = Math.Max(backoff, retryAfter?.TotalMilliseconds ?? 0);
+        return TimeSpan.FromMilliseconds(Math.Min(wanted, options.MaxRetryDelay.TotalMilliseconds));
+    }
+
+    private static ResiliencePipeline BuildPipeline(SageAgentClientOptions options, TimeProvider time, ILogger logger, Func<string> company)
+        => new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddTimeout(options.TotalTimeout)
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = Math.Max(1, options.MaxRetryAttempts),
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<SageAgentException>(e => e.IsTransient)
+                    .Handle<HttpRequestException>(e => !IsTls(e))
+                    .Handle<TimeoutRejectedException>(),
+                DelayGenerator = args => new ValueTask<TimeSpan?>(RetryDelay(args.AttemptNumber, (args.Outcome.Exception as SageAgentException)?.RetryAfter, options, Random.Shared.NextDouble())),
+                OnRetry = args =>
+                {
+                    string failure = args.Outcome.Exception is SageAgentException s ? s.Code.ToString() : args.Outcome.Exception?.GetType().Name ?? "failure";
+                    string operation = args.Context.OperationKey ?? "call";
+                    Logs.SageRetrying(logger, operation, company(), failure, args.AttemptNumber + 1, (long)args.RetryDelay.TotalMilliseconds);
+                    return default;
+                },
+            })
+            .AddTimeout(options.RequestTimeout)
+            .Build();
+
+    private static bool IsTls(HttpRequestException e) => e.HttpRequestError == HttpRequestError.SecureConnectionError;
+
+    private static IEnumerable<(string, string?)> Window(SageWatermark? changedSince, TimeSpan? overlap)
+        => [("changedSince", changedSince?.ToString()), ("overlapSeconds", overlap is { } o ? ((int)o.TotalSeconds).ToString(CultureInfo.InvariantCulture) : null)];
+
+    private string Company(string path) => $"v1/companies/{Uri.EscapeDataString(this.CompanyCode)}/{path}";
+
+    private async IAsyncEnumerable<TOut> Pages<TWire, TOut>(string operation, string path, IEnumerable<(string Name, string? Value)> query, Func<TWire, TOut> map, Action<string?>? watermark, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string fixedQuery = string.Join("&", query.Where(q => q.Value is not null).Append(("limit", this.options.PageSize.ToString(CultureInfo.InvariantCulture)))
+            .Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2!)}"));
+        string? cursor = null;
+        bool first = true;
+        do
+        {
+            string url = $"{path}?{fixedQuery}" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor));
+            WirePage<TWire> page = await this.SendAsync<WirePage<TWire>>(operation, HttpMethod.Get, url, null, cancellationToken);
+            if (first)
+            {
+                watermark?.Invoke(page.Watermark);
+                first = false;
+            }
+
+            foreach (TWire item in page.Items)
+            {
+                yield return map(item);
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+    }
+
+    private async Task<T> SendAsync<T>(string operation, HttpMethod method, string url, object? body, CancellationToken cancellationToken)
+        => (await this.SendWithStatusAsync<T>(operation, method, url, body, cancellationToken)).Body;
+
+    private async Task<(T Body, HttpStatusCode Status)> SendWithStatusAsync<T>(string operation, HttpMethod method, string url, object? body, CancellationToken cancellationToken)
+    {
+        Secret key = await this.credentials.GetAsync(this.options.ApiKeyReference, cancellationToken);
+        ResilienceContext context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
+        try
+        {
+            return await this.pipeline.ExecuteAsync(
+                async ctx =>
+                {
+                    using var request = new HttpRequestMessage(method, url);
+                    request.Headers.Add(ApiKeyHeader, key.Reveal());
+                    if (body is not null)
+                    {
+                        request.Content = JsonContent.Create(body, options: Json);
+                    }
+
+                    using HttpResponseMessage response = await this.http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ctx.CancellationToken);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        T result = await response.Content.ReadFromJsonAsync<T>(Json, ctx.CancellationToken)
+                            ?? throw new SageAgentException(SageAgentErrorCode.Protocol, $"The Sage agent answered {operation} with an empty body.", (int)response.StatusCode);
+                        return (result, response.StatusCode);
+                    }
+
+                    throw await this.ToException(operation, response, ctx.CancellationToken);
+                },
+                context);
+        }
+        catch (SageAgentException ex)
+        {
+            Logs.SageCallFailed(this.logger, operation, this.CompanyCode, ex.Code, ex.Message);
+            throw;
+        }
+        catch (HttpRequestException ex) when (IsTls(ex))
+        {
+            throw this.tls.Explain(ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new SageAgentException(SageAgentErrorCode.Unavailable, $"Could not reach the Sage agent at {this.http.BaseAddress} for {operation} after retries: {ex.Message}", innerException: ex);
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new SageAgentException(SageAgentErrorCode.Unavailable, $"The Sage agent at {this.http.BaseAddress} did not answer {operation} in time (attempt timeout {this.options.RequestTimeout}, total {this.options.TotalTimeout}).", innerException: ex);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private async Task<SageAgentException> ToException(string operation, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        int status = (int)response.StatusCode;
+        WireError? error = null;
+        try
+        {
+            error = await response.Content.ReadFromJsonAsync<WireError>(Json, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            // Not the agent's error body (a proxy?); fall back on the status.
+        }
+
+        TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta
+            ?? (error?.RetryAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+        SageAgentErrorCode code = error?.Code switch
+        {
+            "locked" => SageAgentErrorCode.Locked,
+            "validation" => SageAgentErrorCode.Validation,
+            "unavailable" => SageAgentErrorCode.Unavailable,
+            "not_found" => SageAgentErrorCode.NotFound,
+            "unauthorized" => SageAgentErrorCode.Unauthorized,
+            "bad_request" => SageAgentErrorCode.BadRequest,
+            "conflict" => SageAgentErrorCode.Conflict,
+            _ => status switch
+            {
+                401 => SageAgentErrorCode.Unauthorized,
+                404 => SageAgentErrorCode.NotFound,
+                423 => SageAgentErrorCode.Locked,
+                422 => SageAgentErrorCode.Validation,
+                502 or 503 or 504 => SageAgentErrorCode.Unavailable,
+                _ => SageAgentErrorCode.Protocol,
+            },
+        };
+        string message = code == SageAgentErrorCode.Unauthorized
+            ? $"The Sage agent rejected the API key stored under '{this.options.ApiKeyReference}' (HTTP 401)."
+            : $"Sage agent {operation} for company {this.CompanyCode} failed ({code}, HTTP {status}): {error?.Message ?? response.ReasonPhrase}";
+        return new SageAgentException(code, message, status, error?.SageMessage, error?.Record, error?.Field, error?.Line, retryAfter);
+    }
+
+    /// <summary>The TLS policy of one client, and the explanation of a rejection.</summary>
+    private sealed class TlsCheck(SageAgentClientOptions options, ILogger logger)
+    {
+        private readonly HashSet<string> pins = options.PinnedSha256Fingerprints
+            .Select(p => p.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant())
+            .ToHashSet(StringComparer.Ordinal);
+
+        private string? lastProblem;
+
+        public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+        {
+            string host = (sender as SslStream)?.TargetHostName ?? options.BaseAddress!.Host;
+            switch (options.TlsMode)
+            {
+                case SageTlsMode.InsecureSkipVerify:
+                    return true;
+                case SageTlsMode.Pinned:
+                    string actual = certificate is null ? "(none)" : certificate.GetCertHashString(HashAlgorithmName.SHA256);
+                    if (certificate is not null && this.pins.Contains(actual))
+                    {
+                        return true;
+                    }
+
+                    this.lastProblem = $"The Sage agent at {host} presented a certificate with SHA-256 fingerprint {actual}, which is not pinned (pinned: {string.Join(", ", this.pins)}). " +
+                        "The connection was refused. If the agent's certificate was replaced on purpose, pin the new fingerprint the agent prints at start.";
+                    break;
+                default:
+                    if (errors == SslPolicyErrors.None)
+                    {
+                        return true;
+                    }
+
+                    this.lastProblem = $"The Sage agent's certificate at {host} is not trusted by this machine ({errors}). Sage agents usually have a self-signed certificate: " +
+                        "set TlsMode to Pinned with the agent's SHA-256 fingerprint (the agent prints it at start), or give the agent a certificate from a trusted CA.";
+                    break;
+            }
+
+            Logs.SageCertificateRejected(logger, host, this.lastProblem);
+            return false;
+        }
+
+        public SageAgentException Explain(HttpRequestException ex)
+            => new(SageAgentErrorCode.Tls, this.lastProblem ?? $"The TLS handshake with the Sage agent at {options.BaseAddress} failed: {ex.Message}", innerException: ex);
+    }
+}
