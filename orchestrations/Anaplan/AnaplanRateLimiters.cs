@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+
+namespace Connector.Orchestrations.Anaplan;
+
+/// <summary>
+/// Client-side token buckets, one per API host and credential, shared by every client of the process, so the
+/// process stays under its share of the tenant's 600 requests per minute. Buckets are replenished by a timer of the
+/// injected <see cref="TimeProvider"/>. Register as a singleton (the DI extension does).
+/// </summary>
+public sealed class AnaplanRateLimiters : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<Bucket>> buckets = new(StringComparer.Ordinal);
+    private readonly TimeProvider time;
+
+    public AnaplanRateLimiters(TimeProvider? timeProvider = null)
+    {
+        this.time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The limiter for a key; the first caller's rate wins.</summary>
+    internal RateLimiter Get(string key, int requestsPerMinute)
+        => this.buckets.GetOrAdd(key, _ => new Lazy<Bucket>(() => new Bucket(requestsPerMinute, this.time))).Value.Limiter;
+
+    public void Dispose()
+    {
+        foreach (Lazy<Bucket> bucket in this.buckets.Values)
+        {
+            if (bucket.IsValueCreated)
+            {
+                bucket.Value.Dispose();
+            }
+        }
+
+        this.buckets.Clear();
+    }
+
+    private sealed class Bucket : IDisposable
+    {
+        private readonly ITimer timer;
+
+        public Bucket(int requestsPerMinute, TimeProvider time)
+        {
+            // Refill evenly: N tokens every period so that N per period adds up to requestsPerMinute; the burst is a
+            // tenth of a minute's share so a burst cannot eat the tenant's whole bucket.
+            int perPeriod = Math.Max(1, requestsPerMinute / 60);
+            TimeSpan period = TimeSpan.FromMinutes(1) * perPeriod / requestsPerMinute;
+            this.Limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(perPeriod, requestsPerMinute / 10),
+                TokensPerPeriod = perPeriod,
+                ReplenishmentPeriod = period,
+                AutoReplenishment = false,
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            });
+            this.timer = time.CreateTimer(_ => this.Limiter.TryReplenish(), null, period, period);
+        }
+
+        public TokenBucketRateLimiter Limiter { get; }
+
+        public void Dispose()
+        {
+            this.timer.Dispose();
+            this.Limiter.Dispose();
+        }
+    }
+}
