@@ -5,22 +5,24 @@ namespace Connector.Orchestrations.Anaplan;
 
 /// <summary>
 /// Client-side token buckets, one per API host and credential, shared by every client of the process, so the
-/// process stays under its share of the tenant's 600 requests per minute. Buckets are replenished by a timer of the
-/// injected <see cref="TimeProvider"/>. Register as a singleton (the DI extension does).
+/// process stays under its share of the tenant's 600 requests per minute. Register as a singleton (the DI extension does).
 /// </summary>
+/// <remarks>
+/// The bucket is <see cref="TokenBucketRateLimiter"/> with automatic replenishment, which measures time with its own
+/// monotonic clock: it follows real time even when the client is given a fake <see cref="TimeProvider"/>.
+/// </remarks>
 public sealed class AnaplanRateLimiters : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Bucket>> buckets = new(StringComparer.Ordinal);
-    private readonly TimeProvider time;
-
+    /// <summary>The time provider is accepted for symmetry with the other Anaplan services; see the remarks.</summary>
     public AnaplanRateLimiters(TimeProvider? timeProvider = null)
     {
-        this.time = timeProvider ?? TimeProvider.System;
+        _ = timeProvider;
     }
 
     /// <summary>The limiter for a key; the first caller's rate wins.</summary>
     internal RateLimiter Get(string key, int requestsPerMinute)
-        => this.buckets.GetOrAdd(key, _ => new Lazy<Bucket>(() => new Bucket(requestsPerMinute, this.time))).Value.Limiter;
+        => this.buckets.GetOrAdd(key, _ => new Lazy<Bucket>(() => new Bucket(requestsPerMinute))).Value.Limiter;
 
     public void Dispose()
     {
@@ -37,9 +39,7 @@ public sealed class AnaplanRateLimiters : IDisposable
 
     private sealed class Bucket : IDisposable
     {
-        private readonly ITimer timer;
-
-        public Bucket(int requestsPerMinute, TimeProvider time)
+        public Bucket(int requestsPerMinute)
         {
             // Refill evenly: N tokens every period so that N per period adds up to requestsPerMinute; the burst is a
             // tenth of a minute's share so a burst cannot eat the tenant's whole bucket.
@@ -50,19 +50,14 @@ public sealed class AnaplanRateLimiters : IDisposable
                 TokenLimit = Math.Max(perPeriod, requestsPerMinute / 10),
                 TokensPerPeriod = perPeriod,
                 ReplenishmentPeriod = period,
-                AutoReplenishment = false,
+                AutoReplenishment = true,
                 QueueLimit = int.MaxValue,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             });
-            this.timer = time.CreateTimer(_ => this.Limiter.TryReplenish(), null, period, period);
         }
 
         public TokenBucketRateLimiter Limiter { get; }
 
-        public void Dispose()
-        {
-            this.timer.Dispose();
-            this.Limiter.Dispose();
-        }
+        public void Dispose() => this.Limiter.Dispose();
     }
 }

@@ -286,6 +286,13 @@ public sealed class EmulatedModel
         }
     }
 
+    /// <summary>A stream of a file's content as uploaded (chunks in order, inflated on the fly); null when there is no such file.</summary>
+    public Stream? OpenFile(string fileId)
+    {
+        EmulatedFile? file = this.FindFile(fileId);
+        return file is null ? null : new ConcatenatedStream(this.ChunksOf(file).Chunks);
+    }
+
     /// <summary>The tasks of the model, oldest first.</summary>
     public IReadOnlyList<TaskSnapshot> GetTasks()
     {
