@@ -220,49 +220,34 @@ internal static class ApiEndpoints
 
     private static async Task<IResult> DeleteFileAsync(HttpContext context, EmulatorState state, string workspaceId, string modelId, string fileId)
     {
-        (EmulatedModel? model, IResult? error) = await ModelScope.ResolveAsync(context, state, workspaceId, modelId, ModelScope.Busy.Wait);
-        if (model is null)
+        (EmulatedModel? model, EmulatedFile? file, IResult? error) = await ResolveFileAsync(context, state, workspaceId, modelId, fileId);
+        if (file is null)
         {
             return error!;
         }
 
-        if (model.FindFile(fileId) is not { } file)
-        {
-            return Envelope.Error(context, 404);
-        }
-
-        model.SetChunkCount(file.Id, file.ChunkCount);
+        model!.SetChunkCount(file.Id, file.ChunkCount);
         return Results.StatusCode(204);
     }
 
     private static async Task<IResult> CompleteFileAsync(HttpContext context, EmulatorState state, string workspaceId, string modelId, string fileId)
     {
-        (EmulatedModel? model, IResult? error) = await ModelScope.ResolveAsync(context, state, workspaceId, modelId, ModelScope.Busy.Wait);
-        if (model is null)
+        (EmulatedModel? model, EmulatedFile? file, IResult? error) = await ResolveFileAsync(context, state, workspaceId, modelId, fileId);
+        if (file is null)
         {
             return error!;
         }
 
-        if (model.FindFile(fileId) is not { } file)
-        {
-            return Envelope.Error(context, 404);
-        }
-
-        model.CompleteFile(file);
+        model!.CompleteFile(file);
         return Envelope.Ok("file", "file", File(file));
     }
 
     private static async Task<IResult> PutChunkAsync(HttpContext context, EmulatorState state, string workspaceId, string modelId, string fileId, string chunk)
     {
-        (EmulatedModel? model, IResult? error) = await ModelScope.ResolveAsync(context, state, workspaceId, modelId, ModelScope.Busy.Wait);
-        if (model is null)
+        (EmulatedModel? model, EmulatedFile? file, IResult? error) = await ResolveFileAsync(context, state, workspaceId, modelId, fileId);
+        if (file is null)
         {
             return error!;
-        }
-
-        if (model.FindFile(fileId) is not { } file)
-        {
-            return Envelope.Error(context, 404);
         }
 
         if (!int.TryParse(chunk, NumberStyles.None, CultureInfo.InvariantCulture, out int index) || index >= state.Options.MaxChunkCount)
@@ -307,25 +292,20 @@ internal static class ApiEndpoints
             }
         }
 
-        model.PutChunk(file, index, new StoredChunk(body, gzip, uncompressed));
+        model!.PutChunk(file, index, new StoredChunk(body, gzip, uncompressed));
         state.Counters.Chunk(body.Length, uncompressed);
         return Results.StatusCode(204);
     }
 
     private static async Task<IResult> ListChunksAsync(HttpContext context, EmulatorState state, string workspaceId, string modelId, string fileId)
     {
-        (EmulatedModel? model, IResult? error) = await ModelScope.ResolveAsync(context, state, workspaceId, modelId, ModelScope.Busy.Wait);
-        if (model is null)
+        (EmulatedModel? model, EmulatedFile? file, IResult? error) = await ResolveFileAsync(context, state, workspaceId, modelId, fileId);
+        if (file is null)
         {
             return error!;
         }
 
-        if (model.FindFile(fileId) is not { } file)
-        {
-            return Envelope.Error(context, 404);
-        }
-
-        int count = model.ChunksOf(file).Chunks.Count;
+        int count = model!.ChunksOf(file).Chunks.Count;
         return Envelope.Page(context, "chunk", "chunks", [.. Enumerable.Range(0, count).Select(ChunkRef)], state.Options.MaxPageSize);
     }
 
@@ -352,6 +332,18 @@ internal static class ApiEndpoints
         using var copy = new MemoryStream();
         await content.CopyToAsync(copy, context.RequestAborted);
         return Results.Bytes(copy.ToArray(), "application/octet-stream");
+    }
+
+    private static async Task<(EmulatedModel? Model, EmulatedFile? File, IResult? Error)> ResolveFileAsync(
+        HttpContext context, EmulatorState state, string workspaceId, string modelId, string fileId)
+    {
+        (EmulatedModel? model, IResult? error) = await ModelScope.ResolveAsync(context, state, workspaceId, modelId, ModelScope.Busy.Wait);
+        if (model is null)
+        {
+            return (null, null, error);
+        }
+
+        return model.FindFile(fileId) is { } file ? (model, file, null) : (model, null, Envelope.Error(context, 404));
     }
 
     private static JsonObject ChunkRef(int index) => new()

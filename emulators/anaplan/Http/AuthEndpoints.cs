@@ -53,7 +53,7 @@ internal static class AuthEndpoints
             }
 
             state.Counters.BasicAuthentication();
-            return TokenResponse(context, state, state.Identity.Issue(user, state.Time.GetUtcNow()), "Login successful", 201);
+            return TokenResponse(context, state.Identity.Issue(user, state.Time.GetUtcNow()), "Login successful", 201);
         }
 
         if (header.StartsWith("CACertificate ", StringComparison.Ordinal))
@@ -103,33 +103,27 @@ internal static class AuthEndpoints
         }
 
         state.Counters.CertificateAuthentication();
-        return TokenResponse(context, state, state.Identity.Issue(user, state.Time.GetUtcNow()), "Login successful", 201);
+        return TokenResponse(context, state.Identity.Issue(user, state.Time.GetUtcNow()), "Login successful", 201);
     }
 
     private static IResult Refresh(HttpContext context, EmulatorState state)
-    {
-        string? value = TokenOf(context);
-        IssuedToken? token = value is null ? null : state.Identity.Refresh(value, state.Time.GetUtcNow());
-        if (token is null)
-        {
-            return InvalidToken();
-        }
-
-        state.Counters.Refresh();
-        return TokenResponse(context, state, token, "Token refreshed", 200);
-    }
+        => WithToken(context, state, (value, now) => state.Identity.Refresh(value, now), state.Counters.Refresh, "Token refreshed");
 
     private static IResult Validate(HttpContext context, EmulatorState state)
+        => WithToken(context, state, (value, now) => state.Identity.Find(value, now), state.Counters.Validation, "Token validated");
+
+    private static IResult WithToken(
+        HttpContext context, EmulatorState state, Func<string, DateTimeOffset, IssuedToken?> operation, Action count, string message)
     {
         string? value = TokenOf(context);
-        IssuedToken? token = value is null ? null : state.Identity.Find(value, state.Time.GetUtcNow());
+        IssuedToken? token = value is null ? null : operation(value, state.Time.GetUtcNow());
         if (token is null)
         {
             return InvalidToken();
         }
 
-        state.Counters.Validation();
-        return TokenResponse(context, state, token, "Token validated", 200);
+        count();
+        return TokenResponse(context, token, message, 200);
     }
 
     private static IResult Logout(HttpContext context, EmulatorState state)
@@ -144,7 +138,7 @@ internal static class AuthEndpoints
         return Results.StatusCode(204);
     }
 
-    private static IResult TokenResponse(HttpContext context, EmulatorState state, IssuedToken token, string message, int status)
+    private static IResult TokenResponse(HttpContext context, IssuedToken token, string message, int status)
     {
         HttpRequest request = context.Request;
         var body = new JsonObject
@@ -160,7 +154,6 @@ internal static class AuthEndpoints
                 ["refreshTokenId"] = token.RefreshTokenId,
             },
         };
-        _ = state;
         return Envelope.Json(body, status);
     }
 
