@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Connector.Local.Demo;
 using Connector.Local.Hosting;
 using Connector.Orchestrations.Durable;
 using Connector.Orchestrations.Operations;
@@ -24,14 +25,24 @@ internal static class Cli
         connector — Sage 100 ⇄ Anaplan connector, local Durable Task host (Durable Task Framework + Azure Storage)
 
         Usage:
-          connector demo                      run the main job end to end on local defaults (a private Azurite)
-          connector worker                    run a worker on the configured task hub until Ctrl+C
+          connector demo [--company ABC|TST|LNG] [--json]
+                                              the main job end to end on local defaults: a private Azurite, the Sage
+                                              agent with a simulated company, the Anaplan emulator; prints the summary
+          connector run actuals --connection <id> [--fiscal-year Y --from P --to P] [--full-resync] [--json]
+                                              run the actuals flow now (a worker runs in this process) and print it
+          connector worker                    run a worker and the schedule tick on the configured task hub until Ctrl+C
           connector selftest                  run the self-test orchestration (model lock + activity) and print it
           connector runs list [--status S] [--prefix P] [--max N]
           connector runs show|rewind|replay|terminate|suspend|resume|purge <instance-id> [--reason R]
           connector runs purge-older-than <days>
           connector lock <workspace-id> <model-id>      who holds a model's lock
           connector locks release-orphaned              release locks held by runs that no longer exist
+          connector mappings list <connection> <account|costcenter>
+          connector mappings set <connection> <account|costcenter> <sage-code> <anaplan-code> [--by NAME] [--note TEXT]
+          connector mappings remove|history <connection> <account|costcenter> <sage-code> [--by NAME]
+          connector secrets new-master-key    print a new master key for an encrypted credential file
+          connector secrets set <reference>   store a secret (value read from standard input) in Credentials:File
+          connector secrets list              list the stored references (never the values)
 
         Settings (later sources win): connector.settings.json in the working directory, --settings <file>,
         environment variables CONNECTOR_<Section>__<Key>, and --<Section>:<Key>=<value> on the command line.
@@ -61,7 +72,10 @@ internal static class Cli
             return words[0] switch
             {
                 "demo" => await DemoAsync(configuration, switches, cancel.Token),
+                "run" when words.Count == 2 && words[1] == "actuals" => await RunActualsAsync(configuration, switches, cancel.Token),
                 "worker" => await WorkerAsync(configuration, cancel.Token),
+                "mappings" => await WithHostAsync(configuration, runWorker: false, (sp, ct) => Commands.MappingsAsync(sp, words, switches, ct), cancel.Token),
+                "secrets" => await Commands.SecretsAsync(configuration, words, cancel.Token),
                 "selftest" => await WithHostAsync(configuration, runWorker: false, (sp, ct) => SelfTestAsync(sp, configuration, ct), cancel.Token),
                 "runs" => await WithHostAsync(configuration, runWorker: false, (sp, ct) => RunsAsync(sp, words, switches, ct), cancel.Token),
                 "lock" when words.Count == 3 => await WithHostAsync(configuration, runWorker: false, (sp, ct) => LockAsync(sp, words[1], words[2], ct), cancel.Token),
@@ -78,9 +92,13 @@ internal static class Cli
         {
             return 130;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or RunNotFoundException)
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or RunNotFoundException or KeyNotFoundException)
         {
             return Fail(ex.Message);
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            return Fail("The configuration is not valid:\n  " + string.Join("\n  ", ex.Failures));
         }
     }
 
@@ -142,41 +160,10 @@ internal static class Cli
         return builder.AddInMemoryCollection(overrides).Build();
     }
 
-    private static IHost BuildHost(IConfiguration configuration, bool runWorker, string? connectionString = null)
-    {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            DisableDefaults = true,
-            Configuration = new ConfigurationManager(),
-        });
-        builder.Configuration.AddConfiguration(configuration);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Connector", LogLevel.Information);
-
-        builder.Services.AddLocalDurableTask(
-            o =>
-            {
-                configuration.GetSection(LocalDurableOptions.SectionName).Bind(o);
-                if (connectionString is not null)
-                {
-                    o.ConnectionString = connectionString;
-                }
-            },
-            registry => registry.AddConnectorTasks(),
-            runWorker);
-        builder.Services.AddSingleton(sp => new RunOperations(sp.GetRequiredService<DurableTaskClient>()));
-        return builder.Build();
-    }
-
     private static async Task<int> WithHostAsync(
         IConfiguration configuration, bool runWorker, Func<IServiceProvider, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
     {
-        using IHost host = BuildHost(configuration, runWorker);
+        using IHost host = ConnectorHost.CreateBuilder(configuration, runWorker).Build();
         await host.StartAsync(cancellationToken);
         try
         {
@@ -190,47 +177,105 @@ internal static class Cli
 
     private static async Task<int> DemoAsync(IConfiguration configuration, Dictionary<string, string?> switches, CancellationToken cancellationToken)
     {
-        bool ownStorage = !switches.ContainsKey("storage")
-            && configuration[$"{LocalDurableOptions.SectionName}:{nameof(LocalDurableOptions.ConnectionString)}"] is null;
-        Azurite? azurite = null;
+        string company = (switches.GetValueOrDefault("company") ?? "ABC").ToUpperInvariant();
+        string costCenter = company switch
+        {
+            "ABC" => "Department",
+            "TST" => "Department",
+            "LNG" => "Location",
+            _ => throw new ArgumentException($"The demo has the simulated companies ABC, TST and LNG, not '{company}'."),
+        };
+        string? storage = switches.GetValueOrDefault("storage");
+        Console.WriteLine(storage is null
+            ? "Starting a private Azurite (in-memory), the Sage agent (simulated companies, HTTPS) and the Anaplan emulator ..."
+            : "Starting the Sage agent (simulated companies, HTTPS) and the Anaplan emulator ...");
+        LocalEnvironment environment = await LocalEnvironment.StartAsync(
+            new LocalEnvironmentOptions { StorageConnectionString = storage }, cancellationToken);
         try
         {
-            string? connectionString = null;
-            if (ownStorage)
-            {
-                Console.WriteLine("Starting a private Azurite (in-memory) ...");
-                azurite = await Azurite.StartAsync(cancellationToken: cancellationToken);
-                connectionString = azurite.ConnectionString;
-                Console.WriteLine($"Azurite listening: blob {azurite.BlobPort}, queue {azurite.QueuePort}, table {azurite.TablePort} (pid {azurite.ProcessId}).");
-            }
-
-            using IHost host = BuildHost(configuration, runWorker: true, connectionString);
-            await host.StartAsync(cancellationToken);
-            try
-            {
-                Console.WriteLine("Durable Task worker running; starting the self-test orchestration under the model lock ...");
-                return await SelfTestAsync(host.Services, configuration, cancellationToken);
-            }
-            finally
-            {
-                await host.StopAsync(CancellationToken.None);
-            }
+            return await DemoRunAsync(environment, configuration, company, costCenter, switches, cancellationToken);
         }
         finally
         {
-            if (azurite is not null)
+            bool ownAzurite = environment.Azurite is not null;
+            await environment.DisposeAsync();
+            Console.WriteLine(ownAzurite ? "Sage agent, Anaplan emulator and Azurite stopped." : "Sage agent and Anaplan emulator stopped.");
+        }
+    }
+
+    private static async Task<int> DemoRunAsync(
+        LocalEnvironment environment, IConfiguration configuration, string company, string costCenter, Dictionary<string, string?> switches, CancellationToken cancellationToken)
+    {
+        if (environment.Azurite is { } azurite)
+        {
+            Console.WriteLine($"Azurite listening: blob {azurite.BlobPort}, queue {azurite.QueuePort}, table {azurite.TablePort} (pid {azurite.ProcessId}).");
+        }
+
+        Console.WriteLine($"Sage agent at {environment.Agent.BaseAddress} (certificate SHA-256 {environment.Agent.CertificateSha256[..16]}…, pinned).");
+        Console.WriteLine($"Anaplan emulator at {environment.Anaplan.BaseAddress} (model {environment.Anaplan.DefaultModel.Id}).");
+
+        string connectionId = $"demo-{company.ToLowerInvariant()}";
+        using IHost host = ConnectorHost.CreateBuilder(
+            configuration,
+            runWorker: true,
+            durable: o => o.ConnectionString = environment.StorageConnectionString,
+            configure: services =>
             {
-                await azurite.DisposeAsync();
-                Console.WriteLine("Azurite stopped.");
+                services.AddSingleton(environment.Credentials);
+                services.Configure<Orchestrations.Configuration.ConnectorOptions>(o =>
+                {
+                    o.Storage.ConnectionString = environment.StorageConnectionString;
+                    o.Connections.Add(environment.Connection(connectionId, company, costCenter));
+                });
+            }).Build();
+        await host.StartAsync(cancellationToken);
+        try
+        {
+            Console.WriteLine($"Durable Task worker running. Starting the actuals sync: Sage company {company} → Anaplan model {environment.Anaplan.DefaultModel.Name} ...");
+            StartRunResult started = await host.Services.GetRequiredService<FlowStarter>()
+                .StartActualsAsync(connectionId, "demo", new ActualsRunRequest(), cancellationToken);
+            int exit = await RunPrinter.WaitAndPrintAsync(host.Services.GetRequiredService<DurableTaskClient>(), started.InstanceId, switches.ContainsKey("json"), cancellationToken);
+            Console.WriteLine($"GL Actuals cells in the model now: {environment.Anaplan.DefaultModel.GetCells("GL Actuals").Count}.");
+            return exit;
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<int> RunActualsAsync(IConfiguration configuration, Dictionary<string, string?> switches, CancellationToken cancellationToken)
+    {
+        string connection = switches.GetValueOrDefault("connection") ?? throw new ArgumentException("--connection <id> is required.");
+        var request = new ActualsRunRequest(
+            switches.GetValueOrDefault("fiscal-year"),
+            switches.TryGetValue("from", out string? from) && from is not null ? int.Parse(from, System.Globalization.CultureInfo.InvariantCulture) : null,
+            switches.TryGetValue("to", out string? to) && to is not null ? int.Parse(to, System.Globalization.CultureInfo.InvariantCulture) : null,
+            switches.GetValueOrDefault("request-key"),
+            switches.ContainsKey("full-resync"));
+        using IHost host = ConnectorHost.CreateBuilder(configuration, runWorker: true).Build();
+        await host.StartAsync(cancellationToken);
+        try
+        {
+            StartRunResult started = await host.Services.GetRequiredService<FlowStarter>().StartActualsAsync(connection, "cli", request, cancellationToken);
+            if (!started.Started)
+            {
+                Console.WriteLine($"Run {started.InstanceId} already exists ({started.Status}); following it.");
             }
+
+            return await RunPrinter.WaitAndPrintAsync(host.Services.GetRequiredService<DurableTaskClient>(), started.InstanceId, switches.ContainsKey("json"), cancellationToken);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
         }
     }
 
     private static async Task<int> WorkerAsync(IConfiguration configuration, CancellationToken cancellationToken)
     {
-        using IHost host = BuildHost(configuration, runWorker: true);
+        using IHost host = ConnectorHost.CreateBuilder(configuration, runWorker: true, runScheduler: true).Build();
         await host.StartAsync(cancellationToken);
-        Console.WriteLine("Worker running. Press Ctrl+C to stop.");
+        Console.WriteLine("Worker and schedule tick running. Press Ctrl+C to stop.");
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);

@@ -94,6 +94,12 @@ public sealed class SageSideOptions
 
     /// <summary>Gets or sets the per-request timeout.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>Gets or sets how many times a locked record or an unavailable agent is retried.</summary>
+    public int MaxRetryAttempts { get; set; } = 6;
+
+    /// <summary>Gets or sets the first retry delay (doubling, with jitter, honouring Retry-After).</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>How to reach the connection's Anaplan model.</summary>
@@ -131,6 +137,15 @@ public sealed class AnaplanSideOptions
 
     /// <summary>Gets or sets this process's share of the tenant's 600 requests per minute.</summary>
     public int RequestsPerMinute { get; set; } = 480;
+
+    /// <summary>
+    /// Gets or sets the task poll interval of the first minute (then it grows: 10 s, 30 s, 60 s). Anaplan asks for at
+    /// least 5 s; only an emulator on loopback may be polled faster.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how long a task may run before the run gives up on it (and cancels it).</summary>
+    public TimeSpan TaskTimeout { get; set; } = TimeSpan.FromHours(6);
 }
 
 /// <summary>The Sage 100 → Anaplan actuals flow.</summary>

@@ -157,6 +157,16 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
             }
         }
 
+        if (sage.MaxRetryAttempts is < 0 or > 20)
+        {
+            error("Sage:MaxRetryAttempts", $"must be between 0 and 20; got {sage.MaxRetryAttempts}.");
+        }
+
+        if (sage.RetryBaseDelay < TimeSpan.Zero || sage.RetryBaseDelay > TimeSpan.FromMinutes(1))
+        {
+            error("Sage:RetryBaseDelay", $"must be between 0 and one minute; got {sage.RetryBaseDelay}.");
+        }
+
         if (sage.Timeout <= TimeSpan.Zero || sage.Timeout > TimeSpan.FromMinutes(30))
         {
             error("Sage:Timeout", $"must be between 0 and 30 minutes; got {sage.Timeout}.");
@@ -209,6 +219,17 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
         if (anaplan.ChunkSizeMb is < 1 or > 50)
         {
             error("Anaplan:ChunkSizeMb", $"must be between 1 and 50 (Anaplan's limit per chunk); got {anaplan.ChunkSizeMb}.");
+        }
+
+        TimeSpan minimumPoll = anaplan.ApiUrl is { IsLoopback: true } ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(5);
+        if (anaplan.PollInterval < minimumPoll || anaplan.PollInterval > TimeSpan.FromMinutes(5))
+        {
+            error("Anaplan:PollInterval", $"must be between {minimumPoll.TotalSeconds} s (Anaplan asks for at least 5 s between polls) and 5 minutes; got {anaplan.PollInterval}.");
+        }
+
+        if (anaplan.TaskTimeout < TimeSpan.FromMinutes(1))
+        {
+            error("Anaplan:TaskTimeout", $"must be at least one minute; got {anaplan.TaskTimeout}.");
         }
 
         if (anaplan.RequestsPerMinute is < 1 or > 600)

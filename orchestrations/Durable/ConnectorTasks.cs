@@ -1,3 +1,7 @@
+using Connector.Orchestrations.Flows;
+using Connector.Orchestrations.Flows.Actuals;
+using Connector.Orchestrations.Flows.Anaplan;
+using Connector.Orchestrations.Flows.Dimensions;
 using Microsoft.DurableTask;
 
 namespace Connector.Orchestrations.Durable;
@@ -12,12 +16,33 @@ public static class ConnectorTasks
     public static IReadOnlyList<Type> Orchestrators { get; } =
     [
         typeof(SelfTestOrchestrator),
+        typeof(ActualsSyncOrchestrator),
+        typeof(DimensionAlignmentOrchestrator),
+        typeof(LoadDatasetOrchestrator),
+        typeof(RunExportOrchestrator),
     ];
 
     /// <summary>Gets the activity types.</summary>
     public static IReadOnlyList<Type> Activities { get; } =
     [
         typeof(SelfTestActivity),
+        typeof(BeginRunActivity),
+        typeof(CompleteRunActivity),
+        typeof(RecordDatasetActivity),
+        typeof(CommitWatermarkActivity),
+        typeof(ReadSageDimensionsActivity),
+        typeof(BuildAlignmentActivity),
+        typeof(ResolvePeriodsActivity),
+        typeof(ExtractGlActualsActivity),
+        typeof(ExtractApActualsActivity),
+        typeof(ExtractVendorsActivity),
+        typeof(PrepareAnaplanImportActivity),
+        typeof(UploadAnaplanChunkActivity),
+        typeof(StartAnaplanTaskActivity),
+        typeof(GetAnaplanTaskStatusActivity),
+        typeof(CancelAnaplanTaskActivity),
+        typeof(RecordImportFailuresActivity),
+        typeof(DownloadAnaplanExportActivity),
     ];
 
     /// <summary>Gets the entity types.</summary>

@@ -54,6 +54,21 @@ public sealed class ConnectorStorage
     /// <summary>Gets a connector table by its short name (the configured prefix is prepended).</summary>
     public TableClient Table(string name) => this.Tables.GetTableClient(this.Options.TablePrefix + name);
 
+    private Task? created;
+
+    /// <summary>Creates the container and tables once per process (the first call does the work, later calls await it).</summary>
+    public Task EnsureCreatedOnceAsync()
+    {
+        Task? task = this.created;
+        if (task is null || task.IsFaulted || task.IsCanceled)
+        {
+            task = this.EnsureCreatedAsync();
+            this.created = task;
+        }
+
+        return task;
+    }
+
     /// <summary>Creates the staging container and every table if they do not exist yet.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {

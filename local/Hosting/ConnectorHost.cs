@@ -1,0 +1,107 @@
+using Connector.Orchestrations.Durable;
+using Connector.Orchestrations.Flows;
+using Connector.Orchestrations.Operations;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Connector.Local.Hosting;
+
+/// <summary>
+/// Composition of the local host: the Durable Task worker and client on Azure Storage, the connector's runtime
+/// (settings, credentials, storage, API clients), the run starters and operator API, and optionally the schedule tick.
+/// </summary>
+public static class ConnectorHost
+{
+    /// <summary>Creates a host builder over <paramref name="configuration"/>; <paramref name="configure"/> adds or overrides services.</summary>
+    public static HostApplicationBuilder CreateBuilder(
+        IConfiguration configuration,
+        bool runWorker,
+        bool runScheduler = false,
+        Action<LocalDurableOptions>? durable = null,
+        Action<IServiceCollection>? configure = null,
+        Action<DurableTaskRegistry>? extraTasks = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            Configuration = new ConfigurationManager(),
+        });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Connector.Local", LogLevel.Information);
+
+        var durableOptions = new LocalDurableOptions();
+        configuration.GetSection(LocalDurableOptions.SectionName).Bind(durableOptions);
+        durable?.Invoke(durableOptions);
+
+        configure?.Invoke(builder.Services);
+        builder.Services.AddLocalDurableTask(
+            o =>
+            {
+                configuration.GetSection(LocalDurableOptions.SectionName).Bind(o);
+                durable?.Invoke(o);
+            },
+            registry =>
+            {
+                registry.AddConnectorTasks();
+                extraTasks?.Invoke(registry);
+            },
+            runWorker);
+        builder.Services.AddConnectorRuntime(configuration, durableOptions.ConnectionString);
+        builder.Services.AddSingleton(sp => new RunOperations(sp.GetRequiredService<DurableTaskClient>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new FlowStarter(
+            sp.GetRequiredService<DurableTaskClient>(),
+            sp.GetRequiredService<IOptionsMonitor<Orchestrations.Configuration.ConnectorOptions>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        if (runScheduler)
+        {
+            builder.Services.AddHostedService<LocalScheduler>();
+        }
+
+        return builder;
+    }
+}
+
+/// <summary>
+/// The local host's schedule: a tick every minute starts the due runs of every connection, like the Functions app's
+/// timer trigger (the same evaluator, the same deterministic run ids).
+/// </summary>
+public sealed partial class LocalScheduler(FlowStarter starter, TimeProvider time, ILogger<LocalScheduler> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), time);
+        do
+        {
+            try
+            {
+                foreach (StartRunResult started in (await starter.StartDueAsync(stoppingToken)).Where(s => s.Started))
+                {
+                    ScheduledRunStarted(logger, started.InstanceId);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                ScheduleTickFailed(logger, ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Scheduled run {InstanceId} started")]
+    private static partial void ScheduledRunStarted(ILogger logger, string instanceId);
+
+    [LoggerMessage(EventId = 121, Level = LogLevel.Error, Message = "The schedule tick failed")]
+    private static partial void ScheduleTickFailed(ILogger logger, Exception exception);
+}

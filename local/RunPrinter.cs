@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json;
+using Connector.Orchestrations.Flows;
+using Connector.Orchestrations.Flows.Actuals;
+using Microsoft.DurableTask.Client;
+
+namespace Connector.Local;
+
+/// <summary>Follows a run on the console: its progress while it runs, then a summary a person can read.</summary>
+internal static class RunPrinter
+{
+    /// <summary>Waits for the run, printing each new progress step; returns 0 (completed), 2 (completed with failures) or 1 (failed).</summary>
+    public static async Task<int> WaitAndPrintAsync(DurableTaskClient client, string instanceId, bool json, CancellationToken cancellationToken)
+    {
+        string? last = null;
+        OrchestrationMetadata? state;
+        while (true)
+        {
+            state = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+            if (state?.SerializedCustomStatus is { } status && status != last)
+            {
+                last = status;
+                RunProgress? progress = state.ReadCustomStatusAs<RunProgress>();
+                if (progress is not null)
+                {
+                    Console.WriteLine($"  … {progress.Step}{(progress.Dataset is null ? string.Empty : $" [{progress.Dataset}]")}{(progress.Detail is null ? string.Empty : $": {progress.Detail}")}");
+                }
+            }
+
+            if (state is { IsCompleted: true })
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+
+        if (state.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
+        {
+            Console.Error.WriteLine($"Run {instanceId} {state.RuntimeStatus}: {state.FailureDetails?.ErrorMessage}");
+            Console.Error.WriteLine($"Inspect it with 'connector runs show {instanceId}'; after fixing the cause, 'connector runs rewind {instanceId}'.");
+            return 1;
+        }
+
+        ActualsRunSummary summary = state.ReadOutputAs<ActualsRunSummary>()!;
+        if (json)
+        {
+            Console.WriteLine(state.SerializedOutput is null ? "{}" : JsonSerializer.Serialize(JsonDocument.Parse(state.SerializedOutput), Cli.Json));
+        }
+        else
+        {
+            Print(summary);
+        }
+
+        return summary.Status == RunStatuses.CompletedWithFailures ? 2 : 0;
+    }
+
+    private static void Print(ActualsRunSummary s)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"Run {s.RunId}: {s.Status} in {(s.FinishedAt - s.StartedAt).TotalSeconds:0.0} s (trigger: {s.Trigger})");
+        Console.WriteLine($"Periods sent: {string.Join(", ", s.Periods)}");
+        if (s.Alignment is { } a)
+        {
+            Console.WriteLine($"Dimensions: account structure {a.Structure}; {a.SageAccounts} Sage accounts, {a.ValidAccounts} valid on both sides, {a.InvalidAccounts} not; "
+                + $"Anaplan lists hold {a.AnaplanAccounts} accounts and {a.AnaplanCostCenters} cost centres; {a.AnaplanOnlyTotal} item(s) only in Anaplan"
+                + (a.AnaplanOnlyTotal > 0 ? $" ({string.Join(", ", a.AnaplanOnlyAccounts.Concat(a.AnaplanOnlyCostCenters).Take(8))}{(a.AnaplanOnlyTotal > 8 ? ", …" : string.Empty)})" : string.Empty));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"dataset",-14}{"status",-20}{"read",8}{"rejected",10}{"unchanged",11}{"staged",9}{"accepted",10}{"failed",8}{"chunks",8}{"gzip bytes",12}");
+        foreach (DatasetSummary d in s.Datasets)
+        {
+            Console.WriteLine($"{d.Dataset,-14}{d.Status,-20}{d.Read,8}{d.Rejected,10}{d.Unchanged,11}{d.Staged,9}{d.Accepted,10}{d.Failed,8}{d.Parts,8}{d.CompressedBytes,12}");
+        }
+
+        foreach (DatasetSummary d in s.Datasets.Where(d => d.SageTotals.Count > 0))
+        {
+            Console.WriteLine();
+            Console.WriteLine($"Control totals, {d.Dataset} (Sage read → accepted by Anaplan):");
+            if (d.Dataset == Datasets.GlActuals)
+            {
+                foreach (PeriodTotals sage in d.SageTotals)
+                {
+                    PeriodTotals? accepted = d.AcceptedTotals.FirstOrDefault(t => t.Period == sage.Period);
+                    Console.WriteLine($"  {sage.Period,-12} debit {Money(sage.Debit)} → {Money(accepted?.Debit)}   credit {Money(sage.Credit)} → {Money(accepted?.Credit)}   net {Money(sage.Amount)} → {Money(accepted?.Amount)}");
+                }
+            }
+            else
+            {
+                Console.WriteLine($"  {d.SageTotals.Count} period(s)   amount {Money(d.SageTotals.Sum(t => t.Amount))} → {Money(d.AcceptedTotals.Sum(t => t.Amount))}"
+                    + $"   invoices {d.SageTotals.Sum(t => t.Count):0} → {d.AcceptedTotals.Sum(t => t.Count):0}");
+            }
+        }
+
+        foreach (DatasetSummary d in s.Datasets.Where(d => d.Status is not (DatasetStatuses.Loaded or DatasetStatuses.NoChanges) || d.RejectionsBlob is not null))
+        {
+            Console.WriteLine($"{d.Dataset}: {d.Message}{(d.RejectionsBlob is null ? string.Empty : $" rejections: {d.RejectionsBlob}")}");
+        }
+    }
+
+    private static string Money(decimal? value) => (value ?? 0m).ToString("#,##0.00", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,61 @@
+using Connector.Orchestrations.Flows.Dimensions;
+
+namespace Connector.Orchestrations.Flows.Actuals;
+
+/// <summary>
+/// Input of <see cref="ActualsSyncOrchestrator"/>. Without a period range the run sends the current period and the
+/// configured number of prior periods (late postings change closed periods).
+/// </summary>
+public sealed record ActualsRunInput(string ConnectionId, string Trigger, string? FiscalYear = null, int? FromPeriod = null, int? ToPeriod = null, bool FullResync = false);
+
+/// <summary>Input of <see cref="ResolvePeriodsActivity"/>.</summary>
+public sealed record ResolvePeriodsInput(RunRef Run, string? FiscalYear, int? FromPeriod, int? ToPeriod, int PriorPeriods);
+
+/// <summary>The fiscal periods a run sends, in order.</summary>
+public sealed record ResolvedPeriods(IReadOnlyList<FiscalPeriodRef> Periods, string CurrentFiscalYear, int CurrentPeriod);
+
+/// <summary>Input of the extraction activities.</summary>
+/// <remarks><c>FullResync</c> ignores the watermarks and sends every AP total and vendor again.</remarks>
+public sealed record ExtractInput(RunRef Run, string AlignmentBlob, IReadOnlyList<FiscalPeriodRef> Periods, bool FullResync = false);
+
+/// <summary>One dataset of a run, as a person reads it in the summary.</summary>
+public sealed record DatasetSummary(
+    string Dataset,
+    string Status,
+    long Read,
+    long Rejected,
+    long Staged,
+    int Parts,
+    long UncompressedBytes,
+    long CompressedBytes,
+    long Accepted,
+    long Failed,
+    long Ignored,
+    string? ImportTaskId,
+    string? Sha256,
+    IReadOnlyList<PeriodTotals> SageTotals,
+    IReadOnlyList<PeriodTotals> AcceptedTotals,
+    string? RejectionsBlob,
+    string? Message,
+    long Unchanged = 0);
+
+/// <summary>The result of an actuals run: its output, its audit summary.</summary>
+public sealed record ActualsRunSummary(
+    string RunId,
+    string ConnectionId,
+    string Status,
+    string Trigger,
+    IReadOnlyList<string> Periods,
+    AlignmentResult? Alignment,
+    IReadOnlyList<DatasetSummary> Datasets,
+    DateTime StartedAt,
+    DateTime FinishedAt);
+
+/// <summary>Dataset statuses.</summary>
+public static class DatasetStatuses
+{
+    public const string Loaded = "Loaded";
+    public const string LoadedWithFailures = "LoadedWithFailures";
+    public const string NoChanges = "NoChanges";
+    public const string Failed = "Failed";
+}

@@ -1,0 +1,256 @@
+using System.Globalization;
+using Connector.Orchestrations.Anaplan;
+using Connector.Orchestrations.Storage;
+using Microsoft.DurableTask;
+
+namespace Connector.Orchestrations.Flows.Anaplan;
+
+/// <summary>Input of <see cref="PrepareAnaplanImportActivity"/>.</summary>
+public sealed record PrepareImportInput(RunRef Run, string Dataset, string ImportName, int ChunkCount);
+
+/// <summary>The import and the file it reads, ready for the chunks.</summary>
+public sealed record PreparedImport(string ImportId, string FileId);
+
+/// <summary>Input of <see cref="UploadAnaplanChunkActivity"/>: one staged part becomes one chunk, as it is (gzip).</summary>
+public sealed record UploadChunkInput(RunRef Run, string FileId, int Index, string Container, string BlobName);
+
+/// <summary>Input of <see cref="StartAnaplanTaskActivity"/>: the action by id, or by name (resolved first).</summary>
+public sealed record StartTaskInput(RunRef Run, string ActionType, string? ActionId, string? ActionName);
+
+/// <summary>A started or polled task.</summary>
+public sealed record TaskStatus(
+    string ActionId,
+    string TaskId,
+    string State,
+    bool IsFinal,
+    bool Successful,
+    bool FailureDumpAvailable,
+    long Success,
+    long Failed,
+    long Ignored,
+    long Total,
+    string? Message);
+
+/// <summary>Input of <see cref="GetAnaplanTaskStatusActivity"/> and <see cref="CancelAnaplanTaskActivity"/>.</summary>
+public sealed record TaskRef(RunRef Run, string ActionType, string ActionId, string TaskId);
+
+/// <summary>Input of <see cref="RecordImportFailuresActivity"/>.</summary>
+public sealed record ImportFailuresInput(RunRef Run, string Dataset, string ImportId, string TaskId);
+
+/// <summary>What Anaplan refused: how many rows and the control totals of those rows.</summary>
+public sealed record ImportFailures(long Rows, IReadOnlyList<PeriodTotals> Totals);
+
+/// <summary>Input of <see cref="DownloadAnaplanExportActivity"/>.</summary>
+public sealed record DownloadExportInput(RunRef Run, string ExportId, string BlobName);
+
+/// <summary>
+/// Resolves an import by name, checks that its header names are the dataset's CSV header (so a changed import is
+/// refused before anything is uploaded), checks that its source file exists (Anaplan would otherwise silently create a
+/// new private file) and announces the chunk count.
+/// </summary>
+public sealed class PrepareAnaplanImportActivity(ConnectionClients clients) : TaskActivity<PrepareImportInput, PreparedImport>
+{
+    public override async Task<PreparedImport> RunAsync(TaskActivityContext context, PrepareImportInput input)
+    {
+        AnaplanClient anaplan = clients.Anaplan(input.Run.ConnectionId);
+        AnaplanImport import = await AnaplanNames.FindImportAsync(anaplan, input.ImportName);
+        await anaplan.CheckCsvHeaderAsync(import.Id, Datasets.Header(input.Dataset));
+        string fileId = import.ImportDataSourceId
+            ?? throw new AnaplanActionException($"Import '{input.ImportName}' ({import.Id}) has no source file to upload to.");
+        await anaplan.SetFileChunkCountAsync(fileId, input.ChunkCount);
+        return new PreparedImport(import.Id, fileId);
+    }
+}
+
+/// <summary>Uploads one staged gzip part as one chunk, streamed from Blob storage without re-compression.</summary>
+public sealed class UploadAnaplanChunkActivity(ConnectionClients clients, ConnectorStorage storage) : TaskActivity<UploadChunkInput, long>
+{
+    public override async Task<long> RunAsync(TaskActivityContext context, UploadChunkInput input)
+    {
+        var blob = storage.Blobs.GetBlobContainerClient(input.Container).GetBlobClient(input.BlobName);
+        await using Stream part = await blob.OpenReadAsync();
+        await clients.Anaplan(input.Run.ConnectionId).UploadChunkAsync(input.FileId, input.Index, part, compressed: true);
+        return part.Length;
+    }
+}
+
+/// <summary>Starts an import or export task (resolving the action's id from its name when needed).</summary>
+public sealed class StartAnaplanTaskActivity(ConnectionClients clients) : TaskActivity<StartTaskInput, TaskStatus>
+{
+    public override async Task<TaskStatus> RunAsync(TaskActivityContext context, StartTaskInput input)
+    {
+        AnaplanClient anaplan = clients.Anaplan(input.Run.ConnectionId);
+        AnaplanActionType type = AnaplanNames.ActionType(input.ActionType);
+        string actionId = input.ActionId ?? type switch
+        {
+            AnaplanActionType.Export => (await AnaplanNames.FindExportAsync(anaplan, input.ActionName!)).Id,
+            _ => (await AnaplanNames.FindImportAsync(anaplan, input.ActionName!)).Id,
+        };
+        AnaplanTaskInfo task = await anaplan.StartTaskAsync(type, actionId);
+        return AnaplanNames.ToStatus(actionId, task);
+    }
+}
+
+/// <summary>Reads a task's state once (the orchestration decides when to ask again, on a durable timer).</summary>
+public sealed class GetAnaplanTaskStatusActivity(ConnectionClients clients) : TaskActivity<TaskRef, TaskStatus>
+{
+    public override async Task<TaskStatus> RunAsync(TaskActivityContext context, TaskRef input)
+    {
+        AnaplanTaskInfo task = await clients.Anaplan(input.Run.ConnectionId)
+            .GetTaskStatusAsync(AnaplanNames.ActionType(input.ActionType), input.ActionId, input.TaskId);
+        return AnaplanNames.ToStatus(input.ActionId, task);
+    }
+}
+
+/// <summary>Cancels a task the run gave up waiting for, so the model is not left busy.</summary>
+public sealed class CancelAnaplanTaskActivity(ConnectionClients clients) : TaskActivity<TaskRef, TaskStatus>
+{
+    public override async Task<TaskStatus> RunAsync(TaskActivityContext context, TaskRef input)
+    {
+        AnaplanTaskInfo task = await clients.Anaplan(input.Run.ConnectionId)
+            .CancelTaskAsync(AnaplanNames.ActionType(input.ActionType), input.ActionId, input.TaskId);
+        return AnaplanNames.ToStatus(input.ActionId, task);
+    }
+}
+
+/// <summary>
+/// Downloads an import's failure dump and records every failed row in the audit with Anaplan's error; returns the
+/// count and the control totals of the failed rows (so accepted totals = staged − failed).
+/// </summary>
+public sealed class RecordImportFailuresActivity(ConnectionClients clients, AuditStore audit) : TaskActivity<ImportFailuresInput, ImportFailures>
+{
+    public override async Task<ImportFailures> RunAsync(TaskActivityContext context, ImportFailuresInput input)
+    {
+        AnaplanFailureDump? dump = await clients.Anaplan(input.Run.ConnectionId).GetImportFailuresAsync(input.ImportId, input.TaskId);
+        if (dump is null || dump.Rows.Count == 0)
+        {
+            return new ImportFailures(0, []);
+        }
+
+        var records = new List<RecordAudit>(dump.Rows.Count);
+        var totals = new Dictionary<string, PeriodTotals>(StringComparer.Ordinal);
+        long sequence = 0;
+        foreach (AnaplanFailedRow row in dump.Rows)
+        {
+            records.Add(new RecordAudit(input.Dataset, RecordKinds.Failed, ++sequence, DatasetRecords.Describe(input.Dataset, row.Values), null, row.Error, row.Line));
+            if (DatasetRecords.Amounts(input.Dataset, row.Values) is { } amounts)
+            {
+                PeriodTotals current = totals.GetValueOrDefault(amounts.Period) ?? PeriodTotals.Empty(amounts.Period);
+                totals[amounts.Period] = current.Add(amounts.Debit, amounts.Credit, amounts.Amount, amounts.Count);
+            }
+        }
+
+        await audit.WriteRecordsAsync(input.Run.RunId, records);
+        return new ImportFailures(dump.Rows.Count, [.. totals.Values.OrderBy(t => t.Period, StringComparer.Ordinal)]);
+    }
+}
+
+/// <summary>Streams an export's file (all chunks) into a staging blob.</summary>
+public sealed class DownloadAnaplanExportActivity(ConnectionClients clients, ConnectorStorage storage) : TaskActivity<DownloadExportInput, long>
+{
+    public override async Task<long> RunAsync(TaskActivityContext context, DownloadExportInput input)
+    {
+        await using Stream file = await clients.Anaplan(input.Run.ConnectionId).OpenFileDownloadAsync(input.ExportId);
+        var blob = storage.StagingContainer.GetBlobClient(input.BlobName);
+        await blob.UploadAsync(file, overwrite: true);
+        return (await blob.GetPropertiesAsync()).Value.ContentLength;
+    }
+}
+
+/// <summary>An Anaplan action named in configuration does not exist, or cannot be used as configured.</summary>
+public sealed class AnaplanActionException : Exception
+{
+    public AnaplanActionException(string message)
+        : base(message)
+    {
+    }
+
+    public AnaplanActionException()
+    {
+    }
+
+    public AnaplanActionException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Finding actions by the names configured, and shaping task results for orchestration history.</summary>
+internal static class AnaplanNames
+{
+    public const string Import = "import";
+    public const string Export = "export";
+
+    public static AnaplanActionType ActionType(string type) => type switch
+    {
+        Import => AnaplanActionType.Import,
+        Export => AnaplanActionType.Export,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Use import or export."),
+    };
+
+    public static async Task<AnaplanImport> FindImportAsync(AnaplanClient anaplan, string name)
+    {
+        IReadOnlyList<AnaplanImport> imports = await anaplan.ListImportsAsync();
+        return imports.FirstOrDefault(i => i.Name == name)
+            ?? imports.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new AnaplanActionException(
+                $"Import '{name}' does not exist in model {anaplan.Options.ModelId}; the model has: {string.Join(", ", imports.Select(i => $"'{i.Name}'"))}.");
+    }
+
+    public static async Task<AnaplanExport> FindExportAsync(AnaplanClient anaplan, string name)
+    {
+        IReadOnlyList<AnaplanExport> exports = await anaplan.ListExportsAsync();
+        return exports.FirstOrDefault(e => e.Name == name)
+            ?? exports.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new AnaplanActionException(
+                $"Export '{name}' does not exist in model {anaplan.Options.ModelId}; the model has: {string.Join(", ", exports.Select(e => $"'{e.Name}'"))}.");
+    }
+
+    public static TaskStatus ToStatus(string actionId, AnaplanTaskInfo task)
+    {
+        AnaplanRowCounts counts = task.Result?.Counts ?? new AnaplanRowCounts(0, 0, 0, 0);
+        string? message = task.Result?.Details.Select(d => d.LocalMessageText).FirstOrDefault(m => !string.IsNullOrWhiteSpace(m));
+        return new TaskStatus(
+            actionId,
+            task.TaskId,
+            task.State.Value,
+            task.State.IsFinal,
+            task.Result?.Successful ?? false,
+            task.Result?.FailureDumpAvailable ?? false,
+            counts.SuccessRowCount,
+            counts.FailedCount,
+            counts.IgnoredCount,
+            counts.TotalRowCount,
+            message);
+    }
+}
+
+/// <summary>How a dataset's CSV row is named in the audit, and which of its columns are control amounts.</summary>
+public static class DatasetRecords
+{
+    /// <summary>A short identity of a row ("6000-00 / 01 / FY2026-P03").</summary>
+    public static string Describe(string dataset, IReadOnlyDictionary<string, string> values)
+    {
+        string Get(string column) => values.TryGetValue(column, out string? v) ? v : string.Empty;
+        return dataset switch
+        {
+            Datasets.GlActuals => $"{Get("Account")} / {Get("Cost Center")} / {Get("Period")}",
+            Datasets.ApActuals => $"{Get("Vendor")} / {Get("Period")}",
+            _ => Get("Code"),
+        };
+    }
+
+    /// <summary>The control amounts of a row (null for list datasets or when the amounts do not parse).</summary>
+    public static (string Period, decimal Debit, decimal Credit, decimal Amount, decimal Count)? Amounts(string dataset, IReadOnlyDictionary<string, string> values)
+    {
+        static decimal Parse(IReadOnlyDictionary<string, string> v, string column)
+            => v.TryGetValue(column, out string? text) && decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out decimal d) ? d : 0m;
+
+        return dataset switch
+        {
+            Datasets.GlActuals => (values.GetValueOrDefault("Period") ?? string.Empty, Parse(values, "Debit"), Parse(values, "Credit"), Parse(values, "Net"), 0m),
+            Datasets.ApActuals => (values.GetValueOrDefault("Period") ?? string.Empty, 0m, 0m, Parse(values, "Invoice Amount"), Parse(values, "Invoice Count")),
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Azure.Storage.Blobs;
+
+namespace Connector.Orchestrations.Flows.Dimensions;
+
+/// <summary>
+/// How one Sage account lands in Anaplan: the Anaplan account item (the formatted account without the cost-centre
+/// segment, or its mapping override) and the Anaplan cost-centre item (the cost-centre segment value, or its override),
+/// and whether both exist on both sides.
+/// </summary>
+public sealed record AccountAlignment(string SageAccount, string Account, string CostCenter, bool Valid, string? Reason, string? Field);
+
+/// <summary>
+/// The result of dimension alignment, stored as a blob for the extraction and posting activities (it grows with the
+/// chart of accounts, so it never travels through orchestration history).
+/// </summary>
+public sealed class AlignmentSnapshot
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Gets or sets the separator of formatted accounts.</summary>
+    public string Separator { get; set; } = "-";
+
+    /// <summary>Gets or sets the segment lengths, segment 1 first.</summary>
+    public List<int> SegmentLengths { get; set; } = [];
+
+    /// <summary>Gets or sets the segment descriptions, segment 1 first.</summary>
+    public List<string> SegmentNames { get; set; } = [];
+
+    /// <summary>Gets or sets the number of the cost-centre segment.</summary>
+    public int CostCenterSegment { get; set; }
+
+    /// <summary>Gets or sets every Sage account and where it lands.</summary>
+    public List<AccountAlignment> Accounts { get; set; } = [];
+
+    /// <summary>Gets or sets a value indicating whether two Sage accounts land on the same Anaplan cell (then rows are summed).</summary>
+    public bool RequiresAggregation { get; set; }
+
+    /// <summary>Gets or sets the Anaplan account items that exist (after the load).</summary>
+    public List<string> AnaplanAccounts { get; set; } = [];
+
+    /// <summary>Gets or sets the Anaplan cost-centre items that exist (after the load).</summary>
+    public List<string> AnaplanCostCenters { get; set; } = [];
+
+    /// <summary>Indexes the accounts by Sage formatted account.</summary>
+    public Dictionary<string, AccountAlignment> BySageAccount()
+        => this.Accounts.GroupBy(a => a.SageAccount, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+
+    public async Task SaveAsync(BlobContainerClient container, string blobName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        using var stream = new MemoryStream();
+        await JsonSerializer.SerializeAsync(stream, this, Json, cancellationToken);
+        stream.Position = 0;
+        await container.GetBlobClient(blobName).UploadAsync(stream, overwrite: true, cancellationToken);
+    }
+
+    public static async Task<AlignmentSnapshot> LoadAsync(BlobContainerClient container, string blobName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        await using Stream stream = await container.GetBlobClient(blobName).OpenReadAsync(cancellationToken: cancellationToken);
+        return await JsonSerializer.DeserializeAsync<AlignmentSnapshot>(stream, Json, cancellationToken)
+            ?? throw new InvalidDataException($"Alignment snapshot {blobName} is empty.");
+    }
+}
+
+/// <summary>What the Sage side of alignment produced.</summary>
+public sealed record SageDimensions(
+    string SnapshotBlob,
+    Storage.StagedCsv AccountsCsv,
+    Storage.StagedCsv CostCentersCsv,
+    int SageAccounts,
+    int AnaplanAccountItems,
+    int CostCenterItems,
+    int Rejected,
+    string Structure);
+
+/// <summary>Input of <see cref="BuildAlignmentActivity"/>.</summary>
+public sealed record BuildAlignmentInput(RunRef Run, string SageSnapshotBlob, string? AccountsExportBlob, string? CostCentersExportBlob);
+
+/// <summary>The alignment every later step of a run uses: where it is, and the counts a person reads in the summary.</summary>
+public sealed record AlignmentResult(
+    string AlignmentBlob,
+    string Structure,
+    int SageAccounts,
+    int ValidAccounts,
+    int InvalidAccounts,
+    int AnaplanAccounts,
+    int AnaplanCostCenters,
+    IReadOnlyList<string> AnaplanOnlyAccounts,
+    IReadOnlyList<string> AnaplanOnlyCostCenters,
+    int AnaplanOnlyTotal,
+    string? AnaplanOnlyBlob,
+    bool RequiresAggregation);

@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Text;
+using Connector.Orchestrations.Configuration;
+using Connector.Orchestrations.Sage100;
+using Connector.Orchestrations.Storage;
+using CsvHelper;
+using Microsoft.DurableTask;
+
+namespace Connector.Orchestrations.Flows.Dimensions;
+
+/// <summary>
+/// Reads the company's account structure, accounts and cost-centre codes from the agent; parses every formatted
+/// account into segments from that structure (a malformed one is rejected, naming the account and the problem);
+/// applies the mapping overrides; stages the Accounts and Cost Centers lists for Anaplan; and saves the Sage half of
+/// the alignment.
+/// </summary>
+public sealed class ReadSageDimensionsActivity(ConnectionClients clients, ConnectorStorage storage, MappingStore mappings, AuditStore audit)
+    : TaskActivity<RunRef, SageDimensions>
+{
+    public override async Task<SageDimensions> RunAsync(TaskActivityContext context, RunRef input)
+    {
+        ConnectionOptions connection = clients.Connection(input.ConnectionId);
+        SageAgentClient sage = clients.Sage(input.ConnectionId);
+        AccountStructure structure = await sage.GetAccountStructureAsync();
+        AccountSegment costCenter = CostCenters.Resolve(connection, structure);
+        IReadOnlyDictionary<string, string> accountMap = await mappings.GetOverridesAsync(input.ConnectionId, MappingDimensions.Account);
+        IReadOnlyDictionary<string, string> costCenterMap = await mappings.GetOverridesAsync(input.ConnectionId, MappingDimensions.CostCenter);
+
+        var snapshot = new AlignmentSnapshot
+        {
+            Separator = structure.Separator,
+            SegmentLengths = [.. structure.Segments.Select(s => s.Length)],
+            SegmentNames = [.. structure.Segments.Select(s => s.Description)],
+            CostCenterSegment = costCenter.Number,
+        };
+        var rejections = new List<RecordAudit>();
+        var accountItems = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var costCenterItems = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        await foreach (SageGlAccount account in sage.GetAccountsAsync())
+        {
+            if (!structure.TryParse(account.Account, out ParsedAccount? parsed, out string? problem))
+            {
+                rejections.Add(new RecordAudit(Datasets.Dimensions, RecordKinds.Rejected, rejections.Count + 1, account.Account, "Account", $"Account '{account.Account}' is not valid: {problem}", null));
+                snapshot.Accounts.Add(new AccountAlignment(account.Account, string.Empty, string.Empty, false, $"the account key does not fit the company's structure ({problem})", "Account"));
+                continue;
+            }
+
+            string sageAccountItem = CostCenters.AccountWithoutCostCenter(structure, parsed, costCenter.Number);
+            string anaplanAccount = accountMap.GetValueOrDefault(sageAccountItem, sageAccountItem);
+            string sageCostCenter = parsed.Segment(costCenter.Number);
+            string anaplanCostCenter = costCenterMap.GetValueOrDefault(sageCostCenter, sageCostCenter);
+            bool deleted = account.Status == "D";
+            snapshot.Accounts.Add(new AccountAlignment(
+                parsed.Account, anaplanAccount, anaplanCostCenter, !deleted, deleted ? "the account is deleted in Sage" : null, deleted ? "Account" : null));
+            if (!deleted)
+            {
+                accountItems.TryAdd(anaplanAccount, [anaplanAccount, account.Description.Trim(), account.Type.Trim(), account.Group.Trim()]);
+                costCenterItems.TryAdd(anaplanCostCenter, sageCostCenter);
+            }
+        }
+
+        // Every cost-centre code Sage knows, used by an account yet or not, so budgets can target it too.
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (SageSubAccount sub in sage.GetSubAccountsAsync(costCenter.Number))
+        {
+            string code = sub.Code.Trim();
+            string anaplanCode = costCenterMap.GetValueOrDefault(code, code);
+            costCenterItems.TryAdd(anaplanCode, code);
+            names[anaplanCode] = sub.Description.Trim();
+        }
+
+        snapshot.RequiresAggregation = snapshot.Accounts.Where(a => a.Valid)
+            .GroupBy(a => (a.Account, a.CostCenter)).Any(g => g.Count() > 1);
+
+        long maxPart = connection.Anaplan.ChunkSizeMb * 1024L * 1024L;
+        StagedCsv accountsCsv = await StageAsync(storage, input, Datasets.Accounts, maxPart, accountItems.Values.OrderBy(r => r[0], StringComparer.Ordinal));
+        StagedCsv costCentersCsv = await StageAsync(
+            storage, input, Datasets.CostCenters, maxPart,
+            costCenterItems.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new[] { kv.Key, names.GetValueOrDefault(kv.Key, kv.Value) }));
+
+        string snapshotBlob = Datasets.RunBlob(input, "sage-dimensions.json");
+        await snapshot.SaveAsync(storage.StagingContainer, snapshotBlob);
+        await audit.WriteRecordsAsync(input.RunId, rejections);
+        return new SageDimensions(
+            snapshotBlob, accountsCsv, costCentersCsv, snapshot.Accounts.Count, accountItems.Count, costCenterItems.Count, rejections.Count, structure.Describe());
+    }
+
+    private static async Task<StagedCsv> StageAsync(ConnectorStorage storage, RunRef run, string dataset, long maxPart, IEnumerable<string[]> rows)
+    {
+        await using var writer = new CsvPartWriter(storage.StagingContainer, Datasets.StagingPrefix(run, dataset), dataset, Datasets.Header(dataset), maxPart);
+        foreach (string[] row in rows)
+        {
+            await writer.WriteRowAsync(row);
+        }
+
+        return await writer.CompleteAsync();
+    }
+}
+
+/// <summary>
+/// Reads back which list items exist in Anaplan (from the list exports run after the loads) and intersects them with
+/// the Sage side: an account is valid only when its account item and its cost-centre item both exist in Anaplan.
+/// Items that exist only in Anaplan are reported (a budget on them could not be posted to Sage).
+/// </summary>
+public sealed class BuildAlignmentActivity(ConnectorStorage storage) : TaskActivity<BuildAlignmentInput, AlignmentResult>
+{
+    private const int ListedAnaplanOnly = 20;
+
+    public override async Task<AlignmentResult> RunAsync(TaskActivityContext context, BuildAlignmentInput input)
+    {
+        AlignmentSnapshot snapshot = await AlignmentSnapshot.LoadAsync(storage.StagingContainer, input.SageSnapshotBlob);
+        HashSet<string> anaplanAccounts = await ReadCodesAsync(input.AccountsExportBlob);
+        HashSet<string> anaplanCostCenters = await ReadCodesAsync(input.CostCentersExportBlob);
+
+        var aligned = new List<AccountAlignment>(snapshot.Accounts.Count);
+        foreach (AccountAlignment a in snapshot.Accounts)
+        {
+            if (!a.Valid)
+            {
+                aligned.Add(a);
+            }
+            else if (!anaplanAccounts.Contains(a.Account))
+            {
+                aligned.Add(a with { Valid = false, Reason = $"account item '{a.Account}' does not exist in the Anaplan Accounts list", Field = "Account" });
+            }
+            else if (!anaplanCostCenters.Contains(a.CostCenter))
+            {
+                aligned.Add(a with { Valid = false, Reason = $"cost centre item '{a.CostCenter}' does not exist in the Anaplan Cost Centers list", Field = "Cost Center" });
+            }
+            else
+            {
+                aligned.Add(a);
+            }
+        }
+
+        snapshot.Accounts = aligned;
+        snapshot.AnaplanAccounts = [.. anaplanAccounts.Order(StringComparer.Ordinal)];
+        snapshot.AnaplanCostCenters = [.. anaplanCostCenters.Order(StringComparer.Ordinal)];
+
+        var sageAccounts = snapshot.Accounts.Where(a => a.Account.Length > 0).Select(a => a.Account).ToHashSet(StringComparer.Ordinal);
+        var sageCostCenters = snapshot.Accounts.Where(a => a.CostCenter.Length > 0).Select(a => a.CostCenter).ToHashSet(StringComparer.Ordinal);
+        List<string> onlyAccounts = [.. anaplanAccounts.Where(a => !sageAccounts.Contains(a)).Order(StringComparer.Ordinal)];
+        List<string> onlyCostCenters = [.. anaplanCostCenters.Where(c => !sageCostCenters.Contains(c)).Order(StringComparer.Ordinal)];
+
+        // Cost centres come from GL_SubAccount too, so a code with no account yet is still a Sage code, not Anaplan-only.
+        string? onlyBlob = null;
+        if (onlyAccounts.Count + onlyCostCenters.Count > 0)
+        {
+            onlyBlob = Datasets.RunBlob(input.Run, "anaplan-only.csv");
+            var text = new StringBuilder("Dimension,Code\r\n");
+            foreach (string a in onlyAccounts)
+            {
+                text.Append("Account,").Append(CsvField(a)).Append("\r\n");
+            }
+
+            foreach (string c in onlyCostCenters)
+            {
+                text.Append("Cost Center,").Append(CsvField(c)).Append("\r\n");
+            }
+
+            await storage.StagingContainer.GetBlobClient(onlyBlob).UploadAsync(BinaryData.FromString(text.ToString()), overwrite: true);
+        }
+
+        string alignmentBlob = Datasets.RunBlob(input.Run, "alignment.json");
+        await snapshot.SaveAsync(storage.StagingContainer, alignmentBlob);
+        int valid = snapshot.Accounts.Count(a => a.Valid);
+        return new AlignmentResult(
+            alignmentBlob,
+            string.Join(snapshot.Separator, snapshot.SegmentNames.Zip(snapshot.SegmentLengths, (n, l) => $"{n}({l})")),
+            snapshot.Accounts.Count,
+            valid,
+            snapshot.Accounts.Count - valid,
+            anaplanAccounts.Count,
+            anaplanCostCenters.Count,
+            [.. onlyAccounts.Take(ListedAnaplanOnly)],
+            [.. onlyCostCenters.Take(ListedAnaplanOnly)],
+            onlyAccounts.Count + onlyCostCenters.Count,
+            onlyBlob,
+            snapshot.RequiresAggregation);
+    }
+
+    private static string CsvField(string value)
+        => value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+
+    private async Task<HashSet<string>> ReadCodesAsync(string? blobName)
+    {
+        var codes = new HashSet<string>(StringComparer.Ordinal);
+        if (blobName is null)
+        {
+            return codes;
+        }
+
+        await using Stream stream = await storage.StagingContainer.GetBlobClient(blobName).OpenReadAsync();
+        await using CsvReader reader = CsvReader.Create(stream, new CsvReaderOptions { HasHeader = true, FormatProvider = CultureInfo.InvariantCulture });
+        int code = -1;
+        while (await reader.ReadAsync())
+        {
+            if (code < 0)
+            {
+                code = reader.Headers.Select((h, i) => (h, i)).FirstOrDefault(x => string.Equals(x.h.Trim(), "Code", StringComparison.OrdinalIgnoreCase)).i;
+            }
+
+            string value = reader.GetString(code).Trim();
+            if (value.Length > 0)
+            {
+                codes.Add(value);
+            }
+        }
+
+        return codes;
+    }
+}
+
+/// <summary>Which account segment is the cost centre, and what the account item is without it.</summary>
+public static class CostCenters
+{
+    /// <summary>Finds the configured cost-centre segment in the company's structure.</summary>
+    /// <exception cref="InvalidOperationException">The setting names no segment 2–10 of this structure.</exception>
+    public static AccountSegment Resolve(ConnectionOptions connection, AccountStructure structure)
+    {
+        string setting = connection.CostCenterSegment.Trim();
+        AccountSegment? segment = int.TryParse(setting, NumberStyles.None, CultureInfo.InvariantCulture, out int number)
+            ? structure.Segments.FirstOrDefault(s => s.Number == number)
+            : structure.FindSegment(setting);
+        if (segment is null || segment.Number == 1)
+        {
+            throw new InvalidOperationException(
+                $"Connection '{connection.Id}': CostCenterSegment '{setting}' is not a sub-account segment of company {connection.Sage.Company}'s account structure {structure.Describe()}.");
+        }
+
+        return segment;
+    }
+
+    /// <summary>The formatted account without its cost-centre segment ("600-01-02" → "600-01" when segment 3 is the cost centre).</summary>
+    public static string AccountWithoutCostCenter(AccountStructure structure, ParsedAccount account, int costCenterSegment)
+        => string.Join(structure.Separator, account.Segments.Where((_, i) => i + 1 != costCenterSegment));
+}

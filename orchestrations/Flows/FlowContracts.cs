@@ -1,0 +1,101 @@
+using Connector.Orchestrations.Storage;
+
+namespace Connector.Orchestrations.Flows;
+
+// Everything that crosses an orchestration boundary is small: ids, blob names, counts and totals. Row data stays in
+// Blob storage, so a run's history does not grow with the number of rows it moves.
+
+/// <summary>Which run of which connection.</summary>
+public sealed record RunRef(string ConnectionId, string RunId);
+
+/// <summary>A fiscal period of the Sage company.</summary>
+public sealed record FiscalPeriodRef(string FiscalYear, int Period);
+
+/// <summary>
+/// Control totals of one period (Anaplan period code): GL rows carry Debit, Credit and Amount = net; AP rows carry
+/// Amount = invoice amount and Count = invoice count.
+/// </summary>
+public sealed record PeriodTotals(string Period, long Rows, decimal Debit, decimal Credit, decimal Amount, decimal Count)
+{
+    public static PeriodTotals Empty(string period) => new(period, 0, 0m, 0m, 0m, 0m);
+
+    public PeriodTotals Add(decimal debit, decimal credit, decimal amount, decimal count)
+        => this with { Rows = this.Rows + 1, Debit = this.Debit + debit, Credit = this.Credit + credit, Amount = this.Amount + amount, Count = this.Count + count };
+
+    public PeriodTotals Minus(PeriodTotals other)
+        => this with { Rows = this.Rows - other.Rows, Debit = this.Debit - other.Debit, Credit = this.Credit - other.Credit, Amount = this.Amount - other.Amount, Count = this.Count - other.Count };
+
+    /// <summary>Subtracts <paramref name="minus"/> from <paramref name="from"/> period by period.</summary>
+    public static IReadOnlyList<PeriodTotals> Difference(IReadOnlyList<PeriodTotals> from, IReadOnlyList<PeriodTotals> minus)
+        => [.. from.Select(t => minus.FirstOrDefault(m => m.Period == t.Period) is { } m ? t.Minus(m) : t)];
+}
+
+/// <summary>What an extraction activity staged: the CSV parts and the numbers to reconcile against.</summary>
+public sealed record DatasetManifest(
+    string Dataset,
+    StagedCsv Staged,
+    long Read,
+    long Rejected,
+    IReadOnlyList<PeriodTotals> SageTotals,
+    IReadOnlyList<PeriodTotals> StagedTotals,
+    string? NextWatermark,
+    string? RejectionsBlob,
+    string? SentRowsBlob = null,
+    long Unchanged = 0);
+
+/// <summary>Input of <see cref="Anaplan.LoadDatasetOrchestrator"/>.</summary>
+public sealed record LoadDatasetInput(RunRef Run, string Dataset, string ImportName, StagedCsv Staged);
+
+/// <summary>Outcome of loading one dataset into Anaplan.</summary>
+public sealed record LoadDatasetResult(
+    string Dataset,
+    string ImportName,
+    string? TaskId,
+    string State,
+    bool Successful,
+    long Success,
+    long Failed,
+    long Ignored,
+    long Total,
+    IReadOnlyList<PeriodTotals> FailedTotals,
+    string? Message);
+
+/// <summary>Input of <see cref="Anaplan.RunExportOrchestrator"/>.</summary>
+public sealed record RunExportInput(RunRef Run, string ExportName, string BlobName);
+
+/// <summary>Outcome of running an export: where its file was staged.</summary>
+public sealed record ExportResult(string ExportName, string? TaskId, string State, string? BlobName, long Bytes, IReadOnlyList<string> Header);
+
+/// <summary>Progress shown as a run's custom status while it runs.</summary>
+public sealed record RunProgress(string Step, string? Dataset, string? Detail);
+
+/// <summary>Names of the datasets, as they appear in blob paths, audit rows and watermarks.</summary>
+public static class Datasets
+{
+    public const string Accounts = "accounts";
+    public const string CostCenters = "cost-centers";
+    public const string Vendors = "vendors";
+    public const string GlActuals = "gl-actuals";
+    public const string ApActuals = "ap-actuals";
+    public const string Dimensions = "dimensions";
+    public const string Budget = "budget";
+
+    /// <summary>Gets the CSV header of each dataset the connector uploads (the import's header names must match).</summary>
+    public static IReadOnlyList<string> Header(string dataset) => dataset switch
+    {
+        Accounts => ["Code", "Name", "Type", "Group"],
+        CostCenters => ["Code", "Name"],
+        Vendors => ["Code", "Name", "Division", "Status"],
+        GlActuals => ["Account", "Cost Center", "Period", "Debit", "Credit", "Net"],
+        ApActuals => ["Vendor", "Period", "Invoice Amount", "Invoice Count"],
+        _ => throw new ArgumentOutOfRangeException(nameof(dataset), dataset, "Not an uploaded dataset."),
+    };
+
+    /// <summary>Blob prefix of a dataset's staged parts.</summary>
+    public static string StagingPrefix(RunRef run, string dataset) => $"{BlobSafe(run.ConnectionId)}/{BlobSafe(run.RunId)}/{dataset}";
+
+    /// <summary>Blob name of a run-level artefact (snapshots, exports, rejections).</summary>
+    public static string RunBlob(RunRef run, string name) => $"{BlobSafe(run.ConnectionId)}/{BlobSafe(run.RunId)}/{name}";
+
+    private static string BlobSafe(string value) => value.Replace(':', '_').Replace('/', '_');
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using Azure.Storage.Blobs.Specialized;
+using Connector.Orchestrations.Storage;
+using CsvHelper;
+
+namespace Connector.Orchestrations.Flows;
+
+/// <summary>
+/// Where an activity puts the rows it refuses: each one becomes an audit row (written in batches) and a line of a
+/// rejections CSV in the run's staging folder, with the record, the field and the reason.
+/// </summary>
+public sealed class RejectionSink(ConnectorStorage storage, AuditStore audit, RunRef run, string dataset) : IAsyncDisposable
+{
+    private const int BatchSize = 100;
+    private readonly List<RecordAudit> pending = [];
+    private Stream? blob;
+    private CsvWriter? csv;
+
+    /// <summary>Gets how many rows were rejected.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>Gets the rejections CSV blob name, or null when nothing was rejected.</summary>
+    public string? BlobName { get; private set; }
+
+    public async Task RejectAsync(string record, string? field, string reason, CancellationToken cancellationToken = default)
+    {
+        this.Count++;
+        this.pending.Add(new RecordAudit(dataset, RecordKinds.Rejected, this.Count, record, field, reason, null));
+        if (this.csv is null)
+        {
+            this.BlobName = Datasets.RunBlob(run, $"{dataset}-rejections.csv");
+            this.blob = await storage.StagingContainer.GetBlockBlobClient(this.BlobName).OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken);
+            this.csv = CsvWriter.Create(this.blob, new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture }, leaveOpen: true);
+            this.csv.WriteRecord("Record", "Field", "Reason");
+        }
+
+        this.csv.WriteRecord(record, field, reason);
+        if (this.pending.Count >= BatchSize)
+        {
+            await this.FlushAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Writes what is pending to the audit and closes the CSV.</summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        await this.FlushAsync(cancellationToken);
+        if (this.csv is not null)
+        {
+            await this.csv.FlushAsync(cancellationToken);
+            await this.csv.DisposeAsync();
+            this.csv = null;
+            await this.blob!.DisposeAsync();
+            this.blob = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (this.csv is not null)
+        {
+            await this.csv.DisposeAsync();
+        }
+
+        if (this.blob is not null)
+        {
+            await this.blob.DisposeAsync();
+        }
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (this.pending.Count > 0)
+        {
+            await audit.WriteRecordsAsync(run.RunId, [.. this.pending], cancellationToken);
+            this.pending.Clear();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Connector.Local.Demo;
+using Connector.Local.Hosting;
+using Connector.Orchestrations.Configuration;
+using Connector.Orchestrations.Flows;
+using Connector.Orchestrations.Flows.Actuals;
+using Connector.Orchestrations.Operations;
+using Connector.Orchestrations.Storage;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Xunit;
+
+namespace Connector.Testing;
+
+/// <summary>
+/// The whole product on one machine for end-to-end tests: the shared Azurite, the Sage agent with its simulated
+/// companies over HTTPS, the Anaplan emulator with the FP&amp;A model, and the local Durable Task host (unique task hub,
+/// staging container and tables) running the connector's orchestrations for the connections the test class declares.
+/// </summary>
+public abstract class ConnectorFlowFixture : IAsyncLifetime
+{
+    private IHost? host;
+
+    public LocalEnvironment Environment { get; private set; } = null!;
+
+    public IServiceProvider Services => this.host?.Services ?? throw new InvalidOperationException("The host has not started.");
+
+    public DurableTaskClient Client => this.Services.GetRequiredService<DurableTaskClient>();
+
+    public FlowStarter Starter => this.Services.GetRequiredService<FlowStarter>();
+
+    public RunOperations Operations => this.Services.GetRequiredService<RunOperations>();
+
+    public AuditStore Audit => this.Services.GetRequiredService<AuditStore>();
+
+    public MappingStore Mappings => this.Services.GetRequiredService<MappingStore>();
+
+    public ConnectorStorage Storage => this.Services.GetRequiredService<ConnectorStorage>();
+
+    public string TaskHub { get; } = UniqueNames.TaskHub("Flow");
+
+    public async Task InitializeAsync()
+    {
+        string storage = await TestStorage.GetConnectionStringAsync();
+        this.Environment = await LocalEnvironment.StartAsync(this.EnvironmentOptions(storage));
+        IReadOnlyList<ConnectionOptions> connections = this.Connections(this.Environment);
+        string container = UniqueNames.Container("staging");
+        string tables = UniqueNames.Table("C");
+        this.host = ConnectorHost.CreateBuilder(
+            new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(),
+            runWorker: true,
+            durable: o =>
+            {
+                o.ConnectionString = storage;
+                o.TaskHubName = this.TaskHub;
+                DurableHostFixture.ApplyTestTimings(o);
+            },
+            configure: services =>
+            {
+                services.AddSingleton(this.Environment.Credentials);
+                services.Configure<ConnectorOptions>(o =>
+                {
+                    o.Storage.ConnectionString = storage;
+                    o.Storage.StagingContainer = container;
+                    o.Storage.TablePrefix = tables;
+                    o.Connections.AddRange(connections);
+                });
+            }).Build();
+        await this.host.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (this.host is not null)
+        {
+            await this.host.StopAsync(TimeSpan.FromSeconds(30));
+            this.host.Dispose();
+        }
+
+        if (this.Environment is not null)
+        {
+            await this.Environment.DisposeAsync();
+        }
+    }
+
+    /// <summary>Starts an actuals run and waits for its summary (fails the test if the run does not complete).</summary>
+    public async Task<ActualsRunSummary> RunActualsAsync(string connectionId, ActualsRunRequest? request = null, TimeSpan? timeout = null)
+    {
+        StartRunResult started = await this.Starter.StartActualsAsync(connectionId, "test", request ?? new ActualsRunRequest());
+        OrchestrationMetadata done = await this.WaitAsync(started.InstanceId, timeout ?? TimeSpan.FromMinutes(4));
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"run {started.InstanceId} ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
+        return done.ReadOutputAs<ActualsRunSummary>()!;
+    }
+
+    public async Task<OrchestrationMetadata> WaitAsync(string instanceId, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            return await this.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            OrchestrationMetadata? state = await this.Client.GetInstanceAsync(instanceId, true);
+            throw new TimeoutException($"Run {instanceId} did not finish within {timeout}; it is {state?.RuntimeStatus} ({state?.SerializedCustomStatus}).");
+        }
+    }
+
+    /// <summary>The connections of the test class.</summary>
+    protected abstract IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment);
+
+    /// <summary>The environment's settings (override to change the simulated companies' size or the emulator).</summary>
+    protected virtual LocalEnvironmentOptions EnvironmentOptions(string storage) => new() { StorageConnectionString = storage };
+}
