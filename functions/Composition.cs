@@ -1,3 +1,4 @@
+using Connector.Orchestrations.Flows;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,6 +13,11 @@ public static class Composition
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.SectionName));
+
+        // Connector storage defaults to the host's storage when it is a connection string; identity-based hosts set
+        // Connector:Storage:BlobServiceUri and TableServiceUri.
+        string? hostStorage = configuration["AzureWebJobsStorage"];
+        services.AddConnectorRuntime(configuration, string.IsNullOrWhiteSpace(hostStorage) ? null : hostStorage);
         return services;
     }
 }

@@ -1,4 +1,9 @@
+using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Durable;
+using Connector.Orchestrations.Flows;
+using Connector.Orchestrations.Flows.Actuals;
+using Connector.Orchestrations.Flows.Anaplan;
+using Connector.Orchestrations.Flows.Dimensions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +19,74 @@ public static class ActivityFunctions
     [Function(nameof(SelfTestActivity))]
     public static Task<string> SelfTest([ActivityTrigger] string input, FunctionContext context)
         => Run<SelfTestActivity, string, string>(context, input);
+
+    [Function(nameof(BeginRunActivity))]
+    public static Task<ConnectionOptions> BeginRun([ActivityTrigger] BeginRunInput input, FunctionContext context)
+        => Run<BeginRunActivity, BeginRunInput, ConnectionOptions>(context, input);
+
+    [Function(nameof(CompleteRunActivity))]
+    public static Task<bool> CompleteRun([ActivityTrigger] CompleteRunInput input, FunctionContext context)
+        => Run<CompleteRunActivity, CompleteRunInput, bool>(context, input);
+
+    [Function(nameof(RecordDatasetActivity))]
+    public static Task<bool> RecordDataset([ActivityTrigger] RecordDatasetInput input, FunctionContext context)
+        => Run<RecordDatasetActivity, RecordDatasetInput, bool>(context, input);
+
+    [Function(nameof(CommitWatermarkActivity))]
+    public static Task<bool> CommitWatermark([ActivityTrigger] CommitWatermarkInput input, FunctionContext context)
+        => Run<CommitWatermarkActivity, CommitWatermarkInput, bool>(context, input);
+
+    [Function(nameof(ReadSageDimensionsActivity))]
+    public static Task<SageDimensions> ReadSageDimensions([ActivityTrigger] RunRef input, FunctionContext context)
+        => Run<ReadSageDimensionsActivity, RunRef, SageDimensions>(context, input);
+
+    [Function(nameof(BuildAlignmentActivity))]
+    public static Task<AlignmentResult> BuildAlignment([ActivityTrigger] BuildAlignmentInput input, FunctionContext context)
+        => Run<BuildAlignmentActivity, BuildAlignmentInput, AlignmentResult>(context, input);
+
+    [Function(nameof(ResolvePeriodsActivity))]
+    public static Task<ResolvedPeriods> ResolvePeriods([ActivityTrigger] ResolvePeriodsInput input, FunctionContext context)
+        => Run<ResolvePeriodsActivity, ResolvePeriodsInput, ResolvedPeriods>(context, input);
+
+    [Function(nameof(ExtractGlActualsActivity))]
+    public static Task<DatasetManifest> ExtractGlActuals([ActivityTrigger] ExtractInput input, FunctionContext context)
+        => Run<ExtractGlActualsActivity, ExtractInput, DatasetManifest>(context, input);
+
+    [Function(nameof(ExtractApActualsActivity))]
+    public static Task<DatasetManifest> ExtractApActuals([ActivityTrigger] ExtractInput input, FunctionContext context)
+        => Run<ExtractApActualsActivity, ExtractInput, DatasetManifest>(context, input);
+
+    [Function(nameof(ExtractVendorsActivity))]
+    public static Task<DatasetManifest> ExtractVendors([ActivityTrigger] ExtractInput input, FunctionContext context)
+        => Run<ExtractVendorsActivity, ExtractInput, DatasetManifest>(context, input);
+
+    [Function(nameof(PrepareAnaplanImportActivity))]
+    public static Task<PreparedImport> PrepareAnaplanImport([ActivityTrigger] PrepareImportInput input, FunctionContext context)
+        => Run<PrepareAnaplanImportActivity, PrepareImportInput, PreparedImport>(context, input);
+
+    [Function(nameof(UploadAnaplanChunkActivity))]
+    public static Task<long> UploadAnaplanChunk([ActivityTrigger] UploadChunkInput input, FunctionContext context)
+        => Run<UploadAnaplanChunkActivity, UploadChunkInput, long>(context, input);
+
+    [Function(nameof(StartAnaplanTaskActivity))]
+    public static Task<Orchestrations.Flows.Anaplan.TaskStatus> StartAnaplanTask([ActivityTrigger] StartTaskInput input, FunctionContext context)
+        => Run<StartAnaplanTaskActivity, StartTaskInput, Orchestrations.Flows.Anaplan.TaskStatus>(context, input);
+
+    [Function(nameof(GetAnaplanTaskStatusActivity))]
+    public static Task<Orchestrations.Flows.Anaplan.TaskStatus> GetAnaplanTaskStatus([ActivityTrigger] TaskRef input, FunctionContext context)
+        => Run<GetAnaplanTaskStatusActivity, TaskRef, Orchestrations.Flows.Anaplan.TaskStatus>(context, input);
+
+    [Function(nameof(CancelAnaplanTaskActivity))]
+    public static Task<Orchestrations.Flows.Anaplan.TaskStatus> CancelAnaplanTask([ActivityTrigger] TaskRef input, FunctionContext context)
+        => Run<CancelAnaplanTaskActivity, TaskRef, Orchestrations.Flows.Anaplan.TaskStatus>(context, input);
+
+    [Function(nameof(RecordImportFailuresActivity))]
+    public static Task<ImportFailures> RecordImportFailures([ActivityTrigger] ImportFailuresInput input, FunctionContext context)
+        => Run<RecordImportFailuresActivity, ImportFailuresInput, ImportFailures>(context, input);
+
+    [Function(nameof(DownloadAnaplanExportActivity))]
+    public static Task<long> DownloadAnaplanExport([ActivityTrigger] DownloadExportInput input, FunctionContext context)
+        => Run<DownloadAnaplanExportActivity, DownloadExportInput, long>(context, input);
 
     internal static Task<TOutput> Run<TActivity, TInput, TOutput>(FunctionContext context, TInput input)
         where TActivity : TaskActivity<TInput, TOutput>

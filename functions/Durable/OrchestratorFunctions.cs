@@ -1,4 +1,7 @@
 using Connector.Orchestrations.Durable;
+using Connector.Orchestrations.Flows.Actuals;
+using Connector.Orchestrations.Flows.Anaplan;
+using Connector.Orchestrations.Flows.Dimensions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 
@@ -13,6 +16,22 @@ public static class OrchestratorFunctions
     [Function(nameof(SelfTestOrchestrator))]
     public static Task<SelfTestResult> SelfTest([OrchestrationTrigger] TaskOrchestrationContext context)
         => Run<SelfTestOrchestrator, SelfTestInput, SelfTestResult>(context);
+
+    [Function(nameof(ActualsSyncOrchestrator))]
+    public static Task<ActualsRunSummary> ActualsSync([OrchestrationTrigger] TaskOrchestrationContext context)
+        => Run<ActualsSyncOrchestrator, ActualsRunInput, ActualsRunSummary>(context);
+
+    [Function(nameof(DimensionAlignmentOrchestrator))]
+    public static Task<DimensionAlignmentResult> DimensionAlignment([OrchestrationTrigger] TaskOrchestrationContext context)
+        => Run<DimensionAlignmentOrchestrator, DimensionAlignmentInput, DimensionAlignmentResult>(context);
+
+    [Function(nameof(LoadDatasetOrchestrator))]
+    public static Task<Orchestrations.Flows.LoadDatasetResult> LoadDataset([OrchestrationTrigger] TaskOrchestrationContext context)
+        => Run<LoadDatasetOrchestrator, LoadDatasetRequest, Orchestrations.Flows.LoadDatasetResult>(context);
+
+    [Function(nameof(RunExportOrchestrator))]
+    public static Task<Orchestrations.Flows.ExportResult> RunExport([OrchestrationTrigger] TaskOrchestrationContext context)
+        => Run<RunExportOrchestrator, RunExportRequest, Orchestrations.Flows.ExportResult>(context);
 
     private static Task<TOutput> Run<TOrchestrator, TInput, TOutput>(TaskOrchestrationContext context)
         where TOrchestrator : TaskOrchestrator<TInput, TOutput>, new()

@@ -1,3 +1,4 @@
+using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Durable;
 using Connector.Orchestrations.Operations;
 using Microsoft.Azure.Functions.Worker;
@@ -8,8 +9,26 @@ using Microsoft.Extensions.Logging;
 namespace Connector.Functions.Timers;
 
 /// <summary>Timer triggers. Each starts runs with deterministic instance ids, so a repeated fire starts nothing new.</summary>
-public sealed class ScheduleFunctions(IConfiguration configuration, ILogger<ScheduleFunctions> logger)
+public sealed class ScheduleFunctions(
+    IConfiguration configuration, Microsoft.Extensions.Options.IOptionsMonitor<ConnectorOptions> options, TimeProvider time, ILogger<ScheduleFunctions> logger)
 {
+    /// <summary>
+    /// The schedule tick: every connection's flows run on their own cron schedules (settings), so one frequent timer
+    /// asks which slots are due and starts them; the run id is the slot, so a repeated or duplicated tick starts nothing new.
+    /// </summary>
+    [Function("ScheduleTick")]
+    public async Task ScheduleTickAsync(
+        [TimerTrigger("%SCHEDULE_TICK%")] TimerInfo timer,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        foreach (StartRunResult result in await new FlowStarter(client, options, time).StartDueAsync(context.CancellationToken))
+        {
+            Logs.ScheduledRun(logger, result.InstanceId, result.Started);
+        }
+    }
+
     /// <summary>
     /// A daily self-test of the durable plumbing (model lock, entity, activity) on the configured model; the instance id
     /// is the schedule slot, so a duplicated fire finds the run of that slot instead of starting another.

@@ -21,6 +21,9 @@ public sealed class LocalEnvironmentOptions
     /// <summary>Gets or sets the simulated companies' size.</summary>
     public SimulatedScale Scale { get; set; } = SimulatedScale.Default;
 
+    /// <summary>Gets or sets which simulated companies exist (all built-in ones by default).</summary>
+    public IReadOnlyList<CompanyProfile>? Companies { get; set; }
+
     /// <summary>Gets or sets the folder for the agent's data, certificate and ledger and the credential file; a temp folder when null.</summary>
     public string? Directory { get; set; }
 
@@ -97,6 +100,10 @@ public sealed class LocalEnvironment : IAsyncDisposable
             };
             agentOptions.Simulated.DataDirectory = Path.Combine(directory, "agent", "companies");
             agentOptions.Simulated.Scale = options.Scale;
+            if (options.Companies is { } companies)
+            {
+                agentOptions.Simulated.Companies = companies;
+            }
             agent = await SageAgentHost.StartAsync(agentOptions, cancellationToken);
 
             var anaplanOptions = new AnaplanEmulatorOptions();

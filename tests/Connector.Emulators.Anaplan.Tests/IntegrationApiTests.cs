@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+using Connector.Emulators.Anaplan.Model;
 
 namespace Connector.Emulators.Anaplan.Tests;
 
@@ -129,6 +130,27 @@ public sealed class IntegrationApiTests
             anaplan.Fpa.GetListItems("Vendors"),
             v => Assert.Equal(("V1", "Acme Corp", "Inactive"), (v.Code, v.Name, v.Properties["Status"])),
             v => Assert.Equal(("V2", "Globex", "Active"), (v.Code, v.Name, v.Properties["Status"])));
+    }
+
+    [Fact]
+    public async Task ListImport_UpdateMatchingItemsOnly_IgnoresNewCodes()
+    {
+        TenantDefinition definition = TenantDefinition.LoadDefault();
+        definition.Workspaces[0].Models[0].Imports.Single(i => i.Id == "112000000003").CreateItems = false;
+        await using EmulatorHarness anaplan = await EmulatorHarness.StartAsync(o => o.Definition = definition);
+        await anaplan.LoginAsync();
+        anaplan.Fpa.AddListItem("Vendors", "V1", "Acme");
+
+        await anaplan.RunImportAsync("112000000003", "113000000003", "Code,Name,Division,Status\nV1,Acme Corp,East,Active\nV2,Globex,West,Active\n");
+
+        ListItemSnapshot only = Assert.Single(anaplan.Fpa.GetListItems("Vendors"));
+        Assert.Equal(("V1", "Acme Corp"), (only.Code, only.Name));
+        JsonElement task = (await anaplan.GetJsonAsync($"{EmulatorHarness.ModelPath}/imports/112000000003/tasks")).GetProperty("tasks")[0];
+        string taskId = task.GetProperty("taskId").GetString()!;
+        JsonElement result = (await anaplan.GetJsonAsync($"{EmulatorHarness.ModelPath}/imports/112000000003/tasks/{taskId}")).GetProperty("task").GetProperty("result");
+        string[] values = [.. result.GetProperty("details")[0].GetProperty("values").EnumerateArray().Select(v => v.GetString()!)];
+        Assert.Equal("1", values[Array.IndexOf(values, "successRowCount") + 1]);
+        Assert.Equal("1", values[Array.IndexOf(values, "ignoredCount") + 1]);
     }
 
     [Fact]

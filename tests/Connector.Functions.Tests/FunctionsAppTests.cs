@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -101,6 +102,25 @@ public sealed partial class FunctionsAppTests
         {
             Assert.True(values.TryGetProperty(setting, out JsonElement value) && value.GetString() is { Length: > 0 }, $"{setting} has no value in local.settings.sample.json");
         }
+    }
+
+    [Fact]
+    public void SettingsSample_ConnectorSection_PassesStartUpValidation()
+    {
+        // The sample's connection must be accepted as it is (placeholders with valid shapes), flows off until filled in.
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(OutputDirectory, "local.settings.sample.json"))
+            .Build();
+        var flat = configuration.GetSection("Values").AsEnumerable(makePathsRelative: true)
+            .Where(kv => kv.Value is not null)
+            .ToDictionary(kv => kv.Key.Replace("__", ":", StringComparison.Ordinal), kv => kv.Value);
+        var options = new Connector.Orchestrations.Configuration.ConnectorOptions();
+        new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(flat).Build()
+            .GetSection("Connector").Bind(options);
+
+        Connector.Orchestrations.Configuration.ConnectorOptionsValidator.ThrowIfInvalid(options);
+        Assert.Single(options.Connections);
+        Assert.False(options.Connections[0].Actuals.Enabled);
     }
 
     [Fact]

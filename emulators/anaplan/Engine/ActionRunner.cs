@@ -205,7 +205,14 @@ internal static class ActionRunner
                 continue;
             }
 
-            bool exists = list.Find(code) is not null || !seen.Add(code);
+            bool exists = list.Find(code) is not null || seen.Contains(code);
+            if (!exists && !import.CreateItems)
+            {
+                counts.Ignored++;
+                continue;
+            }
+
+            seen.Add(code);
             if (exists)
             {
                 counts.Updated++;

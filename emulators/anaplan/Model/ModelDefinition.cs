@@ -21,6 +21,9 @@ public sealed class TenantDefinition
 
     /// <summary>Reads a definition file.</summary>
     /// <exception cref="InvalidDataException">The file is not a valid definition; the message names the problem.</exception>
+    /// <summary>Loads the shipped FP&amp;A model (for tests that adjust it before starting an emulator).</summary>
+    public static TenantDefinition LoadDefault() => Load(AnaplanEmulatorOptions.DefaultModelPath);
+
     public static TenantDefinition Load(string path)
     {
         path = Resolve(path);
@@ -180,6 +183,12 @@ public sealed class ImportDefinition
 
     /// <summary>Target module name (module imports).</summary>
     public string? Module { get; set; }
+
+    /// <summary>
+    /// List imports: whether a row with a code not yet in the list creates the item (Anaplan's default mapping) or is
+    /// ignored, as with Anaplan's "update matching items only" setting; ignored rows count in <c>ignoredCount</c>.
+    /// </summary>
+    public bool CreateItems { get; set; } = true;
 
     public List<ColumnDefinition> Columns { get; set; } = [];
 }
