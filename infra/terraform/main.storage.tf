@@ -1,0 +1,65 @@
+# Host state (AzureWebJobsStorage), the Durable Functions task hub (Azure Storage backend), the Flex Consumption
+# deployment package and the connector's staging blobs and tables. Entra ID only: shared keys are disabled.
+
+locals {
+  # Flex Consumption pulls the app package from this container with the app's identity.
+  deployment_container_name = substr("app-package-${lower(local.names.function_app)}", 0, 63)
+
+  # Durable Functions on the Azure Storage backend: blobs (leases, large payloads, the deployment package), queues
+  # (control and work-item queues), tables (history and instances).
+  storage_data_roles = [
+    "Storage Blob Data Owner",
+    "Storage Queue Data Contributor",
+    "Storage Table Data Contributor",
+  ]
+}
+
+resource "azurerm_storage_account" "this" {
+  name                             = local.names.storage
+  resource_group_name              = azurerm_resource_group.this.name
+  location                         = var.location
+  account_kind                     = "StorageV2"
+  account_tier                     = "Standard"
+  account_replication_type         = var.storage_replication_type
+  access_tier                      = "Hot"
+  shared_access_key_enabled        = false
+  default_to_oauth_authentication  = true
+  allow_nested_items_to_be_public  = false
+  cross_tenant_replication_enabled = false
+  min_tls_version                  = "TLS1_2"
+  https_traffic_only_enabled       = true
+  public_network_access_enabled    = true
+  tags                             = local.tags
+
+  network_rules {
+    default_action = "Allow"
+    bypass         = ["AzureServices"]
+  }
+
+  blob_properties {
+    delete_retention_policy {
+      days = 7
+    }
+  }
+}
+
+resource "azurerm_storage_container" "deployment" {
+  name                  = local.deployment_container_name
+  storage_account_id    = azurerm_storage_account.this.id
+  container_access_type = "private"
+}
+
+resource "azurerm_storage_container" "staging" {
+  name                  = var.staging_container_name
+  storage_account_id    = azurerm_storage_account.this.id
+  container_access_type = "private"
+}
+
+resource "azurerm_role_assignment" "storage_data" {
+  for_each = toset(local.storage_data_roles)
+
+  scope                = azurerm_storage_account.this.id
+  role_definition_name = each.value
+  principal_id         = azurerm_user_assigned_identity.this.principal_id
+  principal_type       = "ServicePrincipal"
+}
