@@ -30,6 +30,8 @@ internal static class Cli
                                               agent with a simulated company, the Anaplan emulator; prints the summary
           connector run actuals --connection <id> [--fiscal-year Y --from P --to P] [--full-resync] [--json]
                                               run the actuals flow now (a worker runs in this process) and print it
+          connector run budgets --connection <id> [--version V] [--fiscal-year Y --from P --to P] [--dry-run] [--json]
+                                              post approved Anaplan values into Sage as journal entries (or propose them)
           connector worker                    run a worker and the schedule tick on the configured task hub until Ctrl+C
           connector selftest                  run the self-test orchestration (model lock + activity) and print it
           connector runs list [--status S] [--prefix P] [--max N]
@@ -72,7 +74,7 @@ internal static class Cli
             return words[0] switch
             {
                 "demo" => await DemoAsync(configuration, switches, cancel.Token),
-                "run" when words.Count == 2 && words[1] == "actuals" => await RunActualsAsync(configuration, switches, cancel.Token),
+                "run" when words.Count == 2 && words[1] is "actuals" or "budgets" => await RunFlowAsync(words[1], configuration, switches, cancel.Token),
                 "worker" => await WorkerAsync(configuration, cancel.Token),
                 "mappings" => await WithHostAsync(configuration, runWorker: false, (sp, ct) => Commands.MappingsAsync(sp, words, switches, ct), cancel.Token),
                 "secrets" => await Commands.SecretsAsync(configuration, words, cancel.Token),
@@ -244,20 +246,26 @@ internal static class Cli
         }
     }
 
-    private static async Task<int> RunActualsAsync(IConfiguration configuration, Dictionary<string, string?> switches, CancellationToken cancellationToken)
+    private static async Task<int> RunFlowAsync(string flow, IConfiguration configuration, Dictionary<string, string?> switches, CancellationToken cancellationToken)
     {
         string connection = switches.GetValueOrDefault("connection") ?? throw new ArgumentException("--connection <id> is required.");
-        var request = new ActualsRunRequest(
-            switches.GetValueOrDefault("fiscal-year"),
-            switches.TryGetValue("from", out string? from) && from is not null ? int.Parse(from, System.Globalization.CultureInfo.InvariantCulture) : null,
-            switches.TryGetValue("to", out string? to) && to is not null ? int.Parse(to, System.Globalization.CultureInfo.InvariantCulture) : null,
-            switches.GetValueOrDefault("request-key"),
-            switches.ContainsKey("full-resync"));
+        int? Number(string name) => switches.TryGetValue(name, out string? text) && text is not null ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : null;
         using IHost host = ConnectorHost.CreateBuilder(configuration, runWorker: true).Build();
         await host.StartAsync(cancellationToken);
         try
         {
-            StartRunResult started = await host.Services.GetRequiredService<FlowStarter>().StartActualsAsync(connection, "cli", request, cancellationToken);
+            FlowStarter starter = host.Services.GetRequiredService<FlowStarter>();
+            StartRunResult started = flow == "actuals"
+                ? await starter.StartActualsAsync(
+                    connection,
+                    "cli",
+                    new ActualsRunRequest(switches.GetValueOrDefault("fiscal-year"), Number("from"), Number("to"), switches.GetValueOrDefault("request-key"), switches.ContainsKey("full-resync")),
+                    cancellationToken)
+                : await starter.StartBudgetsAsync(
+                    connection,
+                    "cli",
+                    new BudgetRunRequest(switches.GetValueOrDefault("version"), switches.GetValueOrDefault("fiscal-year"), Number("from"), Number("to"), switches.ContainsKey("dry-run"), switches.GetValueOrDefault("request-key")),
+                    cancellationToken);
             if (!started.Started)
             {
                 Console.WriteLine($"Run {started.InstanceId} already exists ({started.Status}); following it.");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Flows.Actuals;
+using Connector.Orchestrations.Flows.Budgets;
 using Microsoft.DurableTask.Client;
 
 namespace Connector.Local;
@@ -17,9 +18,9 @@ internal static class RunPrinter
         while (true)
         {
             state = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
-            if (state?.SerializedCustomStatus is { } status && status != last)
+            if (state?.SerializedCustomStatus is { } custom && custom != last)
             {
-                last = status;
+                last = custom;
                 RunProgress? progress = state.ReadCustomStatusAs<RunProgress>();
                 if (progress is not null)
                 {
@@ -42,17 +43,61 @@ internal static class RunPrinter
             return 1;
         }
 
-        ActualsRunSummary summary = state.ReadOutputAs<ActualsRunSummary>()!;
         if (json)
         {
             Console.WriteLine(state.SerializedOutput is null ? "{}" : JsonSerializer.Serialize(JsonDocument.Parse(state.SerializedOutput), Cli.Json));
         }
+
+        string status;
+        if (state.Name == nameof(BudgetSyncOrchestrator))
+        {
+            BudgetRunSummary budget = state.ReadOutputAs<BudgetRunSummary>()!;
+            status = budget.Status;
+            if (!json)
+            {
+                Print(budget);
+            }
+        }
         else
         {
-            Print(summary);
+            ActualsRunSummary actuals = state.ReadOutputAs<ActualsRunSummary>()!;
+            status = actuals.Status;
+            if (!json)
+            {
+                Print(actuals);
+            }
         }
 
-        return summary.Status == RunStatuses.CompletedWithFailures ? 2 : 0;
+        return status == RunStatuses.CompletedWithFailures ? 2 : 0;
+    }
+
+    private static void Print(BudgetRunSummary s)
+    {
+        BudgetPlan p = s.Plan;
+        Console.WriteLine();
+        Console.WriteLine($"Run {s.RunId}: {s.Status} in {(s.FinishedAt - s.StartedAt).TotalSeconds:0.0} s (version {s.Version}, trigger: {s.Trigger})");
+        Console.WriteLine($"Export lines: {p.LinesRead} read, {p.LinesUsed} used, {p.SkippedBlankOrZero} blank or zero, {p.SkippedOtherVersion} other versions, "
+            + $"{p.SkippedOutsideRange} outside the period range, {p.LinesRejected} rejected{(p.RejectionsBlob is null ? string.Empty : $" ({p.RejectionsBlob})")}");
+        Console.WriteLine($"Entries: {p.EntryCount} proposed, debit {Money(p.Debit)} = credit {Money(p.Credit)}; proposed entries CSV: {p.ProposedCsvBlob}");
+        if (s.DryRun)
+        {
+            foreach (EntrySummary e in p.Entries)
+            {
+                Console.WriteLine($"  {e.ExternalId}  {e.GroupKey,-40} {e.Lines,4} lines  {Money(e.Debit),16}");
+            }
+
+            return;
+        }
+
+        foreach (IGrouping<string, EntryResult> group in s.Results.GroupBy(r => r.Status))
+        {
+            Console.WriteLine($"  {group.Key}: {group.Count()}");
+        }
+
+        foreach (EntryResult r in s.Results)
+        {
+            Console.WriteLine($"  {r.ExternalId}  {r.GroupKey,-40} {r.Status,-15} {(r.EntryNo is null ? string.Empty : $"entry {r.EntryNo}")}{(r.BatchNo is null ? string.Empty : $" batch {r.BatchNo}")} {r.Message}");
+        }
     }
 
     private static void Print(ActualsRunSummary s)

@@ -3,6 +3,7 @@ using Connector.Orchestrations.Durable;
 using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Anaplan;
+using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Flows.Dimensions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -87,6 +88,14 @@ public static class ActivityFunctions
     [Function(nameof(DownloadAnaplanExportActivity))]
     public static Task<long> DownloadAnaplanExport([ActivityTrigger] DownloadExportInput input, FunctionContext context)
         => Run<DownloadAnaplanExportActivity, DownloadExportInput, long>(context, input);
+
+    [Function(nameof(PlanBudgetEntriesActivity))]
+    public static Task<BudgetPlan> PlanBudgetEntries([ActivityTrigger] PlanBudgetInput input, FunctionContext context)
+        => Run<PlanBudgetEntriesActivity, PlanBudgetInput, BudgetPlan>(context, input);
+
+    [Function(nameof(PostJournalEntryActivity))]
+    public static Task<EntryResult> PostJournalEntry([ActivityTrigger] PostEntryInput input, FunctionContext context)
+        => Run<PostJournalEntryActivity, PostEntryInput, EntryResult>(context, input);
 
     internal static Task<TOutput> Run<TActivity, TInput, TOutput>(FunctionContext context, TInput input)
         where TActivity : TaskActivity<TInput, TOutput>

@@ -1,6 +1,7 @@
 using Connector.Orchestrations.Durable;
 using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Anaplan;
+using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Flows.Dimensions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -32,6 +33,10 @@ public static class OrchestratorFunctions
     [Function(nameof(RunExportOrchestrator))]
     public static Task<Orchestrations.Flows.ExportResult> RunExport([OrchestrationTrigger] TaskOrchestrationContext context)
         => Run<RunExportOrchestrator, RunExportRequest, Orchestrations.Flows.ExportResult>(context);
+
+    [Function(nameof(BudgetSyncOrchestrator))]
+    public static Task<BudgetRunSummary> BudgetSync([OrchestrationTrigger] TaskOrchestrationContext context)
+        => Run<BudgetSyncOrchestrator, BudgetRunInput, BudgetRunSummary>(context);
 
     private static Task<TOutput> Run<TOrchestrator, TInput, TOutput>(TaskOrchestrationContext context)
         where TOrchestrator : TaskOrchestrator<TInput, TOutput>, new()

@@ -18,37 +18,20 @@ public sealed class FlowFunctions(
     IOptionsMonitor<ConnectorOptions> options, IOptions<OpsOptions> ops, TimeProvider time, MappingStore mappings, AuditStore audit, ConnectorStorage storage)
 {
     [Function("StartActualsRun")]
-    public async Task<HttpResponseData> StartActualsAsync(
+    public Task<HttpResponseData> StartActualsAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "connections/{connectionId}/runs/actuals")] HttpRequestData request,
         [DurableClient] DurableTaskClient client,
         string connectionId)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        if (ops.Value.ReadOnly)
-        {
-            return await OpsFunctions.Respond(request, HttpStatusCode.Forbidden, new { error = "The API is read-only (Ops:ReadOnly)." });
-        }
+        => this.StartAsync(request, client, async (starter, ct) => await starter.StartActualsAsync(
+            connectionId, "http", await OpsFunctions.ReadBodyAsync<ActualsRunRequest>(request, ct) ?? new ActualsRunRequest(), ct));
 
-        try
-        {
-            ActualsRunRequest body = await OpsFunctions.ReadBodyAsync<ActualsRunRequest>(request, request.FunctionContext.CancellationToken) ?? new ActualsRunRequest();
-            StartRunResult started = await new FlowStarter(client, options, time).StartActualsAsync(connectionId, "http", body, request.FunctionContext.CancellationToken);
-            return await client.CreateCheckStatusResponseAsync(
-                request, started.InstanceId, started.Started ? HttpStatusCode.Accepted : HttpStatusCode.OK, request.FunctionContext.CancellationToken);
-        }
-        catch (KeyNotFoundException ex)
-        {
-            return await OpsFunctions.Respond(request, HttpStatusCode.NotFound, new { error = ex.Message });
-        }
-        catch (InvalidOperationException ex)
-        {
-            return await OpsFunctions.Respond(request, HttpStatusCode.Conflict, new { error = ex.Message });
-        }
-        catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException)
-        {
-            return await OpsFunctions.Respond(request, HttpStatusCode.BadRequest, new { error = ex.Message });
-        }
-    }
+    [Function("StartBudgetsRun")]
+    public Task<HttpResponseData> StartBudgetsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "connections/{connectionId}/runs/budgets")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string connectionId)
+        => this.StartAsync(request, client, async (starter, ct) => await starter.StartBudgetsAsync(
+            connectionId, "http", await OpsFunctions.ReadBodyAsync<BudgetRunRequest>(request, ct) ?? new BudgetRunRequest(), ct));
 
     [Function("GetRunAudit")]
     public Task<HttpResponseData> GetRunAuditAsync(
@@ -123,6 +106,36 @@ public sealed class FlowFunctions(
             await storage.EnsureCreatedOnceAsync();
             return (HttpStatusCode.OK, await mappings.GetHistoryAsync(this.Known(connectionId), dimension, sageCode, ct));
         });
+
+    /// <summary>Starts a run and answers 202 with status links (200 with the same links when the run already existed).</summary>
+    private async Task<HttpResponseData> StartAsync(
+        HttpRequestData request, DurableTaskClient client, Func<FlowStarter, CancellationToken, Task<StartRunResult>> start)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (ops.Value.ReadOnly)
+        {
+            return await OpsFunctions.Respond(request, HttpStatusCode.Forbidden, new { error = "The API is read-only (Ops:ReadOnly)." });
+        }
+
+        CancellationToken ct = request.FunctionContext.CancellationToken;
+        try
+        {
+            StartRunResult started = await start(new FlowStarter(client, options, time), ct);
+            return await client.CreateCheckStatusResponseAsync(request, started.InstanceId, started.Started ? HttpStatusCode.Accepted : HttpStatusCode.OK, ct);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            return await OpsFunctions.Respond(request, HttpStatusCode.NotFound, new { error = ex.Message });
+        }
+        catch (InvalidOperationException ex)
+        {
+            return await OpsFunctions.Respond(request, HttpStatusCode.Conflict, new { error = ex.Message });
+        }
+        catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException)
+        {
+            return await OpsFunctions.Respond(request, HttpStatusCode.BadRequest, new { error = ex.Message });
+        }
+    }
 
     private static string ChangedBy(HttpRequestData request)
         => request.Headers.TryGetValues("X-MS-CLIENT-PRINCIPAL-NAME", out IEnumerable<string>? names) ? names.First() : "api";

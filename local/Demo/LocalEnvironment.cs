@@ -48,8 +48,9 @@ public sealed class LocalEnvironment : IAsyncDisposable
 
     private readonly bool ownsDirectory;
 
-    private LocalEnvironment(string directory, bool ownsDirectory, Azurite? azurite, string storage, SageAgentHandle agent, AnaplanEmulator anaplan, EncryptedFileCredentialStore credentials)
+    private LocalEnvironment(string directory, bool ownsDirectory, Azurite? azurite, string storage, SageAgentHandle agent, AnaplanEmulator anaplan, EncryptedFileCredentialStore credentials, string masterKey)
     {
+        this.MasterKey = masterKey;
         this.Directory = directory;
         this.ownsDirectory = ownsDirectory;
         this.Azurite = azurite;
@@ -72,6 +73,12 @@ public sealed class LocalEnvironment : IAsyncDisposable
     public AnaplanEmulator Anaplan { get; }
 
     public ICredentialStore Credentials { get; }
+
+    /// <summary>Gets the path of the encrypted credential file.</summary>
+    public string CredentialFile => Path.Combine(this.Directory, "credentials.json");
+
+    /// <summary>Gets the credential file's master key (base64), for a worker process of this environment.</summary>
+    public string MasterKey { get; }
 
     public static async Task<LocalEnvironment> StartAsync(LocalEnvironmentOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -111,11 +118,11 @@ public sealed class LocalEnvironment : IAsyncDisposable
             anaplan = await AnaplanEmulator.StartAsync(anaplanOptions, cancellationToken);
 
             // Both secrets rest encrypted (AES-256-GCM) under a master key that only this process holds.
-            var credentials = new EncryptedFileCredentialStore(
-                Path.Combine(directory, "credentials.json"), RandomNumberGenerator.GetBytes(32));
+            byte[] masterKey = RandomNumberGenerator.GetBytes(32);
+            var credentials = new EncryptedFileCredentialStore(Path.Combine(directory, "credentials.json"), masterKey);
             await credentials.SetAsync(SageApiKeyReference, apiKey, cancellationToken);
             await credentials.SetAsync(AnaplanPasswordReference, AnaplanPassword, cancellationToken);
-            return new LocalEnvironment(directory, ownsDirectory, azurite, storage, agent, anaplan, credentials);
+            return new LocalEnvironment(directory, ownsDirectory, azurite, storage, agent, anaplan, credentials, Convert.ToBase64String(masterKey));
         }
         catch
         {

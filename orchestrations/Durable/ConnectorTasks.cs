@@ -1,6 +1,7 @@
 using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Anaplan;
+using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Flows.Dimensions;
 using Microsoft.DurableTask;
 
@@ -20,6 +21,7 @@ public static class ConnectorTasks
         typeof(DimensionAlignmentOrchestrator),
         typeof(LoadDatasetOrchestrator),
         typeof(RunExportOrchestrator),
+        typeof(BudgetSyncOrchestrator),
     ];
 
     /// <summary>Gets the activity types.</summary>
@@ -43,6 +45,8 @@ public static class ConnectorTasks
         typeof(CancelAnaplanTaskActivity),
         typeof(RecordImportFailuresActivity),
         typeof(DownloadAnaplanExportActivity),
+        typeof(PlanBudgetEntriesActivity),
+        typeof(PostJournalEntryActivity),
     ];
 
     /// <summary>Gets the entity types.</summary>

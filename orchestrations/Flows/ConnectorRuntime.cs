@@ -29,6 +29,7 @@ public static class ConnectorRuntime
         services.TryAddSingleton<AuditStore>();
         services.TryAddSingleton<WatermarkStore>();
         services.TryAddSingleton<MappingStore>();
+        services.TryAddSingleton<JournalStore>();
         services.TryAddSingleton<ConnectionClients>();
         return services;
     }

@@ -1,5 +1,6 @@
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows.Actuals;
+using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Scheduling;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
@@ -8,6 +9,9 @@ namespace Connector.Orchestrations.Operations;
 
 /// <summary>An on-demand request for an actuals run.</summary>
 public sealed record ActualsRunRequest(string? FiscalYear = null, int? FromPeriod = null, int? ToPeriod = null, string? RequestKey = null, bool FullResync = false);
+
+/// <summary>An on-demand request for a budgets run (Anaplan → Sage).</summary>
+public sealed record BudgetRunRequest(string? Version = null, string? FiscalYear = null, int? FromPeriod = null, int? ToPeriod = null, bool DryRun = false, string? RequestKey = null);
 
 /// <summary>
 /// Starts the connector's flows: on demand (HTTP, CLI) and from the schedule tick. Instance ids are deterministic per
@@ -33,15 +37,7 @@ public class FlowStarter(DurableTaskClient client, IOptionsMonitor<ConnectorOpti
             throw new InvalidOperationException($"The actuals flow is disabled for connection '{connection.Id}' (Actuals:Enabled).");
         }
 
-        if (request.FiscalYear is null && (request.FromPeriod is not null || request.ToPeriod is not null))
-        {
-            throw new ArgumentException("A period range needs its fiscal year.");
-        }
-
-        if (request.FromPeriod is < 1 or > 13 || request.ToPeriod is < 1 or > 13 || request.FromPeriod > request.ToPeriod)
-        {
-            throw new ArgumentException($"Periods {request.FromPeriod}–{request.ToPeriod} are not a valid range (1–13, from ≤ to).");
-        }
+        ValidateRange(request.FiscalYear, request.FromPeriod, request.ToPeriod);
 
         string id = ScheduleEvaluator.OnDemandRunId(connection.Id, ScheduleEvaluator.Flows.Actuals, request.RequestKey, time.GetUtcNow());
         return this.Runs.StartAsync(
@@ -51,27 +47,57 @@ public class FlowStarter(DurableTaskClient client, IOptionsMonitor<ConnectorOpti
             cancellationToken);
     }
 
+    /// <summary>Starts a budgets run now (or a dry run that only proposes the entries).</summary>
+    /// <exception cref="KeyNotFoundException">No such connection.</exception>
+    /// <exception cref="InvalidOperationException">The flow is disabled for the connection.</exception>
+    /// <exception cref="ArgumentException">The period range or request key is malformed.</exception>
+    public virtual Task<StartRunResult> StartBudgetsAsync(string connectionId, string trigger, BudgetRunRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ConnectionOptions connection = options.CurrentValue.Get(connectionId);
+        if (!connection.Budgets.Enabled)
+        {
+            throw new InvalidOperationException($"The budgets flow is disabled for connection '{connection.Id}' (Budgets:Enabled).");
+        }
+
+        ValidateRange(request.FiscalYear, request.FromPeriod, request.ToPeriod);
+        string flow = request.DryRun ? $"{ScheduleEvaluator.Flows.Budgets}-dryrun" : ScheduleEvaluator.Flows.Budgets;
+        string id = ScheduleEvaluator.OnDemandRunId(connection.Id, flow, request.RequestKey, time.GetUtcNow());
+        return this.Runs.StartAsync(
+            nameof(BudgetSyncOrchestrator),
+            id,
+            new BudgetRunInput(connection.Id, trigger, request.Version, request.FiscalYear, request.FromPeriod, request.ToPeriod, request.DryRun),
+            cancellationToken);
+    }
+
     /// <summary>Starts every scheduled run that is due (a no-op for slots already started).</summary>
     public virtual async Task<IReadOnlyList<StartRunResult>> StartDueAsync(CancellationToken cancellationToken = default)
     {
         var started = new List<StartRunResult>();
         foreach (DueRun due in ScheduleEvaluator.DueRuns(options.CurrentValue, time.GetUtcNow(), CatchUp))
         {
-            object input = due.Flow switch
+            (string orchestrator, object input) = due.Flow switch
             {
-                ScheduleEvaluator.Flows.Actuals => new ActualsRunInput(due.ConnectionId, "schedule"),
-                _ => this.ScheduledInput(due),
+                ScheduleEvaluator.Flows.Actuals => (nameof(ActualsSyncOrchestrator), (object)new ActualsRunInput(due.ConnectionId, "schedule")),
+                ScheduleEvaluator.Flows.Budgets => (nameof(BudgetSyncOrchestrator), new BudgetRunInput(due.ConnectionId, "schedule")),
+                _ => throw new NotSupportedException($"Flow '{due.Flow}' cannot be scheduled."),
             };
-            string orchestrator = due.Flow == ScheduleEvaluator.Flows.Actuals ? nameof(ActualsSyncOrchestrator) : this.ScheduledOrchestrator(due);
             started.Add(await this.Runs.StartAsync(orchestrator, due.RunId, input, cancellationToken));
         }
 
         return started;
     }
 
-    /// <summary>The orchestrator of a scheduled flow other than actuals.</summary>
-    protected virtual string ScheduledOrchestrator(DueRun due) => throw new NotSupportedException($"Flow '{due.Flow}' cannot be scheduled.");
+    private static void ValidateRange(string? fiscalYear, int? fromPeriod, int? toPeriod)
+    {
+        if (fiscalYear is null && (fromPeriod is not null || toPeriod is not null))
+        {
+            throw new ArgumentException("A period range needs its fiscal year.");
+        }
 
-    /// <summary>The input of a scheduled flow other than actuals.</summary>
-    protected virtual object ScheduledInput(DueRun due) => throw new NotSupportedException($"Flow '{due.Flow}' cannot be scheduled.");
+        if (fromPeriod is < 1 or > 13 || toPeriod is < 1 or > 13 || fromPeriod > toPeriod)
+        {
+            throw new ArgumentException($"Periods {fromPeriod}–{toPeriod} are not a valid range (1–13, from ≤ to).");
+        }
+    }
 }

@@ -1,31 +1,67 @@
 using Connector.Local.Hosting;
 using Connector.Local.TestWorker;
 using Connector.Orchestrations.Durable;
+using Connector.Orchestrations.Flows.Budgets;
 using Connector.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-// A worker process for durability tests: the connector's tasks plus the probe tasks, on a given storage and task hub.
-// Usage: Connector.Local.TestWorker <connection string> <task hub>
-if (args.Length != 2)
+// A worker process for durability tests.
+//   Connector.Local.TestWorker <connection string> <task hub>       the connector's tasks plus the probe tasks
+//   Connector.Local.TestWorker runtime <settings.json> <crash file>  the whole connector, as the product composes it;
+//                                                                    it kills itself right after a Sage write while
+//                                                                    <crash file> exists (and deletes it)
+IHost host;
+if (args.Length == 3 && args[0] == "runtime")
 {
-    Console.Error.WriteLine("usage: Connector.Local.TestWorker <connection string> <task hub>");
+    IConfiguration configuration = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(args[1])).AddEnvironmentVariables("CONNECTOR_").Build();
+    string crashFile = args[2];
+    host = ConnectorHost.CreateBuilder(
+        configuration,
+        runWorker: true,
+        configure: services => services.AddSingleton<IJournalPostingObserver>(new CrashAfterSageWrite(crashFile))).Build();
+}
+else if (args.Length == 2)
+{
+    HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+    builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+    builder.Services.AddLocalDurableTask(
+        o =>
+        {
+            o.ConnectionString = args[0];
+            o.TaskHubName = args[1];
+            DurableHostFixture.ApplyTestTimings(o);
+        },
+        registry => registry.AddConnectorTasks().AddProbeTasks());
+    host = builder.Build();
+}
+else
+{
+    Console.Error.WriteLine("usage: Connector.Local.TestWorker <connection string> <task hub> | runtime <settings.json> <crash file>");
     return 2;
 }
 
-HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
-builder.Services.AddLocalDurableTask(
-    o =>
-    {
-        o.ConnectionString = args[0];
-        o.TaskHubName = args[1];
-        DurableHostFixture.ApplyTestTimings(o);
-    },
-    registry => registry.AddConnectorTasks().AddProbeTasks());
-using IHost host = builder.Build();
-await host.StartAsync();
-Console.WriteLine("worker-ready");
-await host.WaitForShutdownAsync();
+using (host)
+{
+    await host.StartAsync();
+    Console.WriteLine("worker-ready");
+    await host.WaitForShutdownAsync();
+}
+
 return 0;
+
+/// <summary>Kills the process (like a SIGKILL from outside) between Sage's write and the connector's record of it.</summary>
+internal sealed class CrashAfterSageWrite(string crashFile) : IJournalPostingObserver
+{
+    public void AfterSageWrite(string externalId)
+    {
+        if (File.Exists(crashFile))
+        {
+            File.Delete(crashFile);
+            File.WriteAllText(crashFile + ".crashed", externalId);
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+        }
+    }
+}

@@ -39,16 +39,29 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
 
     public string TaskHub { get; } = UniqueNames.TaskHub("Flow");
 
+    /// <summary>Gets the staging container of this fixture.</summary>
+    public string StagingContainer { get; } = UniqueNames.Container("staging");
+
+    /// <summary>Gets the table prefix of this fixture.</summary>
+    public string TablePrefix { get; } = UniqueNames.Table("C");
+
+    /// <summary>Gets the connections (after start).</summary>
+    public IReadOnlyList<ConnectionOptions> ConnectionList { get; private set; } = [];
+
+    /// <summary>Gets a value indicating whether this process runs a worker (false: only a client; a worker process runs the hub).</summary>
+    protected virtual bool RunWorker => true;
+
     public async Task InitializeAsync()
     {
         string storage = await TestStorage.GetConnectionStringAsync();
         this.Environment = await LocalEnvironment.StartAsync(this.EnvironmentOptions(storage));
         IReadOnlyList<ConnectionOptions> connections = this.Connections(this.Environment);
-        string container = UniqueNames.Container("staging");
-        string tables = UniqueNames.Table("C");
+        this.ConnectionList = connections;
+        string container = this.StagingContainer;
+        string tables = this.TablePrefix;
         this.host = ConnectorHost.CreateBuilder(
             new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(),
-            runWorker: true,
+            runWorker: this.RunWorker,
             durable: o =>
             {
                 o.ConnectionString = storage;

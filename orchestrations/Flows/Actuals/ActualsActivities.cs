@@ -37,7 +37,7 @@ public sealed class ResolvePeriodsActivity(ConnectionClients clients) : TaskActi
         int current = all.FindIndex(p => p.FiscalYear == calendar.CurrentFiscalYear && p.Period == calendar.CurrentPeriod);
         if (current < 0)
         {
-            throw new InvalidOperationException($"The current period {calendar.CurrentFiscalYear}-{calendar.CurrentPeriod} is not in the company's calendar.");
+            throw new ConnectorConfigurationException($"The current period {calendar.CurrentFiscalYear}-{calendar.CurrentPeriod} is not in the company's calendar.");
         }
 
         int first = Math.Max(0, current - input.PriorPeriods);

@@ -24,6 +24,7 @@ internal static class AnaplanPolling
     public static bool IsPermanent(TaskFailureDetails failure)
         => failure.IsCausedBy<AnaplanHeaderMismatchException>()
             || failure.IsCausedBy<AnaplanActionException>()
+            || failure.IsCausedBy<ConnectorConfigurationException>()
             || failure.IsCausedBy<AnaplanAuthenticationException>()
             || failure.IsCausedBy<AnaplanNotFoundException>()
             || failure.IsCausedBy<AnaplanModelStateException>()

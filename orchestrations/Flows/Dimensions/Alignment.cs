@@ -8,7 +8,7 @@ namespace Connector.Orchestrations.Flows.Dimensions;
 /// segment, or its mapping override) and the Anaplan cost-centre item (the cost-centre segment value, or its override),
 /// and whether both exist on both sides.
 /// </summary>
-public sealed record AccountAlignment(string SageAccount, string Account, string CostCenter, bool Valid, string? Reason, string? Field);
+public sealed record AccountAlignment(string SageAccount, string Account, string CostCenter, bool Valid, string? Reason, string? Field, bool Active = true);
 
 /// <summary>
 /// The result of dimension alignment, stored as a blob for the extraction and posting activities (it grows with the

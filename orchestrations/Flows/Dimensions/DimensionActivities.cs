@@ -52,7 +52,7 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
             string anaplanCostCenter = costCenterMap.GetValueOrDefault(sageCostCenter, sageCostCenter);
             bool deleted = account.Status == "D";
             snapshot.Accounts.Add(new AccountAlignment(
-                parsed.Account, anaplanAccount, anaplanCostCenter, !deleted, deleted ? "the account is deleted in Sage" : null, deleted ? "Account" : null));
+                parsed.Account, anaplanAccount, anaplanCostCenter, !deleted, deleted ? "the account is deleted in Sage" : null, deleted ? "Account" : null, account.IsActive));
             if (!deleted)
             {
                 accountItems.TryAdd(anaplanAccount, [anaplanAccount, account.Description.Trim(), account.Type.Trim(), account.Group.Trim()]);
@@ -216,7 +216,7 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage) : TaskActiv
 public static class CostCenters
 {
     /// <summary>Finds the configured cost-centre segment in the company's structure.</summary>
-    /// <exception cref="InvalidOperationException">The setting names no segment 2–10 of this structure.</exception>
+    /// <exception cref="ConnectorConfigurationException">The setting names no segment 2–10 of this structure.</exception>
     public static AccountSegment Resolve(ConnectionOptions connection, AccountStructure structure)
     {
         string setting = connection.CostCenterSegment.Trim();
@@ -225,7 +225,7 @@ public static class CostCenters
             : structure.FindSegment(setting);
         if (segment is null || segment.Number == 1)
         {
-            throw new InvalidOperationException(
+            throw new ConnectorConfigurationException(
                 $"Connection '{connection.Id}': CostCenterSegment '{setting}' is not a sub-account segment of company {connection.Sage.Company}'s account structure {structure.Describe()}.");
         }
 

@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.Sage100;
+
+namespace Connector.Orchestrations.Flows.Budgets;
+
+/// <summary>
+/// Turns approved budget lines (Anaplan account, cost centre, period, version, amount) into balanced Sage journal
+/// entries: maps each line to a Sage formatted account through the alignment (main account + cost-centre segment,
+/// composed from the company's own structure), checks the period against the company's calendar, groups lines into
+/// entries, balances each against the offset account and gives each a deterministic external id. Pure: no I/O.
+/// </summary>
+public sealed class BudgetPlanner
+{
+    /// <summary>Groupings of lines into entries.</summary>
+    public static class Groupings
+    {
+        public const string VersionPeriodCostCenter = "VersionPeriodCostCenter";
+        public const string VersionPeriod = "VersionPeriod";
+        public const string VersionPeriodAccount = "VersionPeriodAccount";
+    }
+
+    private readonly string connectionId;
+    private readonly string periodFormat;
+    private readonly string grouping;
+    private readonly string sourceJournal;
+    private readonly string offsetAccount;
+    private readonly AlignmentSnapshot snapshot;
+    private readonly SageFiscalCalendar calendar;
+    private readonly Dictionary<(string Account, string CostCenter), List<AccountAlignment>> byAnaplan;
+    private readonly Dictionary<string, AccountAlignment> bySage;
+    private readonly SortedDictionary<string, Group> groups = new(StringComparer.Ordinal);
+
+    public BudgetPlanner(
+        string connectionId, string periodFormat, string grouping, string sourceJournal, string offsetAccount, AlignmentSnapshot snapshot, SageFiscalCalendar calendar)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        this.connectionId = connectionId;
+        this.periodFormat = periodFormat;
+        this.grouping = grouping;
+        this.sourceJournal = sourceJournal;
+        this.offsetAccount = offsetAccount.Trim();
+        this.snapshot = snapshot;
+        this.calendar = calendar;
+        this.byAnaplan = snapshot.Accounts.Where(a => a.Valid)
+            .GroupBy(a => (a.Account, a.CostCenter))
+            .ToDictionary(g => g.Key, g => g.ToList());
+        this.bySage = snapshot.BySageAccount();
+    }
+
+    /// <summary>Adds one export line; returns null when it is taken, or why it is rejected (field, reason).</summary>
+    public (string Field, string Reason)? Add(string account, string costCenter, string period, string version, decimal amount, long line)
+    {
+        if (!this.TryParsePeriod(period, out string year, out int number))
+        {
+            return ("Period", $"period '{period}' does not have the form {this.periodFormat}");
+        }
+
+        SageFiscalYear? fiscalYear = this.calendar.Years.FirstOrDefault(y => y.FiscalYear == year);
+        SageFiscalPeriod? fiscalPeriod = fiscalYear?.Periods.FirstOrDefault(p => p.Period == number);
+        if (fiscalPeriod is null)
+        {
+            return ("Period", $"period '{period}' is outside the company's fiscal calendar ({string.Join(", ", this.calendar.Years.Select(y => $"{y.FiscalYear}: {y.Periods.Count} periods"))})");
+        }
+
+        if (!this.byAnaplan.TryGetValue((account, costCenter), out List<AccountAlignment>? sage))
+        {
+            bool accountKnown = this.snapshot.Accounts.Any(a => a.Valid && a.Account == account);
+            return accountKnown
+                ? ("Cost Center", $"no Sage account combines account '{account}' with cost centre '{costCenter}'")
+                : ("Account", $"account '{account}' has no Sage account (it exists only in Anaplan)");
+        }
+
+        if (sage.Count > 1)
+        {
+            return ("Account", $"account '{account}' with cost centre '{costCenter}' maps to several Sage accounts ({string.Join(", ", sage.Select(s => s.SageAccount))}); a mapping override makes it ambiguous");
+        }
+
+        AccountAlignment target = sage[0];
+        if (!target.Active)
+        {
+            return ("Account", $"Sage account {target.SageAccount} is inactive");
+        }
+
+        decimal cents = decimal.Round(amount, 2, MidpointRounding.AwayFromZero);
+        if (cents == 0m)
+        {
+            return ("Amount", $"amount {amount.ToString(CultureInfo.InvariantCulture)} rounds to zero cents");
+        }
+
+        string periodCode = PeriodCodes.Format(this.periodFormat, year, number);
+        string key = this.grouping switch
+        {
+            Groupings.VersionPeriod => $"{version}|{periodCode}",
+            Groupings.VersionPeriodAccount => $"{version}|{periodCode}|account={account}",
+            _ => $"{version}|{periodCode}|costcenter={costCenter}",
+        };
+        if (!this.groups.TryGetValue(key, out Group? group))
+        {
+            group = new Group(key, version, year, number, periodCode, fiscalPeriod.EndDate, this.grouping == Groupings.VersionPeriodCostCenter ? costCenter : null);
+            this.groups[key] = group;
+        }
+
+        group.Lines.Add(new PlannedLine(
+            target.SageAccount,
+            cents > 0 ? cents : 0m,
+            cents < 0 ? -cents : 0m,
+            $"Budget {version} {periodCode} {account}/{costCenter}",
+            $"{account}|{costCenter}|{period}|{version}",
+            line));
+        return null;
+    }
+
+    /// <summary>Builds the balanced entries, in a stable order (by group key).</summary>
+    /// <exception cref="ConnectorConfigurationException">The offset account cannot be composed or is not an active Sage account.</exception>
+    public IReadOnlyList<PlannedEntry> Build()
+    {
+        var entries = new List<PlannedEntry>();
+        foreach (Group group in this.groups.Values)
+        {
+            var lines = group.Lines.OrderBy(l => l.Account, StringComparer.Ordinal).ThenBy(l => l.SourceCell, StringComparer.Ordinal).ToList();
+            decimal net = lines.Sum(l => l.Debit) - lines.Sum(l => l.Credit);
+            if (net != 0m)
+            {
+                string offset = this.OffsetFor(group);
+                lines.Add(new PlannedLine(offset, net < 0 ? -net : 0m, net > 0 ? net : 0m, $"Budget {group.Version} {group.PeriodCode} offset", string.Empty, null));
+            }
+
+            string externalId = ExternalId(this.connectionId, group.Version, group.PeriodCode, group.Key, lines);
+            entries.Add(new PlannedEntry(
+                entries.Count,
+                externalId,
+                group.Key,
+                group.Version,
+                group.FiscalYear,
+                group.Period,
+                group.PeriodCode,
+                group.PostingDate,
+                this.sourceJournal,
+                $"Anaplan budget {group.Version} {group.PeriodCode} ({group.Key})",
+                lines));
+        }
+
+        return entries;
+    }
+
+    /// <summary>
+    /// The deterministic external id: a hash of the connection, version, period, grouping key and every line (account,
+    /// debit, credit), so the same approved values always name the same entry and a changed one a new entry.
+    /// </summary>
+    public static string ExternalId(string connectionId, string version, string periodCode, string groupKey, IEnumerable<PlannedLine> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var text = new StringBuilder();
+        text.Append(connectionId).Append('\n').Append(version).Append('\n').Append(periodCode).Append('\n').Append(groupKey).Append('\n');
+        foreach (PlannedLine line in lines)
+        {
+            text.Append(line.Account).Append('|')
+                .Append(line.Debit.ToString("0.00", CultureInfo.InvariantCulture)).Append('|')
+                .Append(line.Credit.ToString("0.00", CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return "ANP-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())), 0, 16);
+    }
+
+    private string OffsetFor(Group group)
+    {
+        string[] parts = this.snapshot.SegmentLengths.Count > 1 ? this.offsetAccount.Split(this.snapshot.Separator) : [this.offsetAccount];
+        string account;
+        if (parts.Length == this.snapshot.SegmentLengths.Count)
+        {
+            account = this.offsetAccount;
+        }
+        else if (parts.Length == this.snapshot.SegmentLengths.Count - 1 && group.CostCenter is not null)
+        {
+            // The offset is given like an Anaplan account (without the cost centre): it takes the entry's cost centre,
+            // as the Sage code behind the Anaplan cost-centre item.
+            string sageCostCenter = this.snapshot.Accounts.First(a => a.Valid && a.CostCenter == group.CostCenter).SageAccount
+                .Split(this.snapshot.Separator)[this.snapshot.CostCenterSegment - 1];
+            var segments = parts.ToList();
+            segments.Insert(this.snapshot.CostCenterSegment - 1, sageCostCenter);
+            account = string.Join(this.snapshot.Separator, segments);
+        }
+        else
+        {
+            throw new ConnectorConfigurationException(
+                $"Budgets:OffsetAccount '{this.offsetAccount}' is neither a full account of the structure {string.Join(this.snapshot.Separator, this.snapshot.SegmentNames)} nor one without the cost-centre segment"
+                + (group.CostCenter is null ? $" usable with grouping {this.grouping} (it mixes cost centres: give a full account)." : "."));
+        }
+
+        if (!this.bySage.TryGetValue(account, out AccountAlignment? sage) || !sage.Valid)
+        {
+            throw new ConnectorConfigurationException($"Budgets:OffsetAccount resolves to {account}, which is not an account in Sage.");
+        }
+
+        if (!sage.Active)
+        {
+            throw new ConnectorConfigurationException($"Budgets:OffsetAccount resolves to {account}, which is inactive in Sage.");
+        }
+
+        return sage.SageAccount;
+    }
+
+    private bool TryParsePeriod(string text, out string year, out int period)
+    {
+        // The period format has {year} and {period} (two digits): read them back at their positions.
+        year = string.Empty;
+        period = 0;
+        string format = this.periodFormat;
+        int y = format.IndexOf("{year}", StringComparison.Ordinal), p = format.IndexOf("{period}", StringComparison.Ordinal);
+        string pattern = "^" + System.Text.RegularExpressions.Regex.Escape(format)
+            .Replace(@"\{year}", "(?<year>[0-9A-Za-z]{2,6})", StringComparison.Ordinal)
+            .Replace(@"\{period}", "(?<period>[0-9]{1,2})", StringComparison.Ordinal) + "$";
+        System.Text.RegularExpressions.Match match = System.Text.RegularExpressions.Regex.Match(text.Trim(), pattern);
+        if (y < 0 || p < 0 || !match.Success)
+        {
+            return false;
+        }
+
+        year = match.Groups["year"].Value;
+        return int.TryParse(match.Groups["period"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out period) && period >= 1;
+    }
+
+    private sealed record Group(string Key, string Version, string FiscalYear, int Period, string PeriodCode, DateOnly PostingDate, string? CostCenter)
+    {
+        public List<PlannedLine> Lines { get; } = [];
+    }
+}

@@ -1,0 +1,106 @@
+using Connector.Orchestrations.Flows.Budgets;
+using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.Sage100;
+
+namespace Connector.Orchestrations.Tests.Flows;
+
+public sealed class BudgetPlannerTests
+{
+    private static readonly SageFiscalCalendar Calendar = new(
+        "2026",
+        11,
+        [
+            new SageFiscalYear("2026", new DateOnly(2026, 1, 1), new DateOnly(2026, 12, 31), [.. Enumerable.Range(1, 12).Select(p => Period(2026, p))]),
+            new SageFiscalYear("2027", new DateOnly(2027, 1, 1), new DateOnly(2027, 12, 31), [.. Enumerable.Range(1, 12).Select(p => Period(2027, p))]),
+        ]);
+
+    private static readonly AlignmentSnapshot Snapshot = new()
+    {
+        Separator = "-",
+        SegmentLengths = [3, 2, 2],
+        SegmentNames = ["Main Account", "Division", "Department"],
+        CostCenterSegment = 3,
+        Accounts =
+        [
+            new("600-01-01", "600-01", "01", true, null, null),
+            new("600-01-02", "600-01", "02", true, null, null),
+            new("630-02-03", "630-02", "03", true, null, null, Active: false),
+            new("300-00-00", "300-00", "00", true, null, null),
+            new("300-00-01", "300-00", "01", true, null, null),
+        ],
+    };
+
+    [Fact]
+    public void Build_SameLines_SameExternalIds_ChangedAmount_NewId()
+    {
+        string Id(decimal amount)
+        {
+            BudgetPlanner planner = Planner();
+            Assert.Null(planner.Add("600-01", "01", "FY2027-P01", "Budget", amount, 2));
+            return Assert.Single(planner.Build()).ExternalId;
+        }
+
+        Assert.Equal(Id(100.00m), Id(100.00m));
+        Assert.NotEqual(Id(100.00m), Id(100.01m));
+        Assert.Matches("^ANP-[0-9A-F]{32}$", Id(1m));
+    }
+
+    [Fact]
+    public void Build_NegativeAmount_IsACredit_AndTheOffsetBalancesTheEntry()
+    {
+        BudgetPlanner planner = Planner("300-00");
+        Assert.Null(planner.Add("600-01", "01", "FY2027-P02", "Budget", 250.50m, 2));
+        Assert.Null(planner.Add("600-01", "01", "FY2027-P02", "Budget", -1000m, 3));
+        PlannedEntry entry = Assert.Single(planner.Build());
+
+        Assert.Equal(entry.Debit, entry.Credit);
+        Assert.Equal(new DateOnly(2027, 2, 28), entry.PostingDate);
+        PlannedLine offset = entry.Lines.Single(l => l.SourceCell.Length == 0);
+        Assert.Equal(("300-00-01", 749.50m, 0m), (offset.Account, offset.Debit, offset.Credit)); // offset takes the entry's cost centre
+    }
+
+    [Theory]
+    [InlineData("600-01", "01", "FY2031-P01", "Period", "outside the company's fiscal calendar")]
+    [InlineData("600-01", "01", "2027/01", "Period", "does not have the form FY{year}-P{period}")]
+    [InlineData("699-01", "01", "FY2027-P01", "Account", "account '699-01' has no Sage account")]
+    [InlineData("600-01", "03", "FY2027-P01", "Cost Center", "no Sage account combines account '600-01' with cost centre '03'")]
+    [InlineData("630-02", "03", "FY2027-P01", "Account", "Sage account 630-02-03 is inactive")]
+    public void Add_LineThatCannotBePosted_IsRejectedNamingTheField(string account, string costCenter, string period, string field, string reason)
+    {
+        (string Field, string Reason)? rejected = Planner().Add(account, costCenter, period, "Budget", 10m, 7);
+        Assert.Equal(field, rejected?.Field);
+        Assert.Contains(reason, rejected?.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_AmountWithMoreThanCents_IsRoundedToTheCent()
+    {
+        BudgetPlanner planner = Planner();
+        Assert.Null(planner.Add("600-01", "01", "FY2027-P01", "Budget", 10.005m, 2));
+        Assert.Equal(10.01m, Assert.Single(planner.Build()).Lines[0].Debit);
+        Assert.Equal("Amount", Planner().Add("600-01", "01", "FY2027-P01", "Budget", 0.004m, 2)?.Field);
+    }
+
+    [Fact]
+    public void Build_GroupingVersionPeriod_MixesCostCentres_AndNeedsAFullOffsetAccount()
+    {
+        BudgetPlanner mixed = Planner("300-00", BudgetPlanner.Groupings.VersionPeriod);
+        mixed.Add("600-01", "01", "FY2027-P01", "Budget", 1m, 2);
+        mixed.Add("600-01", "02", "FY2027-P01", "Budget", 2m, 3);
+        var ex = Assert.Throws<Connector.Orchestrations.Flows.ConnectorConfigurationException>(() => mixed.Build());
+        Assert.Contains("mixes cost centres", ex.Message, StringComparison.Ordinal);
+
+        BudgetPlanner full = Planner("300-00-00", BudgetPlanner.Groupings.VersionPeriod);
+        full.Add("600-01", "01", "FY2027-P01", "Budget", 1m, 2);
+        full.Add("600-01", "02", "FY2027-P01", "Budget", 2m, 3);
+        PlannedEntry entry = Assert.Single(full.Build());
+        Assert.Equal(3, entry.Lines.Count);
+        Assert.Equal(3m, entry.Credit);
+    }
+
+    private static BudgetPlanner Planner(string offset = "300-00-00", string grouping = BudgetPlanner.Groupings.VersionPeriodCostCenter)
+        => new("abc", "FY{year}-P{period}", grouping, "GJ", offset, Snapshot, Calendar);
+
+    private static SageFiscalPeriod Period(int year, int month)
+        => new(month, new DateOnly(year, month, 1), new DateOnly(year, month, DateTime.DaysInMonth(year, month)), true);
+}
