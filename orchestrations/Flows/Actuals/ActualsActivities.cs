@@ -136,38 +136,21 @@ public sealed class ExtractApActualsActivity(ConnectionClients clients, Connecto
 {
     public override async Task<DatasetManifest> RunAsync(TaskActivityContext context, ExtractInput input)
     {
-        ConnectionOptions connection = clients.Connection(input.Run.ConnectionId);
-        Watermark? since = input.FullResync ? null : await watermarks.GetAsync(input.Run.ConnectionId, Datasets.ApActuals);
-        SentRows sent = await SentRows.LoadAsync(storage.StagingContainer, since?.SentRowsBlob);
-        SageChangeFeed<SageInvoiceTotal> feed = clients.Sage(input.Run.ConnectionId)
-            .GetInvoiceTotalsAsync(since is null ? null : SageWatermark.Parse(since.Value), connection.Actuals.IncrementalOverlap);
+        await using IncrementalStaging staging = await IncrementalStaging.OpenAsync(clients, storage, watermarks, input, Datasets.ApActuals);
+        SageChangeFeed<SageInvoiceTotal> feed = clients.Sage(input.Run.ConnectionId).GetInvoiceTotalsAsync(staging.ChangedSince, staging.Overlap);
         var totals = new Totals();
-        long read = 0;
-        await using var writer = new CsvPartWriter(
-            storage.StagingContainer, Datasets.StagingPrefix(input.Run, Datasets.ApActuals), Datasets.ApActuals,
-            Datasets.Header(Datasets.ApActuals), connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
         await foreach (SageInvoiceTotal row in feed)
         {
-            read++;
-            string period = PeriodCodes.Format(connection.PeriodFormat, row.FiscalYear, row.FiscalPeriod);
+            string period = PeriodCodes.Format(staging.Connection.PeriodFormat, row.FiscalYear, row.FiscalPeriod);
             string[] fields = [row.VendorKey, period, ExtractGlActualsActivity.Money(row.InvoiceAmount), row.InvoiceCount.ToString(CultureInfo.InvariantCulture)];
-            if (sent.ShouldSend($"{row.VendorKey}|{period}", fields))
+            if (await staging.StageIfChangedAsync($"{row.VendorKey}|{period}", fields))
             {
                 totals.Add(period, 0m, 0m, row.InvoiceAmount, row.InvoiceCount);
-                await writer.WriteRowAsync(fields);
             }
         }
 
-        StagedCsv staged = await writer.CompleteAsync();
-        string? sentBlob = await sent.SaveAsync(storage.StagingContainer, Datasets.RunBlob(input.Run, $"{Datasets.ApActuals}-sent.json"));
-        List<PeriodTotals> list = totals.ToList();
-        return new DatasetManifest(
-            Datasets.ApActuals, staged, read, 0, list, list, NextWatermark(feed.Watermark, since), null, sentBlob, sent.Unchanged);
+        return await staging.CompleteAsync(feed.Watermark, totals.ToList());
     }
-
-    /// <summary>The watermark to commit after the load: the pull's, or the current one when the pull had none.</summary>
-    internal static string? NextWatermark(SageWatermark? pulled, Watermark? since)
-        => pulled?.ToString() ?? since?.Value;
 }
 
 /// <summary>Pulls vendors changed since the committed watermark (minus the overlap) and stages them for the Vendors list.</summary>
@@ -176,30 +159,80 @@ public sealed class ExtractVendorsActivity(ConnectionClients clients, ConnectorS
 {
     public override async Task<DatasetManifest> RunAsync(TaskActivityContext context, ExtractInput input)
     {
-        ConnectionOptions connection = clients.Connection(input.Run.ConnectionId);
-        Watermark? since = input.FullResync ? null : await watermarks.GetAsync(input.Run.ConnectionId, Datasets.Vendors);
-        SentRows sent = await SentRows.LoadAsync(storage.StagingContainer, since?.SentRowsBlob);
-        SageChangeFeed<SageVendor> feed = clients.Sage(input.Run.ConnectionId)
-            .GetVendorsAsync(since is null ? null : SageWatermark.Parse(since.Value), connection.Actuals.IncrementalOverlap);
-        long read = 0;
-        await using var writer = new CsvPartWriter(
-            storage.StagingContainer, Datasets.StagingPrefix(input.Run, Datasets.Vendors), Datasets.Vendors,
-            Datasets.Header(Datasets.Vendors), connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
+        await using IncrementalStaging staging = await IncrementalStaging.OpenAsync(clients, storage, watermarks, input, Datasets.Vendors);
+        SageChangeFeed<SageVendor> feed = clients.Sage(input.Run.ConnectionId).GetVendorsAsync(staging.ChangedSince, staging.Overlap);
         await foreach (SageVendor vendor in feed)
         {
-            read++;
-            string[] fields = [vendor.VendorKey, vendor.Name.Trim(), vendor.DivisionNo, vendor.Status];
-            if (sent.ShouldSend(vendor.VendorKey, fields))
-            {
-                await writer.WriteRowAsync(fields);
-            }
+            await staging.StageIfChangedAsync(vendor.VendorKey, [vendor.VendorKey, vendor.Name.Trim(), vendor.DivisionNo, vendor.Status]);
         }
 
-        StagedCsv staged = await writer.CompleteAsync();
-        string? sentBlob = await sent.SaveAsync(storage.StagingContainer, Datasets.RunBlob(input.Run, $"{Datasets.Vendors}-sent.json"));
-        return new DatasetManifest(
-            Datasets.Vendors, staged, read, 0, [], [], ExtractApActualsActivity.NextWatermark(feed.Watermark, since), null, sentBlob, sent.Unchanged);
+        return await staging.CompleteAsync(feed.Watermark, []);
     }
+}
+
+/// <summary>
+/// What the incremental extractions share: the committed watermark (none on a full resync), the rows the last run
+/// loaded (so the overlap re-reads nothing twice), the staging writer, and the manifest with the next watermark.
+/// </summary>
+internal sealed class IncrementalStaging : IAsyncDisposable
+{
+    private readonly ConnectorStorage storage;
+    private readonly ExtractInput input;
+    private readonly string dataset;
+    private readonly Watermark? since;
+    private readonly SentRows sent;
+    private readonly CsvPartWriter writer;
+    private long read;
+
+    private IncrementalStaging(ConnectionOptions connection, ConnectorStorage storage, ExtractInput input, string dataset, Watermark? since, SentRows sent)
+    {
+        this.Connection = connection;
+        this.storage = storage;
+        this.input = input;
+        this.dataset = dataset;
+        this.since = since;
+        this.sent = sent;
+        this.writer = new CsvPartWriter(
+            storage.StagingContainer, Datasets.StagingPrefix(input.Run, dataset), dataset, Datasets.Header(dataset), connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
+    }
+
+    public ConnectionOptions Connection { get; }
+
+    public SageWatermark? ChangedSince => this.since is null ? null : SageWatermark.Parse(this.since.Value);
+
+    public TimeSpan Overlap => this.Connection.Actuals.IncrementalOverlap;
+
+    public static async Task<IncrementalStaging> OpenAsync(
+        ConnectionClients clients, ConnectorStorage storage, WatermarkStore watermarks, ExtractInput input, string dataset)
+    {
+        Watermark? since = input.FullResync ? null : await watermarks.GetAsync(input.Run.ConnectionId, dataset);
+        SentRows sent = await SentRows.LoadAsync(storage.StagingContainer, since?.SentRowsBlob);
+        return new IncrementalStaging(clients.Connection(input.Run.ConnectionId), storage, input, dataset, since, sent);
+    }
+
+    /// <summary>Counts a row read and stages it unless the last run loaded it unchanged; true when staged.</summary>
+    public async Task<bool> StageIfChangedAsync(string key, string[] fields)
+    {
+        this.read++;
+        if (!this.sent.ShouldSend(key, fields))
+        {
+            return false;
+        }
+
+        await this.writer.WriteRowAsync(fields);
+        return true;
+    }
+
+    /// <summary>Closes the staging and returns the manifest; the next watermark is the pull's, or the current one when the pull had none.</summary>
+    public async Task<DatasetManifest> CompleteAsync(SageWatermark? pulled, List<PeriodTotals> totals)
+    {
+        StagedCsv staged = await this.writer.CompleteAsync();
+        string? sentBlob = await this.sent.SaveAsync(this.storage.StagingContainer, Datasets.RunBlob(this.input.Run, $"{this.dataset}-sent.json"));
+        return new DatasetManifest(
+            this.dataset, staged, this.read, 0, totals, totals, pulled?.ToString() ?? this.since?.Value, null, sentBlob, this.sent.Unchanged);
+    }
+
+    public ValueTask DisposeAsync() => this.writer.DisposeAsync();
 }
 
 /// <summary>Control totals per period, accumulated while rows stream.</summary>
