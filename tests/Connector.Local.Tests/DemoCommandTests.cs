@@ -41,6 +41,47 @@ public sealed partial class DemoCommandTests
         Assert.Throws<ArgumentException>(() => Process.GetProcessById(azuritePid)); // gone
     }
 
+    [Fact]
+    public async Task RunActuals_InvalidConnectionSettings_RefusedAtStartNamingTheSetting()
+    {
+        string settings = Path.Combine(Path.GetTempPath(), $"connector-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(settings, """
+            {
+              "Durable": { "ConnectionString": "UseDevelopmentStorage=true" },
+              "Connector": { "Connections": [ { "Id": "abc", "CostCenterSegment": "Department",
+                "Sage": { "BaseUrl": "http://sage.example.com", "Company": "ABC", "ApiKeyReference": "k" },
+                "Anaplan": { "WorkspaceId": "8a81b09d5e8c6f27015ece3402487d33", "ModelId": "F1D5C6C1E2C64E5AA2D4A5E8D8E5B9A1", "UserName": "u", "PasswordReference": "p" } } ] }
+            }
+            """);
+        try
+        {
+            (int exit, string output, string errors) = await RunConnectorAsync("run", "actuals", "--connection", "abc", "--settings", settings);
+            Assert.Equal(1, exit);
+            Assert.Contains("Connector:Connections:0:Sage:BaseUrl (connection 'abc'): must be the agent's https:// address", errors, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled exception", output + errors, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(settings);
+        }
+    }
+
+    private static async Task<(int Exit, string Output, string Errors)> RunConnectorAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = RepositoryRoot.Path };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "connector.dll"));
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     [GeneratedRegex(@"\(pid (\d+)\)")]
     private static partial Regex AzuritePid();
 }
