@@ -109,6 +109,23 @@ public sealed class ModelLockTests(ModelLockTests.Fixture fixture) : IClassFixtu
         Assert.Equal(next, (await fixture.Operations.GetModelLockAsync(Workspace, model))?.LastReleased?.InstanceId);
     }
 
+    [Fact]
+    public async Task Client_SignalAndGetEntity_OperateOnTheLockEntity()
+    {
+        // The operator view of a lock goes through the same client calls on both hosts.
+        string model = NewModelId();
+        Microsoft.DurableTask.Entities.EntityInstanceId id = ModelLock.IdFor(Workspace, model);
+        await fixture.Client.Entities.SignalEntityAsync(id, nameof(ModelLock.Enter), new ModelLockHolder("operator-check", "manual", DateTime.UtcNow));
+
+        await Eventually.TrueAsync(
+            async () => (await fixture.Client.Entities.GetEntityAsync<ModelLockState>(id))?.State.Holder?.InstanceId == "operator-check",
+            TimeSpan.FromSeconds(60),
+            "the signalled operation is applied to the entity");
+        ModelLockStatus? status = await fixture.Operations.GetModelLockAsync(Workspace, model);
+        Assert.Equal(1, status?.Acquisitions);
+        Assert.Null(status?.LockedBy); // a signal records, it does not lock
+    }
+
     [Theory]
     [InlineData("", "M1")]
     [InlineData("ws", " ")]

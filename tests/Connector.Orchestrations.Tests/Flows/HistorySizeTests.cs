@@ -98,7 +98,7 @@ public sealed class HistorySizeTests(HistorySizeTests.Fixture fixture, Xunit.Abs
     {
         public Company Small { get; } = new(Scale(2_000));
 
-        public Company Large { get; } = new(Scale(200_000));
+        public Company Large { get; } = new(Scale(240_000));
 
         private static SimulatedScale Scale(int periodBalanceRows)
             => SimulatedScale.ForRows(Lng, periodBalanceRows, apInvoices: 600, LocalEnvironment.SageToday.UtcDateTime);
