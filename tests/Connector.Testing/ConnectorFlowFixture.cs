@@ -105,6 +105,15 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
         return done.ReadOutputAs<ActualsRunSummary>()!;
     }
 
+    /// <summary>Starts a budgets run and waits for its summary (fails the test if the run does not complete).</summary>
+    public async Task<Orchestrations.Flows.Budgets.BudgetRunSummary> RunBudgetsAsync(string connectionId, BudgetRunRequest request)
+    {
+        StartRunResult started = await this.Starter.StartBudgetsAsync(connectionId, "test", request);
+        OrchestrationMetadata done = await this.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"run {started.InstanceId} ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
+        return done.ReadOutputAs<Orchestrations.Flows.Budgets.BudgetRunSummary>()!;
+    }
+
     public async Task<OrchestrationMetadata> WaitAsync(string instanceId, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

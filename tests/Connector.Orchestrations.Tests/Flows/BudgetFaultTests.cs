@@ -31,7 +31,7 @@ public sealed class BudgetFaultTests(BudgetFaultTests.Fixture fixture) : IClassF
         // Every write is refused as locked by another workstation, eight times in a row.
         fixture.Environment.Sage.Faults("TST").Set(new SimulatedFaultSettings(LockNextWrites: 8));
         // The model is shared with the other tests of this class: each run selects its own version or periods.
-        BudgetRunSummary run = await this.RunAsync("tst", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 1, ToPeriod: 2));
+        BudgetRunSummary run = await fixture.RunBudgetsAsync("tst", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 1, ToPeriod: 2));
 
         Assert.Equal(RunStatuses.Completed, run.Status);
         Assert.Equal(4, run.Posted);
@@ -55,7 +55,7 @@ public sealed class BudgetFaultTests(BudgetFaultTests.Fixture fixture) : IClassF
             ],
             "Forecast");
 
-        BudgetRunSummary run = await this.RunAsync("lng", new BudgetRunRequest(Version: "Forecast"));
+        BudgetRunSummary run = await fixture.RunBudgetsAsync("lng", new BudgetRunRequest(Version: "Forecast"));
 
         Assert.Equal(RunStatuses.CompletedWithRejections, run.Status);
         Assert.Equal(2, run.Plan.LinesRejected);
@@ -88,14 +88,6 @@ public sealed class BudgetFaultTests(BudgetFaultTests.Fixture fixture) : IClassF
             done.FailureDetails?.ErrorMessage?.Contains("Budgets:OffsetAccount resolves to 999-00-01, which is not an account in Sage", StringComparison.Ordinal) == true,
             done.FailureDetails?.ErrorMessage);
         Assert.Empty(BudgetSeed.Posted(abc));
-    }
-
-    private async Task<BudgetRunSummary> RunAsync(string connection, BudgetRunRequest request)
-    {
-        StartRunResult started = await fixture.Starter.StartBudgetsAsync(connection, "test", request);
-        OrchestrationMetadata done = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
-        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
-        return done.ReadOutputAs<BudgetRunSummary>()!;
     }
 
     public sealed class Fixture : ConnectorFlowFixture

@@ -39,7 +39,7 @@ public sealed class BudgetSyncTests(BudgetSyncTests.Fixture fixture) : IClassFix
         BudgetSeed.Seed(model, Budget, "Budget", "Forecast");
 
         // Dry run: entries are proposed (and stored as CSV), nothing reaches Sage.
-        BudgetRunSummary dry = await this.RunAsync(new BudgetRunRequest(DryRun: true));
+        BudgetRunSummary dry = await fixture.RunBudgetsAsync("abc", new BudgetRunRequest(DryRun: true));
         Assert.Equal(RunStatuses.DryRun, dry.Status);
         Assert.Empty(BudgetSeed.Posted(abc));
         Assert.Equal(4, dry.Plan.EntryCount); // P12/cc01, P12/cc02, 2027-P01/cc01, 2027-P02/cc03
@@ -48,7 +48,7 @@ public sealed class BudgetSyncTests(BudgetSyncTests.Fixture fixture) : IClassFix
         Assert.Contains("610-02-01,99999.99,0.00", csv, StringComparison.Ordinal);
 
         // Real run: the same entries, every line and amount as proposed, each balanced.
-        BudgetRunSummary run = await this.RunAsync(new BudgetRunRequest());
+        BudgetRunSummary run = await fixture.RunBudgetsAsync("abc", new BudgetRunRequest());
         Assert.Equal(RunStatuses.Completed, run.Status);
         Assert.Equal(dry.Plan.Entries.Select(e => e.ExternalId), run.Results.Select(r => r.ExternalId));
         Assert.All(run.Results, r => Assert.Equal(JournalStatuses.Posted, r.Status));
@@ -72,13 +72,13 @@ public sealed class BudgetSyncTests(BudgetSyncTests.Fixture fixture) : IClassFix
         Assert.Contains("610-02|01|FY2027-P01|Budget", record.SourceCells, StringComparison.Ordinal);
 
         // Again: nothing new in Sage.
-        BudgetRunSummary again = await this.RunAsync(new BudgetRunRequest());
+        BudgetRunSummary again = await fixture.RunBudgetsAsync("abc", new BudgetRunRequest());
         Assert.All(again.Results, r => Assert.Equal(JournalStatuses.AlreadyPosted, r.Status));
         Assert.Equal(4, BudgetSeed.Posted(abc).Count);
 
         // An approved value changes after posting: that group is held for review (not counted twice), the others stay posted once.
         model.SetCell("Budget", ["600-01", "02", "FY2026-P12", "Budget"], "Amount", 2500.00);
-        BudgetRunSummary changed = await this.RunAsync(new BudgetRunRequest());
+        BudgetRunSummary changed = await fixture.RunBudgetsAsync("abc", new BudgetRunRequest());
         Assert.Equal(RunStatuses.CompletedWithFailures, changed.Status);
         EntryResult held = Assert.Single(changed.Results, r => r.Status == JournalStatuses.NeedsReview);
         Assert.Contains("costcenter=02", held.GroupKey, StringComparison.Ordinal);
@@ -106,14 +106,6 @@ public sealed class BudgetSyncTests(BudgetSyncTests.Fixture fixture) : IClassFix
     private static List<string> ParseCsvLines(string csv)
         => [.. csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Split(','))
             .Select(f => $"{f[3]}-{f[4]} {f[7]} {f[8]} {f[9]}").Order(StringComparer.Ordinal)];
-
-    private async Task<BudgetRunSummary> RunAsync(BudgetRunRequest request)
-    {
-        StartRunResult started = await fixture.Starter.StartBudgetsAsync("abc", "test", request);
-        OrchestrationMetadata done = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
-        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
-        return done.ReadOutputAs<BudgetRunSummary>()!;
-    }
 
     public sealed class Fixture : ConnectorFlowFixture
     {
