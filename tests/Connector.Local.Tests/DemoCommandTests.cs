@@ -10,29 +10,9 @@ public sealed partial class DemoCommandTests
     [Fact]
     public async Task Demo_OnAFreshHub_RunsTheJobAndStopsWhatItStarted()
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepositoryRoot.Path,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "connector.dll"));
-        start.ArgumentList.Add("demo");
-        start.ArgumentList.Add("--taskhub");
-        start.ArgumentList.Add(UniqueNames.TaskHub("Demo"));
-        foreach (string key in start.Environment.Keys.Where(k => k.StartsWith("CONNECTOR_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
+        (int exit, string output, string errors) = await RunConnectorAsync("demo", "--taskhub", UniqueNames.TaskHub("Demo"));
 
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        string output = await stdout;
-
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{output}\n{await stderr}");
+        Assert.True(exit == 0, $"exit {exit}\n{output}\n{errors}");
         Assert.Contains(": Completed in", output, StringComparison.Ordinal);
         Assert.Contains("Azurite stopped.", output, StringComparison.Ordinal);
         Assert.Matches(@"gl-actuals\s+Loaded", output);
@@ -68,6 +48,7 @@ public sealed partial class DemoCommandTests
 
     private static async Task<(int Exit, string Output, string Errors)> RunConnectorAsync(params string[] args)
     {
+        // Run as a user runs it, without the CONNECTOR_ settings of this test process.
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = RepositoryRoot.Path };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "connector.dll"));
         foreach (string arg in args)
@@ -75,10 +56,15 @@ public sealed partial class DemoCommandTests
             start.ArgumentList.Add(arg);
         }
 
+        foreach (string key in start.Environment.Keys.Where(k => k.StartsWith("CONNECTOR_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
         using Process process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
         return (process.ExitCode, await stdout, await stderr);
     }
 

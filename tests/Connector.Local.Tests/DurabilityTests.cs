@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Connector.Local.TestWorker;
 using Connector.Testing;
 using Microsoft.DurableTask;
@@ -10,7 +9,6 @@ namespace Connector.Local.Tests;
 public sealed class DurabilityTests(DurabilityTests.Fixture fixture) : IClassFixture<DurabilityTests.Fixture>, IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("durability-").FullName;
-    private readonly List<Process> workers = [];
 
     [Fact]
     public async Task WorkerKilledMidRun_NewProcessTakesOver_FinishedStepsAreNotRerun()
@@ -20,7 +18,7 @@ public sealed class DurabilityTests(DurabilityTests.Fixture fixture) : IClassFix
         string storage = fixture.ConnectionString;
         File.WriteAllText(Path.Combine(this.dir, "b.block"), string.Empty);
 
-        Process first = await this.StartWorkerAsync(storage, hub);
+        using WorkerProcess first = await WorkerProcess.StartAsync([storage, hub]);
         await using var handle = LocalClient.Create(storage, hub);
         DurableTaskClient client = handle.Client;
         string id = await client.ScheduleNewOrchestrationInstanceAsync(
@@ -30,11 +28,11 @@ public sealed class DurabilityTests(DurabilityTests.Fixture fixture) : IClassFix
         await Eventually.TrueAsync(() => File.Exists(startedMarker), TimeSpan.FromSeconds(90), "step b runs in the first worker");
         Assert.Equal(1, StepActivity.RunCount(this.dir, "a"));
 
-        first.Kill(entireProcessTree: true); // SIGKILL: no graceful shutdown, leases and messages are left as they are
-        await first.WaitForExitAsync();
+        first.Kill(); // SIGKILL: no graceful shutdown, leases and messages are left as they are
+        await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
         File.WriteAllText(Path.Combine(this.dir, "b.release"), string.Empty);
 
-        Process second = await this.StartWorkerAsync(storage, hub);
+        using WorkerProcess second = await WorkerProcess.StartAsync([storage, hub]);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         OrchestrationMetadata done = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
 
@@ -82,49 +80,7 @@ public sealed class DurabilityTests(DurabilityTests.Fixture fixture) : IClassFix
         Assert.Contains("only a failed run can be rewound", ex.Message, StringComparison.Ordinal);
     }
 
-    public void Dispose()
-    {
-        foreach (Process worker in this.workers)
-        {
-            if (!worker.HasExited)
-            {
-                worker.Kill(entireProcessTree: true);
-                worker.WaitForExit(10_000);
-            }
-
-            worker.Dispose();
-        }
-
-        Directory.Delete(this.dir, recursive: true);
-    }
-
-    private async Task<Process> StartWorkerAsync(string storage, string hub)
-    {
-        string dll = Path.Combine(AppContext.BaseDirectory, "Connector.Local.TestWorker.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        start.ArgumentList.Add(storage);
-        start.ArgumentList.Add(hub);
-        Process process = Process.Start(start)!;
-        this.workers.Add(process);
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data == "worker-ready")
-            {
-                ready.TrySetResult();
-            }
-            else if (e.Data is null)
-            {
-                ready.TrySetException(new InvalidOperationException("The test worker exited before it was ready."));
-            }
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return process;
-    }
+    public void Dispose() => Directory.Delete(this.dir, recursive: true);
 
     public sealed class Fixture : DurableHostFixture
     {

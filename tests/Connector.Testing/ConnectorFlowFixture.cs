@@ -114,19 +114,8 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
         return done.ReadOutputAs<Orchestrations.Flows.Budgets.BudgetRunSummary>()!;
     }
 
-    public async Task<OrchestrationMetadata> WaitAsync(string instanceId, TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            return await this.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            OrchestrationMetadata? state = await this.Client.GetInstanceAsync(instanceId, true);
-            throw new TimeoutException($"Run {instanceId} did not finish within {timeout}; it is {state?.RuntimeStatus} ({state?.SerializedCustomStatus}).");
-        }
-    }
+    public Task<OrchestrationMetadata> WaitAsync(string instanceId, TimeSpan timeout)
+        => DurableHostFixture.WaitForRunAsync(this.Client, instanceId, timeout);
 
     /// <summary>The connections of the test class.</summary>
     protected abstract IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment);

@@ -81,18 +81,23 @@ public class DurableHostFixture : IAsyncLifetime
     }
 
     /// <summary>Waits for a run to finish (or fails the test after <paramref name="timeout"/>).</summary>
-    public async Task<OrchestrationMetadata> WaitAsync(string instanceId, TimeSpan? timeout = null)
+    public Task<OrchestrationMetadata> WaitAsync(string instanceId, TimeSpan? timeout = null)
+        => WaitForRunAsync(this.Client, instanceId, timeout ?? TimeSpan.FromSeconds(90));
+
+    /// <summary>Waits for a run to finish; on timeout, fails naming the run's status and custom status.</summary>
+    public static async Task<OrchestrationMetadata> WaitForRunAsync(DurableTaskClient client, string instanceId, TimeSpan timeout)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
+        ArgumentNullException.ThrowIfNull(client);
+        using var cts = new CancellationTokenSource(timeout);
         try
         {
-            return await this.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
+            return await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
         }
         catch (OperationCanceledException)
         {
-            OrchestrationMetadata? state = await this.Client.GetInstanceAsync(instanceId, true);
+            OrchestrationMetadata? state = await client.GetInstanceAsync(instanceId, true);
             throw new TimeoutException(
-                $"Run {instanceId} did not finish within {timeout ?? TimeSpan.FromSeconds(90)}; it is {state?.RuntimeStatus} ({state?.SerializedCustomStatus}).");
+                $"Run {instanceId} did not finish within {timeout}; it is {state?.RuntimeStatus} ({state?.SerializedCustomStatus}).");
         }
     }
 

@@ -19,6 +19,9 @@ namespace Connector.Orchestrations.Tests.Flows;
 /// </summary>
 public sealed class BudgetCrashTests(BudgetCrashTests.Fixture fixture) : IClassFixture<BudgetCrashTests.Fixture>, IDisposable
 {
+    // Unset options stay out of the file, so the worker keeps its defaults (a null URI would not bind as "none").
+    private static readonly JsonSerializerOptions SkipNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     private readonly string dir = Directory.CreateTempSubdirectory("budget-crash-").FullName;
 
     [Fact]
@@ -66,20 +69,11 @@ public sealed class BudgetCrashTests(BudgetCrashTests.Fixture fixture) : IClassF
     private string WriteWorkerSettings()
     {
         string storage = fixture.Environment.StorageConnectionString;
+        var durable = new Connector.Local.Hosting.LocalDurableOptions { ConnectionString = storage, TaskHubName = fixture.TaskHub };
+        DurableHostFixture.ApplyTestTimings(durable);
         var settings = new
         {
-            Durable = new
-            {
-                ConnectionString = storage,
-                TaskHubName = fixture.TaskHub,
-                PartitionCount = 1,
-                MaxQueuePollingInterval = "00:00:00.25",
-                LeaseInterval = "00:00:06",
-                LeaseRenewInterval = "00:00:02",
-                LeaseAcquireInterval = "00:00:01",
-                WorkItemQueueVisibilityTimeout = "00:00:06",
-                ControlQueueVisibilityTimeout = "00:00:06",
-            },
+            Durable = durable,
             Connector = new
             {
                 Storage = new { ConnectionString = storage, fixture.StagingContainer, fixture.TablePrefix },
@@ -88,7 +82,7 @@ public sealed class BudgetCrashTests(BudgetCrashTests.Fixture fixture) : IClassF
             Credentials = new { Store = "EncryptedFile", File = fixture.Environment.CredentialFile },
         };
         string path = Path.Combine(this.dir, "worker.settings.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(settings));
+        File.WriteAllText(path, JsonSerializer.Serialize(settings, SkipNulls));
         return path;
     }
 
