@@ -11,8 +11,8 @@ using Microsoft.DurableTask;
 namespace Connector.Orchestrations.Flows.Budgets;
 
 /// <summary>
-/// Reads the staged export with CsvHelper (column names from the export's header, numbers in invariant culture,
-/// blank and zero rows skipped), rejects lines with an unknown member, a bad or non-finite amount or a period outside
+/// Reads the staged export (<see cref="BudgetExportReader"/>: column names from the export's header, numbers in invariant
+/// culture, blank and zero rows skipped), rejects lines with an unknown member, a bad or non-finite amount or a period outside
 /// the company's calendar (record and reason, in the audit), and writes the proposed balanced entries: one blob per
 /// entry for posting, and a CSV of all of them for people.
 /// </summary>
@@ -20,7 +20,6 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
     : TaskActivity<PlanBudgetInput, BudgetPlan>
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly string[] Required = ["Account", "Cost Center", "Period", "Version", "Amount"];
 
     public override async Task<BudgetPlan> RunAsync(TaskActivityContext context, PlanBudgetInput input)
     {
@@ -33,56 +32,36 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
         long read = 0, blankOrZero = 0, otherVersion = 0, outsideRange = 0;
         await using var rejections = new RejectionSink(storage, audit, input.Run, Datasets.Budget);
         await using (Stream stream = await storage.StagingContainer.GetBlobClient(input.ExportBlob).OpenReadAsync())
-        await using (CsvReader csv = CsvReader.Create(stream, new CsvReaderOptions { HasHeader = true, FormatProvider = CultureInfo.InvariantCulture, TrackLineNumbers = true }))
         {
-            int[]? columns = null;
-            while (await csv.ReadAsync())
+            await foreach (BudgetExportLine line in BudgetExportReader.ReadAsync(stream))
             {
-                columns ??= Columns(csv.Headers);
                 read++;
-                string account = csv.GetString(columns[0]).Trim(), costCenter = csv.GetString(columns[1]).Trim(),
-                    period = csv.GetString(columns[2]).Trim(), version = csv.GetString(columns[3]).Trim(), amountText = csv.GetString(columns[4]).Trim();
-                long line = read + 1;
-                string record = $"line {line}: {account} / {costCenter} / {period} / {version}";
-                if (amountText.Length == 0)
+                switch (line.Kind)
                 {
-                    blankOrZero++;
-                    continue;
+                    case BudgetAmountKind.Blank or BudgetAmountKind.Zero:
+                        blankOrZero++;
+                        continue;
+                    case BudgetAmountKind.Invalid:
+                        await rejections.RejectAsync(line.Record, line.ProblemField!, line.Problem!);
+                        continue;
                 }
 
-                if (!decimal.TryParse(amountText, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal amount))
-                {
-                    await rejections.RejectAsync(record, "Amount", $"amount '{amountText}' is not a finite number");
-                    continue;
-                }
-
-                if (amount == 0m)
-                {
-                    blankOrZero++;
-                    continue;
-                }
-
-                if (!string.Equals(version, input.Version, StringComparison.OrdinalIgnoreCase))
+                if (!string.Equals(line.Version, input.Version, StringComparison.OrdinalIgnoreCase))
                 {
                     otherVersion++;
                     continue;
                 }
 
-                if (input.FiscalYear is not null && !InRange(connection.PeriodFormat, period, input))
+                if (input.FiscalYear is not null && !InRange(connection.PeriodFormat, line.Period, input))
                 {
                     outsideRange++;
                     continue;
                 }
 
-                if (planner.Add(account, costCenter, period, input.Version, amount, line) is { } rejected)
+                if (planner.Add(line.Account, line.CostCenter, line.Period, input.Version, line.Amount, line.Line) is { } rejected)
                 {
-                    await rejections.RejectAsync(record, rejected.Field, rejected.Reason);
+                    await rejections.RejectAsync(line.Record, rejected.Field, rejected.Reason);
                 }
-            }
-
-            if (columns is null && read == 0)
-            {
-                Columns(csv.Headers);
             }
         }
 
@@ -110,16 +89,6 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
             entries.Sum(e => e.Debit),
             entries.Sum(e => e.Credit),
             [.. entries.Select(e => new EntrySummary(e.ExternalId, e.GroupKey, e.PeriodCode, e.Lines.Count, e.Debit, e.Credit))]);
-    }
-
-    private static int[] Columns(IReadOnlyList<string> headers)
-    {
-        int[] index = [.. Required.Select(name => headers.ToList().FindIndex(h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase)))];
-        int missing = Array.IndexOf(index, -1);
-        return missing < 0
-            ? index
-            : throw new ConnectorConfigurationException(
-                $"The budget export has no '{Required[missing]}' column (its columns are {string.Join(", ", headers.Select(h => $"'{h}'"))}); the saved view must show {string.Join(", ", Required)}.");
     }
 
     private static bool InRange(string format, string period, PlanBudgetInput input)
