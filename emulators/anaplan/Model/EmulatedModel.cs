@@ -311,10 +311,13 @@ public sealed class EmulatedModel
         }
     }
 
-    /// <summary>Keeps tasks that start from now on IN_PROGRESS (the model busy) until the returned handle is disposed.</summary>
-    public IDisposable HoldTasks()
+    /// <summary>
+    /// Keeps tasks that start from now on IN_PROGRESS (the model busy) until the returned handle is disposed; with
+    /// <paramref name="actionName"/>, only tasks of that action are held and the others run as usual.
+    /// </summary>
+    public IDisposable HoldTasks(string? actionName = null)
     {
-        var created = new TaskHold(this);
+        var created = new TaskHold(this, actionName);
         lock (this.sync)
         {
             this.hold = created;
@@ -578,7 +581,9 @@ public sealed class EmulatedModel
                 next.CurrentStep = "Running.";
             }
 
-            currentHold = this.hold;
+            currentHold = next is not null && this.hold is { } h && (h.ActionName is null || string.Equals(h.ActionName, next.ActionName, StringComparison.Ordinal))
+                ? h
+                : null;
         }
 
         nowIdle?.TrySetResult();
@@ -680,9 +685,11 @@ public sealed class EmulatedModel
         _ => actionType,
     };
 
-    private sealed class TaskHold(EmulatedModel model) : IDisposable
+    private sealed class TaskHold(EmulatedModel model, string? actionName) : IDisposable
     {
         private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string? ActionName => actionName;
 
         public Task Released => this.released.Task;
 

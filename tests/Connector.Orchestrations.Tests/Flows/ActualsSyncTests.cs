@@ -97,6 +97,34 @@ public sealed class ActualsSyncTests(ActualsSyncTests.Fixture fixture) : IClassF
         Assert.Contains("Fiscal year 2031 is not in the company's calendar", done.FailureDetails?.ErrorMessage, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Progress_WhileTheGlImportRuns_StatusNamesStepDatasetAndSize_AndTheModelLockItsHolder()
+    {
+        // The GL import is held IN_PROGRESS in the model, so the run is provably in that step while we look.
+        ConnectionOptions connection = fixture.ConnectionList.Single(c => c.Id == "abc-range");
+        int glRows = SimulatedTruth.GlCells(fixture.Environment.Sage.Company("ABC"), '-', 3, [("2026", 4)]).Count;
+        StartRunResult started;
+        using (fixture.Environment.Anaplan.DefaultModel.HoldTasks(connection.Actuals.Imports.GlActuals))
+        {
+            started = await fixture.Starter.StartActualsAsync("abc-range", "test", new ActualsRunRequest("2026", 4, 4));
+            RunProgress? progress = null;
+            await Eventually.TrueAsync(
+                async () => (progress = (await fixture.Client.GetInstanceAsync(started.InstanceId, getInputsAndOutputs: true))?.ReadCustomStatusAs<RunProgress>())
+                    is { Step: "loading", Dataset: Datasets.GlActuals },
+                TimeSpan.FromSeconds(90),
+                "the run reports that it is loading GL actuals");
+            Assert.Equal($"{glRows} row(s) in 1 chunk(s)", progress!.Detail);
+
+            ModelLockStatus? modelLock = await fixture.Operations.GetModelLockAsync(connection.Anaplan.WorkspaceId, connection.Anaplan.ModelId);
+            Assert.NotNull(modelLock?.LockedBy);
+            Assert.Equal($"{connection.Actuals.Imports.GlActuals} ({started.InstanceId})", modelLock.Holder?.Purpose);
+        }
+
+        var done = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
+        Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(new RunProgress("done", null, RunStatuses.Completed), done.ReadCustomStatusAs<RunProgress>());
+    }
+
     public sealed class Fixture : ConnectorFlowFixture
     {
         protected override IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment)
