@@ -121,7 +121,7 @@ public sealed class FlowFunctions(
         try
         {
             StartRunResult started = await start(new FlowStarter(client, options, time), ct);
-            return await client.CreateCheckStatusResponseAsync(request, started.InstanceId, started.Started ? HttpStatusCode.Accepted : HttpStatusCode.OK, ct);
+            return await OpsFunctions.CheckStatusAsync(request, client, started.InstanceId, started.Started ? HttpStatusCode.Accepted : HttpStatusCode.OK);
         }
         catch (KeyNotFoundException ex)
         {

@@ -139,10 +139,34 @@ public sealed class OpsFunctions(IOptions<OpsOptions> options, ILogger<OpsFuncti
             return await Respond(request, HttpStatusCode.Forbidden, new { error = "The operator API is read-only (Ops:ReadOnly)." });
         }
 
-        SelfTestInput input = await ReadBodyAsync<SelfTestInput>(request, context.CancellationToken)
-            ?? throw new ArgumentException("A body with workspaceId and modelId is required.");
-        string id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(SelfTestOrchestrator), input, context.CancellationToken);
-        return await client.CreateCheckStatusResponseAsync(request, id, context.CancellationToken);
+        try
+        {
+            SelfTestInput input = await ReadBodyAsync<SelfTestInput>(request, context.CancellationToken)
+                ?? throw new ArgumentException("A body with workspaceId and modelId is required.");
+            string id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(SelfTestOrchestrator), input, context.CancellationToken);
+            return await CheckStatusAsync(request, client, id, HttpStatusCode.Accepted);
+        }
+        catch (Exception ex) when (ex is ArgumentException or JsonException)
+        {
+            return await Respond(request, HttpStatusCode.BadRequest, new { error = ex.Message });
+        }
+    }
+
+    /// <summary>
+    /// Answers with a run's status links (the Durable Functions management URLs) and a <c>Location</c> header, the body
+    /// in this API's JSON (<c>id</c>, <c>statusQueryGetUri</c>, <c>sendEventPostUri</c>, <c>terminatePostUri</c>...).
+    /// </summary>
+    /// <remarks>
+    /// Not <c>CreateCheckStatusResponseAsync</c>: it writes <see cref="HttpManagementPayload"/> with the worker's
+    /// System.Text.Json serializer, which ignores the payload's Newtonsoft <c>[JsonProperty("statusQueryGetUri")]</c>
+    /// names and answers <c>Id</c>, <c>StatusQueryGetUri</c>... The links and the header are the same.
+    /// </remarks>
+    internal static async Task<HttpResponseData> CheckStatusAsync(HttpRequestData request, DurableTaskClient client, string instanceId, HttpStatusCode status)
+    {
+        HttpManagementPayload links = client.CreateHttpManagementPayload(instanceId, request);
+        HttpResponseData response = await Respond(request, status, links);
+        response.Headers.Add("Location", links.StatusQueryGetUri);
+        return response;
     }
 
     internal static async Task<HttpResponseData> HandleAsync(
@@ -167,7 +191,7 @@ public sealed class OpsFunctions(IOptions<OpsOptions> options, ILogger<OpsFuncti
         {
             return await Respond(request, HttpStatusCode.NotImplemented, new { error = ex.Message });
         }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or JsonException)
+        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or JsonException)
         {
             return await Respond(request, HttpStatusCode.BadRequest, new { error = ex.Message });
         }

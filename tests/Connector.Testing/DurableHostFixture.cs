@@ -47,7 +47,7 @@ public class DurableHostFixture : IAsyncLifetime
     }
 
     /// <inheritdoc/>
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         this.ConnectionString = await TestStorage.GetConnectionStringAsync();
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -71,7 +71,7 @@ public class DurableHostFixture : IAsyncLifetime
     }
 
     /// <inheritdoc/>
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (this.host is not null)
         {
