@@ -107,17 +107,23 @@ public sealed class ActualsSyncTests(ActualsSyncTests.Fixture fixture) : IClassF
         using (fixture.Environment.Anaplan.DefaultModel.HoldTasks(connection.Actuals.Imports.GlActuals))
         {
             started = await fixture.Starter.StartActualsAsync("abc-range", "test", new ActualsRunRequest("2026", 4, 4));
-            RunProgress? progress = null;
-            await Eventually.TrueAsync(
-                async () => (progress = (await fixture.Client.GetInstanceAsync(started.InstanceId, getInputsAndOutputs: true))?.ReadCustomStatusAs<RunProgress>())
-                    is { Step: "loading", Dataset: Datasets.GlActuals },
-                TimeSpan.FromSeconds(90),
-                "the run reports that it is loading GL actuals");
-            Assert.Equal($"{glRows} row(s) in 1 chunk(s)", progress!.Detail);
 
-            ModelLockStatus? modelLock = await fixture.Operations.GetModelLockAsync(connection.Anaplan.WorkspaceId, connection.Anaplan.ModelId);
-            Assert.NotNull(modelLock?.LockedBy);
-            Assert.Equal($"{connection.Actuals.Imports.GlActuals} ({started.InstanceId})", modelLock.Holder?.Purpose);
+            // The status says "loading gl" just before the load takes the model lock, so wait for both: once the held
+            // import has started, neither changes until it is released.
+            RunProgress? progress = null;
+            ModelLockStatus? modelLock = null;
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    progress = (await fixture.Client.GetInstanceAsync(started.InstanceId, getInputsAndOutputs: true))?.ReadCustomStatusAs<RunProgress>();
+                    modelLock = await fixture.Operations.GetModelLockAsync(connection.Anaplan.WorkspaceId, connection.Anaplan.ModelId);
+                    return progress is { Step: "loading", Dataset: Datasets.GlActuals }
+                        && modelLock?.Holder?.Purpose == $"{connection.Actuals.Imports.GlActuals} ({started.InstanceId})";
+                },
+                TimeSpan.FromSeconds(90),
+                "the run reports that it is loading GL actuals, holding the model for that import");
+            Assert.Equal($"{glRows} row(s) in 1 chunk(s)", progress!.Detail);
+            Assert.NotNull(modelLock!.LockedBy);
         }
 
         var done = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
