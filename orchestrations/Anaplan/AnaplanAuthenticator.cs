@@ -16,7 +16,7 @@ internal sealed class AnaplanAuthenticator(AnaplanClientOptions options, ICreden
     public string CacheKey { get; } = options.AuthBaseUri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "|" + options.Credential.CacheKey;
 
     public string Description { get; } = options.Credential.Kind == AnaplanCredentialKind.Basic
-        ? $"{options.AuthBaseUri.Host}, basic, user {options.Credential.UserName}"
+        ? $"{options.AuthBaseUri.Host}, basic, user {options.Credential.UserName}, password stored under '{options.Credential.PasswordReference}'"
         : $"{options.AuthBaseUri.Host}, certificate {options.Credential.CertificateReference}";
 
     public async Task<AnaplanToken> AuthenticateAsync(CancellationToken cancellationToken)

@@ -354,7 +354,9 @@ public class SageAgentClient : IDisposable
         string message = code == SageAgentErrorCode.Unauthorized
             ? $"The Sage agent rejected the API key stored under '{this.options.ApiKeyReference}' (HTTP 401)."
             : $"Sage agent {operation} for company {this.CompanyCode} failed ({code}, HTTP {status}): {error?.Message ?? response.ReasonPhrase}";
-        return new SageAgentException(code, message, status, error?.SageMessage, error?.Record, error?.Field, error?.Line, retryAfter);
+        return SageAgentRefusedException.IsRefusal(code, error?.Record)
+            ? new SageAgentRefusedException(code, message, status, error?.SageMessage, error?.Record, error?.Field)
+            : new SageAgentException(code, message, status, error?.SageMessage, error?.Record, error?.Field, error?.Line, retryAfter);
     }
 
     /// <summary>The TLS policy of one client, and the explanation of a rejection.</summary>
@@ -399,6 +401,6 @@ public class SageAgentClient : IDisposable
         }
 
         public SageAgentException Explain(HttpRequestException ex)
-            => new(SageAgentErrorCode.Tls, this.lastProblem ?? $"The TLS handshake with the Sage agent at {options.BaseAddress} failed: {ex.Message}", innerException: ex);
+            => new SageAgentRefusedException(SageAgentErrorCode.Tls, this.lastProblem ?? $"The TLS handshake with the Sage agent at {options.BaseAddress} failed: {ex.Message}", innerException: ex);
     }
 }

@@ -36,7 +36,7 @@ public enum SageAgentErrorCode
 /// known. Catch with filters, e.g. <c>catch (SageAgentException ex) when (ex.Code == SageAgentErrorCode.Validation)</c>.
 /// Never carries the API key.
 /// </summary>
-public sealed class SageAgentException : Exception
+public class SageAgentException : Exception
 {
     public SageAgentException(SageAgentErrorCode code, string message, int? status = null, string? sageMessage = null, string? record = null, string? field = null, int? line = null, TimeSpan? retryAfter = null, Exception? innerException = null)
         : base(message, innerException)
@@ -88,4 +88,37 @@ public sealed class SageAgentException : Exception
 
     /// <summary>Gets whether the client retries this failure.</summary>
     public bool IsTransient => this.Code is SageAgentErrorCode.Locked or SageAgentErrorCode.Unavailable;
+}
+
+/// <summary>
+/// A refusal by the Sage agent that waiting will not heal: the API key was rejected, the agent's certificate is not the
+/// pinned one, the company is not configured on the agent, or the request was malformed. A run stops at once on it
+/// (no durable retries) so the operator sees the setting to fix; other <see cref="SageAgentException"/>s may be retried.
+/// </summary>
+public sealed class SageAgentRefusedException : SageAgentException
+{
+    public SageAgentRefusedException(SageAgentErrorCode code, string message, int? status = null, string? sageMessage = null, string? record = null, string? field = null, Exception? innerException = null)
+        : base(code, message, status, sageMessage, record, field, innerException: innerException)
+    {
+    }
+
+    public SageAgentRefusedException()
+        : this(SageAgentErrorCode.Protocol, "The Sage agent refused the call.")
+    {
+    }
+
+    public SageAgentRefusedException(string message)
+        : this(SageAgentErrorCode.Protocol, message)
+    {
+    }
+
+    public SageAgentRefusedException(string message, Exception innerException)
+        : this(SageAgentErrorCode.Protocol, message, innerException: innerException)
+    {
+    }
+
+    /// <summary>Whether a failure with this code (and record) is a refusal that retrying cannot change.</summary>
+    public static bool IsRefusal(SageAgentErrorCode code, string? record)
+        => code is SageAgentErrorCode.Unauthorized or SageAgentErrorCode.Tls or SageAgentErrorCode.BadRequest
+            || (code == SageAgentErrorCode.NotFound && record is not null && record.StartsWith("company ", StringComparison.Ordinal));
 }

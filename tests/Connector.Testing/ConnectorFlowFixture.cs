@@ -78,6 +78,7 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
                     o.Storage.TablePrefix = tables;
                     o.Connections.AddRange(connections);
                 });
+                this.ConfigureServices(services);
             }).Build();
         await this.host.StartAsync();
     }
@@ -119,6 +120,11 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
 
     /// <summary>The connections of the test class.</summary>
     protected abstract IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment);
+
+    /// <summary>Adds or replaces services of the connector host (after the fixture's own).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
 
     /// <summary>The environment's settings (override to change the simulated companies' size or the emulator).</summary>
     protected virtual LocalEnvironmentOptions EnvironmentOptions(string storage) => new() { StorageConnectionString = storage };

@@ -111,6 +111,12 @@ public sealed class EmulatorState
         this.Identity.AddCertificate(userName, certificate);
     }
 
+    /// <summary>
+    /// Every token value the emulator has issued (logins and refreshes), live or not. Token values are secrets: this
+    /// exists so tests can check that a client never writes one to a log, a URL or storage.
+    /// </summary>
+    public IReadOnlyList<string> IssuedTokenValues() => this.Identity.EverIssued();
+
     /// <summary>Kills every live token, so the next API call of every client answers 401.</summary>
     public int RevokeAllTokens() => this.Identity.RevokeAll();
 

@@ -23,6 +23,7 @@ internal sealed class IdentityStore(AnaplanEmulatorOptions options)
     private readonly Dictionary<string, string> passwords = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> certificates = new(StringComparer.OrdinalIgnoreCase); // thumbprint -> user
     private readonly Dictionary<string, IssuedToken> tokens = new(StringComparer.Ordinal);
+    private readonly List<string> everIssued = [];
     private readonly Lock sync = new();
 
     public void AddUser(string userName, string password)
@@ -77,6 +78,7 @@ internal sealed class IdentityStore(AnaplanEmulatorOptions options)
         lock (this.sync)
         {
             this.tokens[token.Value] = token;
+            this.everIssued.Add(token.Value);
         }
 
         return token;
@@ -118,9 +120,19 @@ internal sealed class IdentityStore(AnaplanEmulatorOptions options)
                 this.tokens.Remove(token.Value);
                 token.Value = NewTokenValue();
                 this.tokens[token.Value] = token;
+                this.everIssued.Add(token.Value);
             }
 
             return token;
+        }
+    }
+
+    /// <summary>Every token value issued so far, live or not (for tests that check a client never leaks one).</summary>
+    public IReadOnlyList<string> EverIssued()
+    {
+        lock (this.sync)
+        {
+            return [.. this.everIssued];
         }
     }
 

@@ -4,6 +4,7 @@ using Connector.Emulators.Anaplan;
 using Connector.Emulators.Anaplan.Model;
 using Connector.Orchestrations.Anaplan;
 using Connector.Orchestrations.Credentials;
+using Connector.Tests.Shared;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -48,7 +49,7 @@ internal sealed class AnaplanTestHost : IAsyncDisposable
 
     public ProbeHandler Handler { get; }
 
-    public CollectingLoggerProvider Logs { get; } = new();
+    public CapturingLoggerProvider Logs { get; } = new();
 
     public static async Task<AnaplanTestHost> StartAsync(Action<AnaplanEmulatorOptions>? emulator = null, TimeProvider? time = null)
     {
@@ -105,29 +106,6 @@ internal sealed class ProbeHandler(HttpMessageHandler inner) : DelegatingHandler
     {
         this.OnSend?.Invoke(request);
         return base.SendAsync(request, cancellationToken);
-    }
-}
-
-/// <summary>Keeps every formatted log line, to assert that no secret is logged.</summary>
-internal sealed class CollectingLoggerProvider : ILoggerProvider
-{
-    public ConcurrentQueue<string> Lines { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new Collector(this.Lines);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Collector(ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => lines.Enqueue($"{eventId.Id} {formatter(state, exception)} {exception}");
     }
 }
 

@@ -72,7 +72,7 @@ public sealed class SageAgentClientTests : IAsyncLifetime
         using X509Certificate2 other = new CertificateRequest("CN=other", key, HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         using SageAgentClient client = this.Client(pin: other.GetCertHashString(HashAlgorithmName.SHA256));
 
-        var error = await Assert.ThrowsAsync<SageAgentException>(() => client.GetCapabilitiesAsync());
+        var error = await Assert.ThrowsAsync<SageAgentRefusedException>(() => client.GetCapabilitiesAsync());
 
         Assert.Equal(SageAgentErrorCode.Tls, error.Code);
         Assert.Contains(this.agent.Handle.CertificateSha256, error.Message, StringComparison.Ordinal);
@@ -84,7 +84,7 @@ public sealed class SageAgentClientTests : IAsyncLifetime
     public async Task System_SelfSignedAgent_RejectedWithAdviceToPin()
     {
         using SageAgentClient client = this.Client(tls: SageTlsMode.System);
-        var error = await Assert.ThrowsAsync<SageAgentException>(() => client.CheckHealthAsync());
+        var error = await Assert.ThrowsAsync<SageAgentRefusedException>(() => client.CheckHealthAsync());
         Assert.Equal(SageAgentErrorCode.Tls, error.Code);
         Assert.Contains("Pinned", error.Message, StringComparison.Ordinal);
         Assert.Contains("fingerprint", error.Message, StringComparison.Ordinal);
@@ -108,7 +108,7 @@ public sealed class SageAgentClientTests : IAsyncLifetime
     {
         const string wrong = "definitely-wrong-key-123";
         using SageAgentClient client = this.Client(apiKey: wrong);
-        var error = await Assert.ThrowsAsync<SageAgentException>(async () =>
+        var error = await Assert.ThrowsAsync<SageAgentRefusedException>(async () =>
         {
             await foreach (SageGlAccount _ in client.GetAccountsAsync())
             {
@@ -127,7 +127,7 @@ public sealed class SageAgentClientTests : IAsyncLifetime
     public async Task UnknownCompany_NotFound()
     {
         using SageAgentClient client = this.Client("ZZZ");
-        var error = await Assert.ThrowsAsync<SageAgentException>(() => client.GetAccountStructureAsync());
+        var error = await Assert.ThrowsAsync<SageAgentRefusedException>(() => client.GetAccountStructureAsync());
         Assert.Equal(SageAgentErrorCode.NotFound, error.Code);
         Assert.Contains("ZZZ", error.Message, StringComparison.Ordinal);
     }
