@@ -355,7 +355,7 @@ public class SageAgentClient : IDisposable
             ? $"The Sage agent rejected the API key stored under '{this.options.ApiKeyReference}' (HTTP 401)."
             : $"Sage agent {operation} for company {this.CompanyCode} failed ({code}, HTTP {status}): {error?.Message ?? response.ReasonPhrase}";
         return SageAgentRefusedException.IsRefusal(code, error?.Record)
-            ? new SageAgentRefusedException(code, message, status, error?.SageMessage, error?.Record, error?.Field)
+            ? new SageAgentRefusedException(code, message, status, error?.SageMessage, error?.Record, error?.Field, error?.Line)
             : new SageAgentException(code, message, status, error?.SageMessage, error?.Record, error?.Field, error?.Line, retryAfter);
     }
 

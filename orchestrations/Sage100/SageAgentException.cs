@@ -97,8 +97,8 @@ public class SageAgentException : Exception
 /// </summary>
 public sealed class SageAgentRefusedException : SageAgentException
 {
-    public SageAgentRefusedException(SageAgentErrorCode code, string message, int? status = null, string? sageMessage = null, string? record = null, string? field = null, Exception? innerException = null)
-        : base(code, message, status, sageMessage, record, field, innerException: innerException)
+    public SageAgentRefusedException(SageAgentErrorCode code, string message, int? status = null, string? sageMessage = null, string? record = null, string? field = null, int? line = null, Exception? innerException = null)
+        : base(code, message, status, sageMessage, record, field, line, innerException: innerException)
     {
     }
 
