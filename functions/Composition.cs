@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.ApplicationInsights;
 
 namespace Connector.Functions;
 
@@ -11,8 +12,6 @@ public static class Composition
 {
     /// <summary>The setting that turns worker telemetry on.</summary>
     public const string ApplicationInsightsConnectionSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
-
-    private const string ApplicationInsightsLoggerProvider = "Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider";
 
     /// <summary>Registers the services the triggers and the connector's activities need.</summary>
     public static IServiceCollection AddConnectorFunctions(this IServiceCollection services, IConfiguration configuration)
@@ -51,7 +50,7 @@ public static class Composition
         // the worker's own levels (Information by default, `Logging:LogLevel` to change) apply instead.
         services.Configure<LoggerFilterOptions>(options =>
         {
-            LoggerFilterRule? rule = options.Rules.FirstOrDefault(r => r.ProviderName == ApplicationInsightsLoggerProvider);
+            LoggerFilterRule? rule = options.Rules.FirstOrDefault(r => r.ProviderName == typeof(ApplicationInsightsLoggerProvider).FullName);
             if (rule is not null)
             {
                 options.Rules.Remove(rule);
