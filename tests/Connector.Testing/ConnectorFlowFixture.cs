@@ -99,24 +99,34 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
 
     /// <summary>Starts an actuals run and waits for its summary (fails the test if the run does not complete).</summary>
     public async Task<ActualsRunSummary> RunActualsAsync(string connectionId, ActualsRunRequest? request = null, TimeSpan? timeout = null)
-    {
-        StartRunResult started = await this.Starter.StartActualsAsync(connectionId, "test", request ?? new ActualsRunRequest());
-        OrchestrationMetadata done = await this.WaitAsync(started.InstanceId, timeout ?? TimeSpan.FromMinutes(4));
-        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"run {started.InstanceId} ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
-        return done.ReadOutputAs<ActualsRunSummary>()!;
-    }
+        => Completed(await this.RunActualsToEndAsync(connectionId, request, timeout)).ReadOutputAs<ActualsRunSummary>()!;
 
     /// <summary>Starts a budgets run and waits for its summary (fails the test if the run does not complete).</summary>
     public async Task<Orchestrations.Flows.Budgets.BudgetRunSummary> RunBudgetsAsync(string connectionId, BudgetRunRequest request)
+        => Completed(await this.RunBudgetsToEndAsync(connectionId, request)).ReadOutputAs<Orchestrations.Flows.Budgets.BudgetRunSummary>()!;
+
+    /// <summary>Starts an actuals run and waits until it ends, however it ends.</summary>
+    public async Task<OrchestrationMetadata> RunActualsToEndAsync(string connectionId, ActualsRunRequest? request = null, TimeSpan? timeout = null)
+    {
+        StartRunResult started = await this.Starter.StartActualsAsync(connectionId, "test", request ?? new ActualsRunRequest());
+        return await this.WaitAsync(started.InstanceId, timeout ?? TimeSpan.FromMinutes(4));
+    }
+
+    /// <summary>Starts a budgets run and waits until it ends, however it ends.</summary>
+    public async Task<OrchestrationMetadata> RunBudgetsToEndAsync(string connectionId, BudgetRunRequest request)
     {
         StartRunResult started = await this.Starter.StartBudgetsAsync(connectionId, "test", request);
-        OrchestrationMetadata done = await this.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
-        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"run {started.InstanceId} ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
-        return done.ReadOutputAs<Orchestrations.Flows.Budgets.BudgetRunSummary>()!;
+        return await this.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
     }
 
     public Task<OrchestrationMetadata> WaitAsync(string instanceId, TimeSpan timeout)
         => DurableHostFixture.WaitForRunAsync(this.Client, instanceId, timeout);
+
+    private static OrchestrationMetadata Completed(OrchestrationMetadata done)
+    {
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"run {done.InstanceId} ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
+        return done;
+    }
 
     /// <summary>The connections of the test class.</summary>
     protected abstract IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment);

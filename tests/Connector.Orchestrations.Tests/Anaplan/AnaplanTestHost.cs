@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Connector.Emulators.Anaplan;
 using Connector.Emulators.Anaplan.Model;

@@ -91,8 +91,7 @@ public sealed class ActualsSyncTests(ActualsSyncTests.Fixture fixture) : IClassF
     [Fact]
     public async Task Start_PeriodOutsideTheCalendar_FailsTheRunNamingTheYear()
     {
-        StartRunResult started = await fixture.Starter.StartActualsAsync("abc-range", "test", new ActualsRunRequest("2031", 1, 2));
-        var done = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
+        var done = await fixture.RunActualsToEndAsync("abc-range", new ActualsRunRequest("2031", 1, 2), TimeSpan.FromMinutes(3));
         Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
         Assert.Contains("Fiscal year 2031 is not in the company's calendar", done.FailureDetails?.ErrorMessage, StringComparison.Ordinal);
     }

@@ -80,8 +80,7 @@ public sealed class BudgetFaultTests(BudgetFaultTests.Fixture fixture) : IClassF
         SimulatedCompany abc = fixture.Environment.Sage.Company("ABC");
         BudgetSeed.Seed(fixture.Environment.Anaplan.DefaultModel, [new("600-01", "01", "FY2027-P03", "Budget", 55.00m)], "Budget");
 
-        StartRunResult started = await fixture.Starter.StartBudgetsAsync("abc-bad-offset", "test", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 3, ToPeriod: 3));
-        OrchestrationMetadata done = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
+        OrchestrationMetadata done = await fixture.RunBudgetsToEndAsync("abc-bad-offset", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 3, ToPeriod: 3));
 
         Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
         Assert.True(

@@ -37,10 +37,10 @@ public sealed class SecretHygieneTests(SecretHygieneTests.Fixture fixture) : ICl
         BudgetRunSummary budgets = await fixture.RunBudgetsAsync("abc", new BudgetRunRequest());
         Assert.Equal(JournalStatuses.Posted, Assert.Single(budgets.Results).Status);
 
-        OrchestrationMetadata badKey = await fixture.RunToEndAsync("abc-bad-key");
+        OrchestrationMetadata badKey = await fixture.RunActualsToEndAsync("abc-bad-key", UniqueRequest());
         Assert.Equal(OrchestrationRuntimeStatus.Failed, badKey.RuntimeStatus);
         Assert.Contains($"rejected the API key stored under '{Fixture.WrongKeyReference}'", badKey.FailureDetails?.ErrorMessage, StringComparison.Ordinal);
-        OrchestrationMetadata badPassword = await fixture.RunToEndAsync("abc-bad-password");
+        OrchestrationMetadata badPassword = await fixture.RunActualsToEndAsync("abc-bad-password", UniqueRequest());
         Assert.Equal(OrchestrationRuntimeStatus.Failed, badPassword.RuntimeStatus);
         Assert.Contains($"Anaplan refused the credentials (127.0.0.1, basic, user {LocalEnvironment.AnaplanUser}, password stored under '{Fixture.WrongPasswordReference}') with 401", badPassword.FailureDetails?.ErrorMessage, StringComparison.Ordinal);
 
@@ -72,7 +72,7 @@ public sealed class SecretHygieneTests(SecretHygieneTests.Fixture fixture) : ICl
     [InlineData("abc-bad-password")]
     public async Task RefusedCredentials_FailTheRunAtOnce_WithoutRetryingAnyStep(string connection)
     {
-        OrchestrationMetadata run = await fixture.RunToEndAsync(connection);
+        OrchestrationMetadata run = await fixture.RunActualsToEndAsync(connection, UniqueRequest());
         Assert.Equal(OrchestrationRuntimeStatus.Failed, run.RuntimeStatus);
 
         // Waiting does not heal a wrong key or password, so no step of the run (or its sub-runs) was scheduled twice.
@@ -80,6 +80,8 @@ public sealed class SecretHygieneTests(SecretHygieneTests.Fixture fixture) : ICl
         Assert.NotEmpty(scheduled);
         Assert.All(scheduled, s => Assert.True(s.Value == 1, $"{s.Key} was scheduled {s.Value} times"));
     }
+
+    private static ActualsRunRequest UniqueRequest() => new(RequestKey: Guid.NewGuid().ToString("N"));
 
     public sealed class Fixture : ConnectorFlowFixture
     {
@@ -89,12 +91,6 @@ public sealed class SecretHygieneTests(SecretHygieneTests.Fixture fixture) : ICl
         private readonly string wrongPassword = "old-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 
         public CapturingLoggerProvider Logs { get; } = new();
-
-        public async Task<OrchestrationMetadata> RunToEndAsync(string connectionId)
-        {
-            StartRunResult started = await this.Starter.StartActualsAsync(connectionId, "test", new ActualsRunRequest(RequestKey: Guid.NewGuid().ToString("N")));
-            return await this.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
-        }
 
         /// <summary>Every secret the connector held in these runs, by name.</summary>
         public async Task<Dictionary<string, string>> SecretsAsync()
