@@ -1,4 +1,5 @@
 using System.Text;
+using Connector.Emulators.Anaplan.Model;
 using Connector.Orchestrations.Anaplan;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -179,7 +180,10 @@ public sealed class AnaplanClientTaskTests
 
         Assert.Equal(12_001 + 5, files.Count);
         Assert.Equal(files.Count, files.Select(f => f.Id).Distinct().Count());
-        Assert.Equal(3, host.State.Requests.Find("GET", "/files?").Count);
+        // Seen once failing in a full local run (not reproduced in 8 more): the message lists the requests, so a
+        // retried page (status, Retry-After) shows itself if it happens again.
+        IReadOnlyList<EmulatorRequest> pages = host.State.Requests.Find("GET", "/files?");
+        Assert.True(pages.Count == 3, $"expected 3 page requests, got {pages.Count}: {string.Join("; ", pages.Select(r => $"{r.Path} -> {r.StatusCode} {r.RetryAfter}"))}");
     }
 
     [Fact]
