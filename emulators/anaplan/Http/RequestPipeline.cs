@@ -17,6 +17,33 @@ internal sealed class RequestPipeline(RequestDelegate next, EmulatorState state)
         string path = context.Request.Path.Value ?? "/";
         string method = context.Request.Method;
         bool dropped = false;
+
+        // The request is logged when its answer starts to go out, not after the endpoint returns: a client can read a
+        // whole response (a page of 5,000 files) before the pipeline unwinds, and a test counting requests right after
+        // the call must find it. Logged once, whichever of these comes first.
+        int logged = 0;
+        void Log()
+        {
+            if (Interlocked.Exchange(ref logged, 1) == 0)
+            {
+                int status = dropped ? 0 : context.Response.StatusCode;
+                string? retryAfter = context.Response.Headers.RetryAfter.Count > 0 ? context.Response.Headers.RetryAfter.ToString() : null;
+                state.Requests.Add(new EmulatorRequest(
+                    sequence, method, path + context.Request.QueryString.Value, status, received, state.Time.GetUtcNow(), retryAfter));
+                Logs.RequestAnswered(state.Logger, method, path, status);
+            }
+        }
+
+        context.Response.OnStarting(() =>
+        {
+            Log();
+            return Task.CompletedTask;
+        });
+        context.Response.OnCompleted(() =>
+        {
+            Log();
+            return Task.CompletedTask;
+        });
         try
         {
             if (path.StartsWith("/_emulator", StringComparison.OrdinalIgnoreCase))
@@ -75,11 +102,10 @@ internal sealed class RequestPipeline(RequestDelegate next, EmulatorState state)
         }
         finally
         {
-            int status = dropped ? 0 : context.Response.StatusCode;
-            string? retryAfter = context.Response.Headers.RetryAfter.Count > 0 ? context.Response.Headers.RetryAfter.ToString() : null;
-            state.Requests.Add(new EmulatorRequest(
-                sequence, method, path + context.Request.QueryString.Value, status, received, state.Time.GetUtcNow(), retryAfter));
-            Logs.RequestAnswered(state.Logger, method, path, status);
+            if (dropped)
+            {
+                Log(); // an aborted connection never starts an answer
+            }
         }
     }
 

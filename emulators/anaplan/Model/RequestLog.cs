@@ -6,7 +6,7 @@ namespace Connector.Emulators.Anaplan.Model;
 /// <param name="Path">Path and query string.</param>
 /// <param name="StatusCode">Status answered; 0 when the connection was dropped on purpose.</param>
 /// <param name="ReceivedAt">When the request arrived (emulator clock).</param>
-/// <param name="CompletedAt">When the answer was complete (emulator clock).</param>
+/// <param name="CompletedAt">When the answer started to go out, status and headers final (emulator clock).</param>
 /// <param name="RetryAfter">The Retry-After header sent, if any.</param>
 public sealed record EmulatorRequest(
     long Sequence, string Method, string Path, int StatusCode, DateTimeOffset ReceivedAt, DateTimeOffset CompletedAt, string? RetryAfter);
