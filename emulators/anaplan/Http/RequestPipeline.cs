@@ -44,69 +44,61 @@ internal sealed class RequestPipeline(RequestDelegate next, EmulatorState state)
             Log();
             return Task.CompletedTask;
         });
-        try
+
+        if (path.StartsWith("/_emulator", StringComparison.OrdinalIgnoreCase))
         {
-            if (path.StartsWith("/_emulator", StringComparison.OrdinalIgnoreCase))
-            {
-                await next(context);
-                return;
-            }
-
-            bool api = path.StartsWith("/2/0", StringComparison.Ordinal);
-            if (api)
-            {
-                state.Counters.ApiRequest();
-            }
-
-            if (state.Faults.Take(method, path) is { } fault)
-            {
-                state.Counters.FaultInjected();
-                Logs.FaultInjected(state.Logger, method, path, fault.Kind);
-                switch (fault.Kind)
-                {
-                    case FaultKind.Drop:
-                        dropped = true;
-                        context.Abort();
-                        return;
-                    case FaultKind.Fail:
-                        await Envelope.Error(context, fault.StatusCode, null, fault.RetryAfterSeconds).ExecuteAsync(context);
-                        return;
-                    default:
-                        await Task.Delay(fault.Delay, state.Time, context.RequestAborted);
-                        break;
-                }
-            }
-
-            if (api && !state.RateLimiter.TryTake(out TimeSpan wait))
-            {
-                state.Counters.RateLimit();
-                int? retryAfter = state.Options.RateLimitSendsRetryAfter ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : null;
-                await Envelope.Error(context, 429, "Too Many Requests", retryAfter).ExecuteAsync(context);
-                return;
-            }
-
-            if (api)
-            {
-                string? user = this.Authenticate(context);
-                if (user is null)
-                {
-                    state.Counters.UnauthorizedApiRequest();
-                    await Envelope.Error(context, 401, "Unauthorized").ExecuteAsync(context);
-                    return;
-                }
-
-                context.Items[UserItem] = user;
-            }
-
             await next(context);
+            return;
         }
-        finally
+
+        bool api = path.StartsWith("/2/0", StringComparison.Ordinal);
+        if (api)
         {
-            if (dropped)
+            state.Counters.ApiRequest();
+        }
+
+        if (state.Faults.Take(method, path) is { } fault)
+        {
+            state.Counters.FaultInjected();
+            Logs.FaultInjected(state.Logger, method, path, fault.Kind);
+            switch (fault.Kind)
             {
-                Log(); // an aborted connection never starts an answer
+                case FaultKind.Drop:
+                    dropped = true;
+                    Log(); // before the abort: the client sees the reset at once and may retry
+                    context.Abort();
+                    return;
+                case FaultKind.Fail:
+                    await Envelope.Error(context, fault.StatusCode, null, fault.RetryAfterSeconds).ExecuteAsync(context);
+                    return;
+                default:
+                    await Task.Delay(fault.Delay, state.Time, context.RequestAborted);
+                    break;
             }
         }
+
+        if (api && !state.RateLimiter.TryTake(out TimeSpan wait))
+        {
+            state.Counters.RateLimit();
+            int? retryAfter = state.Options.RateLimitSendsRetryAfter ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : null;
+            await Envelope.Error(context, 429, "Too Many Requests", retryAfter).ExecuteAsync(context);
+            return;
+        }
+
+        if (api)
+        {
+            string? user = this.Authenticate(context);
+            if (user is null)
+            {
+                state.Counters.UnauthorizedApiRequest();
+                await Envelope.Error(context, 401, "Unauthorized").ExecuteAsync(context);
+                return;
+            }
+
+            context.Items[UserItem] = user;
+        }
+
+        await next(context);
     }
 
     private string? Authenticate(HttpContext context)
