@@ -1,6 +1,8 @@
 // The Function App on a Flex Consumption plan (Linux, dotnet-isolated) with every connection identity-based:
 // AzureWebJobsStorage through the user-assigned identity, the deployment package pulled with the same identity,
-// Application Insights through Entra ID, Key Vault references resolved with the same identity.
+// Application Insights through Entra ID, Key Vault references resolved with the same identity. With a subnet, all its
+// outbound traffic goes through the virtual network (to the private endpoints, and out by the NAT gateway or the
+// customer's own route to the Sage agent).
 
 @description('Function App name.')
 param name string
@@ -44,6 +46,9 @@ param appSettings object
 @description('.NET version of the dotnet-isolated runtime. Flex Consumption lists dotnet-isolated 8.0, 9.0 and 10.0.')
 param runtimeVersion string = '10.0'
 
+@description('Subnet the app is integrated into (delegated to Microsoft.App/environments); empty for none.')
+param subnetId string = ''
+
 @description('Memory of each instance in MB.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -53,7 +58,7 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -67,7 +72,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource app 'Microsoft.Web/sites@2024-04-01' = {
+resource app 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': serviceName })
@@ -82,6 +87,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
+    // Everything, not only private address ranges: the agent's address is public, and must be reached from the NAT
+    // gateway's IP (or through the customer's route to on-premises).
+    outboundVnetRouting: empty(subnetId) ? null : {
+      allTraffic: true
+    }
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -123,7 +134,7 @@ var platformSettings = {
   AZURE_CLIENT_ID: identityClientId
 }
 
-resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: app
   name: 'appsettings'
   properties: union(appSettings, platformSettings)

@@ -1,9 +1,12 @@
 // The `connections` parameter and how it becomes app settings. The shape mirrors ConnectorOptions.Connections
-// (orchestrations/Configuration/ConnectorOptions.cs); every setting is emitted as an indexed key of the .NET
-// configuration binder (`Connector__Connections__{i}__Sage__BaseUrl`). Secrets are never here: the *SecretName
-// fields are Key Vault secret names, which the app's KeyVaultCredentialStore reads by name.
+// (orchestrations/Configuration/ConnectorOptions.cs), field for field in camelCase; every setting is emitted as an
+// indexed key of the .NET configuration binder (`Connector__Connections__{i}__Sage__BaseUrl`), and a field left out is
+// not emitted, so the app's default applies. Secrets are never here: the *SecretName fields are Key Vault secret names,
+// which the app's KeyVaultCredentialStore reads by name. A test (tests/Connector.Infra.Tests) walks the options classes
+// and fails for any setting this file does not carry. TimeSpan fields take .NET's "[d.]hh:mm:ss" ('00:01:40').
 
 @export()
+@sealed()
 @description('The Sage 100 side of a connection.')
 type sageSide = {
   @description('The Sage agent\'s https:// base URL.')
@@ -20,9 +23,20 @@ type sageSide = {
 
   @description('SHA-256 certificate fingerprints accepted in Pinned mode.')
   pinnedFingerprints: string[]?
+
+  @description('Per-request timeout ("00:01:40" by default).')
+  timeout: string?
+
+  @description('Retries of a locked record or an unavailable agent (6 by default).')
+  @minValue(0)
+  maxRetryAttempts: int?
+
+  @description('First retry delay, doubling with jitter ("00:00:01" by default).')
+  retryBaseDelay: string?
 }
 
 @export()
+@sealed()
 @description('The Anaplan side of a connection.')
 type anaplanSide = {
   @description('Auth base URL. The app defaults to https://auth.anaplan.com.')
@@ -51,9 +65,44 @@ type anaplanSide = {
 
   @description('Name of the Key Vault secret holding the PEM private key (Certificate).')
   privateKeySecretName: string?
+
+  @description('Upload chunk size in MB of uncompressed CSV (1-50, 10 by default).')
+  @minValue(1)
+  @maxValue(50)
+  chunkSizeMb: int?
+
+  @description('This app\'s share of the tenant\'s 600 requests per minute (480 by default).')
+  @minValue(1)
+  requestsPerMinute: int?
+
+  @description('Task poll interval of the first minute; Anaplan asks for 5 s at least ("00:00:05" by default).')
+  pollInterval: string?
+
+  @description('How long a task may run before the run gives up on it ("06:00:00" by default).')
+  taskTimeout: string?
 }
 
 @export()
+@sealed()
+@description('Anaplan import action names of the actuals flow; unset names keep the shipped model\'s.')
+type actualsImports = {
+  accounts: string?
+  costCenters: string?
+  vendors: string?
+  glActuals: string?
+  apActuals: string?
+}
+
+@export()
+@sealed()
+@description('Anaplan export action names that list dimension members; unset names keep the shipped model\'s.')
+type dimensionExports = {
+  accounts: string?
+  costCenters: string?
+}
+
+@export()
+@sealed()
 @description('The Sage 100 to Anaplan actuals flow; unset fields keep the app defaults.')
 type actualsFlow = {
   enabled: bool?
@@ -63,9 +112,22 @@ type actualsFlow = {
 
   @description('IANA time zone of the schedule.')
   timeZone: string?
+
+  @description('Closed periods before the current one that are sent again (1 by default).')
+  @minValue(0)
+  @maxValue(12)
+  priorPeriods: int?
+
+  @description('Overlap subtracted from an incremental watermark ("00:10:00" by default).')
+  incrementalOverlap: string?
+
+  imports: actualsImports?
+
+  exports: dimensionExports?
 }
 
 @export()
+@sealed()
 @description('The Anaplan to Sage 100 budgets flow; unset fields keep the app defaults (disabled).')
 type budgetsFlow = {
   enabled: bool?
@@ -84,9 +146,21 @@ type budgetsFlow = {
 
   @description('Main account every journal entry is balanced against.')
   offsetAccount: string?
+
+  @description('Sage source journal (GJ by default).')
+  sourceJournal: string?
+
+  @description('How lines are grouped into entries.')
+  grouping: ('VersionPeriodCostCenter' | 'VersionPeriod' | 'VersionPeriodAccount')?
+
+  @description('Entries posted at once (2 by default).')
+  @minValue(1)
+  @maxValue(16)
+  maxParallelPosts: int?
 }
 
 @export()
+@sealed()
 @description('One Sage 100 company paired with one Anaplan model.')
 type connection = {
   @description('Connection id: lower-case letters, digits and \'-\'.')
@@ -101,6 +175,9 @@ type connection = {
   @description('The account segment that is the cost centre: its number (2-10) or its description.')
   costCenterSegment: string
 
+  @description('How a fiscal period is named in Anaplan: {year} and {period} ("FY{year}-P{period}" by default).')
+  periodFormat: string?
+
   actuals: actualsFlow?
 
   budgets: budgetsFlow?
@@ -108,6 +185,9 @@ type connection = {
 
 // 'true'/'false' for a set flag, '' (dropped) for an unset one.
 func flag(value bool?) string => value == null ? '' : (value! ? 'true' : 'false')
+
+// The number as text for a set one ('0' included), '' (dropped) for an unset one.
+func number(value int?) string => value == null ? '' : string(value!)
 
 // Drops settings without a value, so unset optional fields keep the app's defaults.
 func withoutEmpty(settings object) object =>
@@ -120,10 +200,14 @@ func connectionSettings(index int, c connection) object =>
     {
       'Connector__Connections__${index}__Id': c.id
       'Connector__Connections__${index}__CostCenterSegment': c.costCenterSegment
+      'Connector__Connections__${index}__PeriodFormat': c.?periodFormat ?? ''
       'Connector__Connections__${index}__Sage__BaseUrl': c.sage.baseUrl
       'Connector__Connections__${index}__Sage__Company': c.sage.company
       'Connector__Connections__${index}__Sage__ApiKeyReference': c.sage.apiKeySecretName
       'Connector__Connections__${index}__Sage__TlsMode': c.sage.?tlsMode ?? ''
+      'Connector__Connections__${index}__Sage__Timeout': c.sage.?timeout ?? ''
+      'Connector__Connections__${index}__Sage__MaxRetryAttempts': number(c.sage.?maxRetryAttempts)
+      'Connector__Connections__${index}__Sage__RetryBaseDelay': c.sage.?retryBaseDelay ?? ''
       'Connector__Connections__${index}__Anaplan__AuthUrl': c.anaplan.?authUrl ?? ''
       'Connector__Connections__${index}__Anaplan__ApiUrl': c.anaplan.?apiUrl ?? ''
       'Connector__Connections__${index}__Anaplan__WorkspaceId': c.anaplan.workspaceId
@@ -133,15 +217,31 @@ func connectionSettings(index int, c connection) object =>
       'Connector__Connections__${index}__Anaplan__PasswordReference': c.anaplan.?passwordSecretName ?? ''
       'Connector__Connections__${index}__Anaplan__CertificateReference': c.anaplan.?certificateSecretName ?? ''
       'Connector__Connections__${index}__Anaplan__PrivateKeyReference': c.anaplan.?privateKeySecretName ?? ''
+      'Connector__Connections__${index}__Anaplan__ChunkSizeMb': number(c.anaplan.?chunkSizeMb)
+      'Connector__Connections__${index}__Anaplan__RequestsPerMinute': number(c.anaplan.?requestsPerMinute)
+      'Connector__Connections__${index}__Anaplan__PollInterval': c.anaplan.?pollInterval ?? ''
+      'Connector__Connections__${index}__Anaplan__TaskTimeout': c.anaplan.?taskTimeout ?? ''
       'Connector__Connections__${index}__Actuals__Enabled': flag(c.?actuals.?enabled)
       'Connector__Connections__${index}__Actuals__Schedule': c.?actuals.?schedule ?? ''
       'Connector__Connections__${index}__Actuals__TimeZone': c.?actuals.?timeZone ?? ''
+      'Connector__Connections__${index}__Actuals__PriorPeriods': number(c.?actuals.?priorPeriods)
+      'Connector__Connections__${index}__Actuals__IncrementalOverlap': c.?actuals.?incrementalOverlap ?? ''
+      'Connector__Connections__${index}__Actuals__Imports__Accounts': c.?actuals.?imports.?accounts ?? ''
+      'Connector__Connections__${index}__Actuals__Imports__CostCenters': c.?actuals.?imports.?costCenters ?? ''
+      'Connector__Connections__${index}__Actuals__Imports__Vendors': c.?actuals.?imports.?vendors ?? ''
+      'Connector__Connections__${index}__Actuals__Imports__GlActuals': c.?actuals.?imports.?glActuals ?? ''
+      'Connector__Connections__${index}__Actuals__Imports__ApActuals': c.?actuals.?imports.?apActuals ?? ''
+      'Connector__Connections__${index}__Actuals__Exports__Accounts': c.?actuals.?exports.?accounts ?? ''
+      'Connector__Connections__${index}__Actuals__Exports__CostCenters': c.?actuals.?exports.?costCenters ?? ''
       'Connector__Connections__${index}__Budgets__Enabled': flag(c.?budgets.?enabled)
       'Connector__Connections__${index}__Budgets__Schedule': c.?budgets.?schedule ?? ''
       'Connector__Connections__${index}__Budgets__TimeZone': c.?budgets.?timeZone ?? ''
       'Connector__Connections__${index}__Budgets__Export': c.?budgets.?export ?? ''
       'Connector__Connections__${index}__Budgets__Version': c.?budgets.?version ?? ''
       'Connector__Connections__${index}__Budgets__OffsetAccount': c.?budgets.?offsetAccount ?? ''
+      'Connector__Connections__${index}__Budgets__SourceJournal': c.?budgets.?sourceJournal ?? ''
+      'Connector__Connections__${index}__Budgets__Grouping': c.?budgets.?grouping ?? ''
+      'Connector__Connections__${index}__Budgets__MaxParallelPosts': number(c.?budgets.?maxParallelPosts)
     },
     toObject(
       range(0, length(c.sage.?pinnedFingerprints ?? [])),
@@ -154,3 +254,16 @@ func connectionSettings(index int, c connection) object =>
 @description('The app settings of every connection.')
 func allConnectionSettings(connections connection[]) object =>
   reduce(map(range(0, length(connections)), i => connectionSettings(i, connections[i])), {}, (all, next) => union(all, next))
+
+@export()
+@description('Every Key Vault secret name the connections refer to, each once.')
+func secretNames(connections connection[]) string[] =>
+  reduce(
+    map(connections, c => filter([
+      c.sage.apiKeySecretName
+      c.anaplan.?passwordSecretName ?? ''
+      c.anaplan.?certificateSecretName ?? ''
+      c.anaplan.?privateKeySecretName ?? ''
+    ], name => !empty(name))),
+    [],
+    (all, next) => union(all, next))

@@ -1,12 +1,10 @@
-// Every role assignment of the deployment, in one place. Each is named guid(scope, principal, role), so a redeployment
+// Role assignments in the connector's resource group. Each is named guid(scope, principal, role), so a redeployment
 // finds the assignment it made before instead of failing on a duplicate, and a re-created identity (new principal id)
-// gets new assignments instead of colliding with stale ones.
+// gets new assignments instead of colliding with stale ones. The vault's assignments are in keyvault-access.bicep (the
+// vault may be the customer's, in another resource group).
 
 @description('Storage account holding host state, the Durable task hub, the deployment package and staging data.')
 param storageAccountName string
-
-@description('Key Vault holding the connector secrets.')
-param keyVaultName string
 
 @description('Application Insights component the app publishes telemetry to.')
 param applicationInsightsName string
@@ -14,21 +12,20 @@ param applicationInsightsName string
 @description('Principal id of the Function App\'s user-assigned identity.')
 param identityPrincipalId string
 
-@description('Principal id of the deploying user or pipeline; empty for none.')
-param deployerPrincipalId string = ''
+@description('Object ids of the operators: the data roles the connector CLI and Durable Functions Monitor need.')
+param operatorPrincipalIds string[] = []
 
-@description('Kind of the deploying principal.')
+@description('Kind of operatorPrincipalIds.')
 @allowed(['User', 'Group', 'ServicePrincipal'])
-param deployerPrincipalType string = 'User'
+param operatorPrincipalType string = 'Group'
 
 // Built-in role definition ids (the same in every tenant).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 }
 
 // Durable Functions on the Azure Storage backend: blobs (leases, large payloads, deployment package; Owner because the
@@ -39,12 +36,18 @@ var storageRoles = [
   roles.storageTableDataContributor
 ]
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: storageAccountName
-}
+// Operators reach the same task hub as a client (list, rewind, replay, terminate, purge: the connector CLI and Durable
+// Functions Monitor with identity-based access), and the audit tables and staging blobs: contributor on each service.
+var operatorRoles = [
+  roles.storageBlobDataContributor
+  roles.storageQueueDataContributor
+  roles.storageTableDataContributor
+]
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
-  name: keyVaultName
+var operatorAssignments = flatten(map(operatorPrincipalIds, principal => map(operatorRoles, role => { principal: principal, role: role })))
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
+  name: storageAccountName
 }
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -73,23 +76,14 @@ resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01'
   }
 }
 
-resource secretsReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, identityPrincipalId, roles.keyVaultSecretsUser)
-  scope: vault
-  properties: {
-    principalId: identityPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+resource operatorData 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for assignment in operatorAssignments: {
+    name: guid(storage.id, assignment.principal, assignment.role)
+    scope: storage
+    properties: {
+      principalId: assignment.principal
+      principalType: operatorPrincipalType
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', assignment.role)
+    }
   }
-}
-
-// Lets the deploying principal write the connector secrets (`az keyvault secret set`); never read by the app.
-resource secretsWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
-  name: guid(vault.id, deployerPrincipalId, roles.keyVaultSecretsOfficer)
-  scope: vault
-  properties: {
-    principalId: deployerPrincipalId
-    principalType: deployerPrincipalType
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
-  }
-}
+]

@@ -1,7 +1,8 @@
 // Key Vault for the third-party secrets the connector uses (Sage agent API keys, Anaplan passwords, certificates and
 // private keys). RBAC permission model only: no access policies. The app reads secrets by name
 // (Credentials__Store=KeyVault); operators write them with `az keyvault secret set`.
-// Plain resource instead of the Azure Verified Module, which cannot be restored offline.
+// In a virtual network it refuses public traffic (a private endpoint carries the app's), except from the operators'
+// addresses. Plain resource instead of the Azure Verified Module, which cannot be restored offline.
 
 @description('Key Vault name (3-24 letters, digits and hyphens).')
 @minLength(3)
@@ -17,7 +18,13 @@ param tags object = {}
 @description('Turn on purge protection (cannot be turned off again; recommended for production).')
 param enablePurgeProtection bool = true
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+@description('Refuse public network traffic (the app comes through a private endpoint).')
+param privateOnly bool = false
+
+@description('With privateOnly: public addresses or CIDR ranges still admitted (operators writing secrets). Empty: public access disabled.')
+param ipRules string[] = []
+
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
   tags: tags
@@ -35,11 +42,17 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enabledForDeployment: false
     enabledForDiskEncryption: false
     enabledForTemplateDeployment: false
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      bypass: 'AzureServices'
-      defaultAction: 'Allow'
-    }
+    publicNetworkAccess: privateOnly && empty(ipRules) ? 'Disabled' : 'Enabled'
+    networkAcls: privateOnly
+      ? {
+          bypass: 'None'
+          defaultAction: 'Deny'
+          ipRules: map(ipRules, ip => { value: ip })
+        }
+      : {
+          bypass: 'AzureServices'
+          defaultAction: 'Allow'
+        }
   }
 }
 

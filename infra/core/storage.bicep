@@ -1,6 +1,7 @@
 // The storage account of the Function App: Functions host state (AzureWebJobsStorage), the Durable Functions task hub
 // (Azure Storage backend: queues, tables, blobs), the Flex Consumption deployment package and the connector's own
-// staging blobs and tables. Entra ID only: shared keys are disabled, so no connection string with a key exists.
+// staging blobs and tables. Entra ID only: shared keys are disabled, so no connection string with a key exists. In a
+// virtual network it refuses public traffic (private endpoints carry the app's), except from the operators' addresses.
 // Plain resources instead of the Azure Verified Module, which cannot be restored offline.
 
 @description('Storage account name (3-24 lower-case letters and digits).')
@@ -21,7 +22,13 @@ param skuName string = 'Standard_LRS'
 @description('Blob containers to create (the Flex Consumption deployment container, the connector staging container).')
 param containerNames string[]
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+@description('Refuse public network traffic (the app comes through private endpoints).')
+param privateOnly bool = false
+
+@description('With privateOnly: public addresses or CIDR ranges still admitted (operators). Empty: public access disabled.')
+param ipRules string[] = []
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
   location: location
   tags: tags
@@ -37,11 +44,17 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      bypass: 'AzureServices'
-      defaultAction: 'Allow'
-    }
+    publicNetworkAccess: privateOnly && empty(ipRules) ? 'Disabled' : 'Enabled'
+    networkAcls: privateOnly
+      ? {
+          bypass: 'None'
+          defaultAction: 'Deny'
+          ipRules: map(ipRules, ip => { value: ip, action: 'Allow' })
+        }
+      : {
+          bypass: 'AzureServices'
+          defaultAction: 'Allow'
+        }
   }
 
   resource blobServices 'blobServices' = {

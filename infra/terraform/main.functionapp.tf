@@ -1,6 +1,7 @@
 # The Function App on a Flex Consumption plan (Linux, dotnet-isolated), every connection identity-based. The site and
 # its settings are azapi resources (see providers.tf for why azurerm_function_app_flex_consumption is not used); the
-# request bodies are the ones infra/app/api.bicep deploys.
+# request bodies are the ones infra/app/api.bicep deploys. With a subnet, all outbound traffic goes through the virtual
+# network (to the private endpoints, and out by the NAT gateway or the customer's own route to the Sage agent).
 
 locals {
   # Flex Consumption takes the worker runtime and version from functionAppConfig.runtime, and refuses
@@ -26,11 +27,12 @@ locals {
     SCHEDULE_TICK                               = var.schedule_tick
     Ops__ReadOnly                               = tostring(var.ops_read_only)
     Credentials__Store                          = "KeyVault"
-    Credentials__KeyVaultUri                    = azurerm_key_vault.this.vault_uri
+    Credentials__KeyVaultUri                    = local.key_vault_uri
     Connector__Storage__BlobServiceUri          = azurerm_storage_account.this.primary_blob_endpoint
     Connector__Storage__TableServiceUri         = azurerm_storage_account.this.primary_table_endpoint
     Connector__Storage__ManagedIdentityClientId = azurerm_user_assigned_identity.this.client_id
     Connector__Storage__StagingContainer        = var.staging_container_name
+    Connector__Storage__TablePrefix             = var.table_prefix
   }
 
   # One indexed key per ConnectionOptions property (Connector__Connections__{i}__...); unset optional fields are left
@@ -39,37 +41,58 @@ locals {
     for i, c in var.connections : merge(
       {
         for key, value in {
-          "Connector__Connections__${i}__Id"                            = c.id
-          "Connector__Connections__${i}__CostCenterSegment"             = c.cost_center_segment
-          "Connector__Connections__${i}__Sage__BaseUrl"                 = c.sage.base_url
-          "Connector__Connections__${i}__Sage__Company"                 = c.sage.company
-          "Connector__Connections__${i}__Sage__ApiKeyReference"         = c.sage.api_key_secret_name
-          "Connector__Connections__${i}__Sage__TlsMode"                 = c.sage.tls_mode
-          "Connector__Connections__${i}__Anaplan__AuthUrl"              = c.anaplan.auth_url
-          "Connector__Connections__${i}__Anaplan__ApiUrl"               = c.anaplan.api_url
-          "Connector__Connections__${i}__Anaplan__WorkspaceId"          = c.anaplan.workspace_id
-          "Connector__Connections__${i}__Anaplan__ModelId"              = c.anaplan.model_id
-          "Connector__Connections__${i}__Anaplan__AuthMode"             = c.anaplan.auth_mode
-          "Connector__Connections__${i}__Anaplan__UserName"             = c.anaplan.user_name
-          "Connector__Connections__${i}__Anaplan__PasswordReference"    = c.anaplan.password_secret_name
-          "Connector__Connections__${i}__Anaplan__CertificateReference" = c.anaplan.certificate_secret_name
-          "Connector__Connections__${i}__Anaplan__PrivateKeyReference"  = c.anaplan.private_key_secret_name
-          "Connector__Connections__${i}__Actuals__Enabled"              = c.actuals.enabled == null ? null : tostring(c.actuals.enabled)
-          "Connector__Connections__${i}__Actuals__Schedule"             = c.actuals.schedule
-          "Connector__Connections__${i}__Actuals__TimeZone"             = c.actuals.time_zone
-          "Connector__Connections__${i}__Budgets__Enabled"              = c.budgets.enabled == null ? null : tostring(c.budgets.enabled)
-          "Connector__Connections__${i}__Budgets__Schedule"             = c.budgets.schedule
-          "Connector__Connections__${i}__Budgets__TimeZone"             = c.budgets.time_zone
-          "Connector__Connections__${i}__Budgets__Export"               = c.budgets.export
-          "Connector__Connections__${i}__Budgets__Version"              = c.budgets.version
-          "Connector__Connections__${i}__Budgets__OffsetAccount"        = c.budgets.offset_account
+          "Connector__Connections__${i}__Id"                             = c.id
+          "Connector__Connections__${i}__CostCenterSegment"              = c.cost_center_segment
+          "Connector__Connections__${i}__PeriodFormat"                   = c.period_format
+          "Connector__Connections__${i}__Sage__BaseUrl"                  = c.sage.base_url
+          "Connector__Connections__${i}__Sage__Company"                  = c.sage.company
+          "Connector__Connections__${i}__Sage__ApiKeyReference"          = c.sage.api_key_secret_name
+          "Connector__Connections__${i}__Sage__TlsMode"                  = c.sage.tls_mode
+          "Connector__Connections__${i}__Sage__Timeout"                  = c.sage.timeout
+          "Connector__Connections__${i}__Sage__MaxRetryAttempts"         = c.sage.max_retry_attempts == null ? null : tostring(c.sage.max_retry_attempts)
+          "Connector__Connections__${i}__Sage__RetryBaseDelay"           = c.sage.retry_base_delay
+          "Connector__Connections__${i}__Anaplan__AuthUrl"               = c.anaplan.auth_url
+          "Connector__Connections__${i}__Anaplan__ApiUrl"                = c.anaplan.api_url
+          "Connector__Connections__${i}__Anaplan__WorkspaceId"           = c.anaplan.workspace_id
+          "Connector__Connections__${i}__Anaplan__ModelId"               = c.anaplan.model_id
+          "Connector__Connections__${i}__Anaplan__AuthMode"              = c.anaplan.auth_mode
+          "Connector__Connections__${i}__Anaplan__UserName"              = c.anaplan.user_name
+          "Connector__Connections__${i}__Anaplan__PasswordReference"     = c.anaplan.password_secret_name
+          "Connector__Connections__${i}__Anaplan__CertificateReference"  = c.anaplan.certificate_secret_name
+          "Connector__Connections__${i}__Anaplan__PrivateKeyReference"   = c.anaplan.private_key_secret_name
+          "Connector__Connections__${i}__Anaplan__ChunkSizeMb"           = c.anaplan.chunk_size_mb == null ? null : tostring(c.anaplan.chunk_size_mb)
+          "Connector__Connections__${i}__Anaplan__RequestsPerMinute"     = c.anaplan.requests_per_minute == null ? null : tostring(c.anaplan.requests_per_minute)
+          "Connector__Connections__${i}__Anaplan__PollInterval"          = c.anaplan.poll_interval
+          "Connector__Connections__${i}__Anaplan__TaskTimeout"           = c.anaplan.task_timeout
+          "Connector__Connections__${i}__Actuals__Enabled"               = c.actuals.enabled == null ? null : tostring(c.actuals.enabled)
+          "Connector__Connections__${i}__Actuals__Schedule"              = c.actuals.schedule
+          "Connector__Connections__${i}__Actuals__TimeZone"              = c.actuals.time_zone
+          "Connector__Connections__${i}__Actuals__PriorPeriods"          = c.actuals.prior_periods == null ? null : tostring(c.actuals.prior_periods)
+          "Connector__Connections__${i}__Actuals__IncrementalOverlap"    = c.actuals.incremental_overlap
+          "Connector__Connections__${i}__Actuals__Imports__Accounts"     = c.actuals.imports.accounts
+          "Connector__Connections__${i}__Actuals__Imports__CostCenters"  = c.actuals.imports.cost_centers
+          "Connector__Connections__${i}__Actuals__Imports__Vendors"      = c.actuals.imports.vendors
+          "Connector__Connections__${i}__Actuals__Imports__GlActuals"    = c.actuals.imports.gl_actuals
+          "Connector__Connections__${i}__Actuals__Imports__ApActuals"    = c.actuals.imports.ap_actuals
+          "Connector__Connections__${i}__Actuals__Exports__Accounts"     = c.actuals.exports.accounts
+          "Connector__Connections__${i}__Actuals__Exports__CostCenters"  = c.actuals.exports.cost_centers
+          "Connector__Connections__${i}__Budgets__Enabled"               = c.budgets.enabled == null ? null : tostring(c.budgets.enabled)
+          "Connector__Connections__${i}__Budgets__Schedule"              = c.budgets.schedule
+          "Connector__Connections__${i}__Budgets__TimeZone"              = c.budgets.time_zone
+          "Connector__Connections__${i}__Budgets__Export"                = c.budgets.export
+          "Connector__Connections__${i}__Budgets__Version"               = c.budgets.version
+          "Connector__Connections__${i}__Budgets__OffsetAccount"         = c.budgets.offset_account
+          "Connector__Connections__${i}__Budgets__SourceJournal"         = c.budgets.source_journal
+          "Connector__Connections__${i}__Budgets__Grouping"              = c.budgets.grouping
+          "Connector__Connections__${i}__Budgets__MaxParallelPosts"      = c.budgets.max_parallel_posts == null ? null : tostring(c.budgets.max_parallel_posts)
         } : key => value if value != null && value != ""
       },
       { for j, fingerprint in c.sage.pinned_fingerprints : "Connector__Connections__${i}__Sage__PinnedFingerprints__${j}" => fingerprint }
     )
   ]...)
 
-  app_settings = merge(local.connector_settings, local.connection_settings, local.platform_settings)
+  # Later maps win: the extra settings can never replace what the connector or the platform needs.
+  app_settings = merge(var.additional_app_settings, local.connector_settings, local.connection_settings, local.platform_settings)
 }
 
 resource "azurerm_service_plan" "this" {
@@ -82,7 +105,7 @@ resource "azurerm_service_plan" "this" {
 }
 
 resource "azapi_resource" "function_app" {
-  type      = "Microsoft.Web/sites@2024-04-01"
+  type      = "Microsoft.Web/sites@2025-03-01"
   name      = local.names.function_app
   parent_id = azurerm_resource_group.this.id
   location  = var.location
@@ -99,6 +122,10 @@ resource "azapi_resource" "function_app" {
       serverFarmId              = azurerm_service_plan.this.id
       httpsOnly                 = true
       keyVaultReferenceIdentity = azurerm_user_assigned_identity.this.id
+      virtualNetworkSubnetId    = var.vnet_enabled ? local.app_subnet_id : null
+      # Everything, not only private ranges: the agent's address is public, reached from the NAT gateway's IP (or
+      # through the customer's route to on-premises).
+      outboundVnetRouting = var.vnet_enabled ? { allTraffic = true } : null
       siteConfig = {
         minTlsVersion = "1.2"
         ftpsState     = "Disabled"
@@ -133,11 +160,13 @@ resource "azapi_resource" "function_app" {
     azurerm_role_assignment.storage_data,
     azurerm_role_assignment.telemetry_publisher,
     azurerm_role_assignment.secrets_reader,
+    azurerm_private_endpoint.this,
+    azurerm_subnet_nat_gateway_association.app,
   ]
 }
 
 resource "azapi_resource" "app_settings" {
-  type      = "Microsoft.Web/sites/config@2024-04-01"
+  type      = "Microsoft.Web/sites/config@2025-03-01"
   name      = "appsettings"
   parent_id = azapi_resource.function_app.id
 

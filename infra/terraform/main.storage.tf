@@ -1,5 +1,6 @@
 # Host state (AzureWebJobsStorage), the Durable Functions task hub (Azure Storage backend), the Flex Consumption
-# deployment package and the connector's staging blobs and tables. Entra ID only: shared keys are disabled.
+# deployment package and the connector's staging blobs and tables. Entra ID only: shared keys are disabled. In a
+# virtual network it refuses public traffic (private endpoints carry the app's), except from the operators' addresses.
 
 locals {
   # Flex Consumption pulls the app package from this container with the app's identity.
@@ -12,6 +13,20 @@ locals {
     "Storage Queue Data Contributor",
     "Storage Table Data Contributor",
   ]
+
+  # Operators reach the same task hub as a client (the connector CLI, Durable Functions Monitor) and the audit tables
+  # and staging blobs: contributor on each service.
+  operator_roles = [
+    "Storage Blob Data Contributor",
+    "Storage Queue Data Contributor",
+    "Storage Table Data Contributor",
+  ]
+  operator_assignments = {
+    for pair in setproduct(var.operator_principal_ids, local.operator_roles) : "${pair[0]}/${pair[1]}" => {
+      principal = pair[0]
+      role      = pair[1]
+    }
+  }
 }
 
 resource "azurerm_storage_account" "this" {
@@ -28,12 +43,13 @@ resource "azurerm_storage_account" "this" {
   cross_tenant_replication_enabled = false
   min_tls_version                  = "TLS1_2"
   https_traffic_only_enabled       = true
-  public_network_access_enabled    = true
+  public_network_access_enabled    = !var.vnet_enabled || length(var.operator_ip_rules) > 0
   tags                             = local.tags
 
   network_rules {
-    default_action = "Allow"
-    bypass         = ["AzureServices"]
+    default_action = var.vnet_enabled ? "Deny" : "Allow"
+    bypass         = var.vnet_enabled ? ["None"] : ["AzureServices"]
+    ip_rules       = var.vnet_enabled ? var.operator_ip_rules : []
   }
 
   blob_properties {
@@ -62,4 +78,13 @@ resource "azurerm_role_assignment" "storage_data" {
   role_definition_name = each.value
   principal_id         = azurerm_user_assigned_identity.this.principal_id
   principal_type       = "ServicePrincipal"
+}
+
+resource "azurerm_role_assignment" "operator_data" {
+  for_each = local.operator_assignments
+
+  scope                = azurerm_storage_account.this.id
+  role_definition_name = each.value.role
+  principal_id         = each.value.principal
+  principal_type       = var.operator_principal_type
 }

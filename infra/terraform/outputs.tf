@@ -15,12 +15,12 @@ output "function_app_uri" {
 
 output "key_vault_name" {
   description = "Key Vault the connector secrets go into (az keyvault secret set --vault-name ...)."
-  value       = azurerm_key_vault.this.name
+  value       = local.key_vault_name
 }
 
 output "key_vault_uri" {
   description = "Key Vault URI (Credentials__KeyVaultUri)."
-  value       = azurerm_key_vault.this.vault_uri
+  value       = local.key_vault_uri
 }
 
 output "storage_account_name" {
@@ -41,4 +41,21 @@ output "task_hub_name" {
 output "app_setting_names" {
   description = "Names of the app settings the Function App gets (values stay in state)."
   value       = sort(keys(local.app_settings))
+}
+
+output "log_analytics_workspace_id" {
+  description = "Log Analytics workspace of Application Insights and the diagnostic settings."
+  value       = local.log_analytics_workspace_id
+}
+
+output "connector_secret_names" {
+  description = "The Key Vault secrets the connections name: put each into the vault before the first run."
+  value = distinct(compact(flatten([
+    for c in var.connections : [c.sage.api_key_secret_name, c.anaplan.password_secret_name, c.anaplan.certificate_secret_name, c.anaplan.private_key_secret_name]
+  ])))
+}
+
+output "outbound_public_ip" {
+  description = "The static public IP of the NAT gateway: the only address the firewall in front of the Sage agent must admit. Empty without one."
+  value       = local.nat_enabled ? azurerm_public_ip.nat[0].ip_address : ""
 }

@@ -33,7 +33,24 @@ variable "principal_type" {
 variable "tags" {
   type        = map(string)
   default     = {}
-  description = "Extra tags for every resource."
+  description = "Tags of every resource (the subscription's tag policies usually require some); azd-env-name is added."
+}
+
+variable "name_prefix" {
+  type        = string
+  default     = ""
+  description = "Prefix of every generated name: up to 8 lower-case letters and digits (a company or cost-centre code). Empty for none."
+
+  validation {
+    condition     = can(regex("^[a-z0-9]{0,8}$", var.name_prefix))
+    error_message = "name_prefix must be up to 8 lower-case letters and digits."
+  }
+}
+
+variable "existing_key_vault_id" {
+  type        = string
+  default     = ""
+  description = "Resource id of an existing Key Vault in RBAC mode for the connector secrets (any resource group of the tenant). Empty: a new vault."
 }
 
 # Name overrides: empty means prefix + a token unique to subscription, environment and region.
@@ -155,6 +172,18 @@ variable "ops_read_only" {
   description = "Refuse the operator API's write actions (Ops__ReadOnly)."
 }
 
+variable "table_prefix" {
+  type        = string
+  default     = "Connector"
+  description = "Prefix of the connector's audit, mapping and watermark tables (Connector__Storage__TablePrefix)."
+}
+
+variable "additional_app_settings" {
+  type        = map(string)
+  default     = {}
+  description = "More app settings (name: value). The app settings are replaced as a whole on every apply: a setting added in the portal is lost, put it here. Values only, never secrets."
+}
+
 variable "connections" {
   description = "The connections (Connector__Connections__{i}__...): each a Sage 100 company paired with an Anaplan model. The *_secret_name fields are Key Vault secret names, never secret values. Unset optional fields keep the app's defaults."
   default     = []
@@ -166,6 +195,9 @@ variable "connections" {
       api_key_secret_name = string
       tls_mode            = optional(string)
       pinned_fingerprints = optional(list(string), [])
+      timeout             = optional(string)
+      max_retry_attempts  = optional(number)
+      retry_base_delay    = optional(string)
     })
     anaplan = object({
       auth_url                = optional(string)
@@ -177,20 +209,41 @@ variable "connections" {
       password_secret_name    = optional(string)
       certificate_secret_name = optional(string)
       private_key_secret_name = optional(string)
+      chunk_size_mb           = optional(number)
+      requests_per_minute     = optional(number)
+      poll_interval           = optional(string)
+      task_timeout            = optional(string)
     })
     cost_center_segment = string
+    period_format       = optional(string)
     actuals = optional(object({
-      enabled   = optional(bool)
-      schedule  = optional(string)
-      time_zone = optional(string)
+      enabled             = optional(bool)
+      schedule            = optional(string)
+      time_zone           = optional(string)
+      prior_periods       = optional(number)
+      incremental_overlap = optional(string)
+      imports = optional(object({
+        accounts     = optional(string)
+        cost_centers = optional(string)
+        vendors      = optional(string)
+        gl_actuals   = optional(string)
+        ap_actuals   = optional(string)
+      }), {})
+      exports = optional(object({
+        accounts     = optional(string)
+        cost_centers = optional(string)
+      }), {})
     }), {})
     budgets = optional(object({
-      enabled        = optional(bool)
-      schedule       = optional(string)
-      time_zone      = optional(string)
-      export         = optional(string)
-      version        = optional(string)
-      offset_account = optional(string)
+      enabled            = optional(bool)
+      schedule           = optional(string)
+      time_zone          = optional(string)
+      export             = optional(string)
+      version            = optional(string)
+      offset_account     = optional(string)
+      source_journal     = optional(string)
+      grouping           = optional(string)
+      max_parallel_posts = optional(number)
     }), {})
   }))
 
@@ -207,5 +260,15 @@ variable "connections" {
   validation {
     condition     = alltrue([for c in var.connections : c.anaplan.auth_mode == null || contains(["Basic", "Certificate"], coalesce(c.anaplan.auth_mode, "Basic"))])
     error_message = "anaplan.auth_mode must be Basic or Certificate."
+  }
+
+  validation {
+    condition     = alltrue([for c in var.connections : c.budgets.grouping == null || contains(["VersionPeriodCostCenter", "VersionPeriod", "VersionPeriodAccount"], coalesce(c.budgets.grouping, "VersionPeriod"))])
+    error_message = "budgets.grouping must be VersionPeriodCostCenter, VersionPeriod or VersionPeriodAccount."
+  }
+
+  validation {
+    condition     = alltrue([for c in var.connections : c.anaplan.chunk_size_mb == null || (coalesce(c.anaplan.chunk_size_mb, 10) >= 1 && coalesce(c.anaplan.chunk_size_mb, 10) <= 50)])
+    error_message = "anaplan.chunk_size_mb must be between 1 and 50."
   }
 }

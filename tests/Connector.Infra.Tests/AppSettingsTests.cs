@@ -119,6 +119,64 @@ public sealed class AppSettingsTests
         Assert.True(full.Budgets.Enabled);
         Assert.Equal("Forecast", full.Budgets.Version);
         Assert.Equal("9999-00", full.Budgets.OffsetAccount);
+
+        // The settings the first version of this parameter left out.
+        Assert.Equal("{year}-{period}", full.PeriodFormat);
+        Assert.Equal(0, full.Actuals.PriorPeriods);
+        Assert.Equal(TimeSpan.FromMinutes(20), full.Actuals.IncrementalOverlap);
+        Assert.Equal("GL Actuals (Sage)", full.Actuals.Imports.GlActuals);
+        Assert.Equal("Cost Centers Export", full.Actuals.Exports.CostCenters);
+        Assert.Equal("BU", full.Budgets.SourceJournal);
+        Assert.Equal("VersionPeriod", full.Budgets.Grouping);
+        Assert.Equal(4, full.Budgets.MaxParallelPosts);
+        Assert.Equal(25, full.Anaplan.ChunkSizeMb);
+        Assert.Equal(300, full.Anaplan.RequestsPerMinute);
+        Assert.Equal(TimeSpan.FromSeconds(10), full.Anaplan.PollInterval);
+        Assert.Equal(TimeSpan.FromHours(2), full.Anaplan.TaskTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(2), full.Sage.Timeout);
+        Assert.Equal(8, full.Sage.MaxRetryAttempts);
+        Assert.Equal(TimeSpan.FromSeconds(2), full.Sage.RetryBaseDelay);
+    }
+
+    [Fact]
+    public void Connections_CarryEverySettingOfTheOptionsClasses()
+    {
+        // Walks ConnectorOptions by reflection: a setting added to the options classes later fails here until the
+        // `connections` parameter (infra/app/connections.bicep, and the Terraform twin by the parity test) carries it
+        // and the sample connection in infra/snapshots/samples.bicep sets it.
+        var emitted = Settings.Keys.Where(k => k.StartsWith(ConnectionPrefix + "0__", StringComparison.Ordinal))
+            .Select(k => k[(ConnectionPrefix.Length + 3)..])
+            .ToList();
+        var missing = OptionPaths(typeof(ConnectionOptions), string.Empty)
+            .Where(path => !emitted.Any(key => path.EndsWith("__*", StringComparison.Ordinal)
+                ? key.StartsWith(path[..^1], StringComparison.Ordinal)
+                : key == path))
+            .ToList();
+        Assert.True(missing.Count == 0, "connections does not carry: " + string.Join(", ", missing.Select(m => ConnectionPrefix + "{i}__" + m)));
+    }
+
+    [Fact]
+    public void StorageSettings_EveryOneIsSetByTheTemplate_ExceptTheKeyBasedConnectionString()
+    {
+        // Identity-based storage only: a connection string would carry a key (shared keys are disabled anyway).
+        var missing = OptionPaths(typeof(StorageOptions), string.Empty)
+            .Where(path => path != nameof(StorageOptions.ConnectionString))
+            .Where(path => !Settings.ContainsKey("Connector__Storage__" + path))
+            .ToList();
+        Assert.Empty(missing);
+        Assert.DoesNotContain("Connector__Storage__ConnectionString", Settings.Keys);
+    }
+
+    [Fact]
+    public void AdditionalAppSettings_AreMerged_ButNeverReplaceWhatTheConnectorOrThePlatformSets()
+    {
+        Assert.Equal("Debug", Settings["Logging__LogLevel__Connector"]);
+
+        // The landing-zone sample tries to switch the credential store and the host storage identity: both stay.
+        IReadOnlyDictionary<string, string> landing = Deployment.LandingZone.AppSettings;
+        Assert.Equal("Information", landing["Logging__LogLevel__Default"]);
+        Assert.Equal("KeyVault", landing["Credentials__Store"]);
+        Assert.Equal("managedidentity", landing["AzureWebJobsStorage__credential"]);
     }
 
     [Fact]
@@ -139,6 +197,54 @@ public sealed class AppSettingsTests
     [Fact]
     public void Connections_NoneConfigured_NoConnectionSettings()
         => Assert.DoesNotContain(Deployment.Minimal.AppSettings.Keys, k => k.StartsWith(ConnectionPrefix, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Every setting path under <paramref name="type"/> in configuration-key form (Sage__BaseUrl), walking nested options
+    /// classes; a list of values or objects is entered at index 0, a dictionary at any key (<c>Path__*</c>).
+    /// </summary>
+    private static IEnumerable<string> OptionPaths(Type type, string prefix)
+    {
+        foreach (PropertyInfo property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        {
+            string path = prefix + property.Name;
+            Type propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (IsScalar(propertyType))
+            {
+                yield return path;
+            }
+            else if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() is { } definition
+                && (definition == typeof(Dictionary<,>) || definition == typeof(IDictionary<,>) || definition == typeof(IReadOnlyDictionary<,>)))
+            {
+                yield return path + "__*";
+            }
+            else if (propertyType.IsGenericType && typeof(IEnumerable).IsAssignableFrom(propertyType))
+            {
+                Type element = propertyType.GetGenericArguments()[0];
+                if (IsScalar(element))
+                {
+                    yield return path + "__0";
+                }
+                else
+                {
+                    foreach (string inner in OptionPaths(element, path + "__0__"))
+                    {
+                        yield return inner;
+                    }
+                }
+            }
+            else
+            {
+                foreach (string inner in OptionPaths(propertyType, path + "__"))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
+    private static bool IsScalar(Type type)
+        => type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(Uri)
+            || type == typeof(TimeSpan) || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(Guid);
 
     /// <summary>Binds the connection settings the way the app's configuration does ("__" is the section separator).</summary>
     private static ConnectorOptions Bind()

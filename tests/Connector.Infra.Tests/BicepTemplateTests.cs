@@ -64,7 +64,9 @@ public sealed partial class BicepTemplateTests
     public void CompiledTemplate_SecuritySetting_IsALiteral(string type, string property, string value)
     {
         // Literal in the template, so no parameter can turn it off.
-        var resources = Templates(Template).SelectMany(Resources).Where(r => r["type"]?.GetValue<string>() == type).ToList();
+        var resources = Templates(Template).SelectMany(Resources)
+            .Where(r => r["type"]?.GetValue<string>() == type && r["existing"]?.GetValue<bool>() != true)
+            .ToList();
         Assert.Single(resources);
         Assert.Equal(value, resources[0]["properties"]![property]?.ToJsonString());
     }

@@ -14,12 +14,12 @@ public sealed partial class TerraformTests
 
     private static readonly Lazy<Terraform.Module> LazyModule = new(() => new Terraform.Module(ParsedFiles));
 
-    /// <summary>Terraform resource types of the Bicep resource types that are role assignment scopes.</summary>
+    /// <summary>Bicep resource types of the Terraform expressions that are role assignment scopes.</summary>
     private static readonly Dictionary<string, string> ScopeTypes = new()
     {
-        ["azurerm_storage_account"] = "Microsoft.Storage/storageAccounts",
-        ["azurerm_key_vault"] = "Microsoft.KeyVault/vaults",
-        ["azurerm_application_insights"] = "Microsoft.Insights/components",
+        ["${azurerm_storage_account.this.id}"] = "Microsoft.Storage/storageAccounts",
+        ["${local.key_vault_id}"] = "Microsoft.KeyVault/vaults",
+        ["${azurerm_application_insights.this.id}"] = "Microsoft.Insights/components",
     };
 
     private static readonly string[] SettingGroups = ["local.connector_settings", "local.connection_settings", "local.platform_settings"];
@@ -37,7 +37,8 @@ public sealed partial class TerraformTests
         string[] expected =
         [
             "providers.tf", "variables.tf", "main.storage.tf", "variables.storage.tf", "main.functionapp.tf", "main.keyvault.tf",
-            "main.monitoring.tf", "main.identity.tf", "outputs.tf", "examples/basic/main.tf",
+            "main.monitoring.tf", "variables.monitoring.tf", "main.network.tf", "variables.network.tf", "main.identity.tf", "outputs.tf",
+            "examples/basic/main.tf", "examples/private-network/main.tf",
         ];
         Assert.DoesNotContain(expected, f => !files.Contains(f));
     }
@@ -75,6 +76,7 @@ public sealed partial class TerraformTests
     public void KeyVault_RbacOnly_AndApplicationInsights_LocalAuthOff()
     {
         JsonObject vault = Module.Single("azurerm_key_vault");
+        Assert.Equal("${local.use_existing_vault ? 0 : 1}", vault["count"]!.GetValue<string>());
         Assert.True(vault["rbac_authorization_enabled"]!.GetValue<bool>());
         Assert.Null(vault["access_policy"]);
         Assert.True(Module.Single("azurerm_application_insights")["local_authentication_disabled"]!.GetValue<bool>());
@@ -115,7 +117,9 @@ public sealed partial class TerraformTests
     public void AppSettingNames_AreTheOnesTheBicepEmits()
     {
         // Connection keys are compared as templates: Connector__Connections__${i}__..., fingerprints __${j}.
+        // The sample's additional settings are the template's input, not its own settings.
         var bicep = Deployment.Full.AppSettings.Keys
+            .Where(k => k != "Logging__LogLevel__Connector")
             .Select(k => PinnedIndex().Replace(ConnectionIndex().Replace(k, "${1}${i}__"), "${1}${j}"))
             .ToHashSet();
         var terraform = Module.Locals["connector_settings"]!.AsObject().Select(p => p.Key)
@@ -167,10 +171,12 @@ public sealed partial class TerraformTests
         Assert.Equal(identity, config["deployment"]!["storage"]!["authentication"]!["userAssignedIdentityResourceId"]!.GetValue<string>());
     }
 
-    [Fact]
-    public void Example_CallsTheModuleWithOneConnection_AndOnlyDeclaredVariables()
+    [Theory]
+    [InlineData("basic")]
+    [InlineData("private-network")]
+    public void Example_CallsTheModuleWithOneConnection_AndOnlyDeclaredVariables(string example)
     {
-        JsonObject call = ParsedFiles[Path.Combine(Terraform.ModuleDirectory, "examples", "basic", "main.tf")]!["module"]!["connector"]!.AsArray().Single()!.AsObject();
+        JsonObject call = ParsedFiles[Path.Combine(Terraform.ModuleDirectory, "examples", example, "main.tf")]!["module"]!["connector"]!.AsArray().Single()!.AsObject();
         Assert.Equal("../..", call["source"]!.GetValue<string>());
         var arguments = call.Select(p => p.Key).Where(k => k is not ("source" or "version" or "providers" or "depends_on")).ToList();
         Assert.DoesNotContain(arguments, a => !Module.Variables.ContainsKey(a));
@@ -186,22 +192,24 @@ public sealed partial class TerraformTests
     {
         foreach ((_, JsonObject resource) in Module.OfType("azurerm_role_assignment"))
         {
-            Match scope = ScopeReference().Match(resource["scope"]!.GetValue<string>());
-            Assert.True(scope.Success, resource.ToJsonString());
+            string scope = resource["scope"]!.GetValue<string>();
+            Assert.True(ScopeTypes.ContainsKey(scope), resource.ToJsonString());
             string principal = resource["principal_id"]!.GetValue<string>();
             string role = resource["role_definition_name"]!.GetValue<string>();
-            IEnumerable<string> roles = role == "${each.value}"
-                ? Module.Locals[ForEachLocal().Match(resource["for_each"]!.GetValue<string>()).Groups[1].Value]!.AsArray().Select(r => r!.GetValue<string>())
-                : [role];
+            IEnumerable<string> roles = role switch
+            {
+                // for_each over a list of role names
+                "${each.value}" => Module.Locals[ForEachLocal().Match(resource["for_each"]!.GetValue<string>()).Groups[1].Value]!.AsArray().Select(r => r!.GetValue<string>()),
+                // for_each over operator × role pairs: the roles are local.operator_roles
+                "${each.value.role}" => Module.Locals["operator_roles"]!.AsArray().Select(r => r!.GetValue<string>()),
+                _ => [role],
+            };
             foreach (string name in roles)
             {
-                yield return (ScopeTypes[scope.Groups[1].Value], name, principal, resource);
+                yield return (ScopeTypes[scope], name, principal, resource);
             }
         }
     }
-
-    [GeneratedRegex(@"^\$\{([a-z_]+)\.[a-z_]+\.id\}$")]
-    private static partial Regex ScopeReference();
 
     [GeneratedRegex(@"^\$\{toset\(local\.([a-z_]+)\)\}$")]
     private static partial Regex ForEachLocal();

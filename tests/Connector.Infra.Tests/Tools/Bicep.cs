@@ -36,35 +36,14 @@ internal static class Bicep
     }
 
     /// <summary>
-    /// Computes the resources a deployment of infra/main.bicep with these parameters (Bicep literals, by name) would
-    /// create. Values only known after deployment stay ARM expressions (<c>[reference(...).principalId]</c>).
+    /// Runs <c>bicep snapshot</c> on a parameter file of infra/snapshots: <paramref name="validate"/> compares the
+    /// resources a deployment would create (modules, loops and guid() evaluated offline; values only known after
+    /// deployment left as ARM expressions) with the committed <c>.snapshot.json</c>; otherwise the file is rewritten.
     /// </summary>
-    public static JsonObject Snapshot(IReadOnlyDictionary<string, string> parameters)
-    {
-        string directory = Directory.CreateTempSubdirectory("connector-bicep-").FullName;
-        try
-        {
-            // A parameters file may only name its template by a relative path.
-            string relative = Path.GetRelativePath(directory, MainTemplate).Replace('\\', '/');
-            string file = Path.Combine(directory, "test.bicepparam");
-            File.WriteAllText(
-                file,
-                $"using '{relative}'\n" + string.Concat(parameters.Select(p => $"param {p.Key} = {p.Value}\n")));
-            CommandResult result = Run(
-                "snapshot", file, "--subscription-id", SubscriptionId, "--tenant-id", TenantId, "--location", Location);
-            string snapshot = Path.Combine(directory, "test.snapshot.json");
-            if (result.ExitCode != 0 || !File.Exists(snapshot))
-            {
-                throw new InvalidOperationException("bicep snapshot failed:\n" + result.Transcript);
-            }
-
-            return JsonNode.Parse(File.ReadAllText(snapshot))!.AsObject();
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-    }
+    public static CommandResult Snapshot(string parametersFile, bool validate = true)
+        => Run(
+            "snapshot", parametersFile, "--mode", validate ? "validate" : "overwrite",
+            "--subscription-id", SubscriptionId, "--tenant-id", TenantId, "--location", Location);
 
     private static string Locate()
     {

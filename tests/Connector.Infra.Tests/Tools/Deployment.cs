@@ -10,85 +10,22 @@ namespace Connector.Infra.Tests.Tools;
 /// </summary>
 internal sealed partial class Deployment
 {
-    /// <summary>The deploying principal of <see cref="Full"/>.</summary>
+    /// <summary>The deploying principal of the samples (infra/snapshots/samples.bicep).</summary>
     public const string DeployerPrincipalId = "6c1f0f0e-5a4b-4c3d-8e2f-000000000001";
 
-    /// <summary>
-    /// Two connections in Bicep syntax: the first sets every field of the parameter type, the second only the required
-    /// ones (Certificate authentication). Secret fields hold Key Vault secret names, as in production.
-    /// </summary>
-    public const string Connections = """
-        [
-          {
-            id: 'abc'
-            sage: {
-              baseUrl: 'https://sage-agent.example.com:8443'
-              company: 'ABC'
-              apiKeySecretName: 'sage-abc-apikey'
-              tlsMode: 'Pinned'
-              pinnedFingerprints: [
-                'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89'
-                '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
-              ]
-            }
-            anaplan: {
-              authUrl: 'https://auth.anaplan.com'
-              apiUrl: 'https://api.anaplan.com/2/0'
-              workspaceId: '8a81b09d5e8c6f27015ece3402487d33'
-              modelId: 'F1D5C6C1E2C64E5AA2D4A5E8D8E5B9A1'
-              authMode: 'Basic'
-              userName: 'integration@example.com'
-              passwordSecretName: 'anaplan-abc-password'
-              certificateSecretName: 'anaplan-abc-certificate'
-              privateKeySecretName: 'anaplan-abc-private-key'
-            }
-            costCenterSegment: 'Department'
-            actuals: {
-              enabled: true
-              schedule: '0 15 2 * * *'
-              timeZone: 'America/New_York'
-            }
-            budgets: {
-              enabled: true
-              schedule: '0 0 6 * * 1-5'
-              timeZone: 'UTC'
-              export: 'Approved Budget'
-              version: 'Forecast'
-              offsetAccount: '9999-00'
-            }
-          }
-          {
-            id: 'def-2'
-            sage: {
-              baseUrl: 'https://sage-def.example.com'
-              company: 'DEF'
-              apiKeySecretName: 'sage-def-apikey'
-            }
-            anaplan: {
-              workspaceId: '8a81b09d5e8c6f27015ece3402487d34'
-              modelId: 'F1D5C6C1E2C64E5AA2D4A5E8D8E5B9A2'
-              authMode: 'Certificate'
-              certificateSecretName: 'anaplan-def-certificate'
-              privateKeySecretName: 'anaplan-def-private-key'
-            }
-            costCenterSegment: '3'
-          }
-        ]
-        """;
+    /// <summary>The operators' group of the samples.</summary>
+    public const string OperatorsGroupId = "6c1f0f0e-5a4b-4c3d-8e2f-000000000002";
 
-    private static readonly Lazy<Deployment> FullDeployment = new(() => new(Bicep.Snapshot(new Dictionary<string, string>
-    {
-        ["environmentName"] = "'infratest'",
-        ["location"] = $"'{Bicep.Location}'",
-        ["principalId"] = $"'{DeployerPrincipalId}'",
-        ["connections"] = Connections,
-    })));
+    /// <summary>The parameter files under infra/snapshots, each with its committed snapshot.</summary>
+    public static readonly string[] SnapshotNames = ["minimal", "vnet-off", "vnet-on", "vnet-existing"];
 
-    private static readonly Lazy<Deployment> MinimalDeployment = new(() => new(Bicep.Snapshot(new Dictionary<string, string>
-    {
-        ["environmentName"] = "'infratest'",
-        ["location"] = $"'{Bicep.Location}'",
-    })));
+    private static readonly Lazy<Deployment> FullDeployment = new(() => Load("vnet-off"));
+
+    private static readonly Lazy<Deployment> MinimalDeployment = new(() => Load("minimal"));
+
+    private static readonly Lazy<Deployment> NetworkDeployment = new(() => Load("vnet-on"));
+
+    private static readonly Lazy<Deployment> LandingZoneDeployment = new(() => Load("vnet-existing"));
 
     private Deployment(JsonObject snapshot)
     {
@@ -96,11 +33,26 @@ internal sealed partial class Deployment
         this.Outputs = snapshot["outputs"]!.AsObject();
     }
 
-    /// <summary>Gets the deployment with a deploying principal and <see cref="Connections"/>.</summary>
+    /// <summary>Gets the deployment without a virtual network, with a deploying principal, operators, alert e-mails, tags
+    /// and the sample connections (infra/snapshots/vnet-off.bicepparam).</summary>
     public static Deployment Full => FullDeployment.Value;
 
     /// <summary>Gets the deployment with parameter defaults only (no deploying principal, no connection).</summary>
     public static Deployment Minimal => MinimalDeployment.Value;
+
+    /// <summary>Gets <see cref="Full"/> inside a new virtual network (infra/snapshots/vnet-on.bicepparam).</summary>
+    public static Deployment Network => NetworkDeployment.Value;
+
+    /// <summary>Gets the deployment into the customer's subnets, vault and workspace, with a name prefix and operator IP
+    /// rules (infra/snapshots/vnet-existing.bicepparam).</summary>
+    public static Deployment LandingZone => LandingZoneDeployment.Value;
+
+    /// <summary>Gets infra/snapshots.</summary>
+    public static string SnapshotDirectory => Path.Combine(Connector.Testing.RepositoryRoot.Path, "infra", "snapshots");
+
+    /// <summary>Reads a committed snapshot (<c>bicep snapshot --mode validate</c> proves it current: see BicepSnapshotTests).</summary>
+    public static Deployment Load(string name)
+        => new(JsonNode.Parse(File.ReadAllText(Path.Combine(SnapshotDirectory, name + ".snapshot.json")))!.AsObject());
 
     /// <summary>Gets the predicted resources.</summary>
     public IReadOnlyList<JsonObject> Resources { get; }
@@ -141,7 +93,8 @@ internal sealed partial class Deployment
         => this.OfType("Microsoft.Authorization/roleAssignments").Select(r =>
         {
             string roleDefinitionId = Text(r, "properties.roleDefinitionId");
-            Assert.StartsWith($"/subscriptions/{Bicep.SubscriptionId}/providers/Microsoft.Authorization/roleDefinitions/", roleDefinitionId);
+            // A built-in role's id in the subscription of the assignment (a customer's vault may be in another one).
+            Assert.Matches("^/subscriptions/[0-9a-f-]{36}/providers/Microsoft.Authorization/roleDefinitions/[0-9a-f-]{36}$", roleDefinitionId);
             string id = Id(r);
             Match scope = ExtensionScope().Match(id);
             Assert.True(scope.Success, $"cannot read the scope of role assignment {id}");
