@@ -1,9 +1,14 @@
+using Azure.Core;
+using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using Connector.Orchestrations.Flows;
-using Microsoft.Azure.Functions.Worker;
+using Connector.Orchestrations.Telemetry;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.ApplicationInsights;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Connector.Functions;
 
@@ -12,6 +17,12 @@ public static class Composition
 {
     /// <summary>The setting that turns worker telemetry on.</summary>
     public const string ApplicationInsightsConnectionSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    /// <summary>The setting that makes the worker authenticate to Application Insights with Entra ID.</summary>
+    public const string ApplicationInsightsAuthenticationSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+
+    /// <summary>Activity sources the worker exports: the connector's spans, its HTTP calls, the Durable Task SDK's.</summary>
+    public static readonly string[] TraceSources = [ConnectorTelemetry.Name, "System.Net.Http", "Microsoft.DurableTask"];
 
     /// <summary>Registers the services the triggers and the connector's activities need.</summary>
     public static IServiceCollection AddConnectorFunctions(this IServiceCollection services, IConfiguration configuration)
@@ -28,10 +39,12 @@ public static class Composition
     }
 
     /// <summary>
-    /// Sends the worker's own telemetry (logs, the HTTP calls to the agent and Anaplan as dependencies) to Application
-    /// Insights when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set; without it, the Functions host forwards the
-    /// worker's logs as usual. <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c> (Entra ID through the managed identity,
-    /// as the infrastructure sets it) is honoured by the worker package.
+    /// Sends the worker's own telemetry with OpenTelemetry to Application Insights (Azure Monitor exporter) when
+    /// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set: its logs (the runs' progress and the <c>RunEnded</c> line the
+    /// alerts read), the connector's metrics and spans, and the HTTP calls to the agent and to Anaplan as dependencies.
+    /// With <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c> = <c>ClientId=...;Authorization=AAD</c> (as the infrastructure
+    /// sets it), the exporter authenticates with that managed identity. Without a connection string, the Functions host
+    /// forwards the worker's logs as usual and nothing else is exported.
     /// </summary>
     public static IServiceCollection AddConnectorTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
@@ -42,21 +55,40 @@ public static class Composition
             return services;
         }
 
-        services.AddApplicationInsightsTelemetryWorkerService(o => o.ConnectionString = connectionString);
-        services.ConfigureFunctionsApplicationInsights();
-
-        // The Application Insights logger provider adds a rule that keeps only warnings and errors. Once the worker
-        // sends its own logs the host no longer forwards them, so that rule would silently drop every run's progress;
-        // the worker's own levels (Information by default, `Logging:LogLevel` to change) apply instead.
-        services.Configure<LoggerFilterOptions>(options =>
-        {
-            LoggerFilterRule? rule = options.Rules.FirstOrDefault(r => r.ProviderName == typeof(ApplicationInsightsLoggerProvider).FullName);
-            if (rule is not null)
+        TokenCredential? credential = EntraCredential(configuration[ApplicationInsightsAuthenticationSetting]);
+        services.AddOpenTelemetry()
+            .UseFunctionsWorkerDefaults()
+            .WithTracing(tracing => tracing.AddSource(TraceSources))
+            .WithMetrics(metrics => metrics.AddMeter(ConnectorTelemetry.Name))
+            .UseAzureMonitorExporter(options =>
             {
-                options.Rules.Remove(rule);
-            }
-        });
+                options.ConnectionString = connectionString;
+                options.Credential = credential;
+            });
         return services;
+    }
+
+    /// <summary>The credential an Application Insights authentication string names, or null for none.</summary>
+    /// <exception cref="InvalidOperationException">The string asks for something other than Entra ID.</exception>
+    public static TokenCredential? EntraCredential(string? authenticationString)
+    {
+        if (string.IsNullOrWhiteSpace(authenticationString))
+        {
+            return null;
+        }
+
+        var parts = authenticationString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => part.Split('=', 2))
+            .Where(pair => pair.Length == 2)
+            .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.OrdinalIgnoreCase);
+        if (!parts.TryGetValue("Authorization", out string? authorization) || !string.Equals(authorization, "AAD", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"{ApplicationInsightsAuthenticationSetting} must be 'Authorization=AAD', with 'ClientId=<id>' for a user-assigned identity.");
+        }
+
+        return parts.TryGetValue("ClientId", out string? clientId) && clientId.Length > 0
+            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
+            : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
     }
 }
 

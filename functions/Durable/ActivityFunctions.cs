@@ -5,6 +5,7 @@ using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Anaplan;
 using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
@@ -102,7 +103,7 @@ public static class ActivityFunctions
     {
         ArgumentNullException.ThrowIfNull(context);
         TActivity activity = ActivatorUtilities.GetServiceOrCreateInstance<TActivity>(context.InstanceServices);
-        return activity.RunAsync(new FunctionActivityContext(context), input);
+        return ConnectorTelemetry.TraceActivityAsync(typeof(TActivity).Name, input, () => activity.RunAsync(new FunctionActivityContext(context), input));
     }
 
     /// <summary>The activity context the orchestrations' activities see when Azure Functions runs them.</summary>

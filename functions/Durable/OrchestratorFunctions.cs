@@ -3,6 +3,7 @@ using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Anaplan;
 using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 
@@ -44,6 +45,6 @@ public static class OrchestratorFunctions
         ArgumentNullException.ThrowIfNull(context);
         TInput input = context.GetInput<TInput>()
             ?? throw new InvalidOperationException($"{typeof(TOrchestrator).Name} was started without input.");
-        return new TOrchestrator().RunAsync(context, input);
+        return ConnectorTelemetry.ObserveRunAsync(context, typeof(TOrchestrator), input, () => new TOrchestrator().RunAsync(context, input));
     }
 }

@@ -45,6 +45,14 @@ public static class ConnectorHost
         configuration.GetSection(LocalDurableOptions.SectionName).Bind(durableOptions);
         durable?.Invoke(durableOptions);
 
+        // Telemetry: nothing unless Telemetry:Exporter is Console or Otlp.
+        var telemetry = new LocalTelemetryOptions();
+        configuration.GetSection(LocalTelemetryOptions.SectionName).Bind(telemetry);
+        if (!string.Equals(telemetry.Exporter, "None", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Services.AddConnectorOpenTelemetry(telemetry);
+        }
+
         configure?.Invoke(builder.Services);
         builder.Services.AddLocalDurableTask(
             o =>

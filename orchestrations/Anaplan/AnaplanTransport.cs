@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Threading.RateLimiting;
+using Connector.Orchestrations.Telemetry;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -56,6 +58,7 @@ internal sealed class AnaplanTransport
                 OnRetry = args =>
                 {
                     AnaplanRequest? request = args.Context.Properties.GetValue(RequestKey, null!);
+                    ConnectorTelemetry.Retried("anaplan", args.Outcome.Result is { } answer ? ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "failure");
                     Logs.AnaplanRetrying(
                         this.logger, request?.Method.Method ?? "?", request?.Path ?? "?", (int?)args.Outcome.Result?.StatusCode,
                         args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);
@@ -175,6 +178,7 @@ internal sealed class AnaplanTransport
         message.Headers.Authorization = new AuthenticationHeaderValue("AnaplanAuthToken", token);
         HttpResponseMessage response = await this.http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         Logs.AnaplanCall(this.logger, request.Method.Method, request.Path, (int)response.StatusCode);
+        ConnectorTelemetry.AnaplanAnswered(request.Method.Method, (int)response.StatusCode);
         return response;
     }
 

@@ -3,7 +3,9 @@ using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Anaplan;
 using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.Telemetry;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Connector.Orchestrations.Durable;
 
@@ -55,18 +57,21 @@ public static class ConnectorTasks
         typeof(ModelLock),
     ];
 
-    /// <summary>Registers every task with a Durable Task registry (task name = class name).</summary>
+    /// <summary>
+    /// Registers every task with a Durable Task registry (task name = class name), with the connector's telemetry
+    /// around each: a span per activity, the failure of a flow's run reported (<see cref="ConnectorTelemetry"/>).
+    /// </summary>
     public static DurableTaskRegistry AddConnectorTasks(this DurableTaskRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
         foreach (Type type in Orchestrators)
         {
-            registry.AddOrchestrator(type);
+            registry.AddOrchestrator(new TaskName(type.Name), () => ConnectorTelemetry.Observed((ITaskOrchestrator)Activator.CreateInstance(type)!));
         }
 
         foreach (Type type in Activities)
         {
-            registry.AddActivity(type);
+            registry.AddActivity(new TaskName(type.Name), sp => ConnectorTelemetry.Traced(type.Name, (ITaskActivity)ActivatorUtilities.CreateInstance(sp, type)));
         }
 
         foreach (Type type in Entities)

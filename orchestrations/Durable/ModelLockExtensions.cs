@@ -1,3 +1,4 @@
+using Connector.Orchestrations.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
 
@@ -24,8 +25,10 @@ public static class ModelLockExtensions
     {
         ArgumentNullException.ThrowIfNull(context);
         EntityInstanceId id = ModelLock.IdFor(workspaceId, modelId);
+        DateTime asked = context.CurrentUtcDateTime;
 
         IAsyncDisposable locks = await context.Entities.LockEntitiesAsync(id);
+        ConnectorTelemetry.ModelLockWaited(context.IsReplaying, modelId, context.CurrentUtcDateTime - asked);
         try
         {
             await context.Entities.CallEntityAsync(

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure.Storage.Blobs.Specialized;
 using Connector.Orchestrations.Storage;
+using Connector.Orchestrations.Telemetry;
 using CsvHelper;
 
 namespace Connector.Orchestrations.Flows;
@@ -25,6 +26,7 @@ public sealed class RejectionSink(ConnectorStorage storage, AuditStore audit, Ru
     public async Task RejectAsync(string record, string? field, string reason, CancellationToken cancellationToken = default)
     {
         this.Count++;
+        ConnectorTelemetry.Rejected(run.ConnectionId, dataset);
         this.pending.Add(new RecordAudit(dataset, RecordKinds.Rejected, this.Count, record, field, reason, null));
         if (this.csv is null)
         {

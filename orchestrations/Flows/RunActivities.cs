@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Storage;
+using Connector.Orchestrations.Telemetry;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace Connector.Orchestrations.Flows;
 
@@ -34,8 +36,8 @@ public sealed class BeginRunActivity(ConnectionClients clients, ConnectorStorage
     }
 }
 
-/// <summary>Closes a run's audit row with its status and summary.</summary>
-public sealed class CompleteRunActivity(AuditStore audit) : TaskActivity<CompleteRunInput, bool>
+/// <summary>Closes a run's audit row with its status and summary, and reports the run's end (the alerts' signal).</summary>
+public sealed class CompleteRunActivity(AuditStore audit, ILogger<CompleteRunActivity> logger) : TaskActivity<CompleteRunInput, bool>
 {
     public override async Task<bool> RunAsync(TaskActivityContext context, CompleteRunInput input)
     {
@@ -49,6 +51,7 @@ public sealed class CompleteRunActivity(AuditStore audit) : TaskActivity<Complet
             new DateTimeOffset(input.FinishedAt, TimeSpan.Zero),
             input.SummaryJson,
             null));
+        ConnectorTelemetry.RunEnded(logger, input.Flow, input.Run.ConnectionId, input.Run.RunId, input.Status);
         return true;
     }
 }
@@ -59,6 +62,7 @@ public sealed class RecordDatasetActivity(AuditStore audit) : TaskActivity<Recor
     public override async Task<bool> RunAsync(TaskActivityContext context, RecordDatasetInput input)
     {
         await audit.UpsertDatasetAsync(new DatasetAudit(input.Run.ConnectionId, input.Run.RunId, input.Dataset, input.Status, input.Counts, input.Details));
+        ConnectorTelemetry.DatasetRecorded(input.Run.ConnectionId, input.Dataset, input.Counts);
         return true;
     }
 }

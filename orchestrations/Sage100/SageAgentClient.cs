@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Connector.Orchestrations.Credentials;
+using Connector.Orchestrations.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
@@ -224,6 +225,7 @@ public class SageAgentClient : IDisposable
                     string failure = args.Outcome.Exception is SageAgentException s ? s.Code.ToString() : args.Outcome.Exception?.GetType().Name ?? "failure";
                     string operation = args.Context.OperationKey ?? "call";
                     Logs.SageRetrying(logger, operation, company(), failure, args.AttemptNumber + 1, (long)args.RetryDelay.TotalMilliseconds);
+                    ConnectorTelemetry.Retried("sage", failure);
                     return default;
                 },
             })

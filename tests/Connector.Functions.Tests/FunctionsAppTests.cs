@@ -87,6 +87,19 @@ public sealed partial class FunctionsAppTests
     }
 
     [Fact]
+    public void HostJson_OpenTelemetryMode_AndDurableDistributedTracing()
+    {
+        // The host exports with OpenTelemetry like the worker, and links orchestrations, activities and the worker's
+        // spans (Durable Functions distributed tracing V2).
+        using JsonDocument host = JsonDocument.Parse(File.ReadAllText(Path.Combine(OutputDirectory, "host.json")));
+        Assert.Equal("OpenTelemetry", host.RootElement.GetProperty("telemetryMode").GetString());
+        JsonElement tracing = host.RootElement.GetProperty("extensions").GetProperty("durableTask").GetProperty("tracing");
+        Assert.True(tracing.GetProperty("distributedTracingEnabled").GetBoolean());
+        Assert.Equal("V2", tracing.GetProperty("version").GetString());
+        Assert.False(tracing.GetProperty("traceInputsAndOutputs").GetBoolean());
+    }
+
+    [Fact]
     public void SettingsSample_DefinesEverySettingTheBindingsAndHostReference()
     {
         using JsonDocument sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(OutputDirectory, "local.settings.sample.json")));

@@ -6,6 +6,7 @@ using Connector.Orchestrations.Flows.Dimensions;
 using Connector.Orchestrations.Sage100;
 using Connector.Orchestrations.Storage;
 using CsvHelper;
+using Connector.Orchestrations.Telemetry;
 using Microsoft.DurableTask;
 
 namespace Connector.Orchestrations.Flows.Budgets;
@@ -75,6 +76,7 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
         string csvBlob = Datasets.RunBlob(input.Run, "budget/proposed-entries.csv");
         await WriteProposedCsvAsync(storage, csvBlob, entries);
         await rejections.CompleteAsync();
+        ConnectorTelemetry.DatasetRecorded(input.Run.ConnectionId, Datasets.Budget, new Dictionary<string, long> { ["read"] = read, ["rejected"] = rejections.Count });
         return new BudgetPlan(
             prefix,
             csvBlob,
