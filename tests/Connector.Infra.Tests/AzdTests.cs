@@ -63,6 +63,94 @@ public sealed partial class AzdTests
         Assert.Equal(service.Groups["name"].Value, Deployment.Text(Deployment.Full.Single("Microsoft.Web/sites"), "tags.azd-service-name"));
     }
 
+    [Fact]
+    public void AzureYaml_RunsThePostprovisionHook_WhichExists()
+    {
+        string yaml = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "azure.yaml"));
+        Match hook = PostprovisionHook().Match(yaml);
+        Assert.True(hook.Success, "azure.yaml has no postprovision hook");
+        Assert.Equal("sh", hook.Groups["shell"].Value);
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot.Path, hook.Groups["run"].Value)));
+    }
+
+    [Fact]
+    public void PostprovisionHook_ListsEverySecretTheConnectionsName_WithItsStateAndHowToLoadIt()
+    {
+        // A stand-in `az` that holds one of the secrets and records how it was called.
+        string bin = Directory.CreateTempSubdirectory("connector-az-").FullName;
+        try
+        {
+            string calls = Path.Combine(bin, "calls.txt");
+            WriteScript(Path.Combine(bin, "az"), $"echo \"$@\" >> '{calls}'\necho sage-abc-apikey\necho unrelated-secret\n");
+            string names = Deployment.Full.Outputs["CONNECTOR_SECRET_NAMES"]!.GetValue<string>();
+            CommandResult result = RunHook(bin, names, "20.50.60.70");
+
+            Assert.True(result.ExitCode == 0, result.Transcript);
+            string output = result.StandardOutput;
+            Assert.Matches(@"sage-abc-apikey\s+present", output);
+            foreach (string name in names.Split(' ').Where(n => n != "sage-abc-apikey"))
+            {
+                Assert.Matches($@"{Regex.Escape(name)}\s+MISSING", output);
+            }
+
+            Assert.Contains("az keyvault secret set --vault-name kvtest --name <name> --file", output, StringComparison.Ordinal);
+            Assert.Contains("Admit 20.50.60.70, and nothing else", output, StringComparison.Ordinal);
+
+            // It only ever listed names: never a `show` or a `set` that would touch a value.
+            Assert.Equal("keyvault secret list --vault-name kvtest --query [].name -o tsv", File.ReadAllText(calls).Trim());
+        }
+        finally
+        {
+            Directory.Delete(bin, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void PostprovisionHook_VaultUnreachable_SaysSo_AndStillSucceeds()
+    {
+        string bin = Directory.CreateTempSubdirectory("connector-az-").FullName;
+        try
+        {
+            WriteScript(Path.Combine(bin, "az"), "echo 'ERROR: public network access is disabled' >&2\nexit 1\n");
+            CommandResult result = RunHook(bin, "sage-abc-apikey anaplan-abc-password", string.Empty);
+            Assert.True(result.ExitCode == 0, result.Transcript);
+            Assert.Matches(@"anaplan-abc-password\s+not checked", result.StandardOutput);
+            Assert.Contains("operatorIpRules", result.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("No NAT gateway", result.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(bin, recursive: true);
+        }
+    }
+
+    private static CommandResult RunHook(string bin, string secretNames, string outboundIp)
+        => Processes.Run(
+            "sh",
+            [Path.Combine(RepositoryRoot.Path, "infra", "hooks", "postprovision.sh")],
+            RepositoryRoot.Path,
+            new Dictionary<string, string>
+            {
+                ["PATH"] = $"{bin}:/usr/bin:/bin",
+                ["AZURE_KEY_VAULT_NAME"] = "kvtest",
+                ["CONNECTOR_SECRET_NAMES"] = secretNames,
+                ["OUTBOUND_PUBLIC_IP"] = outboundIp,
+            });
+
+    private static void WriteScript(string path, string body)
+    {
+        File.WriteAllText(path, "#!/bin/sh\n" + body);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("The postprovision hook is a POSIX shell script.");
+        }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    [GeneratedRegex(@"^hooks:\s*\n\s+postprovision:\s*\n\s+posix:\s*\n\s+shell:\s*(?<shell>\S+)\s*\n\s+run:\s*\./(?<run>\S+)", RegexOptions.Multiline)]
+    private static partial Regex PostprovisionHook();
+
     [GeneratedRegex(@"^\$\{AZURE_[A-Z0-9_]+(?:=(?<default>[^}]*))?\}$")]
     private static partial Regex Substitution();
 

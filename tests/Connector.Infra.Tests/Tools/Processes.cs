@@ -14,7 +14,7 @@ internal static class Processes
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
 
-    public static CommandResult Run(string fileName, IEnumerable<string> arguments, string workingDirectory)
+    public static CommandResult Run(string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -30,6 +30,10 @@ internal static class Processes
 
         // No telemetry from the Bicep CLI: the tests must not need the network.
         start.Environment["BICEP_TELEMETRY_DISABLED"] = "true";
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         using Process process = Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start.");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
