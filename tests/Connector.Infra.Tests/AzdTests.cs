@@ -76,66 +76,61 @@ public sealed partial class AzdTests
     [Fact]
     public void PostprovisionHook_ListsEverySecretTheConnectionsName_WithItsStateAndHowToLoadIt()
     {
-        // A stand-in `az` that holds one of the secrets and records how it was called.
-        string bin = Directory.CreateTempSubdirectory("connector-az-").FullName;
-        try
+        // A stand-in `az` that holds one of the secrets.
+        string names = Deployment.Full.Outputs["CONNECTOR_SECRET_NAMES"]!.GetValue<string>();
+        (CommandResult result, string calls) = RunHook("echo sage-abc-apikey\necho unrelated-secret\n", names, "20.50.60.70");
+
+        Assert.True(result.ExitCode == 0, result.Transcript);
+        string output = result.StandardOutput;
+        Assert.Matches(@"sage-abc-apikey\s+present", output);
+        foreach (string name in names.Split(' ').Where(n => n != "sage-abc-apikey"))
         {
-            string calls = Path.Combine(bin, "calls.txt");
-            WriteScript(Path.Combine(bin, "az"), $"echo \"$@\" >> '{calls}'\necho sage-abc-apikey\necho unrelated-secret\n");
-            string names = Deployment.Full.Outputs["CONNECTOR_SECRET_NAMES"]!.GetValue<string>();
-            CommandResult result = RunHook(bin, names, "20.50.60.70");
-
-            Assert.True(result.ExitCode == 0, result.Transcript);
-            string output = result.StandardOutput;
-            Assert.Matches(@"sage-abc-apikey\s+present", output);
-            foreach (string name in names.Split(' ').Where(n => n != "sage-abc-apikey"))
-            {
-                Assert.Matches($@"{Regex.Escape(name)}\s+MISSING", output);
-            }
-
-            Assert.Contains("az keyvault secret set --vault-name kvtest --name <name> --file", output, StringComparison.Ordinal);
-            Assert.Contains("Admit 20.50.60.70, and nothing else", output, StringComparison.Ordinal);
-
-            // It only ever listed names: never a `show` or a `set` that would touch a value.
-            Assert.Equal("keyvault secret list --vault-name kvtest --query [].name -o tsv", File.ReadAllText(calls).Trim());
+            Assert.Matches($@"{Regex.Escape(name)}\s+MISSING", output);
         }
-        finally
-        {
-            Directory.Delete(bin, recursive: true);
-        }
+
+        Assert.Contains("az keyvault secret set --vault-name kvtest --name <name> --file", output, StringComparison.Ordinal);
+        Assert.Contains("Admit 20.50.60.70, and nothing else", output, StringComparison.Ordinal);
+
+        // It only ever listed names: never a `show` or a `set` that would touch a value.
+        Assert.Equal("keyvault secret list --vault-name kvtest --query [].name -o tsv", calls.Trim());
     }
 
     [Fact]
     public void PostprovisionHook_VaultUnreachable_SaysSo_AndStillSucceeds()
     {
+        (CommandResult result, _) = RunHook("echo 'ERROR: public network access is disabled' >&2\nexit 1\n", "sage-abc-apikey anaplan-abc-password", string.Empty);
+        Assert.True(result.ExitCode == 0, result.Transcript);
+        Assert.Matches(@"anaplan-abc-password\s+not checked", result.StandardOutput);
+        Assert.Contains("operatorIpRules", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("No NAT gateway", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the hook with a stand-in <c>az</c> (the given script body), returning its result and how az was called.</summary>
+    private static (CommandResult Result, string AzCalls) RunHook(string azScript, string secretNames, string outboundIp)
+    {
         string bin = Directory.CreateTempSubdirectory("connector-az-").FullName;
         try
         {
-            WriteScript(Path.Combine(bin, "az"), "echo 'ERROR: public network access is disabled' >&2\nexit 1\n");
-            CommandResult result = RunHook(bin, "sage-abc-apikey anaplan-abc-password", string.Empty);
-            Assert.True(result.ExitCode == 0, result.Transcript);
-            Assert.Matches(@"anaplan-abc-password\s+not checked", result.StandardOutput);
-            Assert.Contains("operatorIpRules", result.StandardOutput, StringComparison.Ordinal);
-            Assert.Contains("No NAT gateway", result.StandardOutput, StringComparison.Ordinal);
+            string calls = Path.Combine(bin, "calls.txt");
+            WriteScript(Path.Combine(bin, "az"), $"echo \"$@\" >> '{calls}'\n{azScript}");
+            CommandResult result = Processes.Run(
+                "sh",
+                [Path.Combine(RepositoryRoot.Path, "infra", "hooks", "postprovision.sh")],
+                RepositoryRoot.Path,
+                new Dictionary<string, string>
+                {
+                    ["PATH"] = $"{bin}:/usr/bin:/bin",
+                    ["AZURE_KEY_VAULT_NAME"] = "kvtest",
+                    ["CONNECTOR_SECRET_NAMES"] = secretNames,
+                    ["OUTBOUND_PUBLIC_IP"] = outboundIp,
+                });
+            return (result, File.Exists(calls) ? File.ReadAllText(calls) : string.Empty);
         }
         finally
         {
             Directory.Delete(bin, recursive: true);
         }
     }
-
-    private static CommandResult RunHook(string bin, string secretNames, string outboundIp)
-        => Processes.Run(
-            "sh",
-            [Path.Combine(RepositoryRoot.Path, "infra", "hooks", "postprovision.sh")],
-            RepositoryRoot.Path,
-            new Dictionary<string, string>
-            {
-                ["PATH"] = $"{bin}:/usr/bin:/bin",
-                ["AZURE_KEY_VAULT_NAME"] = "kvtest",
-                ["CONNECTOR_SECRET_NAMES"] = secretNames,
-                ["OUTBOUND_PUBLIC_IP"] = outboundIp,
-            });
 
     private static void WriteScript(string path, string body)
     {
