@@ -106,6 +106,36 @@ public sealed class ModelLockTests(ModelLockTests.Fixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task ReleaseOrphanedLocks_NoRunWaiting_TheLockNoLongerNamesTheDeadRun()
+    {
+        var probe = CriticalSectionProbe.Create();
+        string model = NewModelId();
+        string stuck = await fixture.Client.ScheduleNewOrchestrationInstanceAsync(
+            nameof(LockedProbeOrchestrator), new ProbeInput(probe.Id, "stuck", Workspace, model, WaitForCompanyMs: 0, WaitForEvent: true));
+        await Eventually.TrueAsync(
+            async () => (await fixture.Operations.GetModelLockAsync(Workspace, model))?.Holder?.InstanceId == stuck,
+            TimeSpan.FromSeconds(60),
+            "the run holds the model lock");
+        await fixture.Operations.TerminateAsync(stuck, "operator gave up");
+        await fixture.WaitAsync(stuck);
+
+        ModelLockStatus before = (await fixture.Operations.GetModelLockAsync(Workspace, model))!;
+        Assert.True(before.HolderIsOrphaned);
+        Assert.Equal(OrchestrationRuntimeStatus.Terminated, before.HolderStatus);
+        Assert.Contains(await fixture.Operations.FindOrphanedLocksAsync(), o => o.Holder == stuck && o.Key.EndsWith(model.ToLowerInvariant(), StringComparison.Ordinal));
+
+        Assert.True(await fixture.Operations.ReleaseOrphanedLocksAsync() >= 1);
+
+        // What an operator sees right after: free, and the dead run as the last holder, not the current one.
+        ModelLockStatus after = (await fixture.Operations.GetModelLockAsync(Workspace, model))!;
+        Assert.Null(after.LockedBy);
+        Assert.Null(after.Holder);
+        Assert.False(after.HolderIsOrphaned);
+        Assert.Equal(stuck, after.LastReleased?.InstanceId);
+        Assert.DoesNotContain(await fixture.Operations.FindOrphanedLocksAsync(), o => o.Holder == stuck);
+    }
+
+    [Fact]
     public async Task Client_SignalAndGetEntity_OperateOnTheLockEntity()
     {
         // The operator view of a lock goes through the same client calls on both hosts.
