@@ -231,7 +231,7 @@ internal static class ReadableJson
     /// <summary>The run's progress (<see cref="RunProgress"/>) as one line, or the custom status as it is.</summary>
     public static string? Progress(string? customStatus)
     {
-        if (Parse(customStatus) is not { } status)
+        if (Parse(customStatus) is not { ValueKind: not JsonValueKind.Null } status)
         {
             return null;
         }
