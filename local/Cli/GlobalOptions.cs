@@ -44,6 +44,8 @@ internal sealed class CliContext
     /// <summary>The JSON the commands print: camelCase, indented, enums as names, nulls left out.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
+        // Read by people and tools, never embedded in HTML: quotes and apostrophes stay as they are.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter() },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

@@ -207,7 +207,7 @@ internal static class RunAuditCommand
             return;
         }
 
-        string by = string.Join(", ", report.Records.GroupBy(r => r.Kind).Select(g => $"{g.Count()} {g.Key}"));
+        string by = string.Join(", ", report.Records.GroupBy(r => r.Kind).OrderBy(g => g.Key == RecordKinds.Rejected ? 0 : 1).Select(g => $"{g.Count()} {g.Key}"));
         cli.Output.WriteLine($"Records ({by}{(report.RecordsTruncatedAt is { } at ? $"; the first {at} shown, --max for more" : string.Empty)})");
         Table table = CliOutput.Table("KIND", "DATASET", "LINE>", "RECORD", "FIELD", "REASON");
         foreach (RecordAudit r in report.Records)

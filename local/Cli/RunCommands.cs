@@ -112,7 +112,7 @@ internal static class RunCommands
                         run.ConnectionId,
                         IsFinished(run.Status) ? run.LastUpdatedAt - run.CreatedAt : null,
                         run.InstanceId,
-                        CliOutput.Short(run.Status == OrchestrationRuntimeStatus.Failed ? run.FailureMessage ?? run.Step : run.Step, 100));
+                        CliOutput.Short(run.Status == OrchestrationRuntimeStatus.Failed ? run.FailureCause ?? run.Step : run.Step, 100));
                 }
 
                 cli.Console.Write(table);

@@ -24,23 +24,29 @@ internal static class RunView
         o.WriteLine($"{(finished ? "Last step" : "Step"),-11}{run.Step ?? "(none reported)"}");
         if (run.Failure is { } failure)
         {
-            o.WriteLine($"Failure    {failure.Type}: {failure.Message}");
+            o.WriteLine($"Failure    {FailureText.Cause(failure.Message)}");
             for (RunFailure? cause = failure.Cause; cause is not null; cause = cause.Cause)
             {
                 o.WriteLine($"  cause    {cause.Type}: {cause.Message}");
             }
 
-            if (inspection.FailedStep is { } step)
+            // The way down to what failed first, read from the histories of the run and its sub-runs.
+            foreach ((FailedStep failed, int i) in inspection.FailurePath.Select((f, i) => (f, i)))
             {
-                o.WriteLine($"Failed at  {step.Kind} {step.Name}{(step.InstanceId is null ? string.Empty : $" ({step.InstanceId})")} at {CliOutput.Time(step.Ended)}: {step.Failure?.Root.Message}");
+                RunStep step = failed.Step;
+                string where = step.InstanceId is null ? string.Empty : $" ({step.InstanceId})";
+                string why = i == inspection.FailurePath.Count - 1 ? $": {step.Failure?.Root.Message}" : string.Empty;
+                o.WriteLine($"{(i == 0 ? "Failed at" : string.Empty),-11}{new string(' ', 2 * i)}{step.Kind} {step.Name}{where} at {CliOutput.Time(step.Ended)}{why}");
             }
+
+            o.WriteLine($"Message    {failure.Type}: {failure.Message}");
         }
 
         o.WriteLine();
         o.WriteLine("Input");
         o.WriteLine(Indent(Json(run.Input)));
         o.WriteLine("Output");
-        o.WriteLine(Indent(Json(run.Output)));
+        o.WriteLine(run.Status == OrchestrationRuntimeStatus.Failed ? "  (none: the run failed)" : Indent(Json(run.Output)));
         o.WriteLine();
         WriteSteps(cli, inspection);
         o.WriteLine();
@@ -126,7 +132,4 @@ internal static class RunView
     private static string Json(JsonElement? value) => value is { } v ? JsonSerializer.Serialize(v, CliContext.Json) : "(none)";
 
     private static string Indent(string text) => "  " + text.Replace("\n", "\n  ", StringComparison.Ordinal);
-
-    /// <summary>Gets the status text of a run node (for tests reading the JSON).</summary>
-    internal static string StatusOf(OrchestrationRuntimeStatus status) => status.ToString();
 }

@@ -61,6 +61,9 @@ public sealed record RunSummary(
     /// <summary>Gets the failure message of a failed run.</summary>
     public string? FailureMessage { get; init; }
 
+    /// <summary>Gets the innermost failure the message reports (what failed first, inside the sub-runs and activities).</summary>
+    public string? FailureCause => FailureText.Cause(this.FailureMessage);
+
     internal static RunSummary From(OrchestrationMetadata m)
         => new(m.InstanceId, m.Name, m.RuntimeStatus, m.CreatedAt, m.LastUpdatedAt)
         {
@@ -141,10 +144,15 @@ public sealed record RunFailure(string Type, string Message, RunFailure? Cause)
 /// <param name="SubRuns">The sub-runs, each with its own.</param>
 public sealed record RunInspection(RunDetails Run, IReadOnlyList<RunStep>? Steps, string? StepsUnavailable, IReadOnlyList<RunNode> SubRuns)
 {
-    /// <summary>Gets the last step that failed, if any.</summary>
-    [JsonIgnore]
-    public RunStep? FailedStep => this.Steps?.LastOrDefault(s => s.Status == RunStep.Statuses.Failed);
+    /// <summary>
+    /// Gets the way down to what failed, read from the histories: the run's failed step, then (while that is a sub-run)
+    /// the sub-run's failed step, down to the step that failed first. Empty when nothing failed.
+    /// </summary>
+    public IReadOnlyList<FailedStep> FailurePath { get; init; } = [];
 }
+
+/// <summary>A failed step of a run on the way down to the cause of a failure.</summary>
+public sealed record FailedStep(string InstanceId, RunStep Step);
 
 /// <summary>
 /// One step of a run: an activity, a sub-run, a timer, an event received or an operator action, with when it started
@@ -206,6 +214,29 @@ public sealed record ModelLockStatus(
 
 /// <summary>A model lock held by a run that no longer runs.</summary>
 public sealed record OrphanedLock(string Key, string Holder, OrchestrationRuntimeStatus? HolderStatus, string? Purpose, DateTime? Since);
+
+/// <summary>Reads the failure messages of the Durable Task SDK.</summary>
+public static class FailureText
+{
+    private const string Nested = "failed with an unhandled exception: ";
+
+    /// <summary>
+    /// The innermost failure of a message such as <c>Task 'A' (#1) failed with an unhandled exception: Task 'B' (#2)
+    /// failed with an unhandled exception: Import 'X' does not exist</c> (here <c>Import 'X' does not exist</c>).
+    /// </summary>
+    public static string? Cause(string? message)
+    {
+        if (message is null)
+        {
+            return null;
+        }
+
+        int at = message.LastIndexOf(Nested, StringComparison.Ordinal);
+        string cause = at < 0 ? message : message[(at + Nested.Length)..];
+        const string Prefix = "Microsoft.DurableTask.TaskFailedException: ";
+        return cause.StartsWith(Prefix, StringComparison.Ordinal) ? cause[Prefix.Length..] : cause;
+    }
+}
 
 /// <summary>Reads the JSON an orchestration recorded so that it can be shown as JSON.</summary>
 internal static class ReadableJson

@@ -119,7 +119,10 @@ public class RunOperations
             children.Add(run);
         }
 
-        return new RunInspection(details, steps, unavailable, RunNode.Tree(instanceId, children));
+        return new RunInspection(details, steps, unavailable, RunNode.Tree(instanceId, children))
+        {
+            FailurePath = steps is null ? [] : await this.FailurePathAsync(instanceId, steps, cancellationToken),
+        };
     }
 
     /// <summary>
@@ -437,6 +440,40 @@ public class RunOperations
 
         await this.ClearDeadHoldersAsync(before, cancellationToken);
         return Math.Max(found, before.Count);
+    }
+
+    /// <summary>
+    /// The way down to what failed: the run's last failed step and, while that step is a sub-run, the sub-run's own
+    /// last failed step, so the last entry is the activity (or timer, or sub-run without history) that failed first.
+    /// </summary>
+    private async Task<IReadOnlyList<FailedStep>> FailurePathAsync(string instanceId, IReadOnlyList<RunStep> steps, CancellationToken cancellationToken)
+    {
+        var path = new List<FailedStep>();
+        string run = instanceId;
+        RunStep? failed = steps.LastOrDefault(s => s.Status == RunStep.Statuses.Failed);
+        while (failed is not null && path.Count < 16)
+        {
+            path.Add(new FailedStep(run, failed));
+            if (failed.Kind != RunStep.Kinds.SubRun || failed.InstanceId is not { } child)
+            {
+                break;
+            }
+
+            IList<HistoryEvent> history;
+            try
+            {
+                history = await this.client.GetOrchestrationHistoryAsync(child, cancellationToken);
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or NotImplementedException)
+            {
+                break; // purged, or no history on this backend: the path ends at the sub-run
+            }
+
+            run = child;
+            failed = RunSteps.From(history).LastOrDefault(s => s.Status == RunStep.Statuses.Failed);
+        }
+
+        return path;
     }
 
     private static IReadOnlyCollection<OrchestrationRuntimeStatus> PurgeStatuses(IReadOnlyCollection<OrchestrationRuntimeStatus>? statuses)
