@@ -123,6 +123,9 @@ public static class AgentCommandLine
 
         options.ConfigureHost = host =>
         {
+            // The web host reads the same command-line settings (Logging:..., Kestrel:...).
+            host.Configuration.AddInMemoryCollection(settings);
+
             // Ctrl+C and SIGTERM (console lifetime) or the service control manager (Windows service) stop the host;
             // requests in flight get the shutdown timeout to finish.
             host.Services.AddWindowsService(o => o.ServiceName = ServiceName);

@@ -36,7 +36,8 @@ public sealed partial class DemoCommandTests
         try
         {
             (int exit, string output, string errors) = await RunConnectorAsync("run", "actuals", "--connection", "abc", "--settings", settings);
-            Assert.Equal(1, exit);
+            Assert.Equal(Connector.Agent.CommandLine.ExitCodes.InvalidSettings, exit);
+            Assert.Contains("The settings are not valid:", errors, StringComparison.Ordinal);
             Assert.Contains("Connector:Connections:0:Sage:BaseUrl (connection 'abc'): must be the agent's https:// address", errors, StringComparison.Ordinal);
             Assert.DoesNotContain("Unhandled exception", output + errors, StringComparison.Ordinal);
         }
