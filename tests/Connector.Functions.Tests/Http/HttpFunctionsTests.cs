@@ -468,6 +468,23 @@ public sealed class HttpFunctionsTests(HttpFunctionsFixture fixture) : IClassFix
         }
     }
 
+    [Fact]
+    public async Task PurgeRuns_DryRun_ListsTheFinishedRunsInTheRange_AndPurgesNothing()
+    {
+        string id = await this.StartWaitingRunAsync("input");
+        await this.Client.RaiseEventAsync(id, "go", "done");
+        await fixture.WaitAsync(id);
+        string body = $$"""{"createdFrom":"{{DateTimeOffset.UtcNow.AddHours(-1):O}}","createdTo":"{{DateTimeOffset.UtcNow.AddMinutes(1):O}}","dryRun":true}""";
+
+        Answer answer = await new TestCaller(fixture.App).CallAsync("POST", "runs-purge", body, "PurgeRuns", request =>
+            HttpFunctionsFixture.Ops(fixture.App).PurgeRunsAsync(request, this.Client));
+
+        Assert.True(answer.Status == HttpStatusCode.OK, answer.ToString());
+        Assert.True(answer.Json.GetProperty("dryRun").GetBoolean());
+        Assert.Contains(answer.Json.GetProperty("runs").EnumerateArray(), r => r.GetProperty("instanceId").GetString() == id);
+        Assert.NotNull(await this.Client.GetInstanceAsync(id));
+    }
+
     private static void AssertProblem(Answer answer, HttpStatusCode status, string type, string path)
     {
         Assert.True(answer.Status == status, answer.ToString());
