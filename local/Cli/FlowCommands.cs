@@ -110,28 +110,24 @@ internal static class FlowCommands
         var workspace = new Option<string?>("--workspace-id") { Description = "The Anaplan workspace whose model lock the self-test takes (default: SelfTest:WorkspaceId)." };
         var model = new Option<string?>("--model-id") { Description = "The Anaplan model (default: SelfTest:ModelId)." };
         var command = new Command("selftest", "Run the self-test orchestration (model lock + activity) and print its result as JSON.") { workspace, model };
-        command.SetAction(async (parse, ct) =>
+        globals.SetClientAction(command, async (cli, services, ct) =>
         {
-            CliContext cli = globals.Context(parse);
-            return await cli.WithHostAsync(runWorker: false, async services =>
+            DurableTaskClient client = services.Get<DurableTaskClient>();
+            var input = new SelfTestInput(
+                cli.Value(workspace) ?? cli.Configuration["SelfTest:WorkspaceId"] ?? "8a81b09d5e8c6f27015ece3402487d33",
+                cli.Value(model) ?? cli.Configuration["SelfTest:ModelId"] ?? "F1D5C6C1E2C64E5AA2D4A5E8D8E5B9A1");
+            string id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(SelfTestOrchestrator), input, ct);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromMinutes(2));
+            OrchestrationMetadata result = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+            if (result.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
             {
-                DurableTaskClient client = services.Get<DurableTaskClient>();
-                var input = new SelfTestInput(
-                    cli.Value(workspace) ?? cli.Configuration["SelfTest:WorkspaceId"] ?? "8a81b09d5e8c6f27015ece3402487d33",
-                    cli.Value(model) ?? cli.Configuration["SelfTest:ModelId"] ?? "F1D5C6C1E2C64E5AA2D4A5E8D8E5B9A1");
-                string id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(SelfTestOrchestrator), input, ct);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(TimeSpan.FromMinutes(2));
-                OrchestrationMetadata result = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
-                if (result.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
-                {
-                    await cli.Error.WriteLineAsync($"Self-test run {id} ended {result.RuntimeStatus}: {result.FailureDetails?.ErrorMessage}");
-                    return ExitCodes.Failed;
-                }
+                await cli.Error.WriteLineAsync($"Self-test run {id} ended {result.RuntimeStatus}: {result.FailureDetails?.ErrorMessage}");
+                return ExitCodes.Failed;
+            }
 
-                cli.WriteJson(result.ReadOutputAs<SelfTestResult>());
-                return ExitCodes.Ok;
-            }, ct);
+            cli.WriteJson(result.ReadOutputAs<SelfTestResult>());
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -36,6 +36,17 @@ internal sealed class GlobalOptions(IReadOnlyDictionary<string, string?> command
 
     /// <summary>The context of one command: its settings, its output and its host.</summary>
     public CliContext Context(ParseResult parse) => new(parse, this);
+
+    /// <summary>Makes <paramref name="action"/> the command's action, run with a client of the task hub (no worker).</summary>
+    public void SetClientAction(Command command, Func<CliContext, IServiceProvider, CancellationToken, Task<int>> action)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.SetAction((parse, ct) =>
+        {
+            CliContext cli = this.Context(parse);
+            return cli.WithHostAsync(runWorker: false, services => action(cli, services, ct), ct);
+        });
+    }
 }
 
 /// <summary>One command's settings, output and host.</summary>

@@ -15,53 +15,49 @@ internal static class LockCommands
         var model = new Argument<string>("model-id") { Description = "The Anaplan model id." };
         Option<bool> json = CommonOptions.Json("the lock");
         var command = new Command("lock", "Show who holds an Anaplan model's lock, for what and since when, and who held it last.") { workspace, model, json };
-        command.SetAction(async (parse, ct) =>
+        globals.SetClientAction(command, async (cli, services, ct) =>
         {
-            CliContext cli = globals.Context(parse);
-            return await cli.WithHostAsync(runWorker: false, async services =>
+            ModelLockStatus? status = await services.Get<RunOperations>().GetModelLockAsync(cli.Value(workspace)!, cli.Value(model)!, ct);
+            if (cli.Value(json))
             {
-                ModelLockStatus? status = await services.Get<RunOperations>().GetModelLockAsync(cli.Value(workspace)!, cli.Value(model)!, ct);
-                if (cli.Value(json))
-                {
-                    cli.WriteJson(status);
-                    return ExitCodes.Ok;
-                }
-
-                if (status is null)
-                {
-                    cli.Output.WriteLine("This model's lock has never been used.");
-                    return ExitCodes.Ok;
-                }
-
-                TextWriter o = cli.Output;
-                o.WriteLine($"Lock          {status.Key}");
-                if (status.Holder is null && status.LockedBy is null)
-                {
-                    o.WriteLine("Held by       nobody (free)");
-                }
-                else
-                {
-                    string holder = status.Holder?.InstanceId ?? status.LockedBy!;
-                    o.WriteLine($"Held by       {holder} ({status.HolderStatus?.ToString() ?? "no longer exists"})");
-                    if (status.Holder is { } h)
-                    {
-                        o.WriteLine($"  for         {h.Purpose}, since {CliOutput.Time(new DateTimeOffset(DateTime.SpecifyKind(h.Since, DateTimeKind.Utc)))}");
-                    }
-
-                    if (status.HolderIsOrphaned)
-                    {
-                        o.WriteLine("  orphaned    that run no longer runs; free the lock with 'connector locks release-orphaned'");
-                    }
-                }
-
-                if (status.LastReleased is { } last)
-                {
-                    o.WriteLine($"Last released {last.InstanceId} ({last.Purpose}) at {CliOutput.Time(last.ReleasedAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null)}");
-                }
-
-                o.WriteLine($"Acquisitions  {status.Acquisitions}");
+                cli.WriteJson(status);
                 return ExitCodes.Ok;
-            }, ct);
+            }
+
+            if (status is null)
+            {
+                cli.Output.WriteLine("This model's lock has never been used.");
+                return ExitCodes.Ok;
+            }
+
+            TextWriter o = cli.Output;
+            o.WriteLine($"Lock          {status.Key}");
+            if (status.Holder is null && status.LockedBy is null)
+            {
+                o.WriteLine("Held by       nobody (free)");
+            }
+            else
+            {
+                string holder = status.Holder?.InstanceId ?? status.LockedBy!;
+                o.WriteLine($"Held by       {holder} ({status.HolderStatus?.ToString() ?? "no longer exists"})");
+                if (status.Holder is { } h)
+                {
+                    o.WriteLine($"  for         {h.Purpose}, since {CliOutput.Time(new DateTimeOffset(DateTime.SpecifyKind(h.Since, DateTimeKind.Utc)))}");
+                }
+
+                if (status.HolderIsOrphaned)
+                {
+                    o.WriteLine("  orphaned    that run no longer runs; free the lock with 'connector locks release-orphaned'");
+                }
+            }
+
+            if (status.LastReleased is { } last)
+            {
+                o.WriteLine($"Last released {last.InstanceId} ({last.Purpose}) at {CliOutput.Time(last.ReleasedAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null)}");
+            }
+
+            o.WriteLine($"Acquisitions  {status.Acquisitions}");
+            return ExitCodes.Ok;
         });
         return command;
     }
@@ -77,39 +73,35 @@ internal static class LockCommands
             dryRun,
             yes,
         };
-        release.SetAction(async (parse, ct) =>
+        globals.SetClientAction(release, async (cli, services, ct) =>
         {
-            CliContext cli = globals.Context(parse);
-            return await cli.WithHostAsync(runWorker: false, async services =>
+            RunOperations ops = services.Get<RunOperations>();
+            IReadOnlyList<OrphanedLock> orphaned = await ops.FindOrphanedLocksAsync(ct);
+            if (orphaned.Count > 0)
             {
-                RunOperations ops = services.Get<RunOperations>();
-                IReadOnlyList<OrphanedLock> orphaned = await ops.FindOrphanedLocksAsync(ct);
-                if (orphaned.Count > 0)
+                Table table = CliOutput.Table("LOCK", "HELD BY", "RUN STATUS", "FOR", "SINCE (UTC)");
+                foreach (OrphanedLock o in orphaned)
                 {
-                    Table table = CliOutput.Table("LOCK", "HELD BY", "RUN STATUS", "FOR", "SINCE (UTC)");
-                    foreach (OrphanedLock o in orphaned)
-                    {
-                        table.Row(o.Key, o.Holder, o.HolderStatus?.ToString() ?? "gone", o.Purpose, o.Since is { } s ? new DateTimeOffset(DateTime.SpecifyKind(s, DateTimeKind.Utc)) : null);
-                    }
-
-                    cli.Console.Write(table);
+                    table.Row(o.Key, o.Holder, o.HolderStatus?.ToString() ?? "gone", o.Purpose, o.Since is { } s ? new DateTimeOffset(DateTime.SpecifyKind(s, DateTimeKind.Utc)) : null);
                 }
 
-                if (cli.Value(dryRun))
-                {
-                    cli.Output.WriteLine($"Dry run: would release {orphaned.Count} orphaned lock(s).");
-                    return ExitCodes.Ok;
-                }
+                cli.Console.Write(table);
+            }
 
-                if (orphaned.Count > 0 && !await cli.ConfirmAsync($"Release {orphaned.Count} orphaned lock(s)?", cli.Value(yes), ct))
-                {
-                    return ExitCodes.NotConfirmed;
-                }
-
-                int released = await ops.ReleaseOrphanedLocksAsync(cancellationToken: ct);
-                cli.Output.WriteLine($"Released {released} orphaned lock(s).");
+            if (cli.Value(dryRun))
+            {
+                cli.Output.WriteLine($"Dry run: would release {orphaned.Count} orphaned lock(s).");
                 return ExitCodes.Ok;
-            }, ct);
+            }
+
+            if (orphaned.Count > 0 && !await cli.ConfirmAsync($"Release {orphaned.Count} orphaned lock(s)?", cli.Value(yes), ct))
+            {
+                return ExitCodes.NotConfirmed;
+            }
+
+            int released = await ops.ReleaseOrphanedLocksAsync(cancellationToken: ct);
+            cli.Output.WriteLine($"Released {released} orphaned lock(s).");
+            return ExitCodes.Ok;
         });
         return new Command("locks", "Operate on the model locks of every Anaplan model.") { release };
     }

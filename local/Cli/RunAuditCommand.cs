@@ -41,32 +41,28 @@ internal static class RunAuditCommand
                 result.AddError("Choose one of --csv and --json.");
             }
         });
-        command.SetAction(async (parse, ct) =>
+        globals.SetClientAction(command, async (cli, services, ct) =>
         {
-            CliContext cli = globals.Context(parse);
             string run = cli.Value(id)!;
-            return await cli.WithHostAsync(runWorker: false, async services =>
+            string connectionId = cli.Value(connection) ?? await ConnectionOfAsync(services.Get<DurableTaskClient>(), run, ct)
+                ?? throw new ConnectorValidationException("--connection", $"Run id '{run}' does not name its connection; give --connection.");
+            await services.Get<ConnectorStorage>().EnsureCreatedOnceAsync();
+            RunAuditReport report = await RunAuditReport.ReadAsync(services.Get<AuditStore>(), connectionId, run, cli.Value(max), cli.Value(kind)?.ToLowerInvariant(), ct);
+            if (cli.Value(json))
             {
-                string connectionId = cli.Value(connection) ?? await ConnectionOfAsync(services.Get<DurableTaskClient>(), run, ct)
-                    ?? throw new ConnectorValidationException("--connection", $"Run id '{run}' does not name its connection; give --connection.");
-                await services.Get<ConnectorStorage>().EnsureCreatedOnceAsync();
-                RunAuditReport report = await RunAuditReport.ReadAsync(services.Get<AuditStore>(), connectionId, run, cli.Value(max), cli.Value(kind)?.ToLowerInvariant(), ct);
-                if (cli.Value(json))
-                {
-                    cli.WriteJson(report);
-                }
-                else if (cli.Value(csv))
-                {
-                    CliOutput.WriteCsv(cli.Output, CsvHeader, report.Records.Select(r => (IReadOnlyList<string?>)
-                        [r.Kind, r.Dataset, r.Sequence.ToString(CultureInfo.InvariantCulture), r.Line?.ToString(CultureInfo.InvariantCulture), r.Record, r.Field, r.Reason]));
-                }
-                else
-                {
-                    Write(cli, report);
-                }
+                cli.WriteJson(report);
+            }
+            else if (cli.Value(csv))
+            {
+                CliOutput.WriteCsv(cli.Output, CsvHeader, report.Records.Select(r => (IReadOnlyList<string?>)
+                    [r.Kind, r.Dataset, r.Sequence.ToString(CultureInfo.InvariantCulture), r.Line?.ToString(CultureInfo.InvariantCulture), r.Record, r.Field, r.Reason]));
+            }
+            else
+            {
+                Write(cli, report);
+            }
 
-                return ExitCodes.Ok;
-            }, ct);
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -73,51 +73,47 @@ internal static class RunCommands
         {
             connection, flow, status, from, to, prefix, max, all, json,
         };
-        command.SetAction(async (parse, ct) =>
+        globals.SetClientAction(command, async (cli, services, ct) =>
         {
-            CliContext cli = globals.Context(parse);
-            return await cli.WithHostAsync(runWorker: false, async services =>
+            var query = new RunQuery
             {
-                var query = new RunQuery
-                {
-                    ConnectionId = cli.Value(connection),
-                    Flow = cli.Value(flow)?.ToLowerInvariant(),
-                    Statuses = cli.Value(status) is { Length: > 0 } statuses ? statuses : null,
-                    CreatedFrom = cli.Value(from),
-                    CreatedTo = cli.Value(to),
-                    InstanceIdPrefix = cli.Value(prefix),
-                    Max = cli.Value(max),
-                    IncludeSubRuns = cli.Value(all),
-                };
-                List<RunSummary> runs = await services.Get<RunOperations>().ListAsync(query, ct).ToListAsync(ct);
-                if (cli.Value(json))
-                {
-                    cli.WriteJson(runs);
-                    return ExitCodes.Ok;
-                }
-
-                if (runs.Count == 0)
-                {
-                    cli.Output.WriteLine("No runs match.");
-                    return ExitCodes.Ok;
-                }
-
-                Table table = CliOutput.Table("CREATED (UTC)", "STATUS", "FLOW", "CONNECTION", "DURATION>", "RUN", "STEP OR FAILURE");
-                foreach (RunSummary run in runs)
-                {
-                    table.Row(
-                        run.CreatedAt,
-                        run.Status.ToString(),
-                        run.Flow,
-                        run.ConnectionId,
-                        IsFinished(run.Status) ? run.LastUpdatedAt - run.CreatedAt : null,
-                        run.InstanceId,
-                        CliOutput.Short(run.Status == OrchestrationRuntimeStatus.Failed ? run.FailureCause ?? run.Step : run.Step, 100));
-                }
-
-                cli.Console.Write(table);
+                ConnectionId = cli.Value(connection),
+                Flow = cli.Value(flow)?.ToLowerInvariant(),
+                Statuses = cli.Value(status) is { Length: > 0 } statuses ? statuses : null,
+                CreatedFrom = cli.Value(from),
+                CreatedTo = cli.Value(to),
+                InstanceIdPrefix = cli.Value(prefix),
+                Max = cli.Value(max),
+                IncludeSubRuns = cli.Value(all),
+            };
+            List<RunSummary> runs = await services.Get<RunOperations>().ListAsync(query, ct).ToListAsync(ct);
+            if (cli.Value(json))
+            {
+                cli.WriteJson(runs);
                 return ExitCodes.Ok;
-            }, ct);
+            }
+
+            if (runs.Count == 0)
+            {
+                cli.Output.WriteLine("No runs match.");
+                return ExitCodes.Ok;
+            }
+
+            Table table = CliOutput.Table("CREATED (UTC)", "STATUS", "FLOW", "CONNECTION", "DURATION>", "RUN", "STEP OR FAILURE");
+            foreach (RunSummary run in runs)
+            {
+                table.Row(
+                    run.CreatedAt,
+                    run.Status.ToString(),
+                    run.Flow,
+                    run.ConnectionId,
+                    IsFinished(run.Status) ? run.LastUpdatedAt - run.CreatedAt : null,
+                    run.InstanceId,
+                    CliOutput.Short(run.Status == OrchestrationRuntimeStatus.Failed ? run.FailureCause ?? run.Step : run.Step, 100));
+            }
+
+            cli.Console.Write(table);
+            return ExitCodes.Ok;
         });
         return command;
     }
@@ -133,23 +129,19 @@ internal static class RunCommands
             id,
             json,
         };
-        command.SetAction(async (parse, ct) =>
+        globals.SetClientAction(command, async (cli, services, ct) =>
         {
-            CliContext cli = globals.Context(parse);
-            return await cli.WithHostAsync(runWorker: false, async services =>
+            RunInspection inspection = await services.Get<RunOperations>().InspectAsync(cli.Value(id)!, ct);
+            if (cli.Value(json))
             {
-                RunInspection inspection = await services.Get<RunOperations>().InspectAsync(cli.Value(id)!, ct);
-                if (cli.Value(json))
-                {
-                    cli.WriteJson(inspection);
-                }
-                else
-                {
-                    RunView.Write(cli, inspection);
-                }
+                cli.WriteJson(inspection);
+            }
+            else
+            {
+                RunView.Write(cli, inspection);
+            }
 
-                return ExitCodes.Ok;
-            }, ct);
+            return ExitCodes.Ok;
         });
         return command;
     }
@@ -173,50 +165,46 @@ internal static class RunCommands
             dryRun,
             yes,
         };
-        command.SetAction(async (parse, ct) =>
+        globals.SetClientAction(command, async (cli, services, ct) =>
         {
-            CliContext cli = globals.Context(parse);
-            return await cli.WithHostAsync(runWorker: false, async services =>
+            RunOperations ops = services.Get<RunOperations>();
+            int age = cli.Value(days);
+            DateTimeOffset before = DateTimeOffset.UtcNow.AddDays(-age);
+            OrchestrationRuntimeStatus[]? statuses = cli.Value(status) is { Length: > 0 } s ? s : null;
+            List<RunSummary> candidates = await ops.ListPurgeableAsync(DateTimeOffset.MinValue, before, statuses, ct).ToListAsync(ct);
+            int subRuns = candidates.Count(c => c.ParentInstanceId is not null);
+            string what = $"{candidates.Count - subRuns} finished run(s) and {subRuns} sub-run(s) created before {CliOutput.Time(before)}";
+            if (cli.Value(dryRun))
             {
-                RunOperations ops = services.Get<RunOperations>();
-                int age = cli.Value(days);
-                DateTimeOffset before = DateTimeOffset.UtcNow.AddDays(-age);
-                OrchestrationRuntimeStatus[]? statuses = cli.Value(status) is { Length: > 0 } s ? s : null;
-                List<RunSummary> candidates = await ops.ListPurgeableAsync(DateTimeOffset.MinValue, before, statuses, ct).ToListAsync(ct);
-                int subRuns = candidates.Count(c => c.ParentInstanceId is not null);
-                string what = $"{candidates.Count - subRuns} finished run(s) and {subRuns} sub-run(s) created before {CliOutput.Time(before)}";
-                if (cli.Value(dryRun))
+                cli.Output.WriteLine($"Dry run: would purge {what}.");
+                if (candidates.Count > 0)
                 {
-                    cli.Output.WriteLine($"Dry run: would purge {what}.");
-                    if (candidates.Count > 0)
+                    Table table = CliOutput.Table("CREATED (UTC)", "STATUS", "FLOW", "RUN");
+                    foreach (RunSummary run in candidates)
                     {
-                        Table table = CliOutput.Table("CREATED (UTC)", "STATUS", "FLOW", "RUN");
-                        foreach (RunSummary run in candidates)
-                        {
-                            table.Row(run.CreatedAt, run.Status.ToString(), run.Flow, run.InstanceId);
-                        }
-
-                        cli.Console.Write(table);
+                        table.Row(run.CreatedAt, run.Status.ToString(), run.Flow, run.InstanceId);
                     }
 
-                    return ExitCodes.Ok;
+                    cli.Console.Write(table);
                 }
 
-                if (candidates.Count == 0)
-                {
-                    cli.Output.WriteLine($"Nothing to purge: no finished run was created before {CliOutput.Time(before)}.");
-                    return ExitCodes.Ok;
-                }
-
-                if (!await cli.ConfirmAsync($"Purge {what}? Their history cannot be recovered.", cli.Value(yes), ct))
-                {
-                    return ExitCodes.NotConfirmed;
-                }
-
-                int purged = await ops.PurgeAsync(DateTimeOffset.MinValue, before, statuses, ct);
-                cli.Output.WriteLine($"Purged {purged} run(s) and sub-run(s) created before {CliOutput.Time(before)}.");
                 return ExitCodes.Ok;
-            }, ct);
+            }
+
+            if (candidates.Count == 0)
+            {
+                cli.Output.WriteLine($"Nothing to purge: no finished run was created before {CliOutput.Time(before)}.");
+                return ExitCodes.Ok;
+            }
+
+            if (!await cli.ConfirmAsync($"Purge {what}? Their history cannot be recovered.", cli.Value(yes), ct))
+            {
+                return ExitCodes.NotConfirmed;
+            }
+
+            int purged = await ops.PurgeAsync(DateTimeOffset.MinValue, before, statuses, ct);
+            cli.Output.WriteLine($"Purged {purged} run(s) and sub-run(s) created before {CliOutput.Time(before)}.");
+            return ExitCodes.Ok;
         });
         return command;
     }
@@ -287,33 +275,29 @@ internal static class RunCommands
                 command.Add(yes);
             }
 
-            command.SetAction(async (parse, ct) =>
+            globals.SetClientAction(command, async (cli, services, ct) =>
             {
-                CliContext cli = globals.Context(parse);
                 string run = cli.Value(id)!;
-                return await cli.WithHostAsync(runWorker: false, async services =>
+                RunOperations ops = services.Get<RunOperations>();
+                RunDetails current = await ops.GetAsync(run, ct) ?? throw new RunNotFoundException(run);
+                if (this.Destructive && !await cli.ConfirmAsync($"{this.Name} run {run} ({current.Status})?", cli.Value(yes), ct))
                 {
-                    RunOperations ops = services.Get<RunOperations>();
-                    RunDetails current = await ops.GetAsync(run, ct) ?? throw new RunNotFoundException(run);
-                    if (this.Destructive && !await cli.ConfirmAsync($"{this.Name} run {run} ({current.Status})?", cli.Value(yes), ct))
-                    {
-                        return ExitCodes.NotConfirmed;
-                    }
+                    return ExitCodes.NotConfirmed;
+                }
 
-                    (OrchestrationRuntimeStatus? from, string done) = await this.Act(ops, run, cli.Value(reason) ?? $"operator {this.Name} (connector CLI)", ct);
-                    if (from is not { } before)
-                    {
-                        cli.Output.WriteLine($"{done}.");
-                        return ExitCodes.Ok;
-                    }
-
-                    // The action is a message the worker applies when it next processes the run: say what is observed.
-                    OrchestrationRuntimeStatus? now = await ops.WaitForChangeAsync(run, before, ActionSettles, ct);
-                    cli.Output.WriteLine(now is { } after && after != before
-                        ? $"{done} applied: run {run} is now {after}."
-                        : $"{done} requested for run {run}; it is still {now?.ToString() ?? "gone"} (a worker applies it when it next processes the run).");
+                (OrchestrationRuntimeStatus? from, string done) = await this.Act(ops, run, cli.Value(reason) ?? $"operator {this.Name} (connector CLI)", ct);
+                if (from is not { } before)
+                {
+                    cli.Output.WriteLine($"{done}.");
                     return ExitCodes.Ok;
-                }, ct);
+                }
+
+                // The action is a message the worker applies when it next processes the run: say what is observed.
+                OrchestrationRuntimeStatus? now = await ops.WaitForChangeAsync(run, before, ActionSettles, ct);
+                cli.Output.WriteLine(now is { } after && after != before
+                    ? $"{done} applied: run {run} is now {after}."
+                    : $"{done} requested for run {run}; it is still {now?.ToString() ?? "gone"} (a worker applies it when it next processes the run).");
+                return ExitCodes.Ok;
             });
             return command;
         }

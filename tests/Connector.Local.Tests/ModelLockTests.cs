@@ -108,14 +108,8 @@ public sealed class ModelLockTests(ModelLockTests.Fixture fixture) : IClassFixtu
     [Fact]
     public async Task ReleaseOrphanedLocks_NoRunWaiting_TheLockNoLongerNamesTheDeadRun()
     {
-        var probe = CriticalSectionProbe.Create();
         string model = NewModelId();
-        string stuck = await fixture.Client.ScheduleNewOrchestrationInstanceAsync(
-            nameof(LockedProbeOrchestrator), new ProbeInput(probe.Id, "stuck", Workspace, model, WaitForCompanyMs: 0, WaitForEvent: true));
-        await Eventually.TrueAsync(
-            async () => (await fixture.Operations.GetModelLockAsync(Workspace, model))?.Holder?.InstanceId == stuck,
-            TimeSpan.FromSeconds(60),
-            "the run holds the model lock");
+        string stuck = await StartHolderAsync(fixture.Client, fixture.Operations, Workspace, model);
         await fixture.Operations.TerminateAsync(stuck, "operator gave up");
         await fixture.WaitAsync(stuck);
 
@@ -163,6 +157,18 @@ public sealed class ModelLockTests(ModelLockTests.Fixture fixture) : IClassFixtu
     [Fact]
     public void IdFor_CaseOfIds_DoesNotSplitTheLock()
         => Assert.Equal(ModelLock.IdFor("AbC", "dEf"), ModelLock.IdFor("abc", "DEF"));
+
+    /// <summary>Starts a run that takes the model's lock and holds it (until its "go" event); returns once it is the recorded holder.</summary>
+    public static async Task<string> StartHolderAsync(DurableTaskClient client, RunOperations operations, string workspace, string model)
+    {
+        string holder = await client.ScheduleNewOrchestrationInstanceAsync(
+            nameof(LockedProbeOrchestrator), new ProbeInput(CriticalSectionProbe.Create().Id, "stuck", workspace, model, WaitForCompanyMs: 0, WaitForEvent: true));
+        await Eventually.TrueAsync(
+            async () => (await operations.GetModelLockAsync(workspace, model))?.Holder?.InstanceId == holder,
+            TimeSpan.FromSeconds(60),
+            "the run holds the model lock");
+        return holder;
+    }
 
     private static string NewModelId() => Guid.NewGuid().ToString("N").ToUpperInvariant();
 

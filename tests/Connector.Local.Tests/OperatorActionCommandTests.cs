@@ -84,14 +84,8 @@ public sealed class OperatorActionCommandTests(OperatorActionCommandTests.Fixtur
     [Fact]
     public async Task ReleaseOrphaned_DryRunThenRelease_ThenLockNoLongerShowsTheDeadRun()
     {
-        var probe = CriticalSectionProbe.Create();
         string model = Guid.NewGuid().ToString("N").ToUpperInvariant();
-        string stuck = await fixture.Client.ScheduleNewOrchestrationInstanceAsync(
-            nameof(LockedProbeOrchestrator), new ProbeInput(probe.Id, "stuck", Workspace, model, WaitForCompanyMs: 0, WaitForEvent: true));
-        await Eventually.TrueAsync(
-            async () => (await fixture.Operations.GetModelLockAsync(Workspace, model))?.Holder?.InstanceId == stuck,
-            TimeSpan.FromSeconds(60),
-            "the run holds the model lock");
+        string stuck = await ModelLockTests.StartHolderAsync(fixture.Client, fixture.Operations, Workspace, model);
         (int terminate, _, string terminateErrors) = await this.ConnectorAsync(null, "runs", "terminate", stuck, "--yes");
         Assert.True(terminate == ExitCodes.Ok, terminateErrors);
         await fixture.WaitAsync(stuck);
