@@ -30,6 +30,7 @@ public static class Composition
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.SectionName));
+        services.AddSingleton<Http.ApiEdge>();
 
         // Connector storage defaults to the host's storage when it is a connection string; identity-based hosts set
         // Connector:Storage:BlobServiceUri and TableServiceUri.

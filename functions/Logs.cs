@@ -10,4 +10,7 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Operator action {Action} on {InstanceId}")]
     public static partial void OperatorAction(ILogger logger, string action, string instanceId);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Error, Message = "Request {Action} on {Target} failed")]
+    public static partial void RequestFailed(ILogger logger, Exception exception, string action, string target);
 }

@@ -1,3 +1,3 @@
-using Connector.Local;
+using Connector.Local.Cli;
 
-return await Cli.RunAsync(args);
+return await ConnectorCommandLine.RunAsync(args);

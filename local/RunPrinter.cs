@@ -3,49 +3,52 @@ using System.Text.Json;
 using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Budgets;
+using Connector.Agent.CommandLine;
+using Connector.Local.Cli;
 using Microsoft.DurableTask.Client;
+using Spectre.Console;
 
 namespace Connector.Local;
 
-/// <summary>Follows a run on the console: its progress while it runs, then a summary a person can read.</summary>
+/// <summary>
+/// Follows a run on the console: a live display of its current step and elapsed time while it runs (only when the
+/// output is a terminal; a pipe or a file gets no progress, only the result), then a summary a person can read.
+/// </summary>
 internal static class RunPrinter
 {
-    /// <summary>Waits for the run, printing each new progress step; returns 0 (completed), 2 (completed with failures) or 1 (failed).</summary>
-    public static async Task<int> WaitAndPrintAsync(DurableTaskClient client, string instanceId, bool json, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the run, showing its progress; returns <see cref="ExitCodes.Ok"/>, <see cref="ExitCodes.CompletedWithFailures"/>
+    /// or <see cref="ExitCodes.Failed"/>.
+    /// </summary>
+    public static async Task<int> WaitAndPrintAsync(CliContext cli, DurableTaskClient client, string instanceId, bool json, CancellationToken cancellationToken)
     {
-        string? last = null;
-        OrchestrationMetadata? state;
-        while (true)
+        OrchestrationMetadata state;
+        try
         {
-            state = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
-            if (state?.SerializedCustomStatus is { } custom && custom != last)
-            {
-                last = custom;
-                RunProgress? progress = state.ReadCustomStatusAs<RunProgress>();
-                if (progress is not null)
+            state = cli.Interactive && !json
+                ? await cli.Console.Status().StartAsync($"Run {Markup.Escape(instanceId)}: starting", status => WaitAsync(client, instanceId, (text, elapsed) =>
                 {
-                    Console.WriteLine($"  … {progress.Step}{(progress.Dataset is null ? string.Empty : $" [{progress.Dataset}]")}{(progress.Detail is null ? string.Empty : $": {progress.Detail}")}");
-                }
-            }
-
-            if (state is { IsCompleted: true })
-            {
-                break;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                    status.Status = $"Run {Markup.Escape(instanceId)} [grey]({CliOutput.Duration(elapsed)})[/]: {Markup.Escape(text)}";
+                }, cancellationToken))
+                : await WaitAsync(client, instanceId, (_, _) => { }, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await cli.Error.WriteLineAsync($"Stopped following run {instanceId}; it goes on when a worker runs ('connector worker'). See it with 'connector runs show {instanceId}'.");
+            throw;
         }
 
+        TextWriter output = cli.Output;
         if (state.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
         {
-            Console.Error.WriteLine($"Run {instanceId} {state.RuntimeStatus}: {state.FailureDetails?.ErrorMessage}");
-            Console.Error.WriteLine($"Inspect it with 'connector runs show {instanceId}'; after fixing the cause, 'connector runs rewind {instanceId}'.");
-            return 1;
+            await cli.Error.WriteLineAsync($"Run {instanceId} {state.RuntimeStatus}: {state.FailureDetails?.ErrorMessage}");
+            await cli.Error.WriteLineAsync($"Inspect it with 'connector runs show {instanceId}'; after fixing the cause, 'connector runs rewind {instanceId}'.");
+            return ExitCodes.Failed;
         }
 
         if (json)
         {
-            Console.WriteLine(state.SerializedOutput is null ? "{}" : JsonSerializer.Serialize(JsonDocument.Parse(state.SerializedOutput), Cli.Json));
+            output.WriteLine(JsonText.Pretty(state.SerializedOutput));
         }
 
         string status;
@@ -55,7 +58,7 @@ internal static class RunPrinter
             status = budget.Status;
             if (!json)
             {
-                Print(budget);
+                Print(output, budget);
             }
         }
         else
@@ -64,26 +67,49 @@ internal static class RunPrinter
             status = actuals.Status;
             if (!json)
             {
-                Print(actuals);
+                Print(output, actuals);
             }
         }
 
-        return status == RunStatuses.CompletedWithFailures ? 2 : 0;
+        return status == RunStatuses.CompletedWithFailures ? ExitCodes.CompletedWithFailures : ExitCodes.Ok;
     }
 
-    private static void Print(BudgetRunSummary s)
+    private static async Task<OrchestrationMetadata> WaitAsync(
+        DurableTaskClient client, string instanceId, Action<string, TimeSpan> progress, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            OrchestrationMetadata? state = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+            if (state is { IsCompleted: true })
+            {
+                return state;
+            }
+
+            if (state is not null)
+            {
+                string step = state.SerializedCustomStatus is { } custom && state.ReadCustomStatusAs<RunProgress>() is { } p
+                    ? $"{p.Step}{(p.Dataset is null ? string.Empty : $" [{p.Dataset}]")}{(p.Detail is null ? string.Empty : $": {p.Detail}")}"
+                    : state.RuntimeStatus.ToString();
+                progress(step, DateTimeOffset.UtcNow - state.CreatedAt);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+    }
+
+    private static void Print(TextWriter output, BudgetRunSummary s)
     {
         BudgetPlan p = s.Plan;
-        Console.WriteLine();
-        Console.WriteLine($"Run {s.RunId}: {s.Status} in {(s.FinishedAt - s.StartedAt).TotalSeconds:0.0} s (version {s.Version}, trigger: {s.Trigger})");
-        Console.WriteLine($"Export lines: {p.LinesRead} read, {p.LinesUsed} used, {p.SkippedBlankOrZero} blank or zero, {p.SkippedOtherVersion} other versions, "
+        output.WriteLine();
+        output.WriteLine($"Run {s.RunId}: {s.Status} in {(s.FinishedAt - s.StartedAt).TotalSeconds:0.0} s (version {s.Version}, trigger: {s.Trigger})");
+        output.WriteLine($"Export lines: {p.LinesRead} read, {p.LinesUsed} used, {p.SkippedBlankOrZero} blank or zero, {p.SkippedOtherVersion} other versions, "
             + $"{p.SkippedOutsideRange} outside the period range, {p.LinesRejected} rejected{(p.RejectionsBlob is null ? string.Empty : $" ({p.RejectionsBlob})")}");
-        Console.WriteLine($"Entries: {p.EntryCount} proposed, debit {Money(p.Debit)} = credit {Money(p.Credit)}; proposed entries CSV: {p.ProposedCsvBlob}");
+        output.WriteLine($"Entries: {p.EntryCount} proposed, debit {Money(p.Debit)} = credit {Money(p.Credit)}; proposed entries CSV: {p.ProposedCsvBlob}");
         if (s.DryRun)
         {
             foreach (EntrySummary e in p.Entries)
             {
-                Console.WriteLine($"  {e.ExternalId}  {e.GroupKey,-40} {e.Lines,4} lines  {Money(e.Debit),16}");
+                output.WriteLine($"  {e.ExternalId}  {e.GroupKey,-40} {e.Lines,4} lines  {Money(e.Debit),16}");
             }
 
             return;
@@ -91,56 +117,56 @@ internal static class RunPrinter
 
         foreach (IGrouping<string, EntryResult> group in s.Results.GroupBy(r => r.Status))
         {
-            Console.WriteLine($"  {group.Key}: {group.Count()}");
+            output.WriteLine($"  {group.Key}: {group.Count()}");
         }
 
         foreach (EntryResult r in s.Results)
         {
-            Console.WriteLine($"  {r.ExternalId}  {r.GroupKey,-40} {r.Status,-15} {(r.EntryNo is null ? string.Empty : $"entry {r.EntryNo}")}{(r.BatchNo is null ? string.Empty : $" batch {r.BatchNo}")} {r.Message}");
+            output.WriteLine($"  {r.ExternalId}  {r.GroupKey,-40} {r.Status,-15} {(r.EntryNo is null ? string.Empty : $"entry {r.EntryNo}")}{(r.BatchNo is null ? string.Empty : $" batch {r.BatchNo}")} {r.Message}");
         }
     }
 
-    private static void Print(ActualsRunSummary s)
+    private static void Print(TextWriter output, ActualsRunSummary s)
     {
-        Console.WriteLine();
-        Console.WriteLine($"Run {s.RunId}: {s.Status} in {(s.FinishedAt - s.StartedAt).TotalSeconds:0.0} s (trigger: {s.Trigger})");
-        Console.WriteLine($"Periods sent: {string.Join(", ", s.Periods)}");
+        output.WriteLine();
+        output.WriteLine($"Run {s.RunId}: {s.Status} in {(s.FinishedAt - s.StartedAt).TotalSeconds:0.0} s (trigger: {s.Trigger})");
+        output.WriteLine($"Periods sent: {string.Join(", ", s.Periods)}");
         if (s.Alignment is { } a)
         {
-            Console.WriteLine($"Dimensions: account structure {a.Structure}; {a.SageAccounts} Sage accounts, {a.ValidAccounts} valid on both sides, {a.InvalidAccounts} not; "
+            output.WriteLine($"Dimensions: account structure {a.Structure}; {a.SageAccounts} Sage accounts, {a.ValidAccounts} valid on both sides, {a.InvalidAccounts} not; "
                 + $"Anaplan lists hold {a.AnaplanAccounts} accounts and {a.AnaplanCostCenters} cost centres; {a.AnaplanOnlyTotal} item(s) only in Anaplan"
                 + (a.AnaplanOnlyTotal > 0 ? $" ({string.Join(", ", a.AnaplanOnlyAccounts.Concat(a.AnaplanOnlyCostCenters).Take(8))}{(a.AnaplanOnlyTotal > 8 ? ", …" : string.Empty)})" : string.Empty));
         }
 
-        Console.WriteLine();
-        Console.WriteLine($"{"dataset",-14}{"status",-20}{"read",8}{"rejected",10}{"unchanged",11}{"staged",9}{"accepted",10}{"failed",8}{"chunks",8}{"gzip bytes",12}");
+        output.WriteLine();
+        output.WriteLine($"{"dataset",-14}{"status",-20}{"read",8}{"rejected",10}{"unchanged",11}{"staged",9}{"accepted",10}{"failed",8}{"chunks",8}{"gzip bytes",12}");
         foreach (DatasetSummary d in s.Datasets)
         {
-            Console.WriteLine($"{d.Dataset,-14}{d.Status,-20}{d.Read,8}{d.Rejected,10}{d.Unchanged,11}{d.Staged,9}{d.Accepted,10}{d.Failed,8}{d.Parts,8}{d.CompressedBytes,12}");
+            output.WriteLine($"{d.Dataset,-14}{d.Status,-20}{d.Read,8}{d.Rejected,10}{d.Unchanged,11}{d.Staged,9}{d.Accepted,10}{d.Failed,8}{d.Parts,8}{d.CompressedBytes,12}");
         }
 
         foreach (DatasetSummary d in s.Datasets.Where(d => d.SageTotals.Count > 0))
         {
-            Console.WriteLine();
-            Console.WriteLine($"Control totals, {d.Dataset} (Sage read → accepted by Anaplan):");
+            output.WriteLine();
+            output.WriteLine($"Control totals, {d.Dataset} (Sage read → accepted by Anaplan):");
             if (d.Dataset == Datasets.GlActuals)
             {
                 foreach (PeriodTotals sage in d.SageTotals)
                 {
                     PeriodTotals? accepted = d.AcceptedTotals.FirstOrDefault(t => t.Period == sage.Period);
-                    Console.WriteLine($"  {sage.Period,-12} debit {Money(sage.Debit)} → {Money(accepted?.Debit)}   credit {Money(sage.Credit)} → {Money(accepted?.Credit)}   net {Money(sage.Amount)} → {Money(accepted?.Amount)}");
+                    output.WriteLine($"  {sage.Period,-12} debit {Money(sage.Debit)} → {Money(accepted?.Debit)}   credit {Money(sage.Credit)} → {Money(accepted?.Credit)}   net {Money(sage.Amount)} → {Money(accepted?.Amount)}");
                 }
             }
             else
             {
-                Console.WriteLine($"  {d.SageTotals.Count} period(s)   amount {Money(d.SageTotals.Sum(t => t.Amount))} → {Money(d.AcceptedTotals.Sum(t => t.Amount))}"
+                output.WriteLine($"  {d.SageTotals.Count} period(s)   amount {Money(d.SageTotals.Sum(t => t.Amount))} → {Money(d.AcceptedTotals.Sum(t => t.Amount))}"
                     + $"   invoices {d.SageTotals.Sum(t => t.Count):0} → {d.AcceptedTotals.Sum(t => t.Count):0}");
             }
         }
 
         foreach (DatasetSummary d in s.Datasets.Where(d => d.Status is not (DatasetStatuses.Loaded or DatasetStatuses.NoChanges) || d.RejectionsBlob is not null))
         {
-            Console.WriteLine($"{d.Dataset}: {d.Message}{(d.RejectionsBlob is null ? string.Empty : $" rejections: {d.RejectionsBlob}")}");
+            output.WriteLine($"{d.Dataset}: {d.Message}{(d.RejectionsBlob is null ? string.Empty : $" rejections: {d.RejectionsBlob}")}");
         }
     }
 

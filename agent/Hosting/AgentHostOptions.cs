@@ -60,4 +60,7 @@ public sealed class AgentHostOptions
 
     /// <summary>Gets or sets a logging configuration (in-process hosts: add a test provider, or clear providers).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
+
+    /// <summary>Gets or sets a host configuration applied before the agent is built (the process: its lifetime, Windows service).</summary>
+    public Action<IHostApplicationBuilder>? ConfigureHost { get; set; }
 }

@@ -58,6 +58,7 @@ public static class SageAgentHost
 
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         options.ConfigureLogging?.Invoke(builder.Logging);
+        options.ConfigureHost?.Invoke(builder);
 
         (X509Certificate2 certificate, string? createdAt) = AgentCertificate.LoadOrCreate(options.CertificatePath, options.CertificatePassword, options.CertificateKeyPath, options.CertificateDirectory, TimeProvider.System);
         builder.WebHost.UseUrls([.. options.Urls]);

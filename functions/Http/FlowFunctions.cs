@@ -11,49 +11,42 @@ namespace Connector.Functions.Http;
 
 /// <summary>
 /// Starting runs on demand and managing a connection's mappings and audit over HTTP. Thin: <see cref="FlowStarter"/>,
-/// <see cref="MappingStore"/> and <see cref="AuditStore"/> do the work. A run id is deterministic per request key, so a
-/// retried request with the same key answers with the run it already started.
+/// <see cref="MappingStore"/> and <see cref="AuditStore"/> do the work, <see cref="ApiEdge"/> applies read-only mode and
+/// turns their exceptions into ProblemDetails. A run id is deterministic per request key, so a retried request with
+/// the same key answers with the run it already started.
 /// </summary>
 public sealed class FlowFunctions(
-    IOptionsMonitor<ConnectorOptions> options, IOptions<OpsOptions> ops, TimeProvider time, MappingStore mappings, AuditStore audit, ConnectorStorage storage)
+    ApiEdge edge, IOptionsMonitor<ConnectorOptions> options, TimeProvider time, MappingStore mappings, AuditStore audit, ConnectorStorage storage)
 {
+    /// <summary>The most record rows one audit answer carries.</summary>
+    public const int MaxAuditRecords = 1000;
+
     [Function("StartActualsRun")]
     public Task<HttpResponseData> StartActualsAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "connections/{connectionId}/runs/actuals")] HttpRequestData request,
         [DurableClient] DurableTaskClient client,
         string connectionId)
-        => this.StartAsync(request, client, async (starter, ct) => await starter.StartActualsAsync(
-            connectionId, "http", await OpsFunctions.ReadBodyAsync<ActualsRunRequest>(request, ct) ?? new ActualsRunRequest(), ct));
+        => this.StartAsync(request, client, connectionId, async (starter, ct) => await starter.StartActualsAsync(
+            connectionId, "http", await ApiEdge.ReadBodyAsync<ActualsRunRequest>(request, ct) ?? new ActualsRunRequest(), ct));
 
     [Function("StartBudgetsRun")]
     public Task<HttpResponseData> StartBudgetsAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "connections/{connectionId}/runs/budgets")] HttpRequestData request,
         [DurableClient] DurableTaskClient client,
         string connectionId)
-        => this.StartAsync(request, client, async (starter, ct) => await starter.StartBudgetsAsync(
-            connectionId, "http", await OpsFunctions.ReadBodyAsync<BudgetRunRequest>(request, ct) ?? new BudgetRunRequest(), ct));
+        => this.StartAsync(request, client, connectionId, async (starter, ct) => await starter.StartBudgetsAsync(
+            connectionId, "http", await ApiEdge.ReadBodyAsync<BudgetRunRequest>(request, ct) ?? new BudgetRunRequest(), ct));
 
     [Function("GetRunAudit")]
     public Task<HttpResponseData> GetRunAuditAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "connections/{connectionId}/runs/{runId}/audit")] HttpRequestData request,
         string connectionId,
         string runId)
-        => OpsFunctions.HandleAsync(request, async ct =>
+        => edge.RunAsync(request, "get-audit", runId, async ct =>
         {
+            string connection = this.Known(connectionId);
             await storage.EnsureCreatedOnceAsync();
-            RunAudit run = await audit.GetRunAsync(connectionId, runId, ct) ?? throw new RunNotFoundException(runId);
-            var records = new List<RecordAudit>();
-            await foreach (RecordAudit record in audit.GetRecordsAsync(runId, null, ct))
-            {
-                if (records.Count >= 1000)
-                {
-                    break;
-                }
-
-                records.Add(record);
-            }
-
-            return (HttpStatusCode.OK, new { run, datasets = await audit.GetDatasetsAsync(runId, ct), records, recordsTruncatedAt = records.Count >= 1000 ? 1000 : (int?)null });
+            return ApiResult.Ok(await RunAuditReport.ReadAsync(audit, connection, runId, MaxAuditRecords, cancellationToken: ct));
         });
 
     [Function("ListMappings")]
@@ -61,16 +54,17 @@ public sealed class FlowFunctions(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "connections/{connectionId}/mappings/{dimension}")] HttpRequestData request,
         string connectionId,
         string dimension)
-        => OpsFunctions.HandleAsync(request, async ct =>
+        => edge.RunAsync(request, "list-mappings", connectionId, async ct =>
         {
+            string connection = this.Known(connectionId);
             await storage.EnsureCreatedOnceAsync();
             var entries = new List<MappingEntry>();
-            await foreach (MappingEntry entry in mappings.ListAsync(this.Known(connectionId), dimension, ct))
+            await foreach (MappingEntry entry in mappings.ListAsync(connection, dimension, ct))
             {
                 entries.Add(entry);
             }
 
-            return (HttpStatusCode.OK, entries);
+            return ApiResult.Ok(entries);
         });
 
     [Function("SetMapping")]
@@ -79,11 +73,13 @@ public sealed class FlowFunctions(
         string connectionId,
         string dimension,
         string sageCode)
-        => this.WriteAsync(request, async ct =>
+        => edge.RunAsync(request, "set-mapping", $"{connectionId}/{dimension}/{sageCode}", async ct =>
         {
-            MappingBody body = await OpsFunctions.ReadBodyAsync<MappingBody>(request, ct) ?? throw new ArgumentException("A body with anaplanCode is required.");
-            MappingEntry entry = await mappings.SetAsync(this.Known(connectionId), dimension, sageCode, body.AnaplanCode, ChangedBy(request), body.Note, time.GetUtcNow(), ct);
-            return (HttpStatusCode.OK, entry);
+            string connection = this.Known(connectionId);
+            MappingBody body = await ApiEdge.ReadBodyAsync<MappingBody>(request, ct)
+                ?? throw new ConnectorValidationException("anaplanCode", "A body with anaplanCode is required.");
+            await storage.EnsureCreatedOnceAsync();
+            return ApiResult.Ok(await mappings.SetAsync(connection, dimension, sageCode, body.AnaplanCode, ChangedBy(request), body.Note, time.GetUtcNow(), ct));
         });
 
     [Function("RemoveMapping")]
@@ -92,8 +88,12 @@ public sealed class FlowFunctions(
         string connectionId,
         string dimension,
         string sageCode)
-        => this.WriteAsync(request, async ct =>
-            (HttpStatusCode.OK, new { removed = await mappings.RemoveAsync(this.Known(connectionId), dimension, sageCode, ChangedBy(request), null, time.GetUtcNow(), ct) }));
+        => edge.RunAsync(request, "remove-mapping", $"{connectionId}/{dimension}/{sageCode}", async ct =>
+        {
+            string connection = this.Known(connectionId);
+            await storage.EnsureCreatedOnceAsync();
+            return ApiResult.Ok(new { removed = await mappings.RemoveAsync(connection, dimension, sageCode, ChangedBy(request), null, time.GetUtcNow(), ct) });
+        });
 
     [Function("GetMappingHistory")]
     public Task<HttpResponseData> GetMappingHistoryAsync(
@@ -101,67 +101,28 @@ public sealed class FlowFunctions(
         string connectionId,
         string dimension,
         string sageCode)
-        => OpsFunctions.HandleAsync(request, async ct =>
+        => edge.RunAsync(request, "get-mapping-history", $"{connectionId}/{dimension}/{sageCode}", async ct =>
         {
+            string connection = this.Known(connectionId);
             await storage.EnsureCreatedOnceAsync();
-            return (HttpStatusCode.OK, await mappings.GetHistoryAsync(this.Known(connectionId), dimension, sageCode, ct));
+            return ApiResult.Ok(await mappings.GetHistoryAsync(connection, dimension, sageCode, ct));
         });
 
     /// <summary>Starts a run and answers 202 with status links (200 with the same links when the run already existed).</summary>
-    private async Task<HttpResponseData> StartAsync(
-        HttpRequestData request, DurableTaskClient client, Func<FlowStarter, CancellationToken, Task<StartRunResult>> start)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        if (ops.Value.ReadOnly)
-        {
-            return await OpsFunctions.Respond(request, HttpStatusCode.Forbidden, new { error = "The API is read-only (Ops:ReadOnly)." });
-        }
-
-        CancellationToken ct = request.FunctionContext.CancellationToken;
-        try
+    private Task<HttpResponseData> StartAsync(
+        HttpRequestData request, DurableTaskClient client, string connectionId, Func<FlowStarter, CancellationToken, Task<StartRunResult>> start)
+        => edge.RunAsync(request, "start-run", connectionId, async ct =>
         {
             StartRunResult started = await start(new FlowStarter(client, options, time), ct);
-            return await OpsFunctions.CheckStatusAsync(request, client, started.InstanceId, started.Started ? HttpStatusCode.Accepted : HttpStatusCode.OK);
-        }
-        catch (KeyNotFoundException ex)
-        {
-            return await OpsFunctions.Respond(request, HttpStatusCode.NotFound, new { error = ex.Message });
-        }
-        catch (InvalidOperationException ex)
-        {
-            return await OpsFunctions.Respond(request, HttpStatusCode.Conflict, new { error = ex.Message });
-        }
-        catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException)
-        {
-            return await OpsFunctions.Respond(request, HttpStatusCode.BadRequest, new { error = ex.Message });
-        }
-    }
+            return ApiEdge.StatusLinks(request, client, started.InstanceId, started.Started ? HttpStatusCode.Accepted : HttpStatusCode.OK);
+        });
 
     private static string ChangedBy(HttpRequestData request)
         => request.Headers.TryGetValues("X-MS-CLIENT-PRINCIPAL-NAME", out IEnumerable<string>? names) ? names.First() : "api";
 
-    private string Known(string connectionId)
-    {
-        try
-        {
-            return options.CurrentValue.Get(connectionId).Id;
-        }
-        catch (KeyNotFoundException ex)
-        {
-            throw new RunNotFoundException(ex.Message, ex);
-        }
-    }
-
-    private async Task<HttpResponseData> WriteAsync(HttpRequestData request, Func<CancellationToken, Task<(HttpStatusCode, object)>> write)
-    {
-        if (ops.Value.ReadOnly)
-        {
-            return await OpsFunctions.Respond(request, HttpStatusCode.Forbidden, new { error = "The API is read-only (Ops:ReadOnly)." });
-        }
-
-        await storage.EnsureCreatedOnceAsync();
-        return await OpsFunctions.HandleAsync(request, write);
-    }
+    /// <summary>The configured connection's id.</summary>
+    /// <exception cref="ConnectionNotFoundException">No such connection.</exception>
+    private string Known(string connectionId) => options.CurrentValue.Get(connectionId).Id;
 
     private sealed record MappingBody(string AnaplanCode, string? Note);
 }

@@ -38,6 +38,9 @@ public static class ConnectorHost
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss ";
         });
+
+        // Logs go to standard error: standard output carries what a command prints (tables, JSON, CSV).
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Connector.Local", LogLevel.Information);
 

@@ -219,6 +219,24 @@ public sealed class LocalDurableTaskClient : DurableTaskClient
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// The Azure Storage backend gives the latest execution's history as JSON without type names; each event is
+    /// rebuilt as its <see cref="HistoryEvent"/> type from its <c>EventType</c>.
+    /// </remarks>
+    public override async Task<IList<HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        cancellation.ThrowIfCancellationRequested();
+        if (await this.GetInstancesAsync(instanceId, false, cancellation) is null)
+        {
+            throw new ArgumentException($"No orchestration with id '{instanceId}' exists.", nameof(instanceId));
+        }
+
+        string json = await this.service.GetOrchestrationHistoryAsync(instanceId, executionId: null!).WaitAsync(cancellation);
+        return LocalHistory.Parse(json);
+    }
+
+    /// <inheritdoc/>
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     internal static Core.OrchestrationStatus ToCore(OrchestrationRuntimeStatus status) => (Core.OrchestrationStatus)(int)status;

@@ -17,10 +17,10 @@ public sealed class ConnectorOptions
     public StorageOptions Storage { get; set; } = new();
 
     /// <summary>Finds a connection by id.</summary>
-    /// <exception cref="KeyNotFoundException">No connection has that id.</exception>
+    /// <exception cref="Operations.ConnectionNotFoundException">No connection has that id.</exception>
     public ConnectionOptions Get(string connectionId)
         => this.Connections.FirstOrDefault(c => string.Equals(c.Id, connectionId, StringComparison.OrdinalIgnoreCase))
-            ?? throw new KeyNotFoundException($"No connection '{connectionId}' is configured (Connector:Connections).");
+            ?? throw new Operations.ConnectionNotFoundException(connectionId);
 }
 
 /// <summary>Storage for staging (Blob) and audit, mappings and watermarks (Table).</summary>

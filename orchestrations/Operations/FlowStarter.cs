@@ -25,16 +25,16 @@ public class FlowStarter(DurableTaskClient client, IOptionsMonitor<ConnectorOpti
     private RunOperations Runs => new(client, time);
 
     /// <summary>Starts an actuals run now.</summary>
-    /// <exception cref="KeyNotFoundException">No such connection.</exception>
-    /// <exception cref="InvalidOperationException">The flow is disabled for the connection.</exception>
-    /// <exception cref="ArgumentException">The period range or request key is malformed.</exception>
+    /// <exception cref="ConnectionNotFoundException">No such connection.</exception>
+    /// <exception cref="FlowDisabledException">The flow is disabled for the connection.</exception>
+    /// <exception cref="ConnectorValidationException">The period range or request key is malformed.</exception>
     public virtual Task<StartRunResult> StartActualsAsync(string connectionId, string trigger, ActualsRunRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ConnectionOptions connection = options.CurrentValue.Get(connectionId);
         if (!connection.Actuals.Enabled)
         {
-            throw new InvalidOperationException($"The actuals flow is disabled for connection '{connection.Id}' (Actuals:Enabled).");
+            throw new FlowDisabledException(connection.Id, ScheduleEvaluator.Flows.Actuals, "Actuals:Enabled");
         }
 
         ValidateRange(request.FiscalYear, request.FromPeriod, request.ToPeriod);
@@ -48,16 +48,16 @@ public class FlowStarter(DurableTaskClient client, IOptionsMonitor<ConnectorOpti
     }
 
     /// <summary>Starts a budgets run now (or a dry run that only proposes the entries).</summary>
-    /// <exception cref="KeyNotFoundException">No such connection.</exception>
-    /// <exception cref="InvalidOperationException">The flow is disabled for the connection.</exception>
-    /// <exception cref="ArgumentException">The period range or request key is malformed.</exception>
+    /// <exception cref="ConnectionNotFoundException">No such connection.</exception>
+    /// <exception cref="FlowDisabledException">The flow is disabled for the connection.</exception>
+    /// <exception cref="ConnectorValidationException">The period range or request key is malformed.</exception>
     public virtual Task<StartRunResult> StartBudgetsAsync(string connectionId, string trigger, BudgetRunRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ConnectionOptions connection = options.CurrentValue.Get(connectionId);
         if (!connection.Budgets.Enabled)
         {
-            throw new InvalidOperationException($"The budgets flow is disabled for connection '{connection.Id}' (Budgets:Enabled).");
+            throw new FlowDisabledException(connection.Id, ScheduleEvaluator.Flows.Budgets, "Budgets:Enabled");
         }
 
         ValidateRange(request.FiscalYear, request.FromPeriod, request.ToPeriod);
@@ -92,12 +92,14 @@ public class FlowStarter(DurableTaskClient client, IOptionsMonitor<ConnectorOpti
     {
         if (fiscalYear is null && (fromPeriod is not null || toPeriod is not null))
         {
-            throw new ArgumentException("A period range needs its fiscal year.");
+            throw new ConnectorValidationException("fiscalYear", "A period range needs its fiscal year.");
         }
 
         if (fromPeriod is < 1 or > 13 || toPeriod is < 1 or > 13 || fromPeriod > toPeriod)
         {
-            throw new ArgumentException($"Periods {fromPeriod}–{toPeriod} are not a valid range (1–13, from ≤ to).");
+            throw new ConnectorValidationException(
+                fromPeriod is < 1 or > 13 || fromPeriod > toPeriod ? "fromPeriod" : "toPeriod",
+                $"Periods {fromPeriod}–{toPeriod} are not a valid range (1–13, from ≤ to).");
         }
     }
 }

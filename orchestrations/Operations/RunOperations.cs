@@ -1,9 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Connector.Orchestrations.Durable;
+using DurableTask.Core.History;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Client.Entities;
+using Microsoft.DurableTask.Entities;
 
 namespace Connector.Orchestrations.Operations;
 
@@ -13,9 +15,10 @@ namespace Connector.Orchestrations.Operations;
 /// <see cref="DurableTaskClient"/>, so it works the same on Azure Functions and on the local Durable Task host.
 /// </summary>
 /// <remarks>
-/// Exceptions: <see cref="RunNotFoundException"/> when the run does not exist (HTTP 404),
-/// <see cref="InvalidOperationException"/> when the run is in the wrong state for the action (HTTP 409),
-/// <see cref="NotSupportedException"/> or <see cref="NotImplementedException"/> when the backend cannot (HTTP 501).
+/// Errors are the connector's own: <see cref="RunNotFoundException"/> when the run does not exist,
+/// <see cref="RunStateException"/> when the run is in the wrong state for the action,
+/// <see cref="ConnectorValidationException"/> for a malformed request, <see cref="OperationNotSupportedException"/>
+/// when the backend cannot do it.
 /// </remarks>
 public class RunOperations
 {
@@ -41,6 +44,9 @@ public class RunOperations
         this.client = null!;
         this.time = TimeProvider.System;
     }
+
+    /// <summary>Gets the statuses of a finished run.</summary>
+    public static IReadOnlyList<OrchestrationRuntimeStatus> FinishedStatuses => Terminal;
 
     /// <summary>
     /// Starts <paramref name="orchestrator"/> under <paramref name="instanceId"/> unless a run with that id already
@@ -79,42 +85,105 @@ public class RunOperations
         return new StartRunResult(instanceId, Started: true, OrchestrationRuntimeStatus.Pending);
     }
 
-    /// <summary>Gets one run with its input, output and custom status; null when it does not exist.</summary>
+    /// <summary>Gets one run with its input, output and custom status as JSON; null when it does not exist.</summary>
     public virtual async Task<RunDetails?> GetAsync(string instanceId, CancellationToken cancellationToken = default)
     {
         OrchestrationMetadata? metadata = await this.client.GetInstanceAsync(instanceId, true, cancellationToken);
         return metadata is null ? null : RunDetails.From(metadata);
     }
 
-    /// <summary>Lists runs, newest filter first as the backend returns them.</summary>
+    /// <summary>
+    /// Gets one run in depth: its details, the steps it took (from the orchestration history: every activity, sub-run
+    /// and timer with its start, end and outcome) and the tree of its sub-runs.
+    /// </summary>
+    /// <exception cref="RunNotFoundException">The run does not exist.</exception>
+    public virtual async Task<RunInspection> InspectAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        RunDetails details = await this.GetAsync(instanceId, cancellationToken) ?? throw new RunNotFoundException(instanceId);
+        IReadOnlyList<RunStep>? steps = null;
+        string? unavailable = null;
+        try
+        {
+            IList<HistoryEvent> history = await this.client.GetOrchestrationHistoryAsync(instanceId, cancellationToken);
+            steps = RunSteps.From(history);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or NotImplementedException)
+        {
+            unavailable = $"The durable backend does not give the run's history ({ex.Message}).";
+        }
+
+        var children = new List<RunSummary>();
+        await foreach (RunSummary run in this.ListAsync(
+            new RunQuery { InstanceIdPrefix = instanceId + RunIds.SubRunSeparator, IncludeSubRuns = true }, cancellationToken))
+        {
+            children.Add(run);
+        }
+
+        return new RunInspection(details, steps, unavailable, RunNode.Tree(instanceId, children))
+        {
+            FailurePath = steps is null ? [] : await this.FailurePathAsync(instanceId, steps, cancellationToken),
+        };
+    }
+
+    /// <summary>
+    /// Lists runs, newest first: top-level runs only unless <see cref="RunQuery.IncludeSubRuns"/>, narrowed by the
+    /// query's connection, flow, statuses and creation time, at most <see cref="RunQuery.Max"/>.
+    /// </summary>
+    /// <remarks>
+    /// The store returns runs in key order, not by time, so every run that passes the filters is read before the newest
+    /// are returned; narrow by time or connection on a large task hub.
+    /// </remarks>
     public virtual async IAsyncEnumerable<RunSummary> ListAsync(
         RunQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        if (query.CreatedFrom is { } from && query.CreatedTo is { } to && from > to)
+        {
+            throw new ConnectorValidationException("from", $"The time range is empty: from {from:u} is after to {to:u}.");
+        }
+
+        if (query.Flow is { Length: > 0 } flow && !RunIds.Flows.All.Contains(flow) && !query.IncludeSubRuns)
+        {
+            throw new ConnectorValidationException("flow", $"Unknown flow '{flow}': use {string.Join(", ", RunIds.Flows.All)}.");
+        }
+
+        string? connectionPrefix = query.ConnectionId is { Length: > 0 } connection ? connection + ":" : null;
         var filter = new OrchestrationQuery
         {
             CreatedFrom = query.CreatedFrom,
             CreatedTo = query.CreatedTo,
             Statuses = query.Statuses,
-            InstanceIdPrefix = query.InstanceIdPrefix,
+            InstanceIdPrefix = Longest(query.InstanceIdPrefix, connectionPrefix),
             PageSize = query.PageSize,
             FetchInputsAndOutputs = false,
         };
 
-        int returned = 0;
+        var runs = new List<RunSummary>();
         await foreach (OrchestrationMetadata metadata in this.client.GetAllInstancesAsync(filter).WithCancellation(cancellationToken))
         {
             // Entities share the instance store; operators list runs, not lock entities.
-            if (metadata.InstanceId.StartsWith('@'))
+            string id = metadata.InstanceId;
+            if (id.StartsWith('@')
+                || (!query.IncludeSubRuns && RunIds.IsSubRun(id))
+                || (query.InstanceIdPrefix is { } prefix && !id.StartsWith(prefix, StringComparison.Ordinal))
+                || (connectionPrefix is not null && !id.StartsWith(connectionPrefix, StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
             }
 
-            yield return RunSummary.From(metadata);
-            if (query.Max is int max && ++returned >= max)
+            RunSummary summary = RunSummary.From(metadata);
+            if (query.Flow is { Length: > 0 } wanted && !string.Equals(summary.Flow, wanted, StringComparison.OrdinalIgnoreCase))
             {
-                yield break;
+                continue;
             }
+
+            runs.Add(summary);
+        }
+
+        IEnumerable<RunSummary> newestFirst = runs.OrderByDescending(r => r.CreatedAt).ThenBy(r => r.InstanceId, StringComparer.Ordinal);
+        foreach (RunSummary run in query.Max is int max ? newestFirst.Take(max) : newestFirst)
+        {
+            yield return run;
         }
     }
 
@@ -124,11 +193,11 @@ public class RunOperations
         OrchestrationMetadata metadata = await this.RequireAsync(instanceId, cancellationToken);
         if (metadata.RuntimeStatus != OrchestrationRuntimeStatus.Failed)
         {
-            throw new InvalidOperationException(
-                $"Run '{instanceId}' is {metadata.RuntimeStatus}; only a failed run can be rewound.");
+            throw new RunStateException(
+                instanceId, metadata.RuntimeStatus, $"Run '{instanceId}' is {metadata.RuntimeStatus}; only a failed run can be rewound.");
         }
 
-        await this.client.RewindInstanceAsync(instanceId, reason, cancellationToken);
+        await Supported(() => this.client.RewindInstanceAsync(instanceId, reason, cancellationToken), "rewind");
     }
 
     /// <summary>
@@ -141,15 +210,22 @@ public class RunOperations
             ?? throw new RunNotFoundException(instanceId);
         if (!Terminal.Contains(metadata.RuntimeStatus))
         {
-            throw new InvalidOperationException(
+            throw new RunStateException(
+                instanceId,
+                metadata.RuntimeStatus,
                 $"Run '{instanceId}' is {metadata.RuntimeStatus}; wait for it to finish (or terminate it) before replaying.");
         }
 
         JsonElement? input = metadata.SerializedInput is null ? null : metadata.ReadInputAs<JsonElement>();
         string baseId = instanceId.Split("~replay-", 2)[0];
         string replayId = $"{baseId}~replay-{this.time.GetUtcNow():yyyyMMddHHmmss}";
-        await this.client.ScheduleNewOrchestrationInstanceAsync(
-            metadata.Name, input, new StartOrchestrationOptions(replayId), cancellationToken);
+        StartRunResult started = await this.StartAsync(metadata.Name, replayId, input, cancellationToken);
+        if (!started.Started)
+        {
+            throw new RunStateException(
+                replayId, started.Status, $"A replay of '{instanceId}' was already started this second ({replayId}, {started.Status}).");
+        }
+
         return replayId;
     }
 
@@ -159,7 +235,7 @@ public class RunOperations
         OrchestrationMetadata metadata = await this.RequireAsync(instanceId, cancellationToken);
         if (Terminal.Contains(metadata.RuntimeStatus))
         {
-            throw new InvalidOperationException($"Run '{instanceId}' is already {metadata.RuntimeStatus}.");
+            throw new RunStateException(instanceId, metadata.RuntimeStatus, $"Run '{instanceId}' is already {metadata.RuntimeStatus}.");
         }
 
         await this.client.TerminateInstanceAsync(instanceId, reason, cancellationToken);
@@ -168,15 +244,27 @@ public class RunOperations
     /// <summary>Suspends a running run.</summary>
     public virtual async Task SuspendAsync(string instanceId, string reason, CancellationToken cancellationToken = default)
     {
-        await this.RequireAsync(instanceId, cancellationToken);
-        await this.client.SuspendInstanceAsync(instanceId, reason, cancellationToken);
+        OrchestrationMetadata metadata = await this.RequireAsync(instanceId, cancellationToken);
+        if (metadata.RuntimeStatus is not (OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending))
+        {
+            throw new RunStateException(
+                instanceId, metadata.RuntimeStatus, $"Run '{instanceId}' is {metadata.RuntimeStatus}; only a running or pending run can be suspended.");
+        }
+
+        await Supported(() => this.client.SuspendInstanceAsync(instanceId, reason, cancellationToken), "suspend");
     }
 
     /// <summary>Resumes a suspended run.</summary>
     public virtual async Task ResumeAsync(string instanceId, string reason, CancellationToken cancellationToken = default)
     {
-        await this.RequireAsync(instanceId, cancellationToken);
-        await this.client.ResumeInstanceAsync(instanceId, reason, cancellationToken);
+        OrchestrationMetadata metadata = await this.RequireAsync(instanceId, cancellationToken);
+        if (metadata.RuntimeStatus != OrchestrationRuntimeStatus.Suspended)
+        {
+            throw new RunStateException(
+                instanceId, metadata.RuntimeStatus, $"Run '{instanceId}' is {metadata.RuntimeStatus}; only a suspended run can be resumed.");
+        }
+
+        await Supported(() => this.client.ResumeInstanceAsync(instanceId, reason, cancellationToken), "resume");
     }
 
     /// <summary>Raises an event to a run.</summary>
@@ -187,35 +275,69 @@ public class RunOperations
         await this.client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
     }
 
+    /// <summary>
+    /// Waits until a run leaves <paramref name="from"/> (an action was applied) or <paramref name="timeout"/> passes;
+    /// returns the status it has then. Operator actions are messages the worker applies when it next processes the run.
+    /// </summary>
+    public virtual async Task<OrchestrationRuntimeStatus?> WaitForChangeAsync(
+        string instanceId, OrchestrationRuntimeStatus from, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        DateTimeOffset until = this.time.GetUtcNow() + timeout;
+        while (true)
+        {
+            OrchestrationMetadata? metadata = await this.client.GetInstanceAsync(instanceId, false, cancellationToken);
+            if (metadata is null || metadata.RuntimeStatus != from || this.time.GetUtcNow() >= until)
+            {
+                return metadata?.RuntimeStatus;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), this.time, cancellationToken);
+        }
+    }
+
     /// <summary>Purges one finished run's history and state.</summary>
     public virtual async Task<int> PurgeAsync(string instanceId, CancellationToken cancellationToken = default)
     {
         OrchestrationMetadata metadata = await this.RequireAsync(instanceId, cancellationToken);
         if (!Terminal.Contains(metadata.RuntimeStatus))
         {
-            throw new InvalidOperationException(
-                $"Run '{instanceId}' is {metadata.RuntimeStatus}; only finished runs can be purged.");
+            throw new RunStateException(
+                instanceId, metadata.RuntimeStatus, $"Run '{instanceId}' is {metadata.RuntimeStatus}; only finished runs can be purged.");
         }
 
-        PurgeResult result = await this.client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken);
+        PurgeResult result = await Supported(() => this.client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken), "purge");
         return result.PurgedInstanceCount;
     }
 
-    /// <summary>Purges finished runs created in a time range (all terminal statuses unless narrowed).</summary>
+    /// <summary>
+    /// Lists what <see cref="PurgeAsync(DateTimeOffset, DateTimeOffset, IReadOnlyCollection{OrchestrationRuntimeStatus}?, CancellationToken)"/>
+    /// would purge with the same arguments: every finished run and sub-run created in the range, newest first.
+    /// </summary>
+    public virtual IAsyncEnumerable<RunSummary> ListPurgeableAsync(
+        DateTimeOffset createdFrom,
+        DateTimeOffset createdTo,
+        IReadOnlyCollection<OrchestrationRuntimeStatus>? statuses = null,
+        CancellationToken cancellationToken = default)
+        => this.ListAsync(
+            new RunQuery { CreatedFrom = createdFrom, CreatedTo = createdTo, Statuses = PurgeStatuses(statuses), IncludeSubRuns = true },
+            cancellationToken);
+
+    /// <summary>Purges finished runs (and sub-runs) created in a time range (all finished statuses unless narrowed).</summary>
     public virtual async Task<int> PurgeAsync(
         DateTimeOffset createdFrom,
         DateTimeOffset createdTo,
         IReadOnlyCollection<OrchestrationRuntimeStatus>? statuses = null,
         CancellationToken cancellationToken = default)
     {
-        IReadOnlyCollection<OrchestrationRuntimeStatus> selected = statuses is { Count: > 0 } ? statuses : Terminal;
-        if (selected.Any(s => !Terminal.Contains(s)))
+        if (createdFrom > createdTo)
         {
-            throw new InvalidOperationException("Only finished runs (Completed, Failed, Terminated) can be purged.");
+            throw new ConnectorValidationException("createdFrom", $"The time range is empty: createdFrom {createdFrom:u} is after createdTo {createdTo:u}.");
         }
 
-        PurgeResult result = await this.client.PurgeAllInstancesAsync(
-            new PurgeInstancesFilter(createdFrom, createdTo, selected), cancellation: cancellationToken);
+        IReadOnlyCollection<OrchestrationRuntimeStatus> selected = PurgeStatuses(statuses);
+        PurgeResult result = await Supported(
+            () => this.client.PurgeAllInstancesAsync(new PurgeInstancesFilter(createdFrom, createdTo, selected), cancellation: cancellationToken),
+            "purge");
         return result.PurgedInstanceCount;
     }
 
@@ -223,28 +345,82 @@ public class RunOperations
     public virtual async Task<ModelLockStatus?> GetModelLockAsync(
         string workspaceId, string modelId, CancellationToken cancellationToken = default)
     {
-        EntityMetadata<ModelLockState>? entity = await this.client.Entities.GetEntityAsync<ModelLockState>(
-            ModelLock.IdFor(workspaceId, modelId), includeState: true, cancellationToken);
-        return entity is null
+        EntityInstanceId id;
+        try
+        {
+            id = ModelLock.IdFor(workspaceId, modelId);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConnectorValidationException(ex.ParamName, ex.Message.Split(" (Parameter", 2)[0], ex);
+        }
+
+        EntityMetadata<ModelLockState>? entity = await this.client.Entities.GetEntityAsync<ModelLockState>(id, includeState: true, cancellationToken);
+        if (entity is null)
+        {
+            return null;
+        }
+
+        string? holder = entity.State.Holder?.InstanceId ?? entity.LockedBy;
+        OrchestrationRuntimeStatus? holderStatus = holder is null
             ? null
-            : new ModelLockStatus(entity.Id.Key, entity.LockedBy, entity.State.Holder, entity.State.LastReleased, entity.State.Acquisitions);
+            : (await this.client.GetInstanceAsync(holder, false, cancellationToken))?.RuntimeStatus;
+        return new ModelLockStatus(entity.Id.Key, entity.LockedBy, entity.State.Holder, entity.State.LastReleased, entity.State.Acquisitions)
+        {
+            HolderStatus = holderStatus,
+            HolderIsOrphaned = holder is not null && (holderStatus is null || Terminal.Contains(holderStatus.Value)),
+        };
     }
 
     /// <summary>
-    /// Releases entity locks whose holder no longer runs (for example a run terminated inside its critical section:
-    /// terminating a run does not release the locks it holds). Returns once a scan finds no orphaned lock left.
+    /// Lists the model locks held by runs that no longer run (finished, terminated or purged): what
+    /// <see cref="ReleaseOrphanedLocksAsync"/> would release.
     /// </summary>
-    /// <returns>How many orphaned locks the first scan found.</returns>
+    public virtual async Task<IReadOnlyList<OrphanedLock>> FindOrphanedLocksAsync(CancellationToken cancellationToken = default)
+    {
+        var orphaned = new List<OrphanedLock>();
+        await foreach (EntityMetadata<ModelLockState> entity in this.client.Entities.GetAllEntitiesAsync<ModelLockState>(
+            new EntityQuery { InstanceIdStartsWith = $"@{ModelLock.EntityName}@", IncludeState = true }).WithCancellation(cancellationToken))
+        {
+            foreach (string holder in new[] { entity.LockedBy, entity.State?.Holder?.InstanceId }.OfType<string>().Distinct(StringComparer.Ordinal))
+            {
+                OrchestrationMetadata? run = await this.client.GetInstanceAsync(holder, false, cancellationToken);
+                if (run is null || Terminal.Contains(run.RuntimeStatus))
+                {
+                    orphaned.Add(new OrphanedLock(entity.Id.Key, holder, run?.RuntimeStatus, entity.State?.Holder?.Purpose, entity.State?.Holder?.Since));
+                    break;
+                }
+            }
+        }
+
+        return orphaned;
+    }
+
+    /// <summary>
+    /// Releases model locks whose holder no longer runs (for example a run terminated inside its critical section:
+    /// terminating a run does not release the locks it holds), then clears that holder from the lock's own record, so
+    /// the lock shows it is free. Returns once a scan finds no orphaned lock left.
+    /// </summary>
+    /// <returns>How many locks were orphaned.</returns>
     /// <remarks>
     /// Seen on the Azure Storage backend: a release sent while the entity has no queued lock request can be ignored,
     /// leaving the lock held. The release is safe to repeat (it only applies while the dead run still holds the lock),
-    /// so this scans again until nothing orphaned is left, at most <paramref name="maxScans"/> times.
+    /// so this scans again until nothing orphaned is left, at most <paramref name="maxScans"/> times. The entity
+    /// scheduler frees the lock but knows nothing of <see cref="ModelLockState.Holder"/>, which the dead run never got
+    /// to clear; <see cref="ModelLock.Exit"/> is sent for it on the run's behalf.
     /// </remarks>
     public virtual async Task<int> ReleaseOrphanedLocksAsync(int maxScans = 10, CancellationToken cancellationToken = default)
     {
+        IReadOnlyList<OrphanedLock> before = await this.FindOrphanedLocksAsync(cancellationToken);
         int found = -1;
-        for (int scan = 0; scan < maxScans; scan++)
+        for (int scan = 0; ; scan++)
         {
+            if (scan >= maxScans)
+            {
+                throw new RunStateException(
+                    $"Orphaned entity locks were still held after {maxScans} release attempts; check the entity dispatcher is running.");
+            }
+
             CleanEntityStorageResult result = await this.client.Entities.CleanEntityStorageAsync(
                 new CleanEntityStorageRequest { ReleaseOrphanedLocks = true, RemoveEmptyEntities = false },
                 continueUntilComplete: true,
@@ -256,102 +432,135 @@ public class RunOperations
 
             if (result.OrphanedLocksReleased == 0)
             {
-                return found;
+                break;
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1), this.time, cancellationToken);
         }
 
-        throw new InvalidOperationException(
-            $"Orphaned entity locks were still held after {maxScans} release attempts; check the entity dispatcher is running.");
+        await this.ClearDeadHoldersAsync(before, cancellationToken);
+        return Math.Max(found, before.Count);
     }
+
+    /// <summary>
+    /// The way down to what failed: the run's last failed step and, while that step is a sub-run, the sub-run's own
+    /// last failed step, so the last entry is the activity (or timer, or sub-run without history) that failed first.
+    /// </summary>
+    private async Task<IReadOnlyList<FailedStep>> FailurePathAsync(string instanceId, IReadOnlyList<RunStep> steps, CancellationToken cancellationToken)
+    {
+        var path = new List<FailedStep>();
+        string run = instanceId;
+        RunStep? failed = steps.LastOrDefault(s => s.Status == RunStep.Statuses.Failed);
+        while (failed is not null && path.Count < 16)
+        {
+            path.Add(new FailedStep(run, failed));
+            if (failed.Kind != RunStep.Kinds.SubRun || failed.InstanceId is not { } child)
+            {
+                break;
+            }
+
+            IList<HistoryEvent> history;
+            try
+            {
+                history = await this.client.GetOrchestrationHistoryAsync(child, cancellationToken);
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or NotImplementedException)
+            {
+                break; // purged, or no history on this backend: the path ends at the sub-run
+            }
+
+            run = child;
+            failed = RunSteps.From(history).LastOrDefault(s => s.Status == RunStep.Statuses.Failed);
+        }
+
+        return path;
+    }
+
+    private static IReadOnlyCollection<OrchestrationRuntimeStatus> PurgeStatuses(IReadOnlyCollection<OrchestrationRuntimeStatus>? statuses)
+    {
+        IReadOnlyCollection<OrchestrationRuntimeStatus> selected = statuses is { Count: > 0 } ? statuses : Terminal;
+        foreach (OrchestrationRuntimeStatus status in selected.Where(s => !Terminal.Contains(s)))
+        {
+            throw new ConnectorValidationException("statuses", $"Only finished runs (Completed, Failed, Terminated) can be purged, not {status} ones.");
+        }
+
+        return selected;
+    }
+
+    private static string? Longest(string? a, string? b) => (a?.Length ?? 0) >= (b?.Length ?? 0) ? a : b;
 
     private static bool IsAlreadyExists(Exception ex)
         => ex.GetType().Name.Contains("AlreadyExists", StringComparison.Ordinal)
             || (ex is InvalidOperationException && ex.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase));
 
+    private static async Task Supported(Func<Task> action, string what)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception ex) when (ex is NotSupportedException or NotImplementedException)
+        {
+            throw new OperationNotSupportedException($"The durable backend cannot {what} runs: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task<T> Supported<T>(Func<Task<T>> action, string what)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (ex is NotSupportedException or NotImplementedException)
+        {
+            throw new OperationNotSupportedException($"The durable backend cannot {what} runs: {ex.Message}", ex);
+        }
+    }
+
+    private async Task ClearDeadHoldersAsync(IReadOnlyList<OrphanedLock> orphaned, CancellationToken cancellationToken)
+    {
+        var pending = new List<(EntityInstanceId Id, string Holder)>();
+        foreach (OrphanedLock orphan in orphaned)
+        {
+            var id = new EntityInstanceId(ModelLock.EntityName, orphan.Key);
+            EntityMetadata<ModelLockState>? entity = await this.client.Entities.GetEntityAsync<ModelLockState>(id, includeState: true, cancellationToken);
+            if (entity?.State?.Holder is { } holder && holder.InstanceId == orphan.Holder)
+            {
+                // Exit only applies while that run is still the recorded holder, so a run that took the lock since is untouched.
+                await this.client.Entities.SignalEntityAsync(
+                    id, nameof(ModelLock.Exit), new ModelLockRelease(holder.InstanceId, this.time.GetUtcNow().UtcDateTime), cancellation: cancellationToken);
+                pending.Add((id, holder.InstanceId));
+            }
+        }
+
+        DateTimeOffset until = this.time.GetUtcNow() + TimeSpan.FromSeconds(60);
+        while (pending.Count > 0)
+        {
+            for (int i = pending.Count - 1; i >= 0; i--)
+            {
+                EntityMetadata<ModelLockState>? entity = await this.client.Entities.GetEntityAsync<ModelLockState>(pending[i].Id, includeState: true, cancellationToken);
+                if (entity?.State?.Holder?.InstanceId != pending[i].Holder)
+                {
+                    pending.RemoveAt(i);
+                }
+            }
+
+            if (pending.Count == 0)
+            {
+                return;
+            }
+
+            if (this.time.GetUtcNow() >= until)
+            {
+                throw new RunStateException(
+                    $"The lock record of {string.Join(", ", pending.Select(p => p.Id.Key))} still names its dead holder after 60 s; check the entity dispatcher is running.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), this.time, cancellationToken);
+        }
+    }
+
     private async Task<OrchestrationMetadata> RequireAsync(string instanceId, CancellationToken cancellationToken)
         => await this.client.GetInstanceAsync(instanceId, false, cancellationToken)
             ?? throw new RunNotFoundException(instanceId);
-}
-
-/// <summary>The outcome of <see cref="RunOperations.StartAsync"/>.</summary>
-public sealed record StartRunResult(string InstanceId, bool Started, OrchestrationRuntimeStatus Status);
-
-/// <summary>A filter for listing runs.</summary>
-public sealed record RunQuery
-{
-    public DateTimeOffset? CreatedFrom { get; init; }
-
-    public DateTimeOffset? CreatedTo { get; init; }
-
-    public IReadOnlyCollection<OrchestrationRuntimeStatus>? Statuses { get; init; }
-
-    public string? InstanceIdPrefix { get; init; }
-
-    public int PageSize { get; init; } = 100;
-
-    public int? Max { get; init; }
-}
-
-/// <summary>One run in a listing.</summary>
-public sealed record RunSummary(
-    string InstanceId, string Name, OrchestrationRuntimeStatus Status, DateTimeOffset CreatedAt, DateTimeOffset LastUpdatedAt)
-{
-    internal static RunSummary From(OrchestrationMetadata m)
-        => new(m.InstanceId, m.Name, m.RuntimeStatus, m.CreatedAt, m.LastUpdatedAt);
-}
-
-/// <summary>One run in detail. Input, output and custom status are the raw JSON the orchestration recorded.</summary>
-public sealed record RunDetails(
-    string InstanceId,
-    string Name,
-    OrchestrationRuntimeStatus Status,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset LastUpdatedAt,
-    string? Input,
-    string? Output,
-    string? CustomStatus,
-    string? FailureType,
-    string? FailureMessage)
-{
-    internal static RunDetails From(OrchestrationMetadata m)
-        => new(
-            m.InstanceId,
-            m.Name,
-            m.RuntimeStatus,
-            m.CreatedAt,
-            m.LastUpdatedAt,
-            m.SerializedInput,
-            m.SerializedOutput,
-            m.SerializedCustomStatus,
-            m.FailureDetails?.ErrorType,
-            m.FailureDetails?.ErrorMessage);
-}
-
-/// <summary>The state of one model lock.</summary>
-public sealed record ModelLockStatus(
-    string Key, string? LockedBy, ModelLockHolder? Holder, ModelLockHolder? LastReleased, long Acquisitions);
-
-/// <summary>Thrown when an operator action names a run that does not exist.</summary>
-public sealed class RunNotFoundException : Exception
-{
-    public RunNotFoundException(string instanceId)
-        : base($"No run with id '{instanceId}' exists.")
-    {
-        this.InstanceId = instanceId;
-    }
-
-    public RunNotFoundException()
-    {
-        this.InstanceId = string.Empty;
-    }
-
-    public RunNotFoundException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        this.InstanceId = string.Empty;
-    }
-
-    public string InstanceId { get; }
 }

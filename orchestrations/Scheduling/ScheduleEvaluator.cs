@@ -77,7 +77,7 @@ public static class ScheduleEvaluator
         {
             if (requestKey.Length > 64 || !requestKey.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
             {
-                throw new ArgumentException("A request key is 1 to 64 letters, digits, '-', '_' or '.'.", nameof(requestKey));
+                throw new Operations.ConnectorValidationException(nameof(requestKey), "A request key is 1 to 64 letters, digits, '-', '_' or '.'.");
             }
 
             return $"{connectionId}:{flow}:req-{requestKey}";

@@ -43,12 +43,16 @@ public class MappingStore
     }
 
     /// <summary>Sets (or changes) one override and records the change in the history.</summary>
-    /// <exception cref="ArgumentException">A code is empty or the dimension is unknown.</exception>
+    /// <exception cref="Operations.ConnectorValidationException">A code is empty or the dimension is unknown.</exception>
     public virtual async Task<MappingEntry> SetAsync(
         string connectionId, string dimension, string sageCode, string anaplanCode, string changedBy, string? note, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         Validate(dimension, sageCode);
-        ArgumentException.ThrowIfNullOrWhiteSpace(anaplanCode);
+        if (string.IsNullOrWhiteSpace(anaplanCode))
+        {
+            throw new Operations.ConnectorValidationException(nameof(anaplanCode), "An Anaplan code is required.");
+        }
+
         ArgumentException.ThrowIfNullOrWhiteSpace(changedBy);
         return await this.ChangeAsync(connectionId, dimension, sageCode, anaplanCode.Trim(), changedBy, note, now, cancellationToken)
             ?? throw new InvalidOperationException("Setting a mapping cannot remove it.");
@@ -101,10 +105,13 @@ public class MappingStore
     {
         if (!MappingDimensions.All.Contains(dimension))
         {
-            throw new ArgumentException($"Unknown mapping dimension '{dimension}': use {string.Join(" or ", MappingDimensions.All)}.", nameof(dimension));
+            throw new Operations.ConnectorValidationException(nameof(dimension), $"Unknown mapping dimension '{dimension}': use {string.Join(" or ", MappingDimensions.All)}.");
         }
 
-        ArgumentException.ThrowIfNullOrWhiteSpace(sageCode);
+        if (string.IsNullOrWhiteSpace(sageCode))
+        {
+            throw new Operations.ConnectorValidationException(nameof(sageCode), "A Sage code is required.");
+        }
     }
 
     private static MappingEntry ToEntry(TableEntity e)

@@ -16,9 +16,29 @@ public sealed partial class DemoCommandTests
         Assert.Contains(": Completed in", output, StringComparison.Ordinal);
         Assert.Contains("Azurite stopped.", output, StringComparison.Ordinal);
         Assert.Matches(@"gl-actuals\s+Loaded", output);
+        Assert.DoesNotContain("aligning dimensions", output + errors, StringComparison.Ordinal); // no progress into a pipe
+        Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal);
 
         int azuritePid = int.Parse(AzuritePid().Match(output).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.Throws<ArgumentException>(() => Process.GetProcessById(azuritePid)); // gone
+    }
+
+    [Fact]
+    public async Task Demo_AtATerminal_ShowsTheRunsStepAndElapsedTimeLive()
+    {
+        // A pseudo-terminal (util-linux 'script') is what an operator's console is to the program.
+        string storage = await TestStorage.GetConnectionStringAsync();
+        string command = $"dotnet '{Path.Combine(AppContext.BaseDirectory, "connector.dll")}' demo --storage '{storage}' --taskhub {UniqueNames.TaskHub("Tty")}";
+        var start = new ProcessStartInfo("script", ["-qec", command, "/dev/null"]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        using Process terminal = Process.Start(start)!;
+        terminal.StandardInput.Close();
+        Task<string> screen = terminal.StandardOutput.ReadToEndAsync();
+        await terminal.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        string shown = await screen;
+
+        Assert.True(terminal.ExitCode == 0, shown);
+        Assert.Matches(@"Run demo-abc:actuals:\S+ .*\(\d+(\.\d)? s\).*: (aligning dimensions|extracting|loading)", Regex.Replace(shown, @"\x1b\[[0-9;?]*[A-Za-z]", string.Empty));
+        Assert.Contains(": Completed in", shown, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -36,7 +56,8 @@ public sealed partial class DemoCommandTests
         try
         {
             (int exit, string output, string errors) = await RunConnectorAsync("run", "actuals", "--connection", "abc", "--settings", settings);
-            Assert.Equal(1, exit);
+            Assert.Equal(Connector.Agent.CommandLine.ExitCodes.InvalidSettings, exit);
+            Assert.Contains("The settings are not valid:", errors, StringComparison.Ordinal);
             Assert.Contains("Connector:Connections:0:Sage:BaseUrl (connection 'abc'): must be the agent's https:// address", errors, StringComparison.Ordinal);
             Assert.DoesNotContain("Unhandled exception", output + errors, StringComparison.Ordinal);
         }

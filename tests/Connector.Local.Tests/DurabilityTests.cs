@@ -76,7 +76,7 @@ public sealed class DurabilityTests(DurabilityTests.Fixture fixture) : IClassFix
             nameof(StepsProbeOrchestrator), new StepsProbeInput(this.dir, ["a"]));
         Assert.Equal(OrchestrationRuntimeStatus.Completed, (await fixture.WaitAsync(id)).RuntimeStatus);
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => fixture.Operations.RewindAsync(id, "why not"));
+        var ex = await Assert.ThrowsAsync<Connector.Orchestrations.Operations.RunStateException>(() => fixture.Operations.RewindAsync(id, "why not"));
         Assert.Contains("only a failed run can be rewound", ex.Message, StringComparison.Ordinal);
     }
 

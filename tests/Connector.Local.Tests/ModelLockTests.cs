@@ -106,6 +106,30 @@ public sealed class ModelLockTests(ModelLockTests.Fixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task ReleaseOrphanedLocks_NoRunWaiting_TheLockNoLongerNamesTheDeadRun()
+    {
+        string model = NewModelId();
+        string stuck = await StartHolderAsync(fixture.Client, fixture.Operations, Workspace, model);
+        await fixture.Operations.TerminateAsync(stuck, "operator gave up");
+        await fixture.WaitAsync(stuck);
+
+        ModelLockStatus before = (await fixture.Operations.GetModelLockAsync(Workspace, model))!;
+        Assert.True(before.HolderIsOrphaned);
+        Assert.Equal(OrchestrationRuntimeStatus.Terminated, before.HolderStatus);
+        Assert.Contains(await fixture.Operations.FindOrphanedLocksAsync(), o => o.Holder == stuck && o.Key.EndsWith(model.ToLowerInvariant(), StringComparison.Ordinal));
+
+        Assert.True(await fixture.Operations.ReleaseOrphanedLocksAsync() >= 1);
+
+        // What an operator sees right after: free, and the dead run as the last holder, not the current one.
+        ModelLockStatus after = (await fixture.Operations.GetModelLockAsync(Workspace, model))!;
+        Assert.Null(after.LockedBy);
+        Assert.Null(after.Holder);
+        Assert.False(after.HolderIsOrphaned);
+        Assert.Equal(stuck, after.LastReleased?.InstanceId);
+        Assert.DoesNotContain(await fixture.Operations.FindOrphanedLocksAsync(), o => o.Holder == stuck);
+    }
+
+    [Fact]
     public async Task Client_SignalAndGetEntity_OperateOnTheLockEntity()
     {
         // The operator view of a lock goes through the same client calls on both hosts.
@@ -133,6 +157,18 @@ public sealed class ModelLockTests(ModelLockTests.Fixture fixture) : IClassFixtu
     [Fact]
     public void IdFor_CaseOfIds_DoesNotSplitTheLock()
         => Assert.Equal(ModelLock.IdFor("AbC", "dEf"), ModelLock.IdFor("abc", "DEF"));
+
+    /// <summary>Starts a run that takes the model's lock and holds it (until its "go" event); returns once it is the recorded holder.</summary>
+    public static async Task<string> StartHolderAsync(DurableTaskClient client, RunOperations operations, string workspace, string model)
+    {
+        string holder = await client.ScheduleNewOrchestrationInstanceAsync(
+            nameof(LockedProbeOrchestrator), new ProbeInput(CriticalSectionProbe.Create().Id, "stuck", workspace, model, WaitForCompanyMs: 0, WaitForEvent: true));
+        await Eventually.TrueAsync(
+            async () => (await operations.GetModelLockAsync(workspace, model))?.Holder?.InstanceId == holder,
+            TimeSpan.FromSeconds(60),
+            "the run holds the model lock");
+        return holder;
+    }
 
     private static string NewModelId() => Guid.NewGuid().ToString("N").ToUpperInvariant();
 

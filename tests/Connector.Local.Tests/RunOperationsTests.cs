@@ -64,11 +64,11 @@ public sealed class RunOperationsTests(RunOperationsTests.Fixture fixture) : ICl
     {
         string id = $"ops:{Guid.NewGuid():N}";
         await this.Ops.StartAsync(nameof(ApprovalOrchestrator), id, "input");
-        await Assert.ThrowsAsync<InvalidOperationException>(() => this.Ops.PurgeAsync(id)); // still running
+        await Assert.ThrowsAsync<RunStateException>(() => this.Ops.PurgeAsync(id)); // still running
 
         await this.Ops.TerminateAsync(id, "not needed");
         Assert.Equal(OrchestrationRuntimeStatus.Terminated, (await fixture.WaitAsync(id)).RuntimeStatus);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => this.Ops.TerminateAsync(id, "again"));
+        await Assert.ThrowsAsync<RunStateException>(() => this.Ops.TerminateAsync(id, "again"));
 
         Assert.Equal(1, await this.Ops.PurgeAsync(id));
         Assert.Null(await this.Ops.GetAsync(id));

@@ -32,7 +32,8 @@ internal static class AnaplanPolling
             || failure.IsCausedBy<Sage100.SageAgentRefusedException>()
             || failure.IsCausedBy<ArgumentException>()
             || failure.IsCausedBy<InvalidDataException>()
-            || failure.IsCausedBy<KeyNotFoundException>();
+            || failure.IsCausedBy<KeyNotFoundException>()
+            || failure.IsCausedBy<Operations.ConnectionNotFoundException>();
 
     /// <summary>Polls a started task until it is final, or cancels it after <paramref name="timeout"/>.</summary>
     public static async Task<TaskStatus> WaitAsync(

@@ -59,5 +59,5 @@ public sealed class DimensionAlignmentOrchestrator : TaskOrchestrator<DimensionA
 
     /// <summary>Sub-orchestration ids derived from the parent's, so a replayed parent finds its children.</summary>
     internal static TaskOptions SubOptions(TaskOrchestrationContext context, string step)
-        => new SubOrchestrationOptions { InstanceId = $"{context.InstanceId}|{step}" };
+        => new SubOrchestrationOptions { InstanceId = Operations.RunIds.SubRun(context.InstanceId, step) };
 }

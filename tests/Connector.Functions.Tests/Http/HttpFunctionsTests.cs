@@ -4,6 +4,7 @@ using Connector.Functions.Http;
 using Connector.Orchestrations.Durable;
 using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Budgets;
+using Connector.Orchestrations.Operations;
 using Connector.Testing;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -192,7 +193,8 @@ public sealed class HttpFunctionsTests(HttpFunctionsFixture fixture) : IClassFix
         Assert.Equal(id, run.GetProperty("instanceId").GetString());
         Assert.Equal(nameof(AwaitSignalOrchestrator), run.GetProperty("name").GetString());
         Assert.Equal("Running", run.GetProperty("status").GetString());
-        Assert.Equal("\"input\"", run.GetProperty("input").GetString());
+        Assert.Equal(JsonValueKind.String, run.GetProperty("input").ValueKind);
+        Assert.Equal("input", run.GetProperty("input").GetString());
         await this.TerminateAsync(id);
     }
 
@@ -317,6 +319,184 @@ public sealed class HttpFunctionsTests(HttpFunctionsFixture fixture) : IClassFix
         Assert.False(string.IsNullOrWhiteSpace(answer.Error));
     }
 
+    // ---- ProblemDetails: the connector's exceptions as RFC 9457 answers, one per status ----
+
+    [Fact]
+    public async Task Problem400_InvalidRequest_IsProblemJsonNamingTheField()
+    {
+        Answer answer = await this.StartActualsAsync(fixture.App, Connection, """{"fiscalYear":"2026","fromPeriod":5,"toPeriod":2}""");
+
+        AssertProblem(answer, HttpStatusCode.BadRequest, ProblemTypes.Invalid, $"/api/connections/{Connection}/runs/actuals");
+        Assert.Equal("fromPeriod", answer.Json.GetProperty("field").GetString());
+        Assert.Contains("5–2 are not a valid range", answer.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Problem400_MalformedBody_NamesTheProperty()
+    {
+        Answer answer = await this.StartActualsAsync(fixture.App, Connection, """{"fromPeriod":"three"}""");
+
+        AssertProblem(answer, HttpStatusCode.BadRequest, ProblemTypes.Invalid, $"/api/connections/{Connection}/runs/actuals");
+        Assert.Equal("fromPeriod", answer.Json.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Problem403_ReadOnly_IsProblemJson_ForEveryWriteVerb()
+    {
+        Answer post = await this.StartActualsAsync(fixture.ReadOnlyApp, Connection, """{"requestKey":"ro"}""");
+        Answer put = await new TestCaller(fixture.ReadOnlyApp).CallAsync("PUT", $"connections/{Connection}/mappings/costcenter/02", """{"anaplanCode":"X"}""", "SetMapping", request =>
+            HttpFunctionsFixture.Flows(fixture.ReadOnlyApp).SetMappingAsync(request, Connection, "costcenter", "02"));
+        Answer delete = await this.PurgeRunAsync(fixture.ReadOnlyApp, "any-run");
+
+        AssertProblem(post, HttpStatusCode.Forbidden, ProblemTypes.ReadOnly, $"/api/connections/{Connection}/runs/actuals");
+        AssertProblem(put, HttpStatusCode.Forbidden, ProblemTypes.ReadOnly, $"/api/connections/{Connection}/mappings/costcenter/02");
+        AssertProblem(delete, HttpStatusCode.Forbidden, ProblemTypes.ReadOnly, "/api/runs/any-run");
+        Assert.Contains("Ops:ReadOnly", put.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Problem404_RunNotFound_CarriesTheRunId()
+    {
+        Answer answer = await this.GetRunAsync(fixture.App, "no-such-run");
+
+        AssertProblem(answer, HttpStatusCode.NotFound, ProblemTypes.RunNotFound, "/api/runs/no-such-run");
+        Assert.Equal("no-such-run", answer.Json.GetProperty("instanceId").GetString());
+    }
+
+    [Fact]
+    public async Task Problem404_ConnectionNotFound_SameAnswerOnStartMappingsAndAudit()
+    {
+        Answer start = await this.StartActualsAsync(fixture.App, "nope", """{"requestKey":"k"}""");
+        Answer mappings = await new TestCaller(fixture.App).CallAsync("GET", "connections/nope/mappings/account", null, "ListMappings", request =>
+            HttpFunctionsFixture.Flows(fixture.App).ListMappingsAsync(request, "nope", "account"));
+        Answer audit = await new TestCaller(fixture.App).CallAsync("GET", "connections/nope/runs/r1/audit", null, "GetRunAudit", request =>
+            HttpFunctionsFixture.Flows(fixture.App).GetRunAuditAsync(request, "nope", "r1"));
+
+        AssertProblem(start, HttpStatusCode.NotFound, ProblemTypes.ConnectionNotFound, "/api/connections/nope/runs/actuals");
+        AssertProblem(mappings, HttpStatusCode.NotFound, ProblemTypes.ConnectionNotFound, "/api/connections/nope/mappings/account");
+        AssertProblem(audit, HttpStatusCode.NotFound, ProblemTypes.ConnectionNotFound, "/api/connections/nope/runs/r1/audit");
+        Assert.All([start, mappings, audit], a => Assert.Equal("nope", a.Json.GetProperty("connectionId").GetString()));
+    }
+
+    [Fact]
+    public async Task Problem409_WrongState_CarriesTheRunAndItsStatus()
+    {
+        string id = await this.StartWaitingRunAsync("input");
+
+        Answer answer = await this.RunActionAsync(fixture.App, id, "resume", null);
+
+        AssertProblem(answer, HttpStatusCode.Conflict, ProblemTypes.WrongState, $"/api/runs/{Uri.EscapeDataString(id)}/resume");
+        Assert.Equal("Running", answer.Json.GetProperty("runStatus").GetString());
+        Assert.Equal(id, answer.Json.GetProperty("instanceId").GetString());
+        await this.TerminateAsync(id);
+    }
+
+    [Fact]
+    public async Task Problem409_FlowDisabled_NamesTheSetting()
+    {
+        Answer answer = await this.StartBudgetsAsync(fixture.App, HttpFunctionsFixture.DisabledConnection, null);
+
+        AssertProblem(answer, HttpStatusCode.Conflict, ProblemTypes.FlowDisabled, $"/api/connections/{HttpFunctionsFixture.DisabledConnection}/runs/budgets");
+        Assert.Equal("Budgets:Enabled", answer.Json.GetProperty("setting").GetString());
+    }
+
+    [Fact]
+    public void Problem500And501_UnexpectedErrorsHideTheirMessage_UnsupportedSaysWhat()
+    {
+        ApiProblem unexpected = ApiEdge.ToProblem(new InvalidOperationException("AccountKey=c2VjcmV0 was rejected"))!;
+        ApiProblem unsupported = ApiEdge.ToProblem(new OperationNotSupportedException("The durable backend cannot rewind runs: no."))!;
+
+        Assert.Equal(HttpStatusCode.InternalServerError, unexpected.Status);
+        Assert.DoesNotContain("AccountKey", unexpected.Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotImplemented, unsupported.Status);
+        Assert.Equal(ProblemTypes.NotSupported, unsupported.Type);
+        Assert.Null(ApiEdge.ToProblem(new OperationCanceledException()));
+    }
+
+    [Fact]
+    public async Task GetRun_InputAndOutputAreJson_NotJsonInAString()
+    {
+        string key = NewKey();
+        Answer started = await this.StartActualsAsync(fixture.App, Connection, $$"""{"requestKey":"{{key}}","fiscalYear":"2026","fromPeriod":1,"toPeriod":2}""");
+        string id = started.Json.GetProperty("id").GetString()!;
+
+        Answer answer = await this.GetRunAsync(fixture.App, id);
+
+        Assert.True(answer.Status == HttpStatusCode.OK, answer.ToString());
+        JsonElement input = answer.Json.GetProperty("input");
+        Assert.Equal(JsonValueKind.Object, input.ValueKind);
+        Assert.Equal(Connection, input.GetProperty("ConnectionId").GetString());
+        Assert.Equal("actuals", answer.Json.GetProperty("flow").GetString());
+        await this.TerminateAsync(id);
+    }
+
+    [Fact]
+    public async Task GetRun_WithHistory_ListsTheStepsWithTheirTimes()
+    {
+        string id = await this.StartWaitingRunAsync("input");
+        await this.Client.RaiseEventAsync(id, "go", "now");
+        await fixture.WaitAsync(id);
+
+        Answer answer = await new TestCaller(fixture.App).CallAsync("GET", $"runs/{Uri.EscapeDataString(id)}?history=true", null, "GetRun", request =>
+            HttpFunctionsFixture.Ops(fixture.App).GetRunAsync(request, this.Client, id));
+
+        Assert.True(answer.Status == HttpStatusCode.OK, answer.ToString());
+        Assert.Equal("Completed", answer.Json.GetProperty("run").GetProperty("status").GetString());
+        Assert.Equal("input:now", answer.Json.GetProperty("run").GetProperty("output").GetString());
+        JsonElement step = Assert.Single(answer.Json.GetProperty("steps").EnumerateArray());
+        Assert.Equal("event", step.GetProperty("kind").GetString());
+        Assert.Equal("go", step.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task ListRuns_NewestFirst_TopLevelOnlyUnlessAll()
+    {
+        string prefix = $"order{Guid.NewGuid():N}"[..20];
+        string older = await this.StartWaitingRunAsync("a", $"{prefix}:older");
+        string newer = await this.StartWaitingRunAsync("b", $"{prefix}:newer");
+        string sub = await this.StartWaitingRunAsync("c", $"{newer}|step");
+
+        Answer top = await this.ListRunsAsync(fixture.App, $"runs?prefix={prefix}");
+        Answer all = await this.ListRunsAsync(fixture.App, $"runs?prefix={prefix}&all=true&max=2");
+
+        Assert.Equal([newer, older], top.Json.EnumerateArray().Select(r => r.GetProperty("instanceId").GetString()));
+        Assert.Equal([sub, newer], all.Json.EnumerateArray().Select(r => r.GetProperty("instanceId").GetString()));
+        Assert.Equal(newer, all.Json[0].GetProperty("parentInstanceId").GetString());
+        foreach (string id in new[] { older, newer, sub })
+        {
+            await this.TerminateAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task PurgeRuns_DryRun_ListsTheFinishedRunsInTheRange_AndPurgesNothing()
+    {
+        string id = await this.StartWaitingRunAsync("input");
+        await this.Client.RaiseEventAsync(id, "go", "done");
+        await fixture.WaitAsync(id);
+        string body = $$"""{"createdFrom":"{{DateTimeOffset.UtcNow.AddHours(-1):O}}","createdTo":"{{DateTimeOffset.UtcNow.AddMinutes(1):O}}","dryRun":true}""";
+
+        Answer answer = await new TestCaller(fixture.App).CallAsync("POST", "runs-purge", body, "PurgeRuns", request =>
+            HttpFunctionsFixture.Ops(fixture.App).PurgeRunsAsync(request, this.Client));
+
+        Assert.True(answer.Status == HttpStatusCode.OK, answer.ToString());
+        Assert.True(answer.Json.GetProperty("dryRun").GetBoolean());
+        Assert.Contains(answer.Json.GetProperty("runs").EnumerateArray(), r => r.GetProperty("instanceId").GetString() == id);
+        Assert.NotNull(await this.Client.GetInstanceAsync(id));
+    }
+
+    private static void AssertProblem(Answer answer, HttpStatusCode status, string type, string path)
+    {
+        Assert.True(answer.Status == status, answer.ToString());
+        Assert.Equal("application/problem+json; charset=utf-8", answer.Header("Content-Type"));
+        JsonElement problem = answer.Json;
+        Assert.Equal(type, problem.GetProperty("type").GetString());
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        Assert.Equal(path, problem.GetProperty("instance").GetString());
+    }
+
     private static string NewKey() => "k" + Guid.NewGuid().ToString("N")[..16];
 
     private Task<Answer> StartActualsAsync(IServiceProvider app, string connectionId, string? body)
@@ -347,9 +527,9 @@ public sealed class HttpFunctionsTests(HttpFunctionsFixture fixture) : IClassFix
         => new TestCaller(app).CallAsync("DELETE", $"runs/{Uri.EscapeDataString(instanceId)}", null, "PurgeRun", request =>
             HttpFunctionsFixture.Ops(app).PurgeRunAsync(request, this.Client, instanceId));
 
-    private async Task<string> StartWaitingRunAsync(string input)
+    private async Task<string> StartWaitingRunAsync(string input, string? instanceId = null)
     {
-        string id = $"ops:{Guid.NewGuid():N}";
+        string id = instanceId ?? $"ops:{Guid.NewGuid():N}";
         await this.Client.ScheduleNewOrchestrationInstanceAsync(nameof(AwaitSignalOrchestrator), input, new StartOrchestrationOptions(id));
         await Eventually.TrueAsync(
             async () => (await this.Client.GetInstanceAsync(id))?.RuntimeStatus == OrchestrationRuntimeStatus.Running,

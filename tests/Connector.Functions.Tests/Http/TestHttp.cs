@@ -116,8 +116,18 @@ public sealed class Answer
         }
     }
 
-    /// <summary>Gets the <c>error</c> message of an error body.</summary>
-    public string Error => this.Json.GetProperty("error").GetString()!;
+    /// <summary>Gets the <c>detail</c> of a ProblemDetails body (failing the test when the answer is not one).</summary>
+    public string Error
+    {
+        get
+        {
+            Assert.True(this.Header("Content-Type")?.StartsWith("application/problem+json", StringComparison.Ordinal), $"not a problem answer: {this}");
+            return this.Json.GetProperty("detail").GetString()!;
+        }
+    }
+
+    /// <summary>Gets the <c>type</c> of a ProblemDetails body.</summary>
+    public string ProblemType => this.Json.GetProperty("type").GetString()!;
 
     /// <summary>Gets one header's value, or null.</summary>
     public string? Header(string name) => this.Headers.TryGetValues(name, out IEnumerable<string>? values) ? string.Join(",", values) : null;

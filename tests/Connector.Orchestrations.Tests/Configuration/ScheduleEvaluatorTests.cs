@@ -44,7 +44,7 @@ public sealed class ScheduleEvaluatorTests
     {
         Assert.Equal("abc-fpa:budgets:req-close-2026-11", ScheduleEvaluator.OnDemandRunId("abc-fpa", "budgets", "close-2026-11", At("2026-11-26T10:00:00Z")));
         Assert.Equal("abc-fpa:actuals:now-20261126T100000123Z", ScheduleEvaluator.OnDemandRunId("abc-fpa", "actuals", null, At("2026-11-26T10:00:00.123Z")));
-        Assert.Throws<ArgumentException>(() => ScheduleEvaluator.OnDemandRunId("abc-fpa", "actuals", "has/slash", At("2026-11-26T10:00:00Z")));
+        Assert.Throws<Connector.Orchestrations.Operations.ConnectorValidationException>(() => ScheduleEvaluator.OnDemandRunId("abc-fpa", "actuals", "has/slash", At("2026-11-26T10:00:00Z")));
     }
 
     private static DateTimeOffset At(string iso) => DateTimeOffset.Parse(iso, System.Globalization.CultureInfo.InvariantCulture);

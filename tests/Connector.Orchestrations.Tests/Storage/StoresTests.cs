@@ -67,7 +67,7 @@ public sealed class StoresTests(StorageFixture fixture) : IClassFixture<StorageF
     public async Task Mapping_UnknownDimension_IsRefused()
     {
         var store = new MappingStore(fixture.Storage);
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => store.SetAsync("c", "vendor", "1", "2", "me", null, T0));
+        var ex = await Assert.ThrowsAsync<Connector.Orchestrations.Operations.ConnectorValidationException>(() => store.SetAsync("c", "vendor", "1", "2", "me", null, T0));
         Assert.Contains("Unknown mapping dimension 'vendor'", ex.Message, StringComparison.Ordinal);
     }
 
