@@ -10,7 +10,7 @@ namespace Connector.Local;
 /// <summary>Follows a run on the console: its progress while it runs, then a summary a person can read.</summary>
 internal static class RunPrinter
 {
-    /// <summary>Waits for the run, printing each new progress step; returns 0 (completed), 2 (completed with failures) or 1 (failed).</summary>
+    /// <summary>Waits for the run, printing each new progress step; returns 0 (completed), 2 (completed with failures or differences) or 1 (failed).</summary>
     public static async Task<int> WaitAndPrintAsync(DurableTaskClient client, string instanceId, bool json, CancellationToken cancellationToken)
     {
         string? last = null;
@@ -68,7 +68,7 @@ internal static class RunPrinter
             }
         }
 
-        return status == RunStatuses.CompletedWithFailures ? 2 : 0;
+        return status is RunStatuses.CompletedWithFailures or RunStatuses.CompletedWithDifferences ? 2 : 0;
     }
 
     private static void Print(BudgetRunSummary s)
@@ -119,28 +119,57 @@ internal static class RunPrinter
             Console.WriteLine($"{d.Dataset,-14}{d.Status,-20}{d.Read,8}{d.Rejected,10}{d.Unchanged,11}{d.Staged,9}{d.Accepted,10}{d.Failed,8}{d.Parts,8}{d.CompressedBytes,12}");
         }
 
-        foreach (DatasetSummary d in s.Datasets.Where(d => d.SageTotals.Count > 0))
+        foreach (DatasetSummary d in s.Datasets.Where(d => d.SageTotals.Count > 0 || d.Reconciliation is not null))
         {
             Console.WriteLine();
-            Console.WriteLine($"Control totals, {d.Dataset} (Sage read → accepted by Anaplan):");
-            if (d.Dataset == Datasets.GlActuals)
+            PrintReconciliation(d);
+        }
+
+        foreach (DatasetSummary d in s.Datasets.Where(d => d.Resent is { Count: > 0 }))
+        {
+            foreach (ResentRows r in d.Resent!)
             {
-                foreach (PeriodTotals sage in d.SageTotals)
-                {
-                    PeriodTotals? accepted = d.AcceptedTotals.FirstOrDefault(t => t.Period == sage.Period);
-                    Console.WriteLine($"  {sage.Period,-12} debit {Money(sage.Debit)} → {Money(accepted?.Debit)}   credit {Money(sage.Credit)} → {Money(accepted?.Credit)}   net {Money(sage.Amount)} → {Money(accepted?.Amount)}");
-                }
-            }
-            else
-            {
-                Console.WriteLine($"  {d.SageTotals.Count} period(s)   amount {Money(d.SageTotals.Sum(t => t.Amount))} → {Money(d.AcceptedTotals.Sum(t => t.Amount))}"
-                    + $"   invoices {d.SageTotals.Sum(t => t.Count):0} → {d.AcceptedTotals.Sum(t => t.Count):0}");
+                Console.WriteLine($"{d.Dataset}: re-sent {r.Rows} row(s){(r.Periods is { Count: > 0 } p ? $" of {string.Join(", ", p)}" : string.Empty)} for run {r.FromRunId}: {r.Reason}");
             }
         }
 
         foreach (DatasetSummary d in s.Datasets.Where(d => d.Status is not (DatasetStatuses.Loaded or DatasetStatuses.NoChanges) || d.RejectionsBlob is not null))
         {
             Console.WriteLine($"{d.Dataset}: {d.Message}{(d.RejectionsBlob is null ? string.Empty : $" rejections: {d.RejectionsBlob}")}");
+        }
+    }
+
+    /// <summary>Sage's totals, and Anaplan's only when they were read back from the model (never computed from what was sent).</summary>
+    private static void PrintReconciliation(DatasetSummary d)
+    {
+        Reconciliation? r = d.Reconciliation;
+        if (r is null || r.Status is ReconciliationStatuses.NotReconciled or ReconciliationStatuses.Failed)
+        {
+            Console.WriteLine($"Sage totals, {d.Dataset} ({r?.Reason ?? "not reconciled"}):");
+            foreach (PeriodTotals sage in d.SageTotals)
+            {
+                Console.WriteLine($"  {sage.Period,-12} debit {Money(sage.Debit)}   credit {Money(sage.Credit)}   amount {Money(sage.Amount)}");
+            }
+
+            return;
+        }
+
+        Console.WriteLine($"Reconciliation, {d.Dataset}: {r.Status}; {r.CellsCompared} cell(s) read back from '{r.Export}', {r.Differences} difference(s) (Sage → Anaplan):");
+        foreach (PeriodReconciliation p in r.Periods)
+        {
+            Console.WriteLine(d.Dataset == Datasets.GlActuals
+                ? $"  {p.Period,-12} debit {Money(p.Sage.Debit)} → {Money(p.Anaplan.Debit)}   credit {Money(p.Sage.Credit)} → {Money(p.Anaplan.Credit)}   net {Money(p.Sage.Amount)} → {Money(p.Anaplan.Amount)}{(p.Matches ? string.Empty : "   DIFFERS")}"
+                : $"  {p.Period,-12} amount {Money(p.Sage.Amount)} → {Money(p.Anaplan.Amount)}   invoices {p.Sage.Count:0} → {p.Anaplan.Count:0}{(p.Matches ? string.Empty : "   DIFFERS")}");
+        }
+
+        foreach (CellDifference c in r.FirstDifferences)
+        {
+            Console.WriteLine($"  differs: {c.Item} {c.Period} {c.LineItem}: Sage {Money(c.Sage)}, Anaplan '{c.Anaplan}'");
+        }
+
+        if (r.DifferencesBlob is not null)
+        {
+            Console.WriteLine($"  every difference: {r.DifferencesBlob}");
         }
     }
 

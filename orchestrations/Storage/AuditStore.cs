@@ -181,7 +181,7 @@ public sealed record DatasetAudit(
     IReadOnlyDictionary<string, long> Counts,
     IReadOnlyDictionary<string, string> Details);
 
-/// <summary>One record that did not make it: <c>Kind</c> is "rejected" (by the connector) or "failed" (by Anaplan or Sage).</summary>
+/// <summary>One record that did not make it: <c>Kind</c> is "rejected" (by the connector), "failed" (by Anaplan or Sage) or "difference" (Anaplan holds another value than Sage).</summary>
 public sealed record RecordAudit(string Dataset, string Kind, long Sequence, string Record, string? Field, string Reason, long? Line);
 
 /// <summary>Kinds of record audit rows.</summary>
@@ -189,4 +189,7 @@ public static class RecordKinds
 {
     public const string Rejected = "rejected";
     public const string Failed = "failed";
+
+    /// <summary>A cell whose value read back from Anaplan differs from Sage's.</summary>
+    public const string Difference = "difference";
 }
