@@ -137,8 +137,17 @@ public sealed class FlowFunctions(
         }
     }
 
-    private static string ChangedBy(HttpRequestData request)
-        => request.Headers.TryGetValues("X-MS-CLIENT-PRINCIPAL-NAME", out IEnumerable<string>? names) ? names.First() : "api";
+    /// <summary>
+    /// Who made a change: the platform's principal when App Service authentication is on (the platform then removes any
+    /// X-MS-CLIENT-PRINCIPAL-* header a caller sends and sets its own); otherwise the caller only proved it holds a
+    /// function key, and a header it sends proves nothing.
+    /// </summary>
+    private string ChangedBy(HttpRequestData request)
+        => ops.Value.AppServiceAuthentication
+            && request.Headers.TryGetValues("X-MS-CLIENT-PRINCIPAL-NAME", out IEnumerable<string>? names)
+            && names.FirstOrDefault() is { Length: > 0 } name
+                ? name
+                : "function key";
 
     private string Known(string connectionId)
     {

@@ -8,7 +8,7 @@ namespace Connector.Orchestrations.Storage;
 /// the codes are the same on both sides; a row is an explicit override. Every change gets a new version and a
 /// history row (who, when, old and new value, note), so the mapping in force at any time can be audited.
 /// </summary>
-public class MappingStore
+public partial class MappingStore
 {
     private readonly ConnectorStorage storage;
 
@@ -48,8 +48,19 @@ public class MappingStore
         string connectionId, string dimension, string sageCode, string anaplanCode, string changedBy, string? note, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         Validate(dimension, sageCode);
-        ArgumentException.ThrowIfNullOrWhiteSpace(anaplanCode);
+        if (anaplanCode is null || !AnaplanCode().IsMatch(anaplanCode.Trim()))
+        {
+            throw new ArgumentException(
+                $"anaplanCode '{anaplanCode}' is not an Anaplan list item code: 1 to {MaxAnaplanCode} letters, digits, spaces or . _ / -, starting with a letter or digit.",
+                nameof(anaplanCode));
+        }
+
         ArgumentException.ThrowIfNullOrWhiteSpace(changedBy);
+        if (note is { Length: > MaxNote })
+        {
+            throw new ArgumentException($"note is {note.Length} characters; at most {MaxNote}.", nameof(note));
+        }
+
         return await this.ChangeAsync(connectionId, dimension, sageCode, anaplanCode.Trim(), changedBy, note, now, cancellationToken)
             ?? throw new InvalidOperationException("Setting a mapping cannot remove it.");
     }
@@ -104,8 +115,28 @@ public class MappingStore
             throw new ArgumentException($"Unknown mapping dimension '{dimension}': use {string.Join(" or ", MappingDimensions.All)}.", nameof(dimension));
         }
 
-        ArgumentException.ThrowIfNullOrWhiteSpace(sageCode);
+        if (sageCode is null || !SageCode().IsMatch(sageCode.Trim()))
+        {
+            throw new ArgumentException(
+                $"sageCode '{sageCode}' is not a Sage {dimension} code: 1 to {MaxSageCode} letters, digits or . _ / - (a formatted account is at most 41 characters), starting with a letter or digit.",
+                nameof(sageCode));
+        }
     }
+
+    /// <summary>Sage 100's formatted account (GL_Account.Account) is 41 characters; a segment code is shorter.</summary>
+    public const int MaxSageCode = 41;
+
+    /// <summary>The longest code accepted for an Anaplan list item.</summary>
+    public const int MaxAnaplanCode = 60;
+
+    private const int MaxNote = 500;
+
+    // Codes are identifiers on both sides: no formula-leading characters, no quotes, separators or control characters.
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,40}$")]
+    private static partial System.Text.RegularExpressions.Regex SageCode();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,59}$")]
+    private static partial System.Text.RegularExpressions.Regex AnaplanCode();
 
     private static MappingEntry ToEntry(TableEntity e)
         => new(
