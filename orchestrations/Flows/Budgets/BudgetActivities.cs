@@ -169,6 +169,15 @@ public sealed class PostJournalEntryActivity(
                 markGroup: false);
         }
 
+        if (Math.Max(entry.Debit, entry.Credit) > SageLimits.MaxAmount)
+        {
+            // Every line fits Sage's amount field, but the entry's totals (and so its offset line) would not.
+            return await this.RecordAsync(
+                input.Run, entry, JournalStatuses.Rejected, null, null,
+                $"the entry totals {entry.Debit.ToString("0.00", CultureInfo.InvariantCulture)}, more than Sage 100 stores in an amount ({SageLimits.MaxAmountText}); not posted (choose a finer grouping)",
+                markGroup: false);
+        }
+
         await this.RecordAsync(input.Run, entry, JournalStatuses.Posting, null, null, null, markGroup: false);
         SageJournalEntryResult created;
         try
