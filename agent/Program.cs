@@ -45,7 +45,8 @@ else if (options.Urls.Count == 0)
     options.Urls = ["https://127.0.0.1:5443"];
 }
 
-await using SageAgentHandle agent = await SageAgentHost.StartAsync(options);
+// The web host reads the command line too: a Kestrel endpoint given there is held to HTTPS like every other.
+await using SageAgentHandle agent = await SageAgentHost.StartAsync(options, args);
 Console.WriteLine($"Sage agent ({options.Backend}) listening on {agent.BaseAddress}");
 Console.WriteLine($"Certificate SHA-256 fingerprint (pin this in the connector): {agent.CertificateSha256}");
 var stop = new TaskCompletionSource();
