@@ -1,9 +1,11 @@
+using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.ApplicationInsights;
+using Microsoft.Extensions.Options;
 
 namespace Connector.Functions;
 
@@ -18,7 +20,8 @@ public static class Composition
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.SectionName));
+        services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OpsOptions>>(new SettingsCheckValidator<OpsOptions>((configuration.GetSection(OpsOptions.SectionName), typeof(OpsOptions))));
 
         // Connector storage defaults to the host's storage when it is a connection string; identity-based hosts set
         // Connector:Storage:BlobServiceUri and TableServiceUri.

@@ -122,6 +122,24 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
     public Task<OrchestrationMetadata> WaitAsync(string instanceId, TimeSpan timeout)
         => DurableHostFixture.WaitForRunAsync(this.Client, instanceId, timeout);
 
+    /// <summary>How many times each activity was scheduled in a run and its sub-runs, read from the task hub's history.</summary>
+    public async Task<Dictionary<string, int>> ScheduledActivitiesAsync(string instanceId)
+    {
+        Azure.Data.Tables.TableClient history = new Azure.Data.Tables.TableServiceClient(this.Environment.StorageConnectionString).GetTableClient($"{this.TaskHub}History");
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        await foreach (Azure.Data.Tables.TableEntity row in history.QueryAsync<Azure.Data.Tables.TableEntity>(
+            r => r.PartitionKey.CompareTo(instanceId) >= 0 && r.PartitionKey.CompareTo(instanceId + "\uffff") < 0))
+        {
+            if (row.GetString("EventType") == "TaskScheduled" && (row.PartitionKey == instanceId || row.PartitionKey.StartsWith(instanceId + "|", StringComparison.Ordinal)))
+            {
+                string name = $"{row.GetString("Name")} in {row.PartitionKey}";
+                counts[name] = counts.GetValueOrDefault(name) + 1;
+            }
+        }
+
+        return counts;
+    }
+
     private static OrchestrationMetadata Completed(OrchestrationMetadata done)
     {
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"run {done.InstanceId} ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
