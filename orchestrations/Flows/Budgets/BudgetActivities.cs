@@ -113,19 +113,20 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
         {
             foreach (PlannedLine l in e.Lines)
             {
+                // People open this file to review the proposal: text from Anaplan is neutralised against formulas.
                 csv.WriteRecord(
                     e.ExternalId,
                     e.Index.ToString(CultureInfo.InvariantCulture),
-                    e.Version,
+                    SpreadsheetSafe.Text(e.Version),
                     e.FiscalYear,
                     e.Period.ToString("D2", CultureInfo.InvariantCulture),
                     e.PostingDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     e.SourceJournal,
-                    l.Account,
+                    SpreadsheetSafe.Text(l.Account),
                     l.Debit.ToString("0.00", CultureInfo.InvariantCulture),
                     l.Credit.ToString("0.00", CultureInfo.InvariantCulture),
-                    l.Comment,
-                    l.SourceCell,
+                    SpreadsheetSafe.Text(l.Comment),
+                    SpreadsheetSafe.Text(l.SourceCell),
                     l.SourceLine?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
             }
         }
