@@ -59,13 +59,14 @@ public sealed class SentRows
     {
         ArgumentNullException.ThrowIfNull(container);
         ArgumentNullException.ThrowIfNull(rows);
-        if (rows.Count > MaxRemembered)
-        {
-            return null;
-        }
+        return rows.Count > MaxRemembered ? null : await UploadJsonAsync(container, blobName, rows, cancellationToken);
+    }
 
+    /// <summary>Serializes <paramref name="value"/> as JSON into a blob (replacing it); returns the blob name.</summary>
+    internal static async Task<string> UploadJsonAsync<T>(BlobContainerClient container, string blobName, T value, CancellationToken cancellationToken)
+    {
         using var stream = new MemoryStream();
-        await JsonSerializer.SerializeAsync(stream, rows, Json, cancellationToken);
+        await JsonSerializer.SerializeAsync(stream, value, Json, cancellationToken);
         stream.Position = 0;
         await container.GetBlobClient(blobName).UploadAsync(stream, overwrite: true, cancellationToken);
         return blobName;
@@ -138,16 +139,7 @@ public static class PendingRows
     {
         ArgumentNullException.ThrowIfNull(container);
         ArgumentNullException.ThrowIfNull(rows);
-        if (rows.Count == 0)
-        {
-            return null;
-        }
-
-        using var stream = new MemoryStream();
-        await JsonSerializer.SerializeAsync(stream, rows, Json, cancellationToken);
-        stream.Position = 0;
-        await container.GetBlobClient(blobName).UploadAsync(stream, overwrite: true, cancellationToken);
-        return blobName;
+        return rows.Count == 0 ? null : await SentRows.UploadJsonAsync(container, blobName, rows, cancellationToken);
     }
 
     /// <summary>Groups rows by the run and reason they come from, as a run summary lists them.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Connector.Orchestrations.Credentials;
 using Connector.Testing;
@@ -17,7 +16,7 @@ public sealed class StartupChecksTests : IDisposable
     [Fact]
     public async Task WronglyTypedSettings_RefusedAtStart_NamingEachSetting_NotADroppedConnection()
     {
-        string settings = this.WriteSettings(
+        string settings = await this.WriteSettingsAsync(
             """ "PriorPeriods": "abc", "Schedule": "0 0 2 * * *" """,
             """ "Timeout": "soon" """,
             extraConnection: """ , "PriorPeriod": 2 """);
@@ -37,7 +36,7 @@ public sealed class StartupChecksTests : IDisposable
     [InlineData("c2hvcnQ=", "it must be 32")]
     public async Task MasterKeyMissingOrMalformed_RefusedAtStart_NamingWhereItComesFrom(string? masterKey, string problem)
     {
-        string settings = this.WriteSettings();
+        string settings = await this.WriteSettingsAsync();
 
         (int exit, string output, string errors) = await this.RunConnectorAsync(masterKey, "run", "actuals", "--connection", "abc-fpa", "--settings", settings);
 
@@ -61,7 +60,7 @@ public sealed class StartupChecksTests : IDisposable
             await store.SetAsync("sage-abc-apikey", apiKey); // the Anaplan password is not there
         }
 
-        (int exit, string output, string errors) = await this.RunConnectorAsync(masterKey, "run", "actuals", "--connection", "abc-fpa", "--settings", this.WriteSettings());
+        (int exit, string output, string errors) = await this.RunConnectorAsync(masterKey, "run", "actuals", "--connection", "abc-fpa", "--settings", await this.WriteSettingsAsync());
 
         Assert.True(exit == 1, $"exit {exit}\n{output}\n{errors}");
         Assert.Contains("Connector:Connections:0:Anaplan:PasswordReference (connection 'abc-fpa'): no credential is stored under 'anaplan-password'", errors, StringComparison.Ordinal);
@@ -72,13 +71,15 @@ public sealed class StartupChecksTests : IDisposable
 
     public void Dispose() => Directory.Delete(this.dir, recursive: true);
 
-    private string WriteSettings(string actuals = "", string sage = "", string extraConnection = "")
+    /// <summary>Settings as an operator writes them, on the test storage (so nothing but the checks stops the program).</summary>
+    private async Task<string> WriteSettingsAsync(string actuals = "", string sage = "", string extraConnection = "")
     {
+        string storage = (await TestStorage.GetConnectionStringAsync()).Replace("\\", "\\\\", StringComparison.Ordinal);
         string path = Path.Combine(this.dir, $"settings-{Guid.NewGuid():N}.json");
         string credentials = Path.Combine(this.dir, "credentials.json").Replace("\\", "\\\\", StringComparison.Ordinal);
         File.WriteAllText(path, $$"""
             {
-              "Durable": { "ConnectionString": "UseDevelopmentStorage=true", "TaskHubName": "{{UniqueNames.TaskHub("Start")}}" },
+              "Durable": { "ConnectionString": "{{storage}}", "TaskHubName": "{{UniqueNames.TaskHub("Start")}}" },
               "Credentials": { "Store": "EncryptedFile", "File": "{{credentials}}", "MasterKeyVariable": "{{this.masterKeyVariable}}" },
               "Connector": { "Connections": [ { "Id": "abc-fpa", "CostCenterSegment": "Department"{{extraConnection}},
                 "Sage": { "BaseUrl": "https://sage.example.com:5443", "Company": "ABC", "ApiKeyReference": "sage-abc-apikey", "TlsMode": "System"{{(sage.Length > 0 ? "," + sage : string.Empty)}} },
@@ -89,39 +90,7 @@ public sealed class StartupChecksTests : IDisposable
         return path;
     }
 
-    /// <summary>Runs the <c>connector</c> program as a user runs it (none of this process's CONNECTOR_ settings), killed if it hangs.</summary>
-    private async Task<(int Exit, string Output, string Errors)> RunConnectorAsync(string? masterKey, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = this.dir };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "connector.dll"));
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (string key in start.Environment.Keys.Where(k => k.StartsWith("CONNECTOR_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        if (masterKey is not null)
-        {
-            start.Environment[this.masterKeyVariable] = masterKey;
-        }
-
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new Xunit.Sdk.XunitException($"connector {string.Join(' ', args)} did not stop in 2 minutes:\n{await stdout}\n{await stderr}");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int Exit, string Output, string Errors)> RunConnectorAsync(string? masterKey, params string[] args)
+        => ConnectorProcess.RunAsync(
+            this.dir, masterKey is null ? null : new Dictionary<string, string> { [this.masterKeyVariable] = masterKey }, TimeSpan.FromMinutes(2), args);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Connector.Agent.Backends.Simulated;
 using Connector.Emulators.Anaplan.Model;
 using Connector.Local.Demo;
@@ -20,8 +19,6 @@ namespace Connector.Orchestrations.Tests.Flows;
 /// </summary>
 public sealed class IntegrityCrashTests(IntegrityCrashTests.Fixture fixture) : IClassFixture<IntegrityCrashTests.Fixture>, IDisposable
 {
-    private static readonly JsonSerializerOptions SkipNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
-
     private readonly string dir = Directory.CreateTempSubdirectory("integrity-crash-").FullName;
 
     [Fact]
@@ -29,7 +26,7 @@ public sealed class IntegrityCrashTests(IntegrityCrashTests.Fixture fixture) : I
     {
         SimulatedCompany abc = fixture.Environment.Sage.Company("ABC");
         EmulatedModel model = fixture.Environment.Anaplan.DefaultModel;
-        string settings = this.WriteWorkerSettings();
+        string settings = fixture.WriteWorkerSettings(this.dir);
         string crashFile = Path.Combine(this.dir, "crash-armed");
         var environment = new Dictionary<string, string> { ["CONNECTOR_MASTER_KEY"] = fixture.Environment.MasterKey };
 
@@ -71,26 +68,6 @@ public sealed class IntegrityCrashTests(IntegrityCrashTests.Fixture fixture) : I
         OrchestrationMetadata done = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"run {done.InstanceId} ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
         return done.ReadOutputAs<ActualsRunSummary>()!;
-    }
-
-    private string WriteWorkerSettings()
-    {
-        string storage = fixture.Environment.StorageConnectionString;
-        var durable = new Connector.Local.Hosting.LocalDurableOptions { ConnectionString = storage, TaskHubName = fixture.TaskHub };
-        DurableHostFixture.ApplyTestTimings(durable);
-        var settings = new
-        {
-            Durable = durable,
-            Connector = new
-            {
-                Storage = new { ConnectionString = storage, fixture.StagingContainer, fixture.TablePrefix },
-                Connections = fixture.ConnectionList,
-            },
-            Credentials = new { Store = "EncryptedFile", File = fixture.Environment.CredentialFile },
-        };
-        string path = Path.Combine(this.dir, "worker.settings.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(settings, SkipNulls));
-        return path;
     }
 
     public sealed class Fixture : ConnectorFlowFixture
