@@ -21,13 +21,6 @@ public sealed record PeriodTotals(string Period, long Rows, decimal Debit, decim
 
     public PeriodTotals Add(decimal debit, decimal credit, decimal amount, decimal count)
         => this with { Rows = this.Rows + 1, Debit = this.Debit + debit, Credit = this.Credit + credit, Amount = this.Amount + amount, Count = this.Count + count };
-
-    public PeriodTotals Minus(PeriodTotals other)
-        => this with { Rows = this.Rows - other.Rows, Debit = this.Debit - other.Debit, Credit = this.Credit - other.Credit, Amount = this.Amount - other.Amount, Count = this.Count - other.Count };
-
-    /// <summary>Subtracts <paramref name="minus"/> from <paramref name="from"/> period by period.</summary>
-    public static IReadOnlyList<PeriodTotals> Difference(IReadOnlyList<PeriodTotals> from, IReadOnlyList<PeriodTotals> minus)
-        => [.. from.Select(t => minus.FirstOrDefault(m => m.Period == t.Period) is { } m ? t.Minus(m) : t)];
 }
 
 /// <summary>

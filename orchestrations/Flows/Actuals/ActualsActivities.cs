@@ -15,11 +15,11 @@ public sealed class ResolvePeriodsActivity(ConnectionClients clients, WatermarkS
 {
     public override async Task<ResolvedPeriods> RunAsync(TaskActivityContext context, ResolvePeriodsInput input)
     {
-        ResolvedPeriods periods = await this.ResolveAsync(input);
+        SageFiscalCalendar calendar = await clients.Sage(input.Run.ConnectionId).GetFiscalCalendarAsync();
+        ResolvedPeriods periods = Resolve(input, calendar);
 
         // Periods an earlier run's GL load did not get into Anaplan are sent again, whatever this run was asked for.
         IReadOnlyList<PendingPeriod> pending = (await watermarks.GetAsync(input.Run.ConnectionId, Datasets.GlActuals))?.PendingPeriods ?? [];
-        SageFiscalCalendar calendar = await clients.Sage(input.Run.ConnectionId).GetFiscalCalendarAsync();
         var known = calendar.Years.SelectMany(y => y.Periods.Select(p => new FiscalPeriodRef(y.FiscalYear, p.Period))).ToHashSet();
         List<PendingPeriod> resend = [.. pending.Where(p => known.Contains(new FiscalPeriodRef(p.FiscalYear, p.Period)))];
         if (resend.Count == 0)
@@ -34,9 +34,8 @@ public sealed class ResolvePeriodsActivity(ConnectionClients clients, WatermarkS
         return periods with { Periods = all, Resent = resent };
     }
 
-    private async Task<ResolvedPeriods> ResolveAsync(ResolvePeriodsInput input)
+    private static ResolvedPeriods Resolve(ResolvePeriodsInput input, SageFiscalCalendar calendar)
     {
-        SageFiscalCalendar calendar = await clients.Sage(input.Run.ConnectionId).GetFiscalCalendarAsync();
         var all = calendar.Years.OrderBy(y => y.BeginDate)
             .SelectMany(y => y.Periods.OrderBy(p => p.Period).Select(p => new FiscalPeriodRef(y.FiscalYear, p.Period)))
             .ToList();
