@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Telemetry;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Microsoft.Extensions.Options;
 
 namespace Connector.Functions;
 
@@ -29,7 +31,8 @@ public static class Composition
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.SectionName));
+        services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OpsOptions>>(new SettingsCheckValidator<OpsOptions>((configuration.GetSection(OpsOptions.SectionName), typeof(OpsOptions))));
         services.AddSingleton<Http.ApiEdge>();
 
         // Connector storage defaults to the host's storage when it is a connection string; identity-based hosts set
@@ -100,4 +103,11 @@ public sealed class OpsOptions
 
     /// <summary>Gets or sets a value indicating whether write actions (rewind, replay, terminate, purge...) are refused.</summary>
     public bool ReadOnly { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether App Service authentication (Easy Auth) is on for this app: only then is the
+    /// platform's principal (X-MS-CLIENT-PRINCIPAL-NAME) recorded as who changed a mapping; otherwise "function key".
+    /// The infrastructure sets it together with authentication.
+    /// </summary>
+    public bool AppServiceAuthentication { get; set; }
 }

@@ -69,7 +69,7 @@ public static class ConnectorHost
                 extraTasks?.Invoke(registry);
             },
             runWorker);
-        builder.Services.AddConnectorRuntime(configuration, durableOptions.ConnectionString);
+        builder.Services.AddConnectorRuntime(configuration, durableOptions.ConnectionString, checkCredentials: runWorker);
         builder.Services.AddSingleton(sp => new RunOperations(sp.GetRequiredService<DurableTaskClient>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new FlowStarter(
             sp.GetRequiredService<DurableTaskClient>(),
