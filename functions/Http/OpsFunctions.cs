@@ -143,26 +143,14 @@ public sealed class OpsFunctions(ApiEdge edge, RunRecoveryFactory recovery)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "connections/{connectionId}/runs-rewind")] HttpRequestData request,
         [DurableClient] DurableTaskClient client,
         string connectionId)
-        => edge.RunAsync(request, "rewind-many", connectionId, async ct =>
-        {
-            BulkBody body = await ApiEdge.ReadBodyAsync<BulkBody>(request, ct) ?? new BulkBody(null, null, null, false);
-            string reason = Required(body.Reason);
-            IReadOnlyList<BulkRunResult> runs = await recovery.Create(client).RewindManyAsync(connectionId, body.From, body.To, reason, edge.Caller(request), body.DryRun, ct);
-            return ApiResult.Ok(new { dryRun = body.DryRun, runs });
-        });
+        => this.BulkAsync(request, "rewind-many", connectionId, (body, reason, by, ct) => recovery.Create(client).RewindManyAsync(connectionId, body.From, body.To, reason, by, body.DryRun, ct));
 
     [Function("ReplayRuns")]
     public Task<HttpResponseData> ReplayRunsAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "connections/{connectionId}/runs-replay")] HttpRequestData request,
         [DurableClient] DurableTaskClient client,
         string connectionId)
-        => edge.RunAsync(request, "replay-many", connectionId, async ct =>
-        {
-            BulkBody body = await ApiEdge.ReadBodyAsync<BulkBody>(request, ct) ?? new BulkBody(null, null, null, false);
-            string reason = Required(body.Reason);
-            IReadOnlyList<BulkRunResult> runs = await recovery.Create(client).ReplayManyAsync(connectionId, body.From, body.To, reason, edge.Caller(request), body.DryRun, ct);
-            return ApiResult.Ok(new { dryRun = body.DryRun, runs });
-        });
+        => this.BulkAsync(request, "replay-many", connectionId, (body, reason, by, ct) => recovery.Create(client).ReplayManyAsync(connectionId, body.From, body.To, reason, by, body.DryRun, ct));
 
     [Function("PurgeRuns")]
     public Task<HttpResponseData> PurgeRunsAsync(
@@ -225,6 +213,16 @@ public sealed class OpsFunctions(ApiEdge edge, RunRecoveryFactory recovery)
                 ?? throw new ConnectorValidationException(null, "A body with workspaceId and modelId is required.");
             string id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(SelfTestOrchestrator), input, ct);
             return ApiEdge.StatusLinks(request, client, id, HttpStatusCode.Accepted);
+        });
+
+    /// <summary>A bulk action on a connection's runs: reads the body (a reason is required) and answers what was done to each run.</summary>
+    private Task<HttpResponseData> BulkAsync(
+        HttpRequestData request, string action, string connectionId, Func<BulkBody, string, string, CancellationToken, Task<IReadOnlyList<BulkRunResult>>> act)
+        => edge.RunAsync(request, action, connectionId, async ct =>
+        {
+            BulkBody body = await ApiEdge.ReadBodyAsync<BulkBody>(request, ct) ?? new BulkBody(null, null, null, false);
+            IReadOnlyList<BulkRunResult> runs = await act(body, Required(body.Reason), edge.Caller(request), ct);
+            return ApiResult.Ok(new { dryRun = body.DryRun, runs });
         });
 
     /// <summary>The reason a recovery action must be given (recorded in the run's audit).</summary>
