@@ -14,7 +14,7 @@ public sealed record CellSnapshot(IReadOnlyList<string> Members, string LineItem
 public sealed record FileSnapshot(string Id, string Name, int ChunkCount, int ChunksReceived, long UncompressedBytes, bool IsPrivate);
 
 /// <summary>A task as a test sees it.</summary>
-public sealed record TaskSnapshot(string TaskId, string ActionType, string ActionId, string State, DateTimeOffset CreatedAt);
+public sealed record TaskSnapshot(string TaskId, string ActionType, string ActionId, string State, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt = null);
 
 /// <summary>A task started while another action was running or waiting on the same model.</summary>
 public sealed record ModelViolation(DateTimeOffset At, string ModelId, string StartedActionId, string BusyWithActionId);
@@ -310,5 +310,8 @@ internal sealed class EmulatedTask(string taskId, string actionType, string acti
 
     public void RequestCancel() => this.cancelRequested.TrySetResult();
 
-    public TaskSnapshot Snapshot() => new(this.TaskId, this.ActionType, this.ActionId, this.ReportedState ?? this.State, this.CreatedAt);
+    /// <summary>Gets or sets when the task reached its final state (emulator clock).</summary>
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public TaskSnapshot Snapshot() => new(this.TaskId, this.ActionType, this.ActionId, this.ReportedState ?? this.State, this.CreatedAt, this.FinishedAt);
 }
