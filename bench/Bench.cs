@@ -57,7 +57,7 @@ internal static class Bench
                 log.WriteLine($"[{rows:N0} rows] starting the agent, the emulator and a worker ...");
                 string hub = "Bench" + rows.ToString(CultureInfo.InvariantCulture) + Convert.ToHexString(BitConverter.GetBytes(Environment.TickCount64))[..6];
                 await using BenchStack stack = await BenchStack.StartAsync(paths, azurite.ConnectionString, directory, companies, hub);
-                PipelineResult pipeline = await PipelineAsync(stack, rows, year, log);
+                PipelineResult pipeline = await PipelineAsync(stack, rows, year, options.Output, log);
                 pipelines.Add(pipeline);
                 log.WriteLine($"[{rows:N0} rows] {pipeline.Status}: {pipeline.GlRows:N0} GL rows in {pipeline.Run.TotalSeconds:0.0} s ({pipeline.RowsPerSecond:N0} rows/s; agent alone {pipeline.PagingRowsPerSecond:N0} rows/s)");
                 if (rows == budgetRows)
@@ -99,7 +99,7 @@ internal static class Bench
         return rows / 12 / perMain * 6;
     }
 
-    private static async Task<PipelineResult> PipelineAsync(BenchStack stack, int targetRows, string year, TextWriter log)
+    private static async Task<PipelineResult> PipelineAsync(BenchStack stack, int targetRows, string year, string output, TextWriter log)
     {
         SageAgentClient sage = stack.Clients.Sage(BenchStack.ConnectionId);
         long accounts = await sage.GetAccountsAsync().CountAsync();
@@ -108,6 +108,7 @@ internal static class Bench
         log.WriteLine($"[{targetRows:N0} rows] paging the agent alone ...");
         var pageTimes = new List<double>();
         long paged = 0;
+        (TimeSpan agentCpu, TimeSpan clientCpu) = (stack.Agent.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
         var pageWatch = Stopwatch.StartNew();
         double lastMark = 0;
         await foreach (SagePeriodBalance _ in sage.GetPeriodBalancesAsync(year, 1, 13))
@@ -121,19 +122,24 @@ internal static class Bench
         }
 
         TimeSpan paging = pageWatch.Elapsed;
+        (TimeSpan Agent, TimeSpan Client) pagingCpu = (stack.Agent.CpuTime() - agentCpu, Process.GetCurrentProcess().TotalProcessorTime - clientCpu);
 
         log.WriteLine($"[{targetRows:N0} rows] running the actuals pipeline (full resync of FY{year}) ...");
         await stack.Admin.DeleteAsync("requests");
+        (TimeSpan Agent, TimeSpan Emulator, TimeSpan Worker) cpu = (stack.Agent.CpuTime(), stack.Emulator.CpuTime(), stack.Worker.CpuTime());
         var runWatch = Stopwatch.StartNew();
         int lastPeriod = (await sage.GetFiscalCalendarAsync()).Years.Single(y => y.FiscalYear == year).Periods.Max(p => p.Period);
         StartRunResult start = await stack.Starter.StartActualsAsync(BenchStack.ConnectionId, "bench", new ActualsRunRequest(year, 1, lastPeriod, null, FullResync: true));
         using var limit = new CancellationTokenSource(TimeSpan.FromHours(3));
         OrchestrationMetadata done = await stack.Client.WaitForInstanceCompletionAsync(start.InstanceId, getInputsAndOutputs: true, limit.Token);
         TimeSpan run = runWatch.Elapsed;
+        cpu = (stack.Agent.CpuTime() - cpu.Agent, stack.Emulator.CpuTime() - cpu.Emulator, stack.Worker.CpuTime() - cpu.Worker);
         ActualsRunSummary? summary = done.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? done.ReadOutputAs<ActualsRunSummary>() : null;
         DatasetSummary? gl = summary?.Datasets.SingleOrDefault(d => d.Dataset == Datasets.GlActuals);
 
-        var history = new HistoryStages(start.InstanceId, await RunHistory.ReadAsync(stack.Service, stack.Client, start.InstanceId));
+        IReadOnlyList<RunHistoryEvent> events = await RunHistory.ReadAsync(stack.Service, stack.Client, start.InstanceId);
+        await WriteTimelineAsync(Path.Combine(Path.GetDirectoryName(output)!, Path.GetFileNameWithoutExtension(output) + $"-history-{targetRows}.csv"), events);
+        var history = new HistoryStages(start.InstanceId, events);
         string glLoad = $"{start.InstanceId}|{Datasets.GlActuals}";
         JsonArray requests = (await stack.Admin.GetFromJsonAsync<JsonArray>("requests"))!;
         JsonArray tasks = (await stack.Admin.GetFromJsonAsync<JsonArray>($"models/{stack.ModelId}/tasks"))!;
@@ -153,6 +159,8 @@ internal static class Bench
             Run = run,
             Paging = paging,
             PageMilliseconds = (pageTimes.FirstOrDefault(), pageTimes.LastOrDefault()),
+            PagingCpu = pagingCpu,
+            RunCpu = cpu,
             Gzip = gzip,
             StagingAlone = staging,
             Dimensions = history.Instance($"{start.InstanceId}|dimensions"),
@@ -169,6 +177,19 @@ internal static class Bench
             MinimumRequests = MinimumRequests(requests),
             HistoryRows = history.Rows,
         };
+    }
+
+    /// <summary>The run's history as CSV next to the report (instance, event, name, timestamp, timer due), for a closer look.</summary>
+    private static async Task WriteTimelineAsync(string path, IReadOnlyList<RunHistoryEvent> events)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var csv = new StringBuilder("instance,event,name,timestamp,fireAt\n");
+        foreach (RunHistoryEvent e in events.OrderBy(e => e.Timestamp))
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{e.InstanceId},{e.Type},{e.Name},{e.Timestamp:O},{e.FireAt:O}\n");
+        }
+
+        await File.WriteAllTextAsync(path, csv.ToString());
     }
 
     /// <summary>

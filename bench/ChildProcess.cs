@@ -83,6 +83,13 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The processor time the process has used so far (user and kernel).</summary>
+    public TimeSpan CpuTime()
+    {
+        this.process.Refresh();
+        return this.process.TotalProcessorTime;
+    }
+
     /// <summary>The peak resident set size in bytes so far (Linux <c>VmHWM</c>); null where <c>/proc</c> does not exist.</summary>
     public long? PeakResidentBytes() => PeakResidentBytes(this.process.Id);
 

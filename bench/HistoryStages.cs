@@ -47,10 +47,9 @@ internal sealed class HistoryStages
             .Where(e => e.Type is EventType.TaskCompleted or EventType.TaskFailed && e.ScheduledId is not null)
             .Select(e => scheduled.TryGetValue((e.InstanceId, e.ScheduledId!.Value), out RunHistoryEvent? s) ? new ActivitySpan(e.InstanceId, s.Name ?? "?", new Span(s.Timestamp, e.Timestamp)) : null)
             .OfType<ActivitySpan>()];
-        var timers = events.Where(e => e.Type == EventType.TimerCreated).ToDictionary(e => (e.InstanceId, e.EventId));
-        this.Timers = [.. events
-            .Where(e => e.Type == EventType.TimerFired && e.ScheduledId is not null && timers.ContainsKey((e.InstanceId, e.ScheduledId.Value)))
-            .Select(e => new Span(timers[(e.InstanceId, e.ScheduledId!.Value)].Timestamp, e.Timestamp))];
+        // A fired timer's event carries the time it was created, not when it fired: a timer is counted from its creation
+        // to when it was due.
+        this.Timers = [.. events.Where(e => e.Type == EventType.TimerCreated && e.FireAt is not null).Select(e => new Span(e.Timestamp, e.FireAt!.Value))];
     }
 
     public string RunId { get; }
@@ -60,6 +59,7 @@ internal sealed class HistoryStages
 
     public IReadOnlyList<ActivitySpan> Activities { get; }
 
+    /// <summary>Gets the durable timers, from creation to when they were due.</summary>
     public IReadOnlyList<Span> Timers { get; }
 
     /// <summary>From the run's start to its completion.</summary>

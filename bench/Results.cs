@@ -24,6 +24,12 @@ internal sealed record PipelineResult
     /// <summary>Milliseconds of the first and last page of that paging (the agent's cost at both ends of the cursor).</summary>
     public required (double First, double Last) PageMilliseconds { get; init; }
 
+    /// <summary>Processor time of the agent and of this client while paging alone.</summary>
+    public required (TimeSpan Agent, TimeSpan Client) PagingCpu { get; init; }
+
+    /// <summary>Processor time of the agent, the emulator and the worker during the run.</summary>
+    public required (TimeSpan Agent, TimeSpan Emulator, TimeSpan Worker) RunCpu { get; init; }
+
     /// <summary>gzip level 6 over the CSV the run staged, after the run.</summary>
     public required TimeSpan Gzip { get; init; }
 
