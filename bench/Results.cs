@@ -18,10 +18,13 @@ internal sealed record PipelineResult
     /// <summary>From the start request to the run's completion, as the client saw it.</summary>
     public required TimeSpan Run { get; init; }
 
-    /// <summary>The same GL rows paged from the agent alone, just before the run.</summary>
+    /// <summary>The same GL rows paged from the agent alone just before the run (pulled again until at least 200 k rows).</summary>
     public required TimeSpan Paging { get; init; }
 
-    /// <summary>Milliseconds of the first and last page of that paging (the agent's cost at both ends of the cursor).</summary>
+    /// <summary>The rows paged alone (the year's rows times the pulls).</summary>
+    public required long PagedRows { get; init; }
+
+    /// <summary>Milliseconds of the first and last page of the last pull (the agent's cost at both ends of the cursor).</summary>
     public required (double First, double Last) PageMilliseconds { get; init; }
 
     /// <summary>Processor time of the agent and of this client while paging alone.</summary>
@@ -65,7 +68,10 @@ internal sealed record PipelineResult
 
     public double RowsPerSecond => this.GlRows / Math.Max(0.001, this.Run.TotalSeconds);
 
-    public double PagingRowsPerSecond => this.GlRows / Math.Max(0.001, this.Paging.TotalSeconds);
+    public double PagingRowsPerSecond => this.PagedRows / Math.Max(0.001, this.Paging.TotalSeconds);
+
+    /// <summary>The time one pull of the run's rows takes at the rate paged alone (computed).</summary>
+    public TimeSpan PagingOnePull => TimeSpan.FromSeconds(this.GlRows / Math.Max(1, this.PagingRowsPerSecond));
 
     public double GzipRowsPerSecond => this.GlRows / Math.Max(0.001, this.Gzip.TotalSeconds);
 }

@@ -34,9 +34,6 @@ internal sealed class BoiBrowse : IDisposable
     /// <summary>Gets the key of <see cref="Current"/> (its key columns joined by <see cref="KeySeparator"/>).</summary>
     public string? CurrentKey { get; private set; }
 
-    /// <summary>Gets how many rows the walk has read (each one <c>nGetValue</c> per column), for tests and diagnostics.</summary>
-    public long RowsRead { get; private set; }
-
     /// <summary>Opens a <c>_svc</c> object and stands on the first row after <paramref name="from"/> (the first row when null).</summary>
     /// <param name="session">The company's session.</param>
     /// <param name="objectName">The service object, e.g. <c>GL_Account_svc</c>.</param>
@@ -153,7 +150,6 @@ internal sealed class BoiBrowse : IDisposable
         this.lastKey = key;
         this.Current = row;
         this.CurrentKey = key;
-        this.RowsRead++;
     }
 
     private static string Show(string key) => key.Replace(KeySeparator, '|');
@@ -201,9 +197,6 @@ internal sealed class BoiOpenReads(TimeProvider clock) : IDisposable
 
     private readonly List<Entry> entries = [];
 
-    /// <summary>Gets how many reads were opened (a continued page opens none), for tests and diagnostics.</summary>
-    public long Opened { get; private set; }
-
     /// <summary>
     /// Reads one page of <paramref name="query"/> after <paramref name="afterKey"/>: from the open read that handed out
     /// that key, else from a new one (<paramref name="open"/>, positioned after the key). Items that read handed out
@@ -231,7 +224,6 @@ internal sealed class BoiOpenReads(TimeProvider clock) : IDisposable
         else
         {
             reader = open(afterKey);
-            this.Opened++;
             entry = new Entry(query, reader) { LastUsed = now };
             this.entries.Add(entry);
             while (this.entries.Count > Capacity)
