@@ -139,6 +139,11 @@ public class RunRecovery
             return $"'{id}' is a sub-run of '{RunIds.Root(id)}': rewind the run '{RunIds.Root(id)}' instead (its sub-runs resume with it).";
         }
 
+        if (Running.Contains(run.RuntimeStatus))
+        {
+            return $"Run '{id}' is {run.RuntimeStatus}; only a run that has ended (failed, terminated, or completed with failures) can be rewound.";
+        }
+
         if (!IsFlow(run.Name))
         {
             return $"Run '{id}' is a {RunIds.Flow(run.Name)} run; only actuals, budgets and recovery runs record their steps and can be rewound (start it again instead).";
