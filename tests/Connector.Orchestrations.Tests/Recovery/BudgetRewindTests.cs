@@ -17,7 +17,9 @@ namespace Connector.Orchestrations.Tests.Recovery;
 /// run ends failed or with entries Sage did not take, the fault is cleared, the run is rewound under its own id, and
 /// then: it completed; Sage holds every planned entry exactly once (no entry the first attempt posted was created again);
 /// the approved-values export ran again only when the first attempt had not got it; the Sage dimensions were not read
-/// again; the audit shows the rewind. Not applicable to this flow: a chunk upload or an import failing (the return flow
+/// again; the audit shows the rewind. The agent's key is rotated after the dimensions are read, so the rewound run must
+/// not read them again. The agent down during extraction is the main flow's class (this flow extracts nothing from
+/// Sage; an agent that cannot be reached while posting is covered by the record-lock case's failed posts). Not applicable to this flow: a chunk upload or an import failing (the return flow
 /// uploads and imports nothing).
 /// </summary>
 public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClassFixture<BudgetRewindTests.Fixture>
@@ -26,6 +28,8 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
     [InlineData("closed-period-refused")]
     [InlineData("record-lock-exhausted")]
     [InlineData("export-task-fails")]
+    [InlineData("model-locked-at-export-start")]
+    [InlineData("agent-key-rotated-after-export-start")]
     public async Task FaultThenRewind_CompletesUnderTheSameId_EachEntryOnceInSage(string fault)
     {
         (string connection, string company, BudgetRunRequest request) = Case(fault);
@@ -34,8 +38,10 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
         int exportsBefore = fixture.AnaplanRequests("POST", exportTasks);
         int structureBefore = fixture.AgentReads("/account-structure");
 
+        string secret = (await fixture.Environment.Credentials.GetAsync(LocalEnvironment.SageApiKeyReference)).Reveal();
         string expected = this.Arm(fault, sage);
         StartRunResult started = await fixture.Starter.StartBudgetsAsync(connection, "test", request);
+        await this.HitAfterExportStartsAsync(fault, exportTasks, exportsBefore, secret);
         OrchestrationMetadata first = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(6));
         string firstStatus = first.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? first.ReadOutputAs<BudgetRunSummary>()!.Status : first.RuntimeStatus.ToString();
         Assert.True(firstStatus == expected, $"{fault}: the first attempt ended {firstStatus}, not {expected}: {first.FailureDetails?.ErrorMessage}");
@@ -51,7 +57,7 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
         int structureFirst = fixture.AgentReads("/account-structure") - structureBefore;
 
         // The fault is cleared, and the run is rewound.
-        this.Clear(fault, sage);
+        await this.ClearAsync(fault, sage, secret);
         OrchestrationMetadata second = await fixture.RewindToEndAsync(started.InstanceId, $"{fault} fixed");
         Assert.True(second.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{fault}: the rewound run ended {second.RuntimeStatus}: {second.FailureDetails?.ErrorMessage}");
         BudgetRunSummary summary = second.ReadOutputAs<BudgetRunSummary>()!;
@@ -68,7 +74,7 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
 
         // The export ran again only when the first attempt had not got it; the Sage dimensions were read once.
         int exportsSecond = fixture.AnaplanRequests("POST", exportTasks) - exportsBefore - exportsFirst;
-        Assert.True(exportsSecond == (fault == "export-task-fails" ? 1 : 0), $"{fault}: the export was started {exportsFirst} + {exportsSecond} time(s)");
+        Assert.True(exportsSecond == (fault is "export-task-fails" or "model-locked-at-export-start" ? 1 : 0), $"{fault}: the export was started {exportsFirst} + {exportsSecond} time(s)");
         Assert.True(structureFirst >= 1, $"{fault}: the first attempt did not read the account structure");
         Assert.True(fixture.AgentReads("/account-structure") - structureBefore - structureFirst == 0, $"{fault}: the rewound run read the Sage dimensions again");
 
@@ -81,6 +87,8 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
         "closed-period-refused" => ("bud-closed", "LNG", new BudgetRunRequest(Version: "Forecast")),
         "record-lock-exhausted" => ("bud-lock", "TST", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 1, ToPeriod: 2)),
         "export-task-fails" => ("bud-export", "ABC", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 7, ToPeriod: 7)),
+        "model-locked-at-export-start" => ("bud-423", "ABC", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 10, ToPeriod: 10)),
+        "agent-key-rotated-after-export-start" => ("bud-key", "TST", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 9, ToPeriod: 9)),
         _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, null),
     };
 
@@ -104,15 +112,39 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
                 BudgetSeed.Seed(model, [new("610-02", "01", "FY2027-P07", "Budget", 250.00m)], "Budget");
                 fixture.Environment.Anaplan.State.Faults.FailNext($"POST /2/0/workspaces/*/models/*/exports/{fixture.Export(new BudgetsFlowOptions().Export)}/tasks", 100_000, 500);
                 return nameof(OrchestrationRuntimeStatus.Failed);
+            case "model-locked-at-export-start":
+                // Another user's action holds the model when the export task is started (423, once).
+                BudgetSeed.Seed(model, [new("610-02", "01", "FY2027-P10", "Budget", 410.00m)], "Budget");
+                fixture.Environment.Anaplan.State.Faults.FailNext($"POST /2/0/workspaces/*/models/*/exports/{fixture.Export(new BudgetsFlowOptions().Export)}/tasks", 1, 423);
+                return nameof(OrchestrationRuntimeStatus.Failed);
+            case "agent-key-rotated-after-export-start":
+                // The agent's key is rotated once the export has started, after the Sage dimensions were read: planning, which
+                // reads the company's periods, is refused (401) and the run fails before posting anything.
+                BudgetSeed.Seed(model, [new("6000", "100", "FY2027-P09", "Budget", 90.00m), new("6000", "200", "FY2027-P09", "Budget", 95.00m)], "Budget");
+                return nameof(OrchestrationRuntimeStatus.Failed);
             default:
                 throw new ArgumentOutOfRangeException(nameof(fault), fault, null);
         }
     }
 
-    private void Clear(string fault, SimulatedCompany sage)
+    /// <summary>The key rotation must hit after the Sage dimensions are read: waits for the export to start, then rotates.</summary>
+    private async Task HitAfterExportStartsAsync(string fault, string exportTasks, int exportsBefore, string secret)
+    {
+        if (fault != "agent-key-rotated-after-export-start")
+        {
+            return;
+        }
+
+        // The export starts after the dimensions are read and at least a second before planning (its task is polled).
+        await Eventually.TrueAsync(() => fixture.AnaplanRequests("POST", exportTasks) > exportsBefore, TimeSpan.FromMinutes(5), "the export starts");
+        await fixture.SetSecretAsync(LocalEnvironment.SageApiKeyReference, "rotated-" + secret[..8]);
+    }
+
+    private async Task ClearAsync(string fault, SimulatedCompany sage, string secret)
     {
         fixture.Environment.Anaplan.State.Faults.Clear();
         fixture.Environment.Sage.Faults(sage.Code).Clear();
+        await fixture.SetSecretAsync(LocalEnvironment.SageApiKeyReference, secret);
         if (fault == "closed-period-refused")
         {
             // The controller reopens FY2026 from period 1.
@@ -130,7 +162,11 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
             locked.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "3000-000", MaxParallelPosts = 2 };
             ConnectionOptions export = environment.Connection("bud-export", "ABC", "Department");
             export.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "300-00-00" };
-            return [closed, locked, export];
+            ConnectionOptions locked423 = environment.Connection("bud-423", "ABC", "Department");
+            locked423.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "300-00-00" };
+            ConnectionOptions key = environment.Connection("bud-key", "TST", "Department");
+            key.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "3000-000" };
+            return [closed, locked, export, locked423, key];
         }
     }
 }
