@@ -161,6 +161,58 @@ public class AnaplanClient
     public virtual Task<IReadOnlyList<AnaplanProcess>> ListProcessesAsync(CancellationToken cancellationToken = default)
         => this.ListAllAsync(this.ModelPath("processes"), "processes", e => new AnaplanProcess(Str(e, "id")!, Str(e, "name") ?? string.Empty), cancellationToken);
 
+    /// <summary>All lists of the model (every page).</summary>
+    public virtual Task<IReadOnlyList<AnaplanList>> ListListsAsync(CancellationToken cancellationToken = default)
+        => this.ListAllAsync(this.ModelPath("lists"), "lists", e => new AnaplanList(Str(e, "id")!, Str(e, "name") ?? string.Empty), cancellationToken);
+
+    /// <summary>A list's metadata: its item count and its properties.</summary>
+    /// <exception cref="AnaplanNotFoundException">No list has that id.</exception>
+    public virtual async Task<AnaplanListMetadata> GetListMetadataAsync(string listId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(listId);
+        using JsonDocument json = await this.GetJsonAsync(this.ModelPath($"lists/{Escape(listId)}"), cancellationToken);
+        JsonElement m = Required(json.RootElement, "metadata");
+        var properties = new List<string>();
+        if (m.TryGetProperty("properties", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
+        {
+            properties.AddRange(list.EnumerateArray().Select(p => p.ValueKind == JsonValueKind.Object ? Str(p, "name") ?? string.Empty : p.GetRawText()));
+        }
+
+        return new AnaplanListMetadata(Str(m, "id") ?? listId, Str(m, "name") ?? string.Empty, Long(m, "itemCount"), properties);
+    }
+
+    /// <summary>
+    /// Every item of a list, in one answer (the call is not paged: Anaplan answers 400 for a list of more than 1,000,000
+    /// items, and it needs a workspace administrator, else 403). With <paramref name="includeAll"/> the items carry their
+    /// properties.
+    /// </summary>
+    /// <exception cref="AnaplanNotFoundException">No list has that id.</exception>
+    /// <exception cref="AnaplanException">403 (not a workspace administrator) or 400 (too many items).</exception>
+    public virtual async Task<IReadOnlyList<AnaplanListItem>> GetListItemsAsync(string listId, bool includeAll = true, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(listId);
+        using JsonDocument json = await this.GetJsonAsync(this.ModelPath($"lists/{Escape(listId)}/items{(includeAll ? "?includeAll=true" : string.Empty)}"), cancellationToken);
+        var items = new List<AnaplanListItem>();
+        if (json.RootElement.TryGetProperty("listItems", out JsonElement array) && array.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement e in array.EnumerateArray())
+            {
+                var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+                if (e.TryGetProperty("properties", out JsonElement p) && p.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (JsonProperty property in p.EnumerateObject())
+                    {
+                        properties[property.Name] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() ?? string.Empty : property.Value.GetRawText();
+                    }
+                }
+
+                items.Add(new AnaplanListItem(Str(e, "id") ?? string.Empty, Str(e, "name") ?? string.Empty, Str(e, "code"), Str(e, "parent"), properties));
+            }
+        }
+
+        return items;
+    }
+
     /// <summary>An import's source description, with the header names its file must have.</summary>
     public virtual async Task<AnaplanImportMetadata> GetImportMetadataAsync(string importId, CancellationToken cancellationToken = default)
     {

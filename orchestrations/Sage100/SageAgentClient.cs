@@ -155,6 +155,15 @@ public class SageAgentClient : IDisposable
         => new(changedSince, (feed, ct) => this.Pages<SageInvoiceTotal, SageInvoiceTotal>("invoice-totals", this.Company("ap/invoice-totals"), Window(changedSince, overlap),
             t => t, w => feed.Watermark = w is null ? null : SageWatermark.Parse(w), ct));
 
+    /// <summary>
+    /// AP invoice GL distribution totalled per (division, vendor, fiscal year, period of the invoice date, code of account
+    /// segment <paramref name="segment"/>): every group (full pull) or every group of a (vendor, period) holding an invoice
+    /// changed since the watermark, each with its full recomputed totals (replace, don't add).
+    /// </summary>
+    public virtual SageChangeFeed<SageInvoiceDistributionTotal> GetInvoiceDistributionTotalsAsync(int segment, SageWatermark? changedSince = null, TimeSpan? overlap = null)
+        => new(changedSince, (feed, ct) => this.Pages<SageInvoiceDistributionTotal, SageInvoiceDistributionTotal>("invoice-distribution", this.Company("ap/invoice-distribution"),
+            [("segment", segment.ToString(CultureInfo.InvariantCulture)), .. Window(changedSince, overlap)], t => t, w => feed.Watermark = w is null ? null : SageWatermark.Parse(w), ct));
+
     /// <summary>Finds the journal entry carrying <paramref name="externalId"/> (unposted first, then history); null when there is none.</summary>
     public virtual async Task<SageJournalEntry?> FindJournalEntryAsync(string externalId, CancellationToken cancellationToken = default)
     {

@@ -1,6 +1,7 @@
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows.Anaplan;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Scheduling;
 using Connector.Orchestrations.Storage;
 using Microsoft.DurableTask;
@@ -8,10 +9,11 @@ using Microsoft.DurableTask;
 namespace Connector.Orchestrations.Flows.Actuals;
 
 /// <summary>
-/// The main flow, Sage 100 → Anaplan: align dimensions, extract GL balances (current and prior periods), AP invoice
-/// totals and vendors (incrementally) from the agent into Blob staging in parallel, then load each dataset into Anaplan
-/// inside the per-model lock, one after another, and audit every step. Only references (blob names, counts, totals)
-/// pass through its history.
+/// The main flow, Sage 100 → Anaplan: map the connector's fields onto each import's header names (read from Anaplan),
+/// align dimensions, extract GL balances (current and prior periods), AP invoice totals and vendors (incrementally) from
+/// the agent into Blob staging in parallel, each in its import's layout, then load each dataset into Anaplan inside the
+/// per-model lock, one after another, and audit every step. Only references (blob names, counts, totals, the small
+/// import layouts) pass through its history.
 /// </summary>
 public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, ActualsRunSummary>
 {
@@ -26,10 +28,13 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         ConnectionOptions connection = await context.CallActivityAsync<ConnectionOptions>(
             nameof(BeginRunActivity), new BeginRunInput(run, ScheduleEvaluator.Flows.Actuals, input.Trigger, startedAt), AnaplanPolling.Retry);
 
+        // The model decides the files: each import's header names, with the connector's fields mapped onto them.
+        ImportLayouts layouts = await context.CallActivityAsync<ImportLayouts>(nameof(ResolveImportLayoutsActivity), run, AnaplanPolling.Retry);
+
         context.SetCustomStatus(new RunProgress("aligning dimensions", null, "accounts and cost centres"));
         DimensionAlignmentResult dimensions = await context.CallSubOrchestratorAsync<DimensionAlignmentResult>(
             nameof(DimensionAlignmentOrchestrator),
-            new DimensionAlignmentInput(run, connection),
+            new DimensionAlignmentInput(run, connection, layouts),
             DimensionAlignmentOrchestrator.SubOptions(context, "dimensions"));
         AlignmentResult alignment = dimensions.Alignment;
 
@@ -40,7 +45,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
 
         // Fan out: the three extractions read the agent and write Blob staging independently.
         context.SetCustomStatus(new RunProgress("extracting", null, $"{periods.Periods.Count} period(s), AP and vendors changed since the last load"));
-        var extract = new ExtractInput(run, alignment.AlignmentBlob, periods.Periods, input.FullResync);
+        var extract = new ExtractInput(run, alignment.AlignmentBlob, periods.Periods, input.FullResync, layouts);
         Task<DatasetManifest> gl = context.CallActivityAsync<DatasetManifest>(nameof(ExtractGlActualsActivity), extract, AnaplanPolling.Retry);
         Task<DatasetManifest> ap = context.CallActivityAsync<DatasetManifest>(nameof(ExtractApActualsActivity), extract, AnaplanPolling.Retry);
         Task<DatasetManifest> vendors = context.CallActivityAsync<DatasetManifest>(nameof(ExtractVendorsActivity), extract, AnaplanPolling.Retry);
@@ -48,9 +53,12 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
 
         var summaries = new List<DatasetSummary>
         {
-            ListSummary(Datasets.Accounts, dimensions.Sage.AccountsCsv, dimensions.Sage.SageAccounts, dimensions.Sage.Rejected, dimensions.Accounts),
-            ListSummary(Datasets.CostCenters, dimensions.Sage.CostCentersCsv, dimensions.Sage.CostCenterItems, 0, dimensions.CostCenters),
+            ListSummary(Datasets.Accounts, dimensions.Sage.AccountsCsv!, dimensions.Sage.SageAccounts, dimensions.Sage.Rejected, dimensions.Accounts),
         };
+        if (dimensions.CostCenters is { } costCenters)
+        {
+            summaries.Add(ListSummary(Datasets.CostCenters, dimensions.Sage.CostCentersCsv!, dimensions.Sage.CostCenterItems, 0, costCenters));
+        }
 
         // Vendors before AP (AP rows reference vendor items); each load takes and releases the model lock.
         foreach ((DatasetManifest manifest, string importName, bool incremental) in new[]
@@ -60,7 +68,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             (await ap, connection.Actuals.Imports.ApActuals, true),
         })
         {
-            DatasetSummary summary = await this.LoadAsync(context, run, connection, manifest, importName, incremental, periods);
+            DatasetSummary summary = await this.LoadAsync(context, run, connection, manifest, importName, incremental, periods, layouts.For(manifest.Dataset));
             summaries.Add(summary);
             await context.CallActivityAsync<bool>(nameof(RecordDatasetActivity), ToAudit(run, summary), AnaplanPolling.Retry);
         }
@@ -78,7 +86,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             run.ConnectionId,
             status,
             input.Trigger,
-            [.. periods.Periods.Select(p => PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period))],
+            periods.DistinctCodes(connection.PeriodFormat),
             alignment,
             summaries,
             startedAt,
@@ -148,17 +156,17 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
     /// run. GL and AP are then reconciled against the read-back export, when one is configured.
     /// </summary>
     private async Task<DatasetSummary> LoadAsync(
-        TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, DatasetManifest manifest, string importName, bool incremental, ResolvedPeriods periods)
+        TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, DatasetManifest manifest, string importName, bool incremental, ResolvedPeriods periods, DatasetLayout layout)
     {
         IReadOnlyList<ResentRows> resent = incremental ? manifest.Resent ?? [] : ResentPeriods(periods, manifest);
         if (incremental && manifest.Staged.Rows == 0)
         {
             // Nothing changed in Sage since the last load: nothing is uploaded, and the model is not locked for nothing.
-            await this.CommitAsync(context, run, connection, manifest, periods, LoadOutcomes.Loaded, null, null, []);
+            await this.CommitAsync(context, run, connection, manifest, periods, layout, LoadOutcomes.Loaded, null, null, []);
             return Summary(manifest, DatasetStatuses.NoChanges, null, null) with { Resent = resent };
         }
 
-        ReadBackRequest? readBack = ReadBackFor(connection, run, manifest.Dataset);
+        ReadBackRequest? readBack = ReadBackFor(connection, run, manifest.Dataset, layout);
         context.SetCustomStatus(new RunProgress("loading", manifest.Dataset, $"{manifest.Staged.Rows} row(s) in {manifest.Staged.Parts.Count} chunk(s)"));
         LoadDatasetResult? load = null;
         string? failure = null;
@@ -166,7 +174,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         {
             load = await context.CallSubOrchestratorAsync<LoadDatasetResult>(
                 nameof(LoadDatasetOrchestrator),
-                LoadDatasetOrchestrator.For(connection, new LoadDatasetInput(run, manifest.Dataset, importName, manifest.Staged, readBack)),
+                LoadDatasetOrchestrator.For(connection, new LoadDatasetInput(run, manifest.Dataset, importName, manifest.Staged, readBack, layout)),
                 DimensionAlignmentOrchestrator.SubOptions(context, manifest.Dataset));
         }
         catch (TaskFailedException ex)
@@ -185,10 +193,10 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             { Failed: > 0 } => (LoadOutcomes.Failed, $"the {importName} import of run {run.RunId} refused {load.Failed} row(s) its failure dump does not name", DatasetStatuses.LoadedWithFailures),
             _ => (LoadOutcomes.Loaded, null, DatasetStatuses.Loaded),
         };
-        CommitResult committed = await this.CommitAsync(context, run, connection, manifest, periods, outcome, reason, load?.RefusedKeysBlob, load?.FailedTotals ?? []);
+        CommitResult committed = await this.CommitAsync(context, run, connection, manifest, periods, layout, outcome, reason, load?.RefusedKeysBlob, load?.FailedTotals ?? []);
 
         Reconciliation? reconciliation = manifest.Dataset is Datasets.GlActuals or Datasets.ApActuals
-            ? await ReconcileAsync(context, run, connection, manifest, periods, readBack, load)
+            ? await ReconcileAsync(context, run, connection, manifest, periods, readBack, load, layout)
             : null;
         string message = load is null ? failure ?? "the load failed"
             : load.State != "COMPLETE" ? $"the import ended {load.State}"
@@ -210,6 +218,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         ConnectionOptions connection,
         DatasetManifest manifest,
         ResolvedPeriods periods,
+        DatasetLayout layout,
         string outcome,
         string? reason,
         string? refusedKeysBlob,
@@ -221,19 +230,20 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             // GL is sent by period: a period whose load did not fully go through is sent again by the next run.
             var refusedPeriods = refusedTotals.Select(t => t.Period).ToHashSet(StringComparer.OrdinalIgnoreCase);
             List<PendingPeriod> pending = [.. periods.Periods
-                .Select(p => (Ref: p, Code: PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period)))
+                .Select(p => (Ref: p, Code: periods.CodeOf(p, connection.PeriodFormat)))
                 .Where(p => outcome == LoadOutcomes.Failed || (outcome == LoadOutcomes.Refused && refusedPeriods.Contains(p.Code)))
                 .Select(p => new PendingPeriod(
                     p.Ref.FiscalYear, p.Ref.Period, p.Code, run.RunId, reason ?? $"{LoadOutcomes.RefusedPrefix}s of the GL import of run {run.RunId} (see its audit)"))];
             input = new CommitWatermarkInput(
                 run, manifest.Dataset, null, context.CurrentUtcDateTime,
-                SentPeriods: [.. periods.Periods.Select(p => PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period))],
-                PendingPeriods: pending);
+                SentPeriods: periods.DistinctCodes(connection.PeriodFormat),
+                PendingPeriods: pending,
+                Layout: layout);
         }
         else if (manifest.NextWatermark is { } watermark)
         {
             input = new CommitWatermarkInput(
-                run, manifest.Dataset, watermark, context.CurrentUtcDateTime, manifest.SentRowsBlob, outcome, reason, manifest.Staged, refusedKeysBlob);
+                run, manifest.Dataset, watermark, context.CurrentUtcDateTime, manifest.SentRowsBlob, outcome, reason, manifest.Staged, refusedKeysBlob, Layout: layout);
         }
         else
         {
@@ -250,21 +260,28 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             Rows = manifest.StagedTotals.Where(t => r.Periods?.Contains(t.Period, StringComparer.OrdinalIgnoreCase) == true).Sum(t => t.Rows),
         })];
 
-    private static ReadBackRequest? ReadBackFor(ConnectionOptions connection, RunRef run, string dataset)
+    /// <summary>The read-back of a dataset: its export and, per field of the dataset, the column compared (only fields the import sends).</summary>
+    private static ReadBackRequest? ReadBackFor(ConnectionOptions connection, RunRef run, string dataset, DatasetLayout layout)
     {
         ReadBackOptions options = connection.Actuals.ReadBack;
-        return dataset switch
+        (string? export, string setting, IReadOnlyList<string> names) = dataset switch
         {
-            Datasets.GlActuals when !string.IsNullOrWhiteSpace(options.GlExport)
-                => new ReadBackRequest(options.GlExport, "Actuals:ReadBack:GlExport", options.GlColumns.All(), Datasets.RunBlob(run, "gl-actuals-readback.csv")),
-            Datasets.ApActuals when !string.IsNullOrWhiteSpace(options.ApExport)
-                => new ReadBackRequest(options.ApExport, "Actuals:ReadBack:ApExport", options.ApColumns.All(), Datasets.RunBlob(run, "ap-actuals-readback.csv")),
-            _ => null,
+            Datasets.GlActuals => (options.GlExport, "Actuals:ReadBack:GlExport", options.GlColumns.All()),
+            Datasets.ApActuals => (options.ApExport, "Actuals:ReadBack:ApExport", options.ApColumns.All()),
+            _ => (null, string.Empty, []),
         };
+        if (string.IsNullOrWhiteSpace(export))
+        {
+            return null;
+        }
+
+        IReadOnlyList<string> fields = ImportFields.Of(dataset);
+        string[] columns = [.. fields.Select((f, i) => layout.Has(f) ? names[i] : string.Empty)];
+        return new ReadBackRequest(export, setting, columns, Datasets.RunBlob(run, $"{dataset}-readback.csv"));
     }
 
     private static async Task<Reconciliation> ReconcileAsync(
-        TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, DatasetManifest manifest, ResolvedPeriods periods, ReadBackRequest? readBack, LoadDatasetResult? load)
+        TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, DatasetManifest manifest, ResolvedPeriods periods, ReadBackRequest? readBack, LoadDatasetResult? load, DatasetLayout layout)
     {
         if (readBack is null)
         {
@@ -283,12 +300,10 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         }
 
         context.SetCustomStatus(new RunProgress("reconciling", manifest.Dataset, readBack.ExportName));
-        IReadOnlyList<string> runPeriods = manifest.Dataset == Datasets.GlActuals
-            ? [.. periods.Periods.Select(p => PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period))]
-            : [];
+        IReadOnlyList<string> runPeriods = manifest.Dataset == Datasets.GlActuals ? periods.DistinctCodes(connection.PeriodFormat) : [];
         return await context.CallActivityAsync<Reconciliation>(
             nameof(ReconcileDatasetActivity),
-            new ReconcileInput(run, manifest.Dataset, readBack.ExportName, manifest.Staged, blob, readBack.Columns, runPeriods),
+            new ReconcileInput(run, manifest.Dataset, readBack.ExportName, manifest.Staged, blob, readBack.Columns, runPeriods, layout),
             AnaplanPolling.Retry);
     }
 

@@ -36,7 +36,7 @@ public sealed class BudgetSyncOrchestrator : TaskOrchestrator<BudgetRunInput, Bu
         string version = input.Version ?? connection.Budgets.Version;
 
         context.SetCustomStatus(new RunProgress("reading Sage dimensions", null, "account structure, accounts, cost centres"));
-        SageDimensions sage = await context.CallActivityAsync<SageDimensions>(nameof(ReadSageDimensionsActivity), run, AnaplanPolling.Retry);
+        SageDimensions sage = await context.CallActivityAsync<SageDimensions>(nameof(ReadSageDimensionsActivity), new SageDimensionsInput(run), AnaplanPolling.Retry);
 
         context.SetCustomStatus(new RunProgress("exporting", Datasets.Budget, connection.Budgets.Export));
         ExportResult export = await context.CallSubOrchestratorAsync<ExportResult>(
