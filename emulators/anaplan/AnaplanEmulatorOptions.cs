@@ -55,6 +55,18 @@ public sealed class AnaplanEmulatorOptions
     /// <summary>Page size used when a list call gives no <c>limit</c>; also the maximum. Anaplan: 5000.</summary>
     public int MaxPageSize { get; set; } = 5000;
 
+    /// <summary>The most items a list read (<c>GET .../lists/{id}/items</c>) returns; a longer list answers 400. Anaplan: 1,000,000.</summary>
+    public int MaxListItemsRead { get; set; } = 1_000_000;
+
+    /// <summary>The most items a list may hold (its metadata's <c>permittedItems</c> counts down from it).</summary>
+    public int MaxListItems { get; set; } = 999_999_999;
+
+    /// <summary>
+    /// More model files to load after <see cref="ModelPath"/> (or the shipped model): their users and workspaces are added,
+    /// and a workspace with an id already loaded gets their models.
+    /// </summary>
+    public IList<string> AdditionalModelPaths { get; } = [];
+
     /// <summary>How many requests the request log keeps (oldest dropped first).</summary>
     public int RequestLogCapacity { get; set; } = 20_000;
 
