@@ -73,5 +73,13 @@ public sealed class AnaplanEmulatorOptions
     /// <summary>Logger factory for the emulator's own logs; none by default when run in-process.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    internal static string DefaultModelPath => Path.Combine(AppContext.BaseDirectory, "models", "fpa-model.json");
+    /// <summary>The simple model shipped beside the FP&amp;A one (<c>models/simple-model.json</c>).</summary>
+    public static string SimpleModelPath => ModelFile("simple-model.json");
+
+    /// <summary>The native-time model shipped beside the FP&amp;A one (<c>models/native-time-model.json</c>).</summary>
+    public static string NativeTimeModelPath => ModelFile("native-time-model.json");
+
+    internal static string DefaultModelPath => ModelFile("fpa-model.json");
+
+    private static string ModelFile(string name) => Path.Combine(AppContext.BaseDirectory, "models", name);
 }

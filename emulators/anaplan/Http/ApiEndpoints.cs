@@ -431,12 +431,12 @@ internal static class ApiEndpoints
                 return Envelope.Ok("exportMetadata", "exportMetadata", new JsonObject
                 {
                     ["columnCount"] = exportHeader.Count,
-                    ["dataTypes"] = new JsonArray([.. export.Columns.Select(c => (JsonNode)(c.LineItem is not null ? "NUMBER" : c.Value is not null ? "TEXT" : "ENTITY")), .. Enumerable.Repeat<JsonNode>("NUMBER", pivotColumns)]),
+                    ["dataTypes"] = new JsonArray([.. export.Columns.Select(c => (JsonNode)(c.LineItem is not null ? "NUMBER" : c.Value is not null ? "TEXT" : "ENTITY")), .. Enumerable.Range(0, pivotColumns).Select(_ => (JsonNode)"NUMBER")]),
                     ["delimiter"] = "\"",
                     ["encoding"] = export.Encoding,
                     ["exportFormat"] = export.ExportFormat,
                     ["headerNames"] = new JsonArray([.. exportHeader.Select(h => (JsonNode)h)]),
-                    ["listNames"] = new JsonArray([.. export.Columns.Select(c => (JsonNode)(c.Dimension ?? string.Empty)), .. Enumerable.Repeat<JsonNode>(string.Empty, pivotColumns)]),
+                    ["listNames"] = new JsonArray([.. export.Columns.Select(c => (JsonNode)(c.Dimension ?? string.Empty)), .. Enumerable.Range(0, pivotColumns).Select(_ => (JsonNode)string.Empty)]),
                     ["rowCount"] = ActionRunner.CountExportRows(model, export),
                     ["separator"] = ",",
                 });
