@@ -594,6 +594,18 @@ public sealed class SimulatedCompany
         return row;
     }
 
+    /// <summary>Every posted invoice's GL distribution line, read straight from the tables (for tests' expected values).</summary>
+    public IReadOnlyList<SimDistributionLine> GetDistributionLines()
+    {
+        using SqliteConnection c = this.Open();
+        using SqliteCommand cmd = Command(c, """
+            SELECT h.APDivisionNo, h.VendorNo, h.InvoiceNo, h.InvoiceDate, a.Account, d.DistributionAmt FROM AP_InvoiceHistoryDetail d
+              JOIN AP_InvoiceHistoryHeader h ON h.APDivisionNo = d.APDivisionNo AND h.VendorNo = d.VendorNo AND h.InvoiceNo = d.InvoiceNo AND h.HeaderSeqNo = d.HeaderSeqNo
+              JOIN GL_Account a ON a.AccountKey = d.AccountKey
+            """);
+        return Read(cmd, r => new SimDistributionLine(S(r, 0), S(r, 1), S(r, 2).Trim(), SageFormats.ParseSageDate(S(r, 3))!.Value, S(r, 4).Trim(), SageFormats.ParseMoney(S(r, 5))));
+    }
+
     /// <summary>The GL distribution of an invoice's lines: formatted account and amount.</summary>
     public IReadOnlyList<(string Account, decimal Amount)> GetInvoiceDistribution(string division, string vendorNo, string invoiceNo)
     {
@@ -908,4 +920,7 @@ public sealed class SimulatedCompany
 }
 
 /// <summary>An invoice as the test-control surface reports it.</summary>
+/// <summary>One GL distribution line of a posted invoice.</summary>
+public sealed record SimDistributionLine(string DivisionNo, string VendorNo, string InvoiceNo, DateOnly InvoiceDate, string Account, decimal Amount);
+
 public sealed record SimInvoiceRow(string DivisionNo, string VendorNo, string InvoiceNo, DateOnly InvoiceDate, decimal InvoiceAmount, decimal Balance, bool InHistory, bool Open);
