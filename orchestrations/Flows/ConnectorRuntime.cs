@@ -45,6 +45,7 @@ public static class ConnectorRuntime
         services.TryAddSingleton<MappingStore>();
         services.TryAddSingleton<JournalStore>();
         services.TryAddSingleton<ConnectionClients>();
+        services.TryAddSingleton<ModelFit.ConnectionChecker>();
         return services;
     }
 
