@@ -49,6 +49,8 @@ public static class ConnectorCommandLine
         root.Add(LockCommands.Locks(globals));
         root.Add(MappingAndSecretCommands.Mappings(globals));
         root.Add(MappingAndSecretCommands.Secrets(globals));
+        root.Add(ModelFitCommands.Check(globals));
+        root.Add(ModelFitCommands.Discover(globals));
         return root;
     }
 

@@ -1,6 +1,9 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Connector.Orchestrations.Anaplan;
 using Connector.Orchestrations.Configuration;
+using Connector.Orchestrations.Credentials;
 using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Sage100;
@@ -26,6 +29,9 @@ public sealed record DiscoveryReport(IReadOnlyList<AnaplanWorkspace> Workspaces,
 
 /// <summary>A starter connection for a chosen model, and the notes a person should read before using it.</summary>
 public sealed record ConnectionProposal(ConnectionOptions Connection, IReadOnlyList<string> Notes);
+
+/// <summary>What <c>connector discover</c> found, and (when a model was chosen) the connection it proposes for it.</summary>
+public sealed record DiscoveryResult(DiscoveryReport Report, DiscoveredModel? Chosen, ConnectionProposal? Proposal);
 
 /// <summary>
 /// <c>connector discover</c>: signs in to Anaplan, lists what the credentials can see (workspaces, models, each model's
@@ -147,6 +153,90 @@ public static class ModelDiscovery
         ProposeBudget(model, c, notes);
         ProposeReadBacks(model, c, layouts);
         return new ConnectionProposal(c, notes);
+    }
+
+    /// <summary>
+    /// Discovery as <c>connector discover</c> runs it: signs in with the Anaplan credentials of the connection
+    /// <paramref name="templateId"/>, lists what they can see and, when <paramref name="model"/> (an id or a name) is
+    /// given, proposes a connection <paramref name="newId"/> for it, the company's calendar read through the template's
+    /// Sage agent when it answers (the period format is then checked against the company's own periods).
+    /// </summary>
+    /// <exception cref="ConnectorConfigurationException">No visible model has that id or name.</exception>
+    public static async Task<DiscoveryResult> RunAsync(
+        ConnectionClients clients, string templateId, string? workspace, string? model, string? newId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        ConnectionOptions template = clients.Connection(templateId);
+        DiscoveryReport report = await DiscoverAsync(clients.Anaplan(template.Id), workspace, cancellationToken);
+        if (string.IsNullOrWhiteSpace(model))
+        {
+            return new DiscoveryResult(report, null, null);
+        }
+
+        DiscoveredModel chosen = report.Models.FirstOrDefault(m => Same(m.Id, model)) ?? report.Models.FirstOrDefault(m => Same(m.Name, model))
+            ?? throw new ConnectorConfigurationException(
+                $"No model visible to {template.Anaplan.UserName ?? "these credentials"} has the id or name '{model}' (visible: {string.Join(", ", report.Models.Select(m => $"'{m.Name}' {m.Id}"))}).");
+        if (chosen.Problem is not null)
+        {
+            throw new ConnectorConfigurationException($"The model '{chosen.Name}' could not be read: {chosen.Problem}");
+        }
+
+        SageFiscalCalendar? calendar = null;
+        string? calendarProblem = null;
+        try
+        {
+            calendar = await clients.Sage(template.Id).GetFiscalCalendarAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is SageAgentException or HttpRequestException or CredentialNotFoundException or CredentialUnavailableException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            calendarProblem = $"The Sage agent of '{template.Id}' did not give the company's fiscal calendar ({ex.Message}): the period format was guessed from the model's period codes alone.";
+        }
+
+        ConnectionProposal proposal = Propose(chosen, template, string.IsNullOrWhiteSpace(newId) ? template.Id : newId, calendar);
+        return new DiscoveryResult(report, chosen, calendarProblem is null ? proposal : proposal with { Notes = [calendarProblem, .. proposal.Notes] });
+    }
+
+    /// <summary>
+    /// The starter settings file of a proposal: <c>{"Connector":{"Connections":[...]}}</c> with every setting of the
+    /// connection (so nothing is inherited from another file by position), a setting the proposal clears written as an
+    /// empty string (the configuration binder keeps a default for a null), and the notes under <c>DiscoveryNotes</c>.
+    /// </summary>
+    public static string SettingsJson(ConnectionProposal proposal)
+    {
+        ArgumentNullException.ThrowIfNull(proposal);
+        var options = new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        JsonObject connection = JsonSerializer.SerializeToNode(proposal.Connection, options)!.AsObject();
+        ClearedAsEmpty(connection, JsonSerializer.SerializeToNode(new ConnectionOptions(), options)!.AsObject());
+        var settings = new JsonObject
+        {
+            ["DiscoveryNotes"] = new JsonArray([.. proposal.Notes.Select(n => JsonValue.Create(n))]),
+            ["Connector"] = new JsonObject { ["Connections"] = new JsonArray(connection) },
+        };
+        return settings.ToJsonString(options);
+    }
+
+    private static void ClearedAsEmpty(JsonObject proposed, JsonObject? defaults)
+    {
+        foreach (string name in proposed.Select(p => p.Key).ToList())
+        {
+            JsonNode? value = proposed[name];
+            JsonNode? fallback = defaults?[name];
+            if (value is null)
+            {
+                if (fallback is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+                {
+                    proposed[name] = string.Empty;
+                }
+                else
+                {
+                    proposed.Remove(name);
+                }
+            }
+            else if (value is JsonObject child)
+            {
+                ClearedAsEmpty(child, fallback as JsonObject);
+            }
+        }
     }
 
     private static bool Same(string? a, string? b) => string.Equals(a?.Trim(), b?.Trim(), StringComparison.OrdinalIgnoreCase);
