@@ -222,6 +222,10 @@ public sealed class ConnectionChecker(ConnectionClients clients, TimeProvider ti
                 IReadOnlyList<AnaplanModelInfo> models = await anaplan.ListModelsAsync(options.WorkspaceId, cancellationToken);
                 problem = $"workspace '{workspace!.Name}' has no model {options.ModelId} visible to this user (its models: {string.Join(", ", models.Select(m => $"'{m.Name}' {m.Id}"))})";
             }
+            catch (AnaplanException ex)
+            {
+                problem = $"the model did not answer: {ex.Message}";
+            }
         }
 
         if (problem is not null || model is null)
@@ -233,6 +237,18 @@ public sealed class ConnectionChecker(ConnectionClients clients, TimeProvider ti
         }
 
         lines.Add(Pass(Model, $"'{model.Name}' ({model.Id}) in '{workspace!.Name}', {model.ActiveState}"));
+        try
+        {
+            await CheckModelAsync(connection, anaplan, sage, lines, cancellationToken);
+        }
+        catch (Exception ex) when (ex is AnaplanException or HttpRequestException)
+        {
+            lines.Add(Fail("Anaplan model's actions and lists readable", ex.Message, "Give the integration user access to the model's actions and lists (or ask Anaplan support if the error persists)."));
+        }
+    }
+
+    private static async Task CheckModelAsync(ConnectionOptions connection, AnaplanClient anaplan, SageFacts? sage, List<CheckLine> lines, CancellationToken cancellationToken)
+    {
         IReadOnlyList<AnaplanExport> exports = await anaplan.ListExportsAsync(cancellationToken);
         ImportLayouts? layouts = null;
         if (connection.Actuals.Enabled)
