@@ -56,7 +56,7 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
     {
         string storage = await TestStorage.GetConnectionStringAsync();
         this.Environment = await LocalEnvironment.StartAsync(this.EnvironmentOptions(storage));
-        IReadOnlyList<ConnectionOptions> connections = this.Connections(this.Environment);
+        IReadOnlyList<ConnectionOptions> connections = await this.ConnectionsAsync(this.Environment);
         this.ConnectionList = connections;
         string container = this.StagingContainer;
         string tables = this.TablePrefix;
@@ -174,6 +174,9 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
 
     /// <summary>The connections of the test class.</summary>
     protected abstract IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment);
+
+    /// <summary>The connections, when finding them needs the running systems (discovery); by default <see cref="Connections"/>.</summary>
+    protected virtual Task<IReadOnlyList<ConnectionOptions>> ConnectionsAsync(LocalEnvironment environment) => Task.FromResult(this.Connections(environment));
 
     /// <summary>Adds or replaces services of the connector host (after the fixture's own).</summary>
     protected virtual void ConfigureServices(IServiceCollection services)
