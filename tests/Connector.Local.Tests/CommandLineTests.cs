@@ -29,6 +29,8 @@ public sealed class CommandLineTests
         { "mappings list abc vendor", "'vendor'" },
         { "runs frobnicate x", "'frobnicate'" },
         { "--settings /no/such/settings.json runs list", "/no/such/settings.json" },
+        { "check", "connection" },
+        { "discover --model x", "Option '--connection' is required." },
     };
 
     [Theory]
