@@ -267,6 +267,18 @@ public static class ColumnMapper
         var problems = new List<string>();
         var byHeader = (overrides ?? new Dictionary<string, string>())
             .ToDictionary(o => o.Key.Trim(), o => o.Value, StringComparer.OrdinalIgnoreCase);
+        // A key names its header exactly, or as the header's letters and digits ('CostCenter' for 'Cost Center'): app
+        // setting names cannot hold spaces, so that is how the Bicep and Terraform connections parameter names a header.
+        foreach (string key in byHeader.Keys.Where(k => !headers.Any(h => string.Equals(h.Trim(), k, StringComparison.OrdinalIgnoreCase))).ToList())
+        {
+            string? header = headers.Select(h => h.Trim()).FirstOrDefault(h => ImportFields.Normalize(h) == ImportFields.Normalize(key));
+            if (header is not null && !byHeader.ContainsKey(header))
+            {
+                byHeader[header] = byHeader[key];
+                byHeader.Remove(key);
+            }
+        }
+
         foreach (string unknown in byHeader.Keys.Where(k => !headers.Any(h => string.Equals(h.Trim(), k, StringComparison.OrdinalIgnoreCase))))
         {
             problems.Add($"{setting}:{unknown} names a column import '{importName}' does not have (its columns are {Quote(headers)}).");

@@ -38,6 +38,15 @@ public sealed class ColumnMapperTests
     }
 
     [Fact]
+    public void Map_OverrideKeyWithoutSpaces_NamesTheHeaderWithThem_AsAppSettingNamesMust()
+    {
+        var overrides = new Dictionary<string, string> { ["DataSource"] = "=Sage 100", ["Fiscal_Month"] = "period" };
+        (DatasetLayout? layout, IReadOnlyList<string> problems) = ColumnMapper.Map(Datasets.GlActuals, "GL", ["Account", "Fiscal Month", "Net", "Data Source"], overrides);
+        Assert.Empty(problems);
+        Assert.Equal(["600-01-02", "Jan 26", "6", "Sage 100"], layout!.Row(["600-01-02", "02", "Jan 26", "10", "4", "6"]));
+    }
+
+    [Fact]
     public void Map_AColumnNothingFills_NamesTheImportTheColumnAndTheFields()
     {
         (DatasetLayout? layout, IReadOnlyList<string> problems) = ColumnMapper.Map(Datasets.GlActuals, "Load GL", ["Account", "Cost Center", "Period", "Scenario", "Amount"], null);
