@@ -11,8 +11,6 @@ using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Operations;
 using Connector.Testing;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Connector.Orchestrations.Tests.Flows;
 
@@ -99,7 +97,7 @@ public sealed class DiscoveryTests(DiscoveryTests.Fixture fixture) : IClassFixtu
         {
             // The person has a connection to the shipped model; discover signs in with its credentials.
             ConnectionOptions template = environment.Connection("abc-fpa", "ABC", "Department");
-            using (var clients = new ConnectionClients(new FixedOptions(new ConnectorOptions { Connections = [template] }), environment.Credentials, TimeProvider.System, NullLoggerFactory.Instance))
+            using (ConnectionClients clients = StandaloneClients.For(environment, template))
             {
                 this.Result = await ModelDiscovery.RunAsync(clients, template.Id, workspace: null, model: "Simple Planning", newId: Discovered);
             }
@@ -116,14 +114,5 @@ public sealed class DiscoveryTests(DiscoveryTests.Fixture fixture) : IClassFixtu
             this.Connection = Assert.Single(options.Connections);
             return options.Connections;
         }
-    }
-
-    private sealed class FixedOptions(ConnectorOptions value) : IOptionsMonitor<ConnectorOptions>
-    {
-        public ConnectorOptions CurrentValue => value;
-
-        public ConnectorOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<ConnectorOptions, string?> listener) => null;
     }
 }

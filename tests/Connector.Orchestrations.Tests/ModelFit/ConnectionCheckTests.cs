@@ -7,8 +7,6 @@ using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Tests.Flows;
 using Connector.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Connector.Orchestrations.Tests.ModelFit;
 
@@ -170,8 +168,7 @@ public sealed class ConnectionCheckTests(ConnectionCheckTests.Fixture fixture) :
         /// <summary>Checks a connection with its own clients, as <c>connector check</c> does in its own process.</summary>
         public async Task<ConnectionCheckReport> CheckAsync(ConnectionOptions connection)
         {
-            var options = new ConnectorOptions { Connections = [connection] };
-            using var clients = new ConnectionClients(new FixedOptions(options), this.Environment.Credentials, TimeProvider.System, NullLoggerFactory.Instance);
+            using ConnectionClients clients = StandaloneClients.For(this.Environment, connection);
             return await new ConnectionChecker(clients, TimeProvider.System).CheckAsync(connection.Id);
         }
 
@@ -187,14 +184,5 @@ public sealed class ConnectionCheckTests(ConnectionCheckTests.Fixture fixture) :
         }
 
         public async Task DisposeAsync() => await this.Environment.DisposeAsync();
-    }
-
-    private sealed class FixedOptions(ConnectorOptions value) : IOptionsMonitor<ConnectorOptions>
-    {
-        public ConnectorOptions CurrentValue => value;
-
-        public ConnectorOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<ConnectorOptions, string?> listener) => null;
     }
 }
