@@ -75,6 +75,21 @@ public sealed class ApiEdge(IOptions<OpsOptions> options, ILogger<ApiEdge> logge
         }
     }
 
+    /// <summary>
+    /// Who made a change: the platform's principal when App Service authentication is on (the platform then removes any
+    /// X-MS-CLIENT-PRINCIPAL-* header a caller sends and sets its own); otherwise the caller only proved it holds a
+    /// function key, and a header it sends proves nothing.
+    /// </summary>
+    public string Caller(HttpRequestData request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return options.Value.AppServiceAuthentication
+            && request.Headers.TryGetValues("X-MS-CLIENT-PRINCIPAL-NAME", out IEnumerable<string>? names)
+            && names.FirstOrDefault() is { Length: > 0 } name
+                ? name
+                : "function key";
+    }
+
     /// <summary>Reads a JSON body; null when the body is empty.</summary>
     /// <exception cref="ConnectorValidationException">The body is not valid JSON for <typeparamref name="T"/>.</exception>
     public static async Task<T?> ReadBodyAsync<T>(HttpRequestData request, CancellationToken cancellationToken)

@@ -8,11 +8,14 @@ using Microsoft.DurableTask.Client;
 namespace Connector.Functions.Http;
 
 /// <summary>
-/// The operator API over runs and model locks (inspect, rewind, replay, terminate, suspend, resume, purge). Thin:
-/// every action is <see cref="RunOperations"/>; <see cref="ApiEdge"/> applies read-only mode and turns the connector's
-/// exceptions into ProblemDetails. Function keys protect every route.
+/// The operator API over runs and model locks (inspect, rewind, replay, replay a dataset, retry rejected rows, terminate,
+/// suspend, resume, purge, and the bulk rewind and replay of a connection's failed runs). Thin: every action is
+/// <see cref="RunOperations"/> or <see cref="RunRecovery"/>; <see cref="ApiEdge"/> applies read-only mode and turns the
+/// connector's exceptions into ProblemDetails. Function keys protect every route. The recovery routes follow the
+/// operator contract the dashboard calls: a <c>reason</c> is required, and what is done is recorded in the run's audit
+/// with who did it.
 /// </summary>
-public sealed class OpsFunctions(ApiEdge edge)
+public sealed class OpsFunctions(ApiEdge edge, RunRecoveryFactory recovery)
 {
     /// <summary>The run actions of <c>POST /api/runs/{id}/{action}</c>.</summary>
     public static readonly IReadOnlyList<string> RunActions = ["rewind", "replay", "terminate", "suspend", "resume"];
@@ -67,17 +70,18 @@ public sealed class OpsFunctions(ApiEdge edge)
         => edge.RunAsync(request, action, instanceId, async ct =>
         {
             var ops = new RunOperations(client);
-            string reason = (await ApiEdge.ReadBodyAsync<ReasonBody>(request, ct))?.Reason ?? $"operator {action} over HTTP";
+            string? given = (await ApiEdge.ReadBodyAsync<ReasonBody>(request, ct))?.Reason;
+            string reason = given ?? $"operator {action} over HTTP";
             switch (action.ToLowerInvariant())
             {
                 case "rewind":
-                    await ops.RewindAsync(instanceId, reason, ct);
-                    return ApiResult.Accepted(new { instanceId, action });
+                    RewindResult rewound = await recovery.Create(client).RewindAsync(instanceId, Required(given), edge.Caller(request), ct);
+                    return ApiResult.Accepted(new { id = rewound.RunId, instanceId, action, rewound.Attempt, rewound.Status, rewound.Started });
                 case "replay":
                     return ApiResult.Accepted(new { instanceId, action, replayInstanceId = await ops.ReplayAsync(instanceId, ct) });
                 case "terminate":
-                    await ops.TerminateAsync(instanceId, reason, ct);
-                    return ApiResult.Accepted(new { instanceId, action });
+                    TerminateResult terminated = await recovery.Create(client).TerminateAsync(instanceId, Required(given), edge.Caller(request), ct);
+                    return ApiResult.Accepted(new { id = instanceId, instanceId, action, terminated.Terminated, terminated.Stopped, terminated.LocksReleased });
                 case "suspend":
                     await ops.SuspendAsync(instanceId, reason, ct);
                     return ApiResult.Accepted(new { instanceId, action });
@@ -89,13 +93,64 @@ public sealed class OpsFunctions(ApiEdge edge)
             }
         });
 
+    [Function("ReplayDataset")]
+    public Task<HttpResponseData> ReplayDatasetAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs/{instanceId}/datasets/{dataset}/replay")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string instanceId,
+        string dataset)
+        => edge.RunAsync(request, "replay-dataset", $"{instanceId}/{dataset}", async ct =>
+        {
+            string reason = Required((await ApiEdge.ReadBodyAsync<ReasonBody>(request, ct))?.Reason);
+            RecoveryRunResult started = await recovery.Create(client).ReplayDatasetAsync(instanceId, dataset, reason, edge.Caller(request), ct);
+            return ApiResult.Accepted(new { id = started.RunId, sourceRunId = started.SourceRunId, started.Dataset, started.Mode });
+        });
+
+    [Function("RetryRejected")]
+    public Task<HttpResponseData> RetryRejectedAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs/{instanceId}/retry-rejected")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string instanceId)
+        => edge.RunAsync(request, "retry-rejected", instanceId, async ct =>
+        {
+            RetryBody? body = await ApiEdge.ReadBodyAsync<RetryBody>(request, ct);
+            RecoveryRunResult started = await recovery.Create(client).RetryRejectedAsync(instanceId, body?.Dataset, Required(body?.Reason), edge.Caller(request), ct);
+            return ApiResult.Accepted(new { id = started.RunId, sourceRunId = started.SourceRunId, started.Dataset, started.Mode });
+        });
+
     [Function("PurgeRun")]
     public Task<HttpResponseData> PurgeRunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "runs/{instanceId}")] HttpRequestData request,
         [DurableClient] DurableTaskClient client,
         string instanceId)
         => edge.RunAsync(request, "purge", instanceId, async ct =>
-            ApiResult.Ok(new { purged = await new RunOperations(client).PurgeAsync(instanceId, ct) }));
+        {
+            bool keepAudit = ApiQuery.Flag(System.Web.HttpUtility.ParseQueryString(request.Url.Query)["keepAudit"], "keepAudit");
+            PurgeRunResult purged = await recovery.Create(client).PurgeAsync(instanceId, keepAudit, ct);
+            return ApiResult.Ok(new
+            {
+                purged = purged.Instances,
+                purged.StepResults,
+                purged.StagingBlobs,
+                purged.AuditRows,
+                purged.AuditKept,
+                purged.KeptForLaterRuns,
+            });
+        });
+
+    [Function("RewindRuns")]
+    public Task<HttpResponseData> RewindRunsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "connections/{connectionId}/runs-rewind")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string connectionId)
+        => this.BulkAsync(request, "rewind-many", connectionId, (body, reason, by, ct) => recovery.Create(client).RewindManyAsync(connectionId, body.From, body.To, reason, by, body.DryRun, ct));
+
+    [Function("ReplayRuns")]
+    public Task<HttpResponseData> ReplayRunsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "connections/{connectionId}/runs-replay")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string connectionId)
+        => this.BulkAsync(request, "replay-many", connectionId, (body, reason, by, ct) => recovery.Create(client).ReplayManyAsync(connectionId, body.From, body.To, reason, by, body.DryRun, ct));
 
     [Function("PurgeRuns")]
     public Task<HttpResponseData> PurgeRunsAsync(
@@ -106,13 +161,21 @@ public sealed class OpsFunctions(ApiEdge edge)
             PurgeBody body = await ApiEdge.ReadBodyAsync<PurgeBody>(request, ct)
                 ?? throw new ConnectorValidationException(null, "A body with createdFrom and createdTo is required.");
             var ops = new RunOperations(client);
+            List<RunSummary> runs = await ops.ListPurgeableAsync(body.CreatedFrom, body.CreatedTo, body.Statuses, ct).ToListAsync(ct);
             if (body.DryRun)
             {
-                var runs = await ops.ListPurgeableAsync(body.CreatedFrom, body.CreatedTo, body.Statuses, ct).ToListAsync(ct);
                 return ApiResult.Ok(new { dryRun = true, wouldPurge = runs.Count, runs });
             }
 
-            return ApiResult.Ok(new { purged = await ops.PurgeAsync(body.CreatedFrom, body.CreatedTo, body.Statuses, ct) });
+            // Each run with its sub-runs, step results, staging and (unless keepAudit) audit; then leftover sub-runs.
+            RunRecovery purger = recovery.Create(client);
+            int purged = 0;
+            foreach (RunSummary run in runs.Where(r => r.ParentInstanceId is null))
+            {
+                purged += (await purger.PurgeAsync(run.InstanceId, body.KeepAudit, ct)).Instances;
+            }
+
+            return ApiResult.Ok(new { purged = purged + await ops.PurgeAsync(body.CreatedFrom, body.CreatedTo, body.Statuses, ct) });
         });
 
     [Function("GetModelLock")]
@@ -152,9 +215,29 @@ public sealed class OpsFunctions(ApiEdge edge)
             return ApiEdge.StatusLinks(request, client, id, HttpStatusCode.Accepted);
         });
 
+    /// <summary>A bulk action on a connection's runs: reads the body (a reason is required) and answers what was done to each run.</summary>
+    private Task<HttpResponseData> BulkAsync(
+        HttpRequestData request, string action, string connectionId, Func<BulkBody, string, string, CancellationToken, Task<IReadOnlyList<BulkRunResult>>> act)
+        => edge.RunAsync(request, action, connectionId, async ct =>
+        {
+            BulkBody body = await ApiEdge.ReadBodyAsync<BulkBody>(request, ct) ?? new BulkBody(null, null, null, false);
+            IReadOnlyList<BulkRunResult> runs = await act(body, Required(body.Reason), edge.Caller(request), ct);
+            return ApiResult.Ok(new { dryRun = body.DryRun, runs });
+        });
+
+    /// <summary>The reason a recovery action must be given (recorded in the run's audit).</summary>
+    private static string Required(string? reason)
+        => string.IsNullOrWhiteSpace(reason)
+            ? throw new ConnectorValidationException("reason", "A reason is required (it is recorded in the run's audit with who did it): send {\"reason\": \"...\"}.")
+            : reason.Trim();
+
     private sealed record ReasonBody(string? Reason);
+
+    private sealed record RetryBody(string? Reason, string? Dataset);
+
+    private sealed record BulkBody(string? Reason, DateTimeOffset? From, DateTimeOffset? To, bool DryRun);
 
     private sealed record DryRunBody(bool DryRun);
 
-    private sealed record PurgeBody(DateTimeOffset CreatedFrom, DateTimeOffset CreatedTo, IReadOnlyCollection<OrchestrationRuntimeStatus>? Statuses, bool DryRun = false);
+    private sealed record PurgeBody(DateTimeOffset CreatedFrom, DateTimeOffset CreatedTo, IReadOnlyCollection<OrchestrationRuntimeStatus>? Statuses, bool DryRun = false, bool KeepAudit = false);
 }

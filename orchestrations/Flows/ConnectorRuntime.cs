@@ -44,8 +44,10 @@ public static class ConnectorRuntime
         services.TryAddSingleton<WatermarkStore>();
         services.TryAddSingleton<MappingStore>();
         services.TryAddSingleton<JournalStore>();
+        services.TryAddSingleton<StepResultStore>();
         services.TryAddSingleton<ConnectionClients>();
         services.TryAddSingleton<ModelFit.ConnectionChecker>();
+        services.TryAddSingleton<Operations.RunRecoveryFactory>();
         return services;
     }
 

@@ -10,7 +10,11 @@ namespace Connector.Orchestrations.Flows.Actuals;
 /// <summary>Input of <see cref="ReconcileDatasetActivity"/>: what was sent (in <c>Layout</c>), what Anaplan exported right after, and how to read it.</summary>
 /// <param name="Columns">The read-back export's column name of each field of the dataset, in the order of <see cref="ImportFields.Of"/>; an empty name is not compared (the import does not send that field, or the model does not show it).</param>
 /// <param name="Periods">GL: the run's periods (every cell of them is compared); AP: empty (the cells the run sent are compared).</param>
-public sealed record ReconcileInput(RunRef Run, string Dataset, string Export, StagedCsv Staged, string ReadBackBlob, IReadOnlyList<string> Columns, IReadOnlyList<string> Periods, DatasetLayout? Layout = null);
+public sealed record ReconcileInput(RunRef Run, string Dataset, string Export, StagedCsv Staged, string ReadBackBlob, IReadOnlyList<string> Columns, IReadOnlyList<string> Periods, DatasetLayout? Layout = null)
+{
+    /// <summary>Gets a value indicating whether only the cells sent are compared, for GL too (a run that sent some cells of its periods).</summary>
+    public bool SentCellsOnly { get; init; }
+}
 
 /// <summary>
 /// What reconciliation found for one dataset. <c>Status</c> is one of <see cref="ReconciliationStatuses"/>; totals and
@@ -57,7 +61,7 @@ public static class ReconciliationStatuses
 /// cell of the run's periods (a cell Anaplan holds that Sage does not is a difference too); AP (incremental): the cells
 /// the run sent. A missing cell counts as zero. Differences go to the audit (one row each) and to a CSV a person can open.
 /// </summary>
-public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStore audit) : TaskActivity<ReconcileInput, Reconciliation>
+public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStore audit, StepResultStore steps) : TaskActivity<ReconcileInput, Reconciliation>
 {
     /// <summary>How many differences the summary lists (all of them are in the audit and the CSV).</summary>
     public const int Listed = 25;
@@ -65,6 +69,11 @@ public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStor
     public override async Task<Reconciliation> RunAsync(TaskActivityContext context, ReconcileInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        return await steps.RecordAsync(input.Run, StepKeys.Reconcile(input.Dataset), await this.ReconcileAsync(input));
+    }
+
+    private async Task<Reconciliation> ReconcileAsync(ReconcileInput input)
+    {
         bool gl = input.Dataset == Datasets.GlActuals;
         DatasetLayout layout = input.Layout ?? DatasetLayout.Default(input.Dataset);
         IReadOnlyList<string> fields = ImportFields.Of(input.Dataset);
@@ -106,7 +115,7 @@ public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStor
                 string Field(int i) => at[i] < csv.FieldCount ? csv.GetString(at[i]).Trim() : string.Empty;
                 string[] key = [.. Enumerable.Range(0, members).Select(Field)];
                 string k = string.Join('|', key);
-                if (gl ? periods.Contains(key[^1]) : sent.ContainsKey(k))
+                if (gl && !input.SentCellsOnly ? periods.Contains(key[^1]) : sent.ContainsKey(k))
                 {
                     held[k] = (key, [.. Enumerable.Range(members, lineItems.Length).Select(Field)]);
                 }

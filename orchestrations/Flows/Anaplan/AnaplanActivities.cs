@@ -18,8 +18,12 @@ public sealed record PreparedImport(string ImportId, string FileId);
 /// <summary>Input of <see cref="UploadAnaplanChunkActivity"/>: one staged part becomes one chunk, as it is (gzip).</summary>
 public sealed record UploadChunkInput(RunRef Run, string FileId, int Index, string Container, string BlobName);
 
-/// <summary>Input of <see cref="StartAnaplanTaskActivity"/>: the action by id, or by name (resolved first).</summary>
-public sealed record StartTaskInput(RunRef Run, string ActionType, string? ActionId, string? ActionName);
+/// <summary>
+/// Input of <see cref="StartAnaplanTaskActivity"/>: the action by id, or by name (resolved first). With <c>Step</c>, the
+/// started task is recorded for the run under <see cref="StepKeys.Task"/>, so a resumed run polls it instead of starting
+/// the action a second time.
+/// </summary>
+public sealed record StartTaskInput(RunRef Run, string ActionType, string? ActionId, string? ActionName, string? Step = null);
 
 /// <summary>A started or polled task.</summary>
 public sealed record TaskStatus(
@@ -50,12 +54,18 @@ public sealed record DownloadExportInput(RunRef Run, string ExportId, string Blo
 /// <summary>
 /// Reads each configured import's header names from Anaplan and maps the connection's fields onto them, before anything
 /// is extracted: the run then stages every file in its import's own layout, and an import that does not fit fails the
-/// run at once, naming the import, the column and the fields that could fill it.
+/// run at once, naming the import, the column and the fields that could fill it. The layouts are recorded for the run
+/// (<see cref="StepKeys.Layouts"/>): a resumed run, and a replay of what the run staged, load the files in the layout
+/// they were staged in.
 /// </summary>
-public sealed class ResolveImportLayoutsActivity(ConnectionClients clients) : TaskActivity<RunRef, ImportLayouts>
+public sealed class ResolveImportLayoutsActivity(ConnectionClients clients, StepResultStore steps) : TaskActivity<RunRef, ImportLayouts>
 {
-    public override Task<ImportLayouts> RunAsync(TaskActivityContext context, RunRef input)
-        => ImportLayoutResolver.ResolveOrThrowAsync(clients.Connection(input.ConnectionId), clients.Anaplan(input.ConnectionId));
+    public override async Task<ImportLayouts> RunAsync(TaskActivityContext context, RunRef input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ImportLayouts layouts = await ImportLayoutResolver.ResolveOrThrowAsync(clients.Connection(input.ConnectionId), clients.Anaplan(input.ConnectionId));
+        return await steps.RecordAsync(input, StepKeys.Layouts, layouts);
+    }
 }
 
 /// <summary>
@@ -111,7 +121,7 @@ public sealed class UploadAnaplanChunkActivity(ConnectionClients clients, Connec
 }
 
 /// <summary>Starts an import or export task (resolving the action's id from its name when needed).</summary>
-public sealed class StartAnaplanTaskActivity(ConnectionClients clients) : TaskActivity<StartTaskInput, TaskStatus>
+public sealed class StartAnaplanTaskActivity(ConnectionClients clients, StepResultStore steps) : TaskActivity<StartTaskInput, TaskStatus>
 {
     public override async Task<TaskStatus> RunAsync(TaskActivityContext context, StartTaskInput input)
     {
@@ -123,7 +133,8 @@ public sealed class StartAnaplanTaskActivity(ConnectionClients clients) : TaskAc
             _ => (await AnaplanNames.FindImportAsync(anaplan, input.ActionName!)).Id,
         };
         AnaplanTaskInfo task = await anaplan.StartTaskAsync(type, actionId);
-        return AnaplanNames.ToStatus(actionId, task);
+        TaskStatus started = AnaplanNames.ToStatus(actionId, task);
+        return input.Step is { } step ? await steps.RecordAsync(input.Run, StepKeys.Task(step), started) : started;
     }
 }
 

@@ -89,9 +89,11 @@ public sealed record SageDimensionsInput(RunRef Run, bool StageLists = false, Mo
 
 /// <summary>
 /// Input of <see cref="BuildAlignmentActivity"/>: blobs listing the members Anaplan holds (a "Code" column), read from the
-/// lists or their fallback exports; no cost-centre blob when the model has no cost-centre list.
+/// lists or their fallback exports; no cost-centre blob when the model has no cost-centre list. <c>ReadThrough</c> says how
+/// each list was read (kept in the result, so a resumed run's summary says it too).
 /// </summary>
-public sealed record BuildAlignmentInput(RunRef Run, string SageSnapshotBlob, string? AccountsExportBlob, string? CostCentersExportBlob, bool HasCostCenterList = true);
+public sealed record BuildAlignmentInput(
+    RunRef Run, string SageSnapshotBlob, string? AccountsExportBlob, string? CostCentersExportBlob, bool HasCostCenterList = true, IReadOnlyList<string>? ReadThrough = null);
 
 /// <summary>Input of <see cref="ReadAnaplanListsActivity"/>: the lists to read (name, the setting that names it, the fallback export's setting and name).</summary>
 public sealed record ReadListsInput(RunRef Run, IReadOnlyList<ListToRead> Lists);
