@@ -115,6 +115,18 @@ public static class ImportFields
         _ => dataset,
     };
 
+    /// <summary>The setting that names a dataset's import (<c>Actuals:Imports:GlActuals</c>).</summary>
+    public static string ImportSetting(string dataset) => "Actuals:Imports:" + Setting(dataset)["Actuals:Columns:".Length..];
+
+    /// <summary>
+    /// An import the settings name that the model does not have, said the same way wherever it is found (the layout read
+    /// at a run's start, a load, <c>connector check</c>): the import, the dataset and the setting that names it, the model,
+    /// and the imports it has.
+    /// </summary>
+    public static string MissingImport(string importName, string? dataset, string modelId, IEnumerable<string> imports)
+        => $"Import '{importName}'{(dataset is null ? string.Empty : $" ({Describe(dataset)}, {ImportSetting(dataset)})")} does not exist in model {modelId}; "
+            + $"the model has: {string.Join(", ", imports.Select(i => $"'{i}'"))}.";
+
     /// <summary>The setting that holds a dataset's column overrides (<c>Actuals:Columns:GlActuals</c>).</summary>
     public static string Setting(string dataset) => "Actuals:Columns:" + dataset switch
     {

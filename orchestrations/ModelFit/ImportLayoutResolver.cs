@@ -33,12 +33,12 @@ public static class ImportLayoutResolver
                 continue;
             }
 
-            string setting = "Actuals:Imports:" + ImportFields.Setting(dataset)["Actuals:Columns:".Length..];
+            string setting = ImportFields.ImportSetting(dataset);
             AnaplanImport? import = imports.FirstOrDefault(i => i.Name == name) ?? imports.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase));
             if (import is null)
             {
                 results.Add(new ImportLayoutResult(dataset, setting, name, [], null,
-                    [$"{setting} names the import '{name}', which model {anaplan.Options.ModelId} does not have; its imports are {string.Join(", ", imports.Select(i => $"'{i.Name}'"))}."]));
+                    [ImportFields.MissingImport(name, dataset, anaplan.Options.ModelId, imports.Select(i => i.Name))]));
                 continue;
             }
 
@@ -51,13 +51,17 @@ public static class ImportLayoutResolver
     }
 
     /// <summary>Resolves every import and returns the layouts.</summary>
-    /// <exception cref="ConnectorConfigurationException">An import is missing or does not fit; the message lists every problem.</exception>
+    /// <exception cref="ConnectorConfigurationException">
+    /// An import is missing or does not fit; the message lists every problem first (what an operator reads in a run list),
+    /// then the connection, and that nothing was read or loaded.
+    /// </exception>
     public static async Task<ImportLayouts> ResolveOrThrowAsync(ConnectionOptions connection, AnaplanClient anaplan, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<ImportLayoutResult> results = await ResolveAsync(connection, anaplan, cancellationToken);
         string[] problems = [.. results.SelectMany(r => r.Problems)];
         return problems.Length > 0
-            ? throw new ConnectorConfigurationException($"Connection '{connection.Id}': the model's imports do not fit the settings: {string.Join(" ", problems)}")
+            ? throw new ConnectorConfigurationException(
+                $"{string.Join(" ", problems)} (connection '{connection.Id}': the model's imports do not fit its settings; the run stopped before reading Sage or loading anything.)")
             : new ImportLayouts([.. results.Select(r => r.Layout!)]);
     }
 }

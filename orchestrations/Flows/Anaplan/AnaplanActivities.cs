@@ -79,7 +79,7 @@ public sealed class PrepareAnaplanImportActivity(ConnectionClients clients) : Ta
     public override async Task<PreparedImport> RunAsync(TaskActivityContext context, PrepareImportInput input)
     {
         AnaplanClient anaplan = clients.Anaplan(input.Run.ConnectionId);
-        AnaplanImport import = await AnaplanNames.FindImportAsync(anaplan, input.ImportName);
+        AnaplanImport import = await AnaplanNames.FindImportAsync(anaplan, input.ImportName, input.Dataset);
         await anaplan.CheckCsvHeaderAsync(import.Id, input.Layout?.Header ?? Datasets.Header(input.Dataset));
         if (input.ReadBack is { } readBack)
         {
@@ -240,13 +240,15 @@ internal static class AnaplanNames
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Use import or export."),
     };
 
-    public static async Task<AnaplanImport> FindImportAsync(AnaplanClient anaplan, string name)
+    /// <summary>Finds an import by name; a missing one is named with its dataset and setting when <paramref name="dataset"/> is an uploaded dataset.</summary>
+    public static async Task<AnaplanImport> FindImportAsync(AnaplanClient anaplan, string name, string? dataset = null)
     {
+        ArgumentNullException.ThrowIfNull(anaplan);
         IReadOnlyList<AnaplanImport> imports = await anaplan.ListImportsAsync();
         return imports.FirstOrDefault(i => i.Name == name)
             ?? imports.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase))
-            ?? throw new AnaplanActionException(
-                $"Import '{name}' does not exist in model {anaplan.Options.ModelId}; the model has: {string.Join(", ", imports.Select(i => $"'{i.Name}'"))}.");
+            ?? throw new AnaplanActionException(ImportFields.MissingImport(
+                name, dataset is not null && ImportLayoutResolver.Datasets.Contains(dataset) ? dataset : null, anaplan.Options.ModelId, imports.Select(i => i.Name)));
     }
 
     public static async Task<AnaplanExport> FindExportAsync(AnaplanClient anaplan, string name)
