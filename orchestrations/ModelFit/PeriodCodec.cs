@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Sage100;
@@ -55,6 +56,7 @@ public sealed class PeriodCodec
 
     private readonly Dictionary<(string FiscalYear, int Period), string?> codes = [];
     private readonly Dictionary<string, (string FiscalYear, int Period)> periods = new(StringComparer.OrdinalIgnoreCase);
+    private readonly string years;
 
     /// <summary>Works out every code of <paramref name="calendar"/>.</summary>
     /// <exception cref="ConnectorConfigurationException">The settings are invalid, or give two periods the same code.</exception>
@@ -68,6 +70,7 @@ public sealed class PeriodCodec
         }
 
         this.Settings = settings;
+        this.years = string.Join(", ", calendar.Years.OrderBy(y => y.BeginDate).Select(y => $"{y.FiscalYear}: {y.Periods.Count} periods"));
         foreach (SageFiscalYear year in calendar.Years.OrderBy(y => y.BeginDate))
         {
             foreach (SageFiscalPeriod period in year.Periods.OrderBy(p => p.Period))
@@ -142,6 +145,21 @@ public sealed class PeriodCodec
     }
 
     /// <summary>
+    /// Why a code names no period (for a rejected line): a code of the format's shape whose period the company's calendar
+    /// does not have is outside the calendar (the years it has are listed); anything else does not have the format's form.
+    /// </summary>
+    public string WhyUnknown(string code)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        string trimmed = code.Trim();
+        bool shaped = Shape(this.Settings.Format).IsMatch(trimmed)
+            || (this.Settings.Period13Format is { } own && Shape(own).IsMatch(trimmed));
+        return shaped
+            ? $"period '{trimmed}' is outside the company's fiscal calendar ({this.years})"
+            : $"period '{trimmed}' does not have the form of PeriodFormat '{this.Settings.Format}' (codes look like {this.Examples})";
+    }
+
+    /// <summary>
     /// The periods whose values land in the same cells as <paramref name="period"/>'s: with <c>Fold</c>, periods 12 and 13
     /// of a 13-period year (a run sending one must send both, or the cell would hold only part of its sum); otherwise the
     /// period itself.
@@ -172,6 +190,34 @@ public sealed class PeriodCodec
             .Replace("{mon}", Months[middle.Month - 1])
             .Replace("{mm}", middle.Month.ToString("D2", CultureInfo.InvariantCulture));
         return text.ToString();
+    }
+
+    /// <summary>A pattern matching any code of a format's form, whatever its year and period (<c>FY{yy}-P{pp}</c> → <c>FY\d{2}-P\d{2}</c>).</summary>
+    private static Regex Shape(string format)
+    {
+        var pattern = new StringBuilder("^");
+        int at = 0;
+        while (at < format.Length)
+        {
+            string? token = Tokens.FirstOrDefault(t => string.CompareOrdinal(format, at, t, 0, t.Length) == 0);
+            if (token is null)
+            {
+                pattern.Append(Regex.Escape(format[at].ToString()));
+                at++;
+                continue;
+            }
+
+            pattern.Append(token switch
+            {
+                "{yyyy}" or "{year}" => @"\d{4}",
+                "{yy}" or "{pp}" or "{period}" or "{mm}" => @"\d{2}",
+                "{p}" => @"\d{1,2}",
+                _ => "(" + string.Join('|', Months) + ")",
+            });
+            at += token.Length;
+        }
+
+        return new Regex(pattern.Append('$').ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     }
 
     private static string? FormatProblem(string format, bool needsPeriod)

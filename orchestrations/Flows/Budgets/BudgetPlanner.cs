@@ -64,7 +64,7 @@ public sealed class BudgetPlanner
     {
         if (!this.periods.TryParse(period, out string year, out int number))
         {
-            return ("Period", $"period '{period}' is not a period code of the company's fiscal calendar (codes look like {this.periods.Examples})");
+            return ("Period", this.periods.WhyUnknown(period));
         }
 
         SageFiscalPeriod fiscalPeriod = this.calendar.Years.First(y => y.FiscalYear == year).Periods.First(p => p.Period == number);

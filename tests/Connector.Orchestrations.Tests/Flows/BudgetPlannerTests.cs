@@ -60,8 +60,10 @@ public sealed class BudgetPlannerTests
     }
 
     [Theory]
-    [InlineData("600-01", "01", "FY2031-P01", "Period", "period 'FY2031-P01' is not a period code of the company's fiscal calendar (codes look like FY2026-P01, FY2026-P02, FY2026-P03, …)")]
-    [InlineData("600-01", "01", "2027/01", "Period", "period '2027/01' is not a period code of the company's fiscal calendar")]
+    [InlineData("600-01", "01", "FY2031-P01", "Period", "period 'FY2031-P01' is outside the company's fiscal calendar (2026: 12 periods, 2027: 12 periods")]
+    [InlineData("600-01", "01", "fy2031-p13", "Period", "period 'fy2031-p13' is outside the company's fiscal calendar")]
+    [InlineData("600-01", "01", "2027/01", "Period", "period '2027/01' does not have the form of PeriodFormat 'FY{year}-P{period}' (codes look like FY2026-P01, FY2026-P02, FY2026-P03, …)")]
+    [InlineData("600-01", "01", "FY27-P01", "Period", "does not have the form of PeriodFormat")]
     [InlineData("699-01", "01", "FY2027-P01", "Account", "account '699-01' has no Sage account")]
     [InlineData("600-01", "03", "FY2027-P01", "Cost Center", "no Sage account combines account '600-01' with cost centre '03'")]
     [InlineData("630-02", "03", "FY2027-P01", "Account", "Sage account 630-02-03 is inactive")]
