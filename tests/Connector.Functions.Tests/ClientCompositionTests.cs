@@ -91,22 +91,12 @@ public sealed class ClientCompositionTests : IAsyncLifetime
 
     private static void AddConnection(Dictionary<string, string?> settings, int index, string id, Uri agent, string fingerprint)
     {
+        Http.HttpFunctionsFixture.AddConnection(settings, index, id, enabled: true);
         string at = $"Connector:Connections:{index}:";
-        settings[at + "Id"] = id;
-        settings[at + "CostCenterSegment"] = "Department";
         settings[at + "Sage:BaseUrl"] = agent.ToString();
-        settings[at + "Sage:Company"] = "ABC";
-        settings[at + "Sage:ApiKeyReference"] = "sage-abc-apikey";
         settings[at + "Sage:TlsMode"] = "Pinned";
         settings[at + "Sage:PinnedFingerprints:0"] = fingerprint;
         settings[at + "Sage:MaxRetryAttempts"] = "1";
         settings[at + "Sage:RetryBaseDelay"] = "00:00:00.010";
-        settings[at + "Anaplan:WorkspaceId"] = "8a81b09d5e8c6f27015ece3402487d33";
-        settings[at + "Anaplan:ModelId"] = "F1D5C6C1E2C64E5AA2D4A5E8D8E5B9A1";
-        settings[at + "Anaplan:AuthMode"] = "Basic";
-        settings[at + "Anaplan:UserName"] = "integration@example.com";
-        settings[at + "Anaplan:PasswordReference"] = "anaplan-password";
-        settings[at + "Actuals:Enabled"] = "true";
-        settings[at + "Budgets:Enabled"] = "false";
     }
 }
