@@ -42,7 +42,7 @@ public class AnaplanClient
     private readonly HttpClient http;
     private readonly AnaplanRateLimiters limiters;
 
-    /// <summary>Creates a client without dependency injection.</summary>
+    /// <summary>Creates a client over an HttpClient from <see cref="AnaplanClientFactory"/> (the only way to build one).</summary>
     /// <param name="options">Hosts, model, credential references and limits; validated here.</param>
     /// <param name="credentials">Where the credential references resolve.</param>
     /// <param name="httpClient">The HttpClient to send with (its Timeout should be infinite: each attempt has its own).</param>
@@ -52,7 +52,7 @@ public class AnaplanClient
     /// When null, the client gets its own (shared only by calls of this client and its <see cref="ForModel"/> copies).</param>
     /// <param name="rateLimiters">The client-side token buckets; pass the process's singleton to share the budget.</param>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
-    public AnaplanClient(
+    internal AnaplanClient(
         AnaplanClientOptions options,
         ICredentialStore credentials,
         HttpClient httpClient,
@@ -76,19 +76,6 @@ public class AnaplanClient
         this.transport = new AnaplanTransport(httpClient, options, time, this.logger);
         this.authenticator = new AnaplanAuthenticator(options, credentials, this.transport);
         this.limiter = this.limiters.Get(options.ApiBaseUri.GetLeftPart(UriPartial.Authority) + "|" + options.Credential.CacheKey, options.RequestsPerMinute);
-    }
-
-    /// <summary>Creates a client that owns an HttpClient over <paramref name="handler"/>.</summary>
-    public AnaplanClient(
-        AnaplanClientOptions options,
-        ICredentialStore credentials,
-        HttpMessageHandler handler,
-        TimeProvider? timeProvider = null,
-        ILoggerFactory? loggerFactory = null,
-        AnaplanTokenProvider? tokenProvider = null,
-        AnaplanRateLimiters? rateLimiters = null)
-        : this(options, credentials, new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }, timeProvider, loggerFactory, tokenProvider, rateLimiters)
-    {
     }
 
     /// <summary>For mocking.</summary>

@@ -63,8 +63,11 @@ public class AuditStore
     public virtual async IAsyncEnumerable<RunAudit> ListRunsStartedBeforeAsync(
         string connectionId, DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // A filter string: the LINQ form (GetDateTimeOffset in the predicate) is not supported by Azure.Data.Tables and
+        // made every retention purge fail.
+        string partition = TableKeys.Escape(connectionId);
         await foreach (TableEntity e in this.storage.Table(TableNames.Runs).QueryAsync<TableEntity>(
-            x => x.PartitionKey == TableKeys.Escape(connectionId) && x.GetDateTimeOffset("StartedAt") < before,
+            TableClient.CreateQueryFilter($"PartitionKey eq {partition} and StartedAt lt {before}"),
             select: ["PartitionKey", "RowKey", "Flow", "Trigger", "Status", "StartedAt", "FinishedAt", "Attempt"],
             cancellationToken: cancellationToken))
         {
