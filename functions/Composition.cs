@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Connector.Orchestrations.Flows;
+using Connector.Orchestrations.Operations.Api;
 using Connector.Orchestrations.Telemetry;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
@@ -30,6 +31,8 @@ public static class Composition
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.SectionName));
+        services.AddSingleton<OperatorEdge>();
+        services.AddSingleton<OperatorApiServices>();
         services.AddSingleton<Http.ApiEdge>();
 
         // Connector storage defaults to the host's storage when it is a connection string; identity-based hosts set
@@ -91,13 +94,4 @@ public static class Composition
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
             : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
     }
-}
-
-/// <summary>Settings of the operator endpoints.</summary>
-public sealed class OpsOptions
-{
-    public const string SectionName = "Ops";
-
-    /// <summary>Gets or sets a value indicating whether write actions (rewind, replay, terminate, purge...) are refused.</summary>
-    public bool ReadOnly { get; set; }
 }

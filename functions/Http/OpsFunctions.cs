@@ -1,6 +1,7 @@
 using System.Net;
 using Connector.Orchestrations.Durable;
 using Connector.Orchestrations.Operations;
+using Connector.Orchestrations.Operations.Api;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.DurableTask.Client;
@@ -8,55 +9,35 @@ using Microsoft.DurableTask.Client;
 namespace Connector.Functions.Http;
 
 /// <summary>
-/// The operator API over runs and model locks (inspect, rewind, replay, terminate, suspend, resume, purge). Thin:
-/// every action is <see cref="RunOperations"/>; <see cref="ApiEdge"/> applies read-only mode and turns the connector's
-/// exceptions into ProblemDetails. Function keys protect every route.
+/// The operator API over runs, model locks and the audit (inspect, rewind, replay, terminate, suspend, resume, purge;
+/// locks, trends, records) and the operations dashboard. Triggers only: each route is one of <see cref="OperatorRoutes"/>,
+/// whose shared handler (<see cref="OperatorApi"/>) the local host serves too; <see cref="ApiEdge"/> applies read-only
+/// mode and turns the connector's exceptions into ProblemDetails. Function keys protect every route but the dashboard's
+/// page and files, which hold no data (the page calls the API with the caller's key).
 /// </summary>
 public sealed class OpsFunctions(ApiEdge edge)
 {
     /// <summary>The run actions of <c>POST /api/runs/{id}/{action}</c>.</summary>
-    public static readonly IReadOnlyList<string> RunActions = ["rewind", "replay", "terminate", "suspend", "resume"];
+    public static IReadOnlyList<string> RunActions => OperatorApi.RunActions;
+
+    [Function("GetOverview")]
+    public Task<HttpResponseData> GetOverviewAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "ops")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client)
+        => edge.RunAsync(request, OperatorRoutes.Overview, client);
 
     [Function("ListRuns")]
     public Task<HttpResponseData> ListRunsAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "runs")] HttpRequestData request,
         [DurableClient] DurableTaskClient client)
-        => edge.RunAsync(request, "list-runs", "*", async ct =>
-        {
-            var query = System.Web.HttpUtility.ParseQueryString(request.Url.Query);
-            var runQuery = new RunQuery
-            {
-                Statuses = ApiQuery.Enums<OrchestrationRuntimeStatus>(query["status"], "status"),
-                InstanceIdPrefix = query["prefix"],
-                ConnectionId = query["connection"],
-                Flow = query["flow"],
-                IncludeSubRuns = ApiQuery.Flag(query["all"], "all"),
-                CreatedFrom = ApiQuery.Time(query["from"], "from"),
-                CreatedTo = ApiQuery.Time(query["to"], "to"),
-                Max = ApiQuery.Int(query["max"], "max", 1, 10_000) ?? 100,
-            };
-            var runs = new List<RunSummary>();
-            await foreach (RunSummary run in new RunOperations(client).ListAsync(runQuery, ct))
-            {
-                runs.Add(run);
-            }
-
-            return ApiResult.Ok(runs);
-        });
+        => edge.RunAsync(request, OperatorRoutes.ListRuns, client);
 
     [Function("GetRun")]
     public Task<HttpResponseData> GetRunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "runs/{instanceId}")] HttpRequestData request,
         [DurableClient] DurableTaskClient client,
         string instanceId)
-        => edge.RunAsync(request, "get-run", instanceId, async ct =>
-        {
-            var ops = new RunOperations(client);
-            bool history = ApiQuery.Flag(System.Web.HttpUtility.ParseQueryString(request.Url.Query)["history"], "history");
-            return ApiResult.Ok(history
-                ? await ops.InspectAsync(instanceId, ct)
-                : await ops.GetAsync(instanceId, ct) ?? throw new RunNotFoundException(instanceId));
-        });
+        => edge.RunAsync(request, OperatorRoutes.GetRun, client, ("instanceId", instanceId));
 
     [Function("RunAction")]
     public Task<HttpResponseData> RunActionAsync(
@@ -64,56 +45,26 @@ public sealed class OpsFunctions(ApiEdge edge)
         [DurableClient] DurableTaskClient client,
         string instanceId,
         string action)
-        => edge.RunAsync(request, action, instanceId, async ct =>
-        {
-            var ops = new RunOperations(client);
-            string reason = (await ApiEdge.ReadBodyAsync<ReasonBody>(request, ct))?.Reason ?? $"operator {action} over HTTP";
-            switch (action.ToLowerInvariant())
-            {
-                case "rewind":
-                    await ops.RewindAsync(instanceId, reason, ct);
-                    return ApiResult.Accepted(new { instanceId, action });
-                case "replay":
-                    return ApiResult.Accepted(new { instanceId, action, replayInstanceId = await ops.ReplayAsync(instanceId, ct) });
-                case "terminate":
-                    await ops.TerminateAsync(instanceId, reason, ct);
-                    return ApiResult.Accepted(new { instanceId, action });
-                case "suspend":
-                    await ops.SuspendAsync(instanceId, reason, ct);
-                    return ApiResult.Accepted(new { instanceId, action });
-                case "resume":
-                    await ops.ResumeAsync(instanceId, reason, ct);
-                    return ApiResult.Accepted(new { instanceId, action });
-                default:
-                    throw new ConnectorValidationException("action", $"Unknown action '{action}': use {string.Join(", ", RunActions)}.");
-            }
-        });
+        => edge.RunAsync(request, OperatorRoutes.RunAction, client, ("instanceId", instanceId), ("action", action));
 
     [Function("PurgeRun")]
     public Task<HttpResponseData> PurgeRunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "runs/{instanceId}")] HttpRequestData request,
         [DurableClient] DurableTaskClient client,
         string instanceId)
-        => edge.RunAsync(request, "purge", instanceId, async ct =>
-            ApiResult.Ok(new { purged = await new RunOperations(client).PurgeAsync(instanceId, ct) }));
+        => edge.RunAsync(request, OperatorRoutes.PurgeRun, client, ("instanceId", instanceId));
 
     [Function("PurgeRuns")]
     public Task<HttpResponseData> PurgeRunsAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs-purge")] HttpRequestData request,
         [DurableClient] DurableTaskClient client)
-        => edge.RunAsync(request, "purge-many", "*", async ct =>
-        {
-            PurgeBody body = await ApiEdge.ReadBodyAsync<PurgeBody>(request, ct)
-                ?? throw new ConnectorValidationException(null, "A body with createdFrom and createdTo is required.");
-            var ops = new RunOperations(client);
-            if (body.DryRun)
-            {
-                var runs = await ops.ListPurgeableAsync(body.CreatedFrom, body.CreatedTo, body.Statuses, ct).ToListAsync(ct);
-                return ApiResult.Ok(new { dryRun = true, wouldPurge = runs.Count, runs });
-            }
+        => edge.RunAsync(request, OperatorRoutes.PurgeRuns, client);
 
-            return ApiResult.Ok(new { purged = await ops.PurgeAsync(body.CreatedFrom, body.CreatedTo, body.Statuses, ct) });
-        });
+    [Function("ListModelLocks")]
+    public Task<HttpResponseData> ListModelLocksAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "locks")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client)
+        => edge.RunAsync(request, OperatorRoutes.ListLocks, client);
 
     [Function("GetModelLock")]
     public Task<HttpResponseData> GetModelLockAsync(
@@ -121,21 +72,49 @@ public sealed class OpsFunctions(ApiEdge edge)
         [DurableClient] DurableTaskClient client,
         string workspaceId,
         string modelId)
-        => edge.RunAsync(request, "get-lock", $"{workspaceId}:{modelId}", async ct =>
-            ApiResult.Ok((object?)await new RunOperations(client).GetModelLockAsync(workspaceId, modelId, ct) ?? new { key = $"{workspaceId}:{modelId}", acquisitions = 0 }));
+        => edge.RunAsync(request, OperatorRoutes.GetLock, client, ("workspaceId", workspaceId), ("modelId", modelId));
 
     [Function("ReleaseOrphanedLocks")]
     public Task<HttpResponseData> ReleaseOrphanedLocksAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "locks-release-orphaned")] HttpRequestData request,
         [DurableClient] DurableTaskClient client)
-        => edge.RunAsync(request, "release-orphaned-locks", "*", async ct =>
-        {
-            var ops = new RunOperations(client);
-            bool dryRun = (await ApiEdge.ReadBodyAsync<DryRunBody>(request, ct))?.DryRun == true;
-            return dryRun
-                ? ApiResult.Ok(new { dryRun = true, locks = await ops.FindOrphanedLocksAsync(ct) })
-                : ApiResult.Ok(new { released = await ops.ReleaseOrphanedLocksAsync(cancellationToken: ct) });
-        });
+        => edge.RunAsync(request, OperatorRoutes.ReleaseOrphanedLocks, client);
+
+    [Function("GetRunAudit")]
+    public Task<HttpResponseData> GetRunAuditAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "connections/{connectionId}/runs/{runId}/audit")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string connectionId,
+        string runId)
+        => edge.RunAsync(request, OperatorRoutes.RunAudit, client, ("connectionId", connectionId), ("runId", runId));
+
+    [Function("GetRunRecordsCsv")]
+    public Task<HttpResponseData> GetRunRecordsCsvAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "connections/{connectionId}/runs/{runId}/records.csv")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string connectionId,
+        string runId)
+        => edge.RunAsync(request, OperatorRoutes.RunRecordsCsv, client, ("connectionId", connectionId), ("runId", runId));
+
+    [Function("GetTrends")]
+    public Task<HttpResponseData> GetTrendsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "connections/{connectionId}/trends")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string connectionId)
+        => edge.RunAsync(request, OperatorRoutes.Trends, client, ("connectionId", connectionId));
+
+    [Function("Dashboard")]
+    public Task<HttpResponseData> DashboardAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client)
+        => edge.RunAsync(request, OperatorRoutes.DashboardPage, client);
+
+    [Function("DashboardFile")]
+    public Task<HttpResponseData> DashboardFileAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/{file}")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string file)
+        => edge.RunAsync(request, OperatorRoutes.DashboardFile, client, ("file", file));
 
     [Function("StartSelfTest")]
     public Task<HttpResponseData> StartSelfTestAsync(
@@ -151,10 +130,4 @@ public sealed class OpsFunctions(ApiEdge edge)
             string id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(SelfTestOrchestrator), input, ct);
             return ApiEdge.StatusLinks(request, client, id, HttpStatusCode.Accepted);
         });
-
-    private sealed record ReasonBody(string? Reason);
-
-    private sealed record DryRunBody(bool DryRun);
-
-    private sealed record PurgeBody(DateTimeOffset CreatedFrom, DateTimeOffset CreatedTo, IReadOnlyCollection<OrchestrationRuntimeStatus>? Statuses, bool DryRun = false);
 }

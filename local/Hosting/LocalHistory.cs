@@ -58,7 +58,7 @@ internal static class LocalHistory
             EventType.TimerCreated => new TimerCreatedEvent(id, e.Value<DateTime?>("FireAt") ?? default),
             EventType.TimerFired => new TimerFiredEvent(id, e.Value<DateTime?>("FireAt") ?? default) { TimerId = I("TimerId") },
             EventType.EventRaised => new EventRaisedEvent(id, input: null) { Name = S("Name") },
-            EventType.EventSent => new EventSentEvent(id) { Name = S("Name"), InstanceId = S("InstanceId") },
+            EventType.EventSent => new EventSentEvent(id) { Name = S("Name"), InstanceId = S("InstanceId"), Input = S("Input") },
             EventType.ExecutionSuspended => new ExecutionSuspendedEvent(id, S("Reason")),
             EventType.ExecutionResumed => new ExecutionResumedEvent(id, S("Reason")),
             EventType.ExecutionRewound => new ExecutionRewoundEvent(id, S("Reason")),

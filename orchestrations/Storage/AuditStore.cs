@@ -45,17 +45,18 @@ public class AuditStore
             return null;
         }
 
-        TableEntity e = row.Value;
-        return new RunAudit(
-            connectionId,
-            runId,
-            e.GetString("Flow") ?? string.Empty,
-            e.GetString("Trigger") ?? string.Empty,
-            e.GetString("Status") ?? string.Empty,
-            e.GetDateTimeOffset("StartedAt") ?? default,
-            e.GetDateTimeOffset("FinishedAt"),
-            e.GetString("Summary"),
-            e.GetString("Error"));
+        return ToRun(connectionId, runId, row.Value);
+    }
+
+    /// <summary>Lists the run rows of a connection started at or after <paramref name="startedFrom"/>, in key order.</summary>
+    public virtual async IAsyncEnumerable<RunAudit> ListRunsAsync(
+        string connectionId, DateTimeOffset startedFrom, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string filter = TableClient.CreateQueryFilter($"PartitionKey eq {TableKeys.Escape(connectionId)} and StartedAt ge {startedFrom}");
+        await foreach (TableEntity e in this.storage.Table(TableNames.Runs).QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return ToRun(connectionId, Uri.UnescapeDataString(e.RowKey), e);
+        }
     }
 
     /// <summary>Writes (or rewrites) a dataset row of a run.</summary>
@@ -156,6 +157,18 @@ public class AuditStore
                 e.GetInt64("Line"));
         }
     }
+
+    private static RunAudit ToRun(string connectionId, string runId, TableEntity e)
+        => new(
+            connectionId,
+            runId,
+            e.GetString("Flow") ?? string.Empty,
+            e.GetString("Trigger") ?? string.Empty,
+            e.GetString("Status") ?? string.Empty,
+            e.GetDateTimeOffset("StartedAt") ?? default,
+            e.GetDateTimeOffset("FinishedAt"),
+            e.GetString("Summary"),
+            e.GetString("Error"));
 
     private static string Truncate(string text) => text.Length <= 16_000 ? text : text[..16_000] + "…";
 }

@@ -5,6 +5,7 @@ using Connector.Orchestrations.Durable;
 using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Operations;
+using Connector.Orchestrations.Operations.Api;
 using Connector.Testing;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -370,7 +371,7 @@ public sealed class HttpFunctionsTests(HttpFunctionsFixture fixture) : IClassFix
         Answer mappings = await new TestCaller(fixture.App).CallAsync("GET", "connections/nope/mappings/account", null, "ListMappings", request =>
             HttpFunctionsFixture.Flows(fixture.App).ListMappingsAsync(request, "nope", "account"));
         Answer audit = await new TestCaller(fixture.App).CallAsync("GET", "connections/nope/runs/r1/audit", null, "GetRunAudit", request =>
-            HttpFunctionsFixture.Flows(fixture.App).GetRunAuditAsync(request, "nope", "r1"));
+            HttpFunctionsFixture.Ops(fixture.App).GetRunAuditAsync(request, this.Client, "nope", "r1"));
 
         AssertProblem(start, HttpStatusCode.NotFound, ProblemTypes.ConnectionNotFound, "/api/connections/nope/runs/actuals");
         AssertProblem(mappings, HttpStatusCode.NotFound, ProblemTypes.ConnectionNotFound, "/api/connections/nope/mappings/account");
