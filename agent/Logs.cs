@@ -17,6 +17,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "No API keys are configured; every request will be rejected")]
     public static partial void NoApiKeys(ILogger logger);
 
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs} ms")]
+    public static partial void RequestServed(ILogger logger, string method, string path, int statusCode, long elapsedMs);
+
     [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Generated simulated company {Company}: {PeriodBalances} period balances, {Invoices} invoices in {ElapsedMs} ms")]
     public static partial void SimulatedCompanyGenerated(ILogger logger, string company, long periodBalances, long invoices, long elapsedMs);
 

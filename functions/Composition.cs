@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Operations.Api;
 using Connector.Orchestrations.Telemetry;
@@ -10,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Microsoft.Extensions.Options;
 
 namespace Connector.Functions;
 
@@ -30,7 +32,8 @@ public static class Composition
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.SectionName));
+        services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OpsOptions>>(new SettingsCheckValidator<OpsOptions>((configuration.GetSection(OpsOptions.SectionName), typeof(OpsOptions))));
         services.AddSingleton<OperatorEdge>();
         services.AddSingleton<OperatorApiServices>();
         services.AddSingleton<Http.ApiEdge>();

@@ -157,6 +157,9 @@ param scheduleTick string = '0 */5 * * * *'
 @description('Refuse the operator API\'s write actions (Ops__ReadOnly).')
 param opsReadOnly bool = false
 
+@description('Set true only together with App Service authentication (Easy Auth) on the app: then the platform\'s principal is recorded as who changed a mapping (Ops__AppServiceAuthentication); otherwise "function key".')
+param appServiceAuthentication bool = false
+
 @description('Blob container of the connector staging data (Connector__Storage__StagingContainer).')
 param stagingContainerName string = 'connector-staging'
 
@@ -336,6 +339,7 @@ var connectorSettings = union(
     SelfTest__ModelId: selfTestModelId
     SCHEDULE_TICK: scheduleTick
     Ops__ReadOnly: opsReadOnly ? 'true' : 'false'
+    Ops__AppServiceAuthentication: appServiceAuthentication ? 'true' : 'false'
     Credentials__Store: 'KeyVault'
     Credentials__KeyVaultUri: useExistingVault ? 'https://${vaultName}${environment().suffixes.keyvaultDns}/' : keyVault!.outputs.uri
     Connector__Storage__BlobServiceUri: storage.outputs.blobEndpoint

@@ -17,7 +17,7 @@ namespace Connector.Local;
 internal static class RunPrinter
 {
     /// <summary>
-    /// Waits for the run, showing its progress; returns <see cref="ExitCodes.Ok"/>, <see cref="ExitCodes.CompletedWithFailures"/>
+    /// Waits for the run, showing its progress; returns <see cref="ExitCodes.Ok"/>, <see cref="ExitCodes.CompletedWithFailures"/> (failed records or reconciliation differences)
     /// or <see cref="ExitCodes.Failed"/>.
     /// </summary>
     public static async Task<int> WaitAndPrintAsync(CliContext cli, DurableTaskClient client, string instanceId, bool json, CancellationToken cancellationToken)
@@ -71,7 +71,7 @@ internal static class RunPrinter
             }
         }
 
-        return status == RunStatuses.CompletedWithFailures ? ExitCodes.CompletedWithFailures : ExitCodes.Ok;
+        return status is RunStatuses.CompletedWithFailures or RunStatuses.CompletedWithDifferences ? ExitCodes.CompletedWithFailures : ExitCodes.Ok;
     }
 
     private static async Task<OrchestrationMetadata> WaitAsync(
@@ -145,28 +145,57 @@ internal static class RunPrinter
             output.WriteLine($"{d.Dataset,-14}{d.Status,-20}{d.Read,8}{d.Rejected,10}{d.Unchanged,11}{d.Staged,9}{d.Accepted,10}{d.Failed,8}{d.Parts,8}{d.CompressedBytes,12}");
         }
 
-        foreach (DatasetSummary d in s.Datasets.Where(d => d.SageTotals.Count > 0))
+        foreach (DatasetSummary d in s.Datasets.Where(d => d.SageTotals.Count > 0 || d.Reconciliation is not null))
         {
             output.WriteLine();
-            output.WriteLine($"Control totals, {d.Dataset} (Sage read → accepted by Anaplan):");
-            if (d.Dataset == Datasets.GlActuals)
+            PrintReconciliation(output, d);
+        }
+
+        foreach (DatasetSummary d in s.Datasets.Where(d => d.Resent is { Count: > 0 }))
+        {
+            foreach (ResentRows r in d.Resent!)
             {
-                foreach (PeriodTotals sage in d.SageTotals)
-                {
-                    PeriodTotals? accepted = d.AcceptedTotals.FirstOrDefault(t => t.Period == sage.Period);
-                    output.WriteLine($"  {sage.Period,-12} debit {Money(sage.Debit)} → {Money(accepted?.Debit)}   credit {Money(sage.Credit)} → {Money(accepted?.Credit)}   net {Money(sage.Amount)} → {Money(accepted?.Amount)}");
-                }
-            }
-            else
-            {
-                output.WriteLine($"  {d.SageTotals.Count} period(s)   amount {Money(d.SageTotals.Sum(t => t.Amount))} → {Money(d.AcceptedTotals.Sum(t => t.Amount))}"
-                    + $"   invoices {d.SageTotals.Sum(t => t.Count):0} → {d.AcceptedTotals.Sum(t => t.Count):0}");
+                output.WriteLine($"{d.Dataset}: re-sent {r.Rows} row(s){(r.Periods is { Count: > 0 } p ? $" of {string.Join(", ", p)}" : string.Empty)} for run {r.FromRunId}: {r.Reason}");
             }
         }
 
         foreach (DatasetSummary d in s.Datasets.Where(d => d.Status is not (DatasetStatuses.Loaded or DatasetStatuses.NoChanges) || d.RejectionsBlob is not null))
         {
             output.WriteLine($"{d.Dataset}: {d.Message}{(d.RejectionsBlob is null ? string.Empty : $" rejections: {d.RejectionsBlob}")}");
+        }
+    }
+
+    /// <summary>Sage's totals, and Anaplan's only when they were read back from the model (never computed from what was sent).</summary>
+    private static void PrintReconciliation(TextWriter output, DatasetSummary d)
+    {
+        Reconciliation? r = d.Reconciliation;
+        if (r is null || r.Status is ReconciliationStatuses.NotReconciled or ReconciliationStatuses.Failed)
+        {
+            output.WriteLine($"Sage totals, {d.Dataset} ({r?.Reason ?? "not reconciled"}):");
+            foreach (PeriodTotals sage in d.SageTotals)
+            {
+                output.WriteLine($"  {sage.Period,-12} debit {Money(sage.Debit)}   credit {Money(sage.Credit)}   amount {Money(sage.Amount)}");
+            }
+
+            return;
+        }
+
+        output.WriteLine($"Reconciliation, {d.Dataset}: {r.Status}; {r.CellsCompared} cell(s) read back from '{r.Export}', {r.Differences} difference(s) (Sage → Anaplan):");
+        foreach (PeriodReconciliation p in r.Periods)
+        {
+            output.WriteLine(d.Dataset == Datasets.GlActuals
+                ? $"  {p.Period,-12} debit {Money(p.Sage.Debit)} → {Money(p.Anaplan.Debit)}   credit {Money(p.Sage.Credit)} → {Money(p.Anaplan.Credit)}   net {Money(p.Sage.Amount)} → {Money(p.Anaplan.Amount)}{(p.Matches ? string.Empty : "   DIFFERS")}"
+                : $"  {p.Period,-12} amount {Money(p.Sage.Amount)} → {Money(p.Anaplan.Amount)}   invoices {p.Sage.Count:0} → {p.Anaplan.Count:0}{(p.Matches ? string.Empty : "   DIFFERS")}");
+        }
+
+        foreach (CellDifference c in r.FirstDifferences)
+        {
+            output.WriteLine($"  differs: {c.Item} {c.Period} {c.LineItem}: Sage {Money(c.Sage)}, Anaplan '{c.Anaplan}'");
+        }
+
+        if (r.DifferencesBlob is not null)
+        {
+            output.WriteLine($"  every difference: {r.DifferencesBlob}");
         }
     }
 

@@ -16,9 +16,11 @@ internal static partial class AgentEndpoints
 {
     public const string ApiKeyHeader = "X-Api-Key";
 
+    // The contract says number for amounts: "10.00" as a string is refused (the web defaults would read it).
     private static readonly JsonSerializerOptions StrictJson = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict,
     };
 
     [GeneratedRegex("^[A-Za-z0-9._:/-]{1,40}$")]
@@ -284,7 +286,7 @@ internal static partial class AgentEndpoints
         }
         catch (JsonException ex)
         {
-            throw new SageOperationException(SageErrorKind.BadRequest, $"The request body is not a valid journal entry: {ex.Message}", field: ex.Path);
+            throw new SageOperationException(SageErrorKind.BadRequest, $"The request body is not a valid journal entry: {ex.Message}", field: ex.Path?.TrimStart('$', '.'));
         }
 
         if (body is null)
@@ -314,7 +316,9 @@ internal static partial class AgentEndpoints
             throw Invalid("A journal entry needs at least two lines.", record, "lines");
         }
 
+        CheckComment(body.Comment, record, "comment", null);
         var lines = new List<JournalLineDraft>();
+        decimal debits = 0m, credits = 0m;
         for (int i = 0; i < body.Lines.Count; i++)
         {
             CreateJournalLineRequest line = body.Lines[i] ?? throw Invalid($"Line {i + 1} is empty.", record, $"lines[{i}]", i + 1);
@@ -323,10 +327,60 @@ internal static partial class AgentEndpoints
                 throw Invalid($"Line {i + 1} has no account.", record, $"lines[{i}].account", i + 1);
             }
 
-            lines.Add(new JournalLineDraft(line.Account.Trim(), line.Debit ?? 0m, line.Credit ?? 0m, line.Comment));
+            decimal debit = CheckAmount(line.Debit, record, i, "debit"), credit = CheckAmount(line.Credit, record, i, "credit");
+            CheckComment(line.Comment, record, $"lines[{i}].comment", i + 1);
+            lines.Add(new JournalLineDraft(line.Account.Trim(), debit, credit, line.Comment));
+            debits += debit;
+            credits += credit;
+        }
+
+        // Each line fits Sage's amount field; so must the entry's totals, which Sage keeps in fields of the same width.
+        if (Math.Max(debits, credits) > SageFormats.MaxAmount)
+        {
+            throw Invalid(
+                $"The entry totals {SageFormats.FormatMoney(Math.Max(debits, credits))}, more than Sage 100 stores in an amount ({SageFormats.MaxAmountText}); split it into several entries.",
+                record,
+                "lines");
         }
 
         return new JournalEntryDraft(id, body.SourceJournal.ToUpperInvariant(), postingDate, body.Comment, lines);
+
+        static decimal CheckAmount(decimal? value, string record, int i, string name)
+        {
+            decimal amount = value ?? 0m;
+            if (amount < 0m)
+            {
+                throw Invalid($"Line {i + 1}: {name} {amount.ToString(CultureInfo.InvariantCulture)} is negative; enter a positive debit or credit.", record, $"lines[{i}].{name}", i + 1);
+            }
+
+            if (amount > SageFormats.MaxAmount)
+            {
+                throw Invalid(
+                    $"Line {i + 1}: {name} {amount.ToString(CultureInfo.InvariantCulture)} is more than Sage 100 stores in an amount ({SageFormats.MaxAmountText}: 16 digits, 2 of them decimals).",
+                    record,
+                    $"lines[{i}].{name}",
+                    i + 1);
+            }
+
+            if (decimal.Round(amount, 2) != amount)
+            {
+                throw Invalid($"Line {i + 1}: {name} {amount.ToString(CultureInfo.InvariantCulture)} has more than two decimal places; Sage 100 stores cents and nothing is rounded.", record, $"lines[{i}].{name}", i + 1);
+            }
+
+            return amount;
+        }
+
+        static void CheckComment(string? comment, string record, string field, int? line)
+        {
+            if (comment is { Length: > SageFormats.MaxCommentText })
+            {
+                throw Invalid(
+                    $"{field} is {comment.Length} characters; Sage 100 keeps {SageFormats.CommentWidth}, the external id and a space first, so at most {SageFormats.MaxCommentText}.",
+                    record,
+                    field,
+                    line);
+            }
+        }
 
         static SageOperationException Invalid(string message, string record, string field, int? line = null)
             => new(SageErrorKind.Validation, message, record: record, field: field, line: line);

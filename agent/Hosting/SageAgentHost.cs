@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using Connector.Agent.Api;
 using Connector.Agent.Backends;
@@ -5,6 +6,8 @@ using Connector.Agent.Backends.Boi;
 using Connector.Agent.Backends.Simulated;
 using Connector.Agent.Journal;
 using Connector.Agent.Security;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Connector.Agent;
@@ -14,15 +17,44 @@ namespace Connector.Agent;
 /// </summary>
 public static class SageAgentHost
 {
+    /// <summary>
+    /// Kestrel and ASP.NET Core categories that log the request target (query string included) or headers. They are
+    /// silenced whatever the logging configuration says; the agent logs each request itself, without its query string.
+    /// </summary>
+    internal static readonly string[] RequestLoggingCategories =
+    [
+        "Microsoft.AspNetCore.Hosting.Diagnostics",
+        "Microsoft.AspNetCore.HttpLogging",
+        "Microsoft.AspNetCore.Server.Kestrel.BadRequests",
+        "Microsoft.AspNetCore.W3CLogging",
+    ];
+
     /// <summary>Starts an agent and returns once it listens.</summary>
     /// <exception cref="ArgumentException">An address is not https, or the backend name is unknown.</exception>
-    public static async Task<SageAgentHandle> StartAsync(AgentHostOptions options, CancellationToken cancellationToken = default)
+    public static Task<SageAgentHandle> StartAsync(AgentHostOptions options, CancellationToken cancellationToken = default)
+        => StartAsync(options, [], cancellationToken);
+
+    /// <summary>Starts an agent whose web host also reads <paramref name="args"/> (the process's command line).</summary>
+    /// <exception cref="ArgumentException">An endpoint is not https (however it is configured), or the backend name is unknown.</exception>
+    internal static async Task<SageAgentHandle> StartAsync(AgentHostOptions options, string[] args, CancellationToken cancellationToken = default)
     {
-        (WebApplication app, X509Certificate2 certificate) = Build(options, []);
+        (WebApplication app, X509Certificate2 certificate) = Build(options, args);
         try
         {
             await app.Services.GetRequiredService<ISageBackend>().StartAsync(cancellationToken);
             await app.StartAsync(cancellationToken);
+
+            // The last word on HTTPS: whatever bound them (Urls, Kestrel endpoints from appsettings or environment, a
+            // command line), every address the server listens on must be https, or the agent stops before serving.
+            string[] plain = [.. (app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
+                .Where(a => !a.StartsWith("https://", StringComparison.OrdinalIgnoreCase))];
+            if (plain.Length > 0)
+            {
+                await app.StopAsync(CancellationToken.None);
+                throw new ArgumentException(
+                    $"The agent listens on HTTPS only, but {string.Join(", ", plain)} is plain HTTP (an endpoint from Kestrel:Endpoints, ASPNETCORE_URLS or --urls); remove it or make it https://.",
+                    nameof(options));
+            }
         }
         catch
         {
@@ -59,6 +91,19 @@ public static class SageAgentHost
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         options.ConfigureLogging?.Invoke(builder.Logging);
         options.ConfigureHost?.Invoke(builder);
+        builder.Services.PostConfigure<LoggerFilterOptions>(RequestLogging.SilenceRequestLogging);
+
+        // Kestrel endpoints in configuration (appsettings, environment variables, command line) replace the Urls: each
+        // one must be https too. Refused here, before anything listens, naming the setting.
+        foreach (IConfigurationSection endpoint in builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren())
+        {
+            string url = endpoint["Url"] ?? string.Empty;
+            if (!url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException(
+                    $"The agent listens on HTTPS only; Kestrel:Endpoints:{endpoint.Key}:Url '{url}' is not an https:// address.", nameof(options));
+            }
+        }
 
         (X509Certificate2 certificate, string? createdAt) = AgentCertificate.LoadOrCreate(options.CertificatePath, options.CertificatePassword, options.CertificateKeyPath, options.CertificateDirectory, TimeProvider.System);
         builder.WebHost.UseUrls([.. options.Urls]);
@@ -97,6 +142,7 @@ public static class SageAgentHost
             Logs.NoApiKeys(logger);
         }
 
+        app.UseRequestLog(logger);
         app.UseSageErrors(options, logger);
         app.UseApiKeys(validator, logger);
         app.MapAgentApi(options);
@@ -106,6 +152,58 @@ public static class SageAgentHost
         }
 
         return (app, certificate);
+    }
+}
+
+/// <summary>The agent's own request log and HTTPS guard, in place of ASP.NET Core's request logging.</summary>
+internal static class RequestLogging
+{
+    /// <summary>
+    /// Logs each request as method, path (never the query string, which may carry a key a caller put there by mistake),
+    /// status and duration; and answers a request that did not arrive over TLS with 421 before anything reads it.
+    /// </summary>
+    public static IApplicationBuilder UseRequestLog(this IApplicationBuilder app, ILogger logger)
+        => app.Use(async (HttpContext context, RequestDelegate next) =>
+        {
+            long started = Stopwatch.GetTimestamp();
+            if (!context.Request.IsHttps)
+            {
+                context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
+            }
+            else
+            {
+                await next(context);
+            }
+
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                long elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                Logs.RequestServed(logger, context.Request.Method, context.Request.Path.Value ?? "/", context.Response.StatusCode, elapsed);
+            }
+        });
+
+    /// <summary>
+    /// Makes <see cref="SageAgentHost.RequestLoggingCategories"/> silent for every logger provider: a rule per provider
+    /// (and one for all), more specific than any rule configuration can add, so none of them turns request logging back on.
+    /// </summary>
+    public static void SilenceRequestLogging(LoggerFilterOptions options)
+    {
+        List<string?> providers = [.. options.Rules.Select(r => r.ProviderName).Append(null).Distinct()];
+        foreach (string category in SageAgentHost.RequestLoggingCategories)
+        {
+            for (int i = options.Rules.Count - 1; i >= 0; i--)
+            {
+                if (options.Rules[i].CategoryName is { } c && c.StartsWith(category, StringComparison.OrdinalIgnoreCase))
+                {
+                    options.Rules.RemoveAt(i);
+                }
+            }
+
+            foreach (string? provider in providers)
+            {
+                options.Rules.Add(new LoggerFilterRule(provider, category, LogLevel.None, null));
+            }
+        }
     }
 }
 

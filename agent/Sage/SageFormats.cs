@@ -58,6 +58,25 @@ public static class SageFormats
         return TimeSpan.FromSeconds(Math.Min(seconds, (24 * 3600) - 1));
     }
 
+    /// <summary>
+    /// The largest amount Sage 100 stores in a GL amount field: DebitAmount and CreditAmount are numerics of width 16.2
+    /// (16 digits, 2 of them decimals) in its data dictionary (GL_DetailPosting, GL_PeriodPostingHistory and the journal
+    /// tables, class TRANSACTIONAMT), so 14 digits before the point.
+    /// </summary>
+    public const decimal MaxAmount = 99_999_999_999_999.99m;
+
+    /// <summary>
+    /// Sage 100's journal and posting comments (JournalComment, GL_DetailPosting.PostingComment) are 2048 characters.
+    /// The agent writes "externalId comment" there, the external id (at most 40 characters) first.
+    /// </summary>
+    public const int CommentWidth = 2048;
+
+    /// <summary>The longest comment text a request may carry: what is left of <see cref="CommentWidth"/> after the longest external id and a space.</summary>
+    public const int MaxCommentText = CommentWidth - 40 - 1;
+
+    /// <summary><see cref="MaxAmount"/> as people read it.</summary>
+    public static string MaxAmountText => MaxAmount.ToString("#,##0.00", CultureInfo.InvariantCulture);
+
     /// <summary>Formats money with two decimal places, invariant culture.</summary>
     public static string FormatMoney(decimal amount) => amount.ToString("0.00", CultureInfo.InvariantCulture);
 

@@ -35,8 +35,8 @@ public static class ActivityFunctions
         => Run<RecordDatasetActivity, RecordDatasetInput, bool>(context, input);
 
     [Function(nameof(CommitWatermarkActivity))]
-    public static Task<bool> CommitWatermark([ActivityTrigger] CommitWatermarkInput input, FunctionContext context)
-        => Run<CommitWatermarkActivity, CommitWatermarkInput, bool>(context, input);
+    public static Task<CommitResult> CommitWatermark([ActivityTrigger] CommitWatermarkInput input, FunctionContext context)
+        => Run<CommitWatermarkActivity, CommitWatermarkInput, CommitResult>(context, input);
 
     [Function(nameof(ReadSageDimensionsActivity))]
     public static Task<SageDimensions> ReadSageDimensions([ActivityTrigger] RunRef input, FunctionContext context)
@@ -89,6 +89,10 @@ public static class ActivityFunctions
     [Function(nameof(DownloadAnaplanExportActivity))]
     public static Task<long> DownloadAnaplanExport([ActivityTrigger] DownloadExportInput input, FunctionContext context)
         => Run<DownloadAnaplanExportActivity, DownloadExportInput, long>(context, input);
+
+    [Function(nameof(ReconcileDatasetActivity))]
+    public static Task<Reconciliation> ReconcileDataset([ActivityTrigger] ReconcileInput input, FunctionContext context)
+        => Run<ReconcileDatasetActivity, ReconcileInput, Reconciliation>(context, input);
 
     [Function(nameof(PlanBudgetEntriesActivity))]
     public static Task<BudgetPlan> PlanBudgetEntries([ActivityTrigger] PlanBudgetInput input, FunctionContext context)

@@ -17,7 +17,7 @@ namespace Connector.Functions.Http;
 /// the same key answers with the run it already started.
 /// </summary>
 public sealed class FlowFunctions(
-    ApiEdge edge, IOptionsMonitor<ConnectorOptions> options, TimeProvider time, MappingStore mappings, ConnectorStorage storage)
+    ApiEdge edge, IOptionsMonitor<ConnectorOptions> options, IOptions<OpsOptions> ops, TimeProvider time, MappingStore mappings, ConnectorStorage storage)
 {
     [Function("StartActualsRun")]
     public Task<HttpResponseData> StartActualsAsync(
@@ -103,8 +103,17 @@ public sealed class FlowFunctions(
             return ApiEdge.StatusLinks(request, client, started.InstanceId, started.Started ? HttpStatusCode.Accepted : HttpStatusCode.OK);
         });
 
-    private static string ChangedBy(HttpRequestData request)
-        => request.Headers.TryGetValues("X-MS-CLIENT-PRINCIPAL-NAME", out IEnumerable<string>? names) ? names.First() : "api";
+    /// <summary>
+    /// Who made a change: the platform's principal when App Service authentication is on (the platform then removes any
+    /// X-MS-CLIENT-PRINCIPAL-* header a caller sends and sets its own); otherwise the caller only proved it holds a
+    /// function key, and a header it sends proves nothing.
+    /// </summary>
+    private string ChangedBy(HttpRequestData request)
+        => ops.Value.AppServiceAuthentication
+            && request.Headers.TryGetValues("X-MS-CLIENT-PRINCIPAL-NAME", out IEnumerable<string>? names)
+            && names.FirstOrDefault() is { Length: > 0 } name
+                ? name
+                : "function key";
 
     /// <summary>The configured connection's id.</summary>
     /// <exception cref="ConnectionNotFoundException">No such connection.</exception>

@@ -26,6 +26,7 @@ locals {
     SelfTest__ModelId                           = var.selftest_model_id
     SCHEDULE_TICK                               = var.schedule_tick
     Ops__ReadOnly                               = tostring(var.ops_read_only)
+    Ops__AppServiceAuthentication               = tostring(var.app_service_authentication)
     Credentials__Store                          = "KeyVault"
     Credentials__KeyVaultUri                    = local.key_vault_uri
     Connector__Storage__BlobServiceUri          = azurerm_storage_account.this.primary_blob_endpoint

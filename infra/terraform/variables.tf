@@ -184,6 +184,12 @@ variable "additional_app_settings" {
   description = "More app settings (name: value). The app settings are replaced as a whole on every apply: a setting added in the portal is lost, put it here. Values only, never secrets."
 }
 
+variable "app_service_authentication" {
+  type        = bool
+  default     = false
+  description = "Set true only together with App Service authentication (Easy Auth) on the app: then the platform's principal is recorded as who changed a mapping (Ops__AppServiceAuthentication); otherwise \"function key\"."
+}
+
 variable "connections" {
   description = "The connections (Connector__Connections__{i}__...): each a Sage 100 company paired with an Anaplan model. The *_secret_name fields are Key Vault secret names, never secret values. Unset optional fields keep the app's defaults."
   default     = []

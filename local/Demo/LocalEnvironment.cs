@@ -145,15 +145,23 @@ public sealed class LocalEnvironment : IAsyncDisposable
         }
     }
 
+    /// <summary>The shipped model's read-back exports over its actuals modules.</summary>
+    public const string GlReadBackExport = "GL Actuals Read-back";
+
+    /// <summary>The shipped model's read-back export over AP Actuals.</summary>
+    public const string ApReadBackExport = "AP Actuals Read-back";
+
     /// <summary>
     /// A connection from one simulated company to the emulator's FP&amp;A model: the agent pinned by its certificate's
-    /// fingerprint, the Anaplan model's ids, the shipped action names, fast polling (allowed only on loopback).
+    /// fingerprint, the Anaplan model's ids, the shipped action names (read-back exports included, so every GL and AP load
+    /// is reconciled), fast polling (allowed only on loopback).
     /// </summary>
     public ConnectionOptions Connection(string id, string company, string costCenterSegment)
         => new()
         {
             Id = id,
             CostCenterSegment = costCenterSegment,
+            Actuals = new ActualsFlowOptions { ReadBack = new ReadBackOptions { GlExport = GlReadBackExport, ApExport = ApReadBackExport } },
             Sage = new SageSideOptions
             {
                 BaseUrl = this.Agent.BaseAddress,

@@ -71,7 +71,7 @@ public static class ConnectorHost
                 extraTasks?.Invoke(registry);
             },
             runWorker);
-        builder.Services.AddConnectorRuntime(configuration, durableOptions.ConnectionString);
+        builder.Services.AddConnectorRuntime(configuration, durableOptions.ConnectionString, checkCredentials: runWorker);
         builder.Services.AddSingleton(sp => new RunOperations(sp.GetRequiredService<DurableTaskClient>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.SectionName));
         builder.Services.AddSingleton<OperatorEdge>();

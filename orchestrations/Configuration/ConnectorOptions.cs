@@ -171,6 +171,66 @@ public sealed class ActualsFlowOptions
 
     /// <summary>Gets or sets the export action names used to read dimension members back from Anaplan.</summary>
     public DimensionExports Exports { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets the read-back exports that reconcile each GL and AP load against Sage (none by default: the run then
+    /// says "not reconciled").
+    /// </summary>
+    public ReadBackOptions ReadBack { get; set; } = new();
+}
+
+/// <summary>
+/// Reconciliation that is observed, not computed: right after the GL (AP) import, inside the same model lock, the connector
+/// runs this export of the actuals module, downloads it and compares it with what Sage holds, per period to the cent and
+/// per account × cost centre (vendor). The model builder chooses the export's column names; they are settings here.
+/// </summary>
+public sealed class ReadBackOptions
+{
+    /// <summary>Gets or sets the export action over the GL actuals module (e.g. "GL Actuals Read-back"); null or empty: GL is not reconciled.</summary>
+    public string? GlExport { get; set; }
+
+    /// <summary>Gets or sets the export action over the AP actuals module (e.g. "AP Actuals Read-back"); null or empty: AP is not reconciled.</summary>
+    public string? ApExport { get; set; }
+
+    /// <summary>Gets or sets the GL read-back export's column names.</summary>
+    public GlReadBackColumns GlColumns { get; set; } = new();
+
+    /// <summary>Gets or sets the AP read-back export's column names.</summary>
+    public ApReadBackColumns ApColumns { get; set; } = new();
+}
+
+/// <summary>Header names of the GL read-back export (defaults: the shipped model's).</summary>
+public sealed class GlReadBackColumns
+{
+    public string Account { get; set; } = "Account";
+
+    public string CostCenter { get; set; } = "Cost Center";
+
+    public string Period { get; set; } = "Period";
+
+    public string Debit { get; set; } = "Debit";
+
+    public string Credit { get; set; } = "Credit";
+
+    public string Net { get; set; } = "Net";
+
+    /// <summary>Gets the names in the order the reconciliation reads them: members, then line items.</summary>
+    public IReadOnlyList<string> All() => [this.Account, this.CostCenter, this.Period, this.Debit, this.Credit, this.Net];
+}
+
+/// <summary>Header names of the AP read-back export (defaults: the shipped model's).</summary>
+public sealed class ApReadBackColumns
+{
+    public string Vendor { get; set; } = "Vendor";
+
+    public string Period { get; set; } = "Period";
+
+    public string InvoiceAmount { get; set; } = "Invoice Amount";
+
+    public string InvoiceCount { get; set; } = "Invoice Count";
+
+    /// <summary>Gets the names in the order the reconciliation reads them: members, then line items.</summary>
+    public IReadOnlyList<string> All() => [this.Vendor, this.Period, this.InvoiceAmount, this.InvoiceCount];
 }
 
 /// <summary>Anaplan import action names of the actuals flow.</summary>

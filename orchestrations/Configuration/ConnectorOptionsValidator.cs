@@ -80,6 +80,18 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
 
                 RequireNames("Actuals:Imports", Error, ("Accounts", c.Actuals.Imports.Accounts), ("CostCenters", c.Actuals.Imports.CostCenters), ("Vendors", c.Actuals.Imports.Vendors), ("GlActuals", c.Actuals.Imports.GlActuals), ("ApActuals", c.Actuals.Imports.ApActuals));
                 RequireNames("Actuals:Exports", Error, ("Accounts", c.Actuals.Exports.Accounts), ("CostCenters", c.Actuals.Exports.CostCenters));
+                ReadBackOptions readBack = c.Actuals.ReadBack;
+                if (!string.IsNullOrWhiteSpace(readBack.GlExport))
+                {
+                    GlReadBackColumns gl = readBack.GlColumns;
+                    RequireNames("Actuals:ReadBack:GlColumns", Error, ("Account", gl.Account), ("CostCenter", gl.CostCenter), ("Period", gl.Period), ("Debit", gl.Debit), ("Credit", gl.Credit), ("Net", gl.Net));
+                }
+
+                if (!string.IsNullOrWhiteSpace(readBack.ApExport))
+                {
+                    ApReadBackColumns ap = readBack.ApColumns;
+                    RequireNames("Actuals:ReadBack:ApColumns", Error, ("Vendor", ap.Vendor), ("Period", ap.Period), ("InvoiceAmount", ap.InvoiceAmount), ("InvoiceCount", ap.InvoiceCount));
+                }
             }
 
             if (c.Budgets.Enabled)

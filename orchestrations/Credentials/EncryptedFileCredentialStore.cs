@@ -69,12 +69,12 @@ public sealed class EncryptedFileCredentialStore : ICredentialStore, IDisposable
         }
         catch (FormatException ex)
         {
-            throw new InvalidOperationException($"The stored value of credential '{reference}' in {this.path} is corrupt.", ex);
+            throw new CredentialUnavailableException($"The stored value of credential '{reference}' in {this.path} is corrupt.", ex);
         }
 
         if (blob.Length < NonceSize + TagSize)
         {
-            throw new InvalidOperationException($"The stored value of credential '{reference}' in {this.path} is corrupt.");
+            throw new CredentialUnavailableException($"The stored value of credential '{reference}' in {this.path} is corrupt.");
         }
 
         byte[] plain = new byte[blob.Length - NonceSize - TagSize];
@@ -85,7 +85,7 @@ public sealed class EncryptedFileCredentialStore : ICredentialStore, IDisposable
         }
         catch (AuthenticationTagMismatchException)
         {
-            throw new InvalidOperationException(
+            throw new CredentialUnavailableException(
                 $"Credential '{reference}' in {this.path} does not decrypt: it was encrypted under another master key, or for another reference.");
         }
 
@@ -146,10 +146,21 @@ public sealed class EncryptedFileCredentialStore : ICredentialStore, IDisposable
             return new Dictionary<string, string>(StringComparer.Ordinal);
         }
 
-        await using FileStream stream = File.OpenRead(this.path);
-        StoreFile file = await JsonSerializer.DeserializeAsync<StoreFile>(stream, cancellationToken: cancellationToken)
-            ?? throw new InvalidOperationException($"{this.path} is not a credential store file.");
-        return new Dictionary<string, string>(file.Secrets, StringComparer.Ordinal);
+        try
+        {
+            await using FileStream stream = File.OpenRead(this.path);
+            StoreFile file = await JsonSerializer.DeserializeAsync<StoreFile>(stream, cancellationToken: cancellationToken)
+                ?? throw new CredentialUnavailableException($"{this.path} is not a credential store file.");
+            return new Dictionary<string, string>(file.Secrets ?? [], StringComparer.Ordinal);
+        }
+        catch (JsonException ex)
+        {
+            throw new CredentialUnavailableException($"{this.path} is not a credential store file (not valid JSON).", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new CredentialUnavailableException($"{this.path} cannot be read by this account.", ex);
+        }
     }
 
     private sealed record StoreFile(int Version, Dictionary<string, string> Secrets);

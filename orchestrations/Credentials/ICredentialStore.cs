@@ -56,6 +56,27 @@ public sealed class CredentialNotFoundException : Exception
     public string Reference { get; }
 }
 
+/// <summary>
+/// Thrown when a credential exists but cannot be read (undecryptable, corrupt, access refused). Waiting does not heal
+/// it, so a run meeting it fails at once. The message names the reference, never a value.
+/// </summary>
+public sealed class CredentialUnavailableException : Exception
+{
+    public CredentialUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public CredentialUnavailableException()
+    {
+    }
+
+    public CredentialUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>A credential store held in memory: for tests and for composing other stores.</summary>
 public sealed class InMemoryCredentialStore : ICredentialStore
 {

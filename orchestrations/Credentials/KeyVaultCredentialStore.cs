@@ -35,6 +35,10 @@ public sealed class KeyVaultCredentialStore(SecretClient client, TimeProvider? t
         {
             throw new CredentialNotFoundException(reference);
         }
+        catch (RequestFailedException ex) when (ex.Status is 401 or 403)
+        {
+            throw new CredentialUnavailableException($"Key Vault refused to give credential '{reference}' ({ex.Status} {ex.ErrorCode}): the app's identity needs 'Key Vault Secrets User', and the secret must be enabled.", ex);
+        }
     }
 }
 

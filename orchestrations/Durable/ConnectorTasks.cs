@@ -47,6 +47,7 @@ public static class ConnectorTasks
         typeof(CancelAnaplanTaskActivity),
         typeof(RecordImportFailuresActivity),
         typeof(DownloadAnaplanExportActivity),
+        typeof(ReconcileDatasetActivity),
         typeof(PlanBudgetEntriesActivity),
         typeof(PostJournalEntryActivity),
     ];

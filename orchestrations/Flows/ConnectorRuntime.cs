@@ -16,13 +16,27 @@ namespace Connector.Orchestrations.Flows;
 /// </summary>
 public static class ConnectorRuntime
 {
-    /// <summary>Registers the runtime. <paramref name="hostStorageConnectionString"/> is used when Connector:Storage names none.</summary>
-    public static IServiceCollection AddConnectorRuntime(this IServiceCollection services, IConfiguration configuration, string? hostStorageConnectionString)
+    /// <summary>
+    /// Registers the runtime. <paramref name="hostStorageConnectionString"/> is used when Connector:Storage names none.
+    /// At start-up every Connector and Credentials setting is checked (types and names, then values), and, with
+    /// <paramref name="checkCredentials"/>, the credential store and every secret a connection references: the process
+    /// refuses to start, naming the setting, rather than run without a connection or loop on a missing key.
+    /// </summary>
+    public static IServiceCollection AddConnectorRuntime(
+        this IServiceCollection services, IConfiguration configuration, string? hostStorageConnectionString, bool checkCredentials = true)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<ConnectorOptions>().Bind(configuration.GetSection(ConnectorOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConnectorOptions>, ConnectorOptionsValidator>());
+        services.AddSingleton<IValidateOptions<ConnectorOptions>>(new SettingsCheckValidator<ConnectorOptions>(
+            (configuration.GetSection(ConnectorOptions.SectionName), typeof(ConnectorOptions)),
+            (configuration.GetSection(CredentialStoreOptions.SectionName), typeof(CredentialStoreOptions))));
+        if (checkCredentials)
+        {
+            services.AddHostedService<CredentialStartupCheck>();
+        }
+
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => CreateCredentialStore(configuration.GetSection(CredentialStoreOptions.SectionName).Get<CredentialStoreOptions>() ?? new(), configuration));
         services.TryAddSingleton(sp => new ConnectorStorage(sp.GetRequiredService<IOptions<ConnectorOptions>>().Value.Storage, hostStorageConnectionString));
@@ -48,6 +62,11 @@ public static class ConnectorRuntime
                 return new KeyVaultCredentialStore(new SecretClient(vault, credential));
             case "ENCRYPTEDFILE":
                 string file = options.File ?? throw new InvalidOperationException("Credentials:File must be set when Credentials:Store is EncryptedFile.");
+                if (options.MasterKeyFile is { Length: > 0 } masterKeyFile && Environment.GetEnvironmentVariable(options.MasterKeyVariable) is null && !File.Exists(masterKeyFile))
+                {
+                    throw new InvalidOperationException($"Credentials:MasterKeyFile '{masterKeyFile}' does not exist (and {options.MasterKeyVariable} is not set).");
+                }
+
                 string? key = Environment.GetEnvironmentVariable(options.MasterKeyVariable)
                     ?? (options.MasterKeyFile is { Length: > 0 } keyFile && File.Exists(keyFile) ? File.ReadAllText(keyFile) : null);
                 if (key is null)
@@ -56,7 +75,8 @@ public static class ConnectorRuntime
                         $"The encrypted credential file needs its master key: set the environment variable {options.MasterKeyVariable} or Credentials:MasterKeyFile.");
                 }
 
-                return new EncryptedFileCredentialStore(file, EncryptedFileCredentialStore.DecodeMasterKey(key, options.MasterKeyVariable));
+                string source = Environment.GetEnvironmentVariable(options.MasterKeyVariable) is null ? $"Credentials:MasterKeyFile '{options.MasterKeyFile}'" : $"the environment variable {options.MasterKeyVariable}";
+                return new EncryptedFileCredentialStore(file, EncryptedFileCredentialStore.DecodeMasterKey(key, source));
             case "CONFIGURATION":
                 return new ConfigurationCredentialStore(configuration);
             default:

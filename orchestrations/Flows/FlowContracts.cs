@@ -21,16 +21,13 @@ public sealed record PeriodTotals(string Period, long Rows, decimal Debit, decim
 
     public PeriodTotals Add(decimal debit, decimal credit, decimal amount, decimal count)
         => this with { Rows = this.Rows + 1, Debit = this.Debit + debit, Credit = this.Credit + credit, Amount = this.Amount + amount, Count = this.Count + count };
-
-    public PeriodTotals Minus(PeriodTotals other)
-        => this with { Rows = this.Rows - other.Rows, Debit = this.Debit - other.Debit, Credit = this.Credit - other.Credit, Amount = this.Amount - other.Amount, Count = this.Count - other.Count };
-
-    /// <summary>Subtracts <paramref name="minus"/> from <paramref name="from"/> period by period.</summary>
-    public static IReadOnlyList<PeriodTotals> Difference(IReadOnlyList<PeriodTotals> from, IReadOnlyList<PeriodTotals> minus)
-        => [.. from.Select(t => minus.FirstOrDefault(m => m.Period == t.Period) is { } m ? t.Minus(m) : t)];
 }
 
-/// <summary>What an extraction activity staged: the CSV parts and the numbers to reconcile against.</summary>
+/// <summary>
+/// What an extraction activity staged: the CSV parts and the numbers to reconcile against. <c>SentRowsBlob</c> holds
+/// every row the incremental pull returned (key → hash), the candidate for "remembered as sent" once Anaplan accepted
+/// them; <c>Resent</c> says which staged rows are there because an earlier run's load did not take them.
+/// </summary>
 public sealed record DatasetManifest(
     string Dataset,
     StagedCsv Staged,
@@ -41,12 +38,28 @@ public sealed record DatasetManifest(
     string? NextWatermark,
     string? RejectionsBlob,
     string? SentRowsBlob = null,
-    long Unchanged = 0);
+    long Unchanged = 0,
+    IReadOnlyList<ResentRows>? Resent = null);
+
+/// <summary>
+/// Rows a run sends again because an earlier run's load did not get them into Anaplan: from which run, why, how many
+/// rows, and (GL, which is re-sent by period) which periods.
+/// </summary>
+public sealed record ResentRows(string FromRunId, string Reason, long Rows, IReadOnlyList<string>? Periods = null);
+
+/// <summary>A read-back export to run right after an import, inside the same model lock, and where to stage its file.</summary>
+/// <param name="Setting">The setting that names the export, for error messages (<c>Actuals:ReadBack:GlExport</c>).</param>
+/// <param name="Columns">The columns the export must have (the configured header names).</param>
+public sealed record ReadBackRequest(string ExportName, string Setting, IReadOnlyList<string> Columns, string BlobName);
 
 /// <summary>Input of <see cref="Anaplan.LoadDatasetOrchestrator"/>.</summary>
-public sealed record LoadDatasetInput(RunRef Run, string Dataset, string ImportName, StagedCsv Staged);
+public sealed record LoadDatasetInput(RunRef Run, string Dataset, string ImportName, StagedCsv Staged, ReadBackRequest? ReadBack = null);
 
-/// <summary>Outcome of loading one dataset into Anaplan.</summary>
+/// <summary>
+/// Outcome of loading one dataset into Anaplan. <c>RefusedKeysBlob</c> names the rows the failure dump listed (key →
+/// Anaplan's error) and <c>RefusedRowsNamed</c> says whether the dump named every failed row; <c>ReadBackBlob</c> is
+/// the read-back export taken right after the import (or <c>ReadBackError</c> says why there is none).
+/// </summary>
 public sealed record LoadDatasetResult(
     string Dataset,
     string ImportName,
@@ -58,7 +71,11 @@ public sealed record LoadDatasetResult(
     long Ignored,
     long Total,
     IReadOnlyList<PeriodTotals> FailedTotals,
-    string? Message);
+    string? Message,
+    string? RefusedKeysBlob = null,
+    bool RefusedRowsNamed = false,
+    string? ReadBackBlob = null,
+    string? ReadBackError = null);
 
 /// <summary>Input of <see cref="Anaplan.RunExportOrchestrator"/>.</summary>
 public sealed record RunExportInput(RunRef Run, string ExportName, string BlobName);

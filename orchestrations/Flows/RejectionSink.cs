@@ -36,7 +36,8 @@ public sealed class RejectionSink(ConnectorStorage storage, AuditStore audit, Ru
             this.csv.WriteRecord("Record", "Field", "Reason");
         }
 
-        this.csv.WriteRecord(record, field, reason);
+        // A person opens this file: text a spreadsheet would run as a formula is neutralised (the audit keeps it as it is).
+        this.csv.WriteRecord(SpreadsheetSafe.Text(record), SpreadsheetSafe.Text(field), SpreadsheetSafe.Text(reason));
         if (this.pending.Count >= BatchSize)
         {
             await this.FlushAsync(cancellationToken);

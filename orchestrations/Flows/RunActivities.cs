@@ -17,8 +17,50 @@ public sealed record CompleteRunInput(RunRef Run, string Flow, string Trigger, s
 /// <summary>Input of <see cref="RecordDatasetActivity"/>.</summary>
 public sealed record RecordDatasetInput(RunRef Run, string Dataset, string Status, IReadOnlyDictionary<string, long> Counts, IReadOnlyDictionary<string, string> Details);
 
-/// <summary>Input of <see cref="CommitWatermarkActivity"/>.</summary>
-public sealed record CommitWatermarkInput(RunRef Run, string Dataset, string Value, DateTime At, string? SentRowsBlob = null);
+/// <summary>
+/// Input of <see cref="CommitWatermarkActivity"/>, after a load has ended (however it ended). Incremental datasets pass
+/// the watermark, the rows the pull returned (<c>SentRowsBlob</c>), what was staged and how the load went
+/// (<see cref="LoadOutcomes"/>; for <c>Refused</c>, the refused rows by key). GL passes the codes of the periods it sent
+/// (<c>SentPeriods</c>) and those of them it must send again (<c>PendingPeriods</c>).
+/// </summary>
+public sealed record CommitWatermarkInput(
+    RunRef Run,
+    string Dataset,
+    string? Value,
+    DateTime At,
+    string? SentRowsBlob = null,
+    string Outcome = LoadOutcomes.Loaded,
+    string? Reason = null,
+    StagedCsv? Staged = null,
+    string? RefusedKeysBlob = null,
+    IReadOnlyList<string>? SentPeriods = null,
+    IReadOnlyList<PendingPeriod>? PendingPeriods = null);
+
+/// <summary>What a commit left for the next run: rows (incremental) or periods (GL) to send again.</summary>
+public sealed record CommitResult(long PendingRows, int PendingPeriods);
+
+/// <summary>How a load ended, for what the connector remembers as sent.</summary>
+public static class LoadOutcomes
+{
+    /// <summary>Anaplan took every staged row (or nothing needed sending).</summary>
+    public const string Loaded = "Loaded";
+
+    /// <summary>The import completed, and its failure dump names the rows Anaplan refused.</summary>
+    public const string Refused = "Refused";
+
+    /// <summary>Nothing can be counted as loaded: the import failed, never ran, or refused rows the dump does not name.</summary>
+    public const string Failed = "Failed";
+
+    /// <summary>How a refused row's reason starts (the rest is Anaplan's error for that row).</summary>
+    public const string RefusedPrefix = "Anaplan refused the row";
+}
+
+/// <summary>A seam around the moment a load has ended and its outcome is not committed yet (crash tests).</summary>
+public interface IWatermarkCommitObserver
+{
+    /// <summary>Called before the commit of <paramref name="dataset"/> for <paramref name="run"/> is written.</summary>
+    void BeforeCommit(RunRef run, string dataset);
+}
 
 /// <summary>
 /// Opens a run: writes its audit row and returns the connection's settings as they are now. The orchestration works
@@ -67,11 +109,72 @@ public sealed class RecordDatasetActivity(AuditStore audit) : TaskActivity<Recor
     }
 }
 
-/// <summary>Advances an incremental dataset's watermark, once its import has completed.</summary>
-public sealed class CommitWatermarkActivity(WatermarkStore watermarks) : TaskActivity<CommitWatermarkInput, bool>
+/// <summary>
+/// Records what a load got into Anaplan, once it has ended. The rule: a row is remembered as sent only once Anaplan
+/// accepted it. Incremental datasets: the watermark moves to the pull's; the rows remembered as sent are the rows the
+/// pull returned minus those Anaplan did not take; the rows it did not take (every staged row of a failed load, the
+/// refused ones of a partial load) are kept, with their content and the reason, for the next run to send again. GL: the
+/// periods of a failed or partial load are kept for the next run; periods this run sent fully are cleared.
+/// </summary>
+public sealed class CommitWatermarkActivity(WatermarkStore watermarks, ConnectorStorage storage, IWatermarkCommitObserver? observer = null)
+    : TaskActivity<CommitWatermarkInput, CommitResult>
 {
-    public override Task<bool> RunAsync(TaskActivityContext context, CommitWatermarkInput input)
-        => watermarks.CommitAsync(input.Run.ConnectionId, input.Dataset, input.Value, input.Run.RunId, new DateTimeOffset(input.At, TimeSpan.Zero), input.SentRowsBlob);
+    public override async Task<CommitResult> RunAsync(TaskActivityContext context, CommitWatermarkInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        observer?.BeforeCommit(input.Run, input.Dataset);
+        DateTimeOffset at = new(input.At, TimeSpan.Zero);
+        if (input.Value is null)
+        {
+            Watermark? before = await watermarks.GetAsync(input.Run.ConnectionId, input.Dataset);
+            var sent = new HashSet<string>(input.SentPeriods ?? [], StringComparer.OrdinalIgnoreCase);
+            List<PendingPeriod> pending = [.. (before?.PendingPeriods ?? []).Where(p => !sent.Contains(p.PeriodCode)), .. input.PendingPeriods ?? []];
+            await watermarks.SetPendingPeriodsAsync(input.Run.ConnectionId, input.Dataset, pending, input.Run.RunId, at);
+            return new CommitResult(0, pending.Count);
+        }
+
+        var accepted = await SentRows.ReadAsync(storage.StagingContainer, input.SentRowsBlob);
+        var pendingRows = new List<PendingRow>();
+        if (input.Outcome != LoadOutcomes.Loaded && input.Staged is { } staged)
+        {
+            var rows = new List<(string Key, string[] Fields)>();
+            await foreach (string[] row in StagedCsvReader.ReadAsync(storage, staged))
+            {
+                rows.Add((Anaplan.DatasetRecords.Key(input.Dataset, row), row));
+            }
+
+            Dictionary<string, string>? refused = input.Outcome == LoadOutcomes.Refused
+                ? await SentRows.ReadAsync(storage.StagingContainer, input.RefusedKeysBlob) ?? []
+                : null;
+            string reason = input.Reason ?? "the load failed";
+            var stagedKeys = rows.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
+            if (refused is not null && !refused.Keys.All(stagedKeys.Contains))
+            {
+                // The dump names a row this run did not stage as such: nothing can be counted as taken.
+                reason = $"Anaplan's failure dump names rows that do not match the staged ones ({refused.Count} refused); the whole load is sent again";
+                refused = null;
+            }
+
+            foreach ((string key, string[] fields) in rows)
+            {
+                string? error = null;
+                if (refused is not null && !refused.TryGetValue(key, out error))
+                {
+                    continue; // Anaplan took this row
+                }
+
+                accepted?.Remove(key);
+                pendingRows.Add(new PendingRow(key, fields, input.Run.RunId, error is null ? reason : $"{LoadOutcomes.RefusedPrefix}: {error}"));
+            }
+        }
+
+        string? acceptedBlob = accepted is null
+            ? null
+            : await SentRows.WriteAsync(storage.StagingContainer, Datasets.RunBlob(input.Run, $"{input.Dataset}-accepted.json"), accepted);
+        string? pendingBlob = await PendingRows.WriteAsync(storage.StagingContainer, Datasets.RunBlob(input.Run, $"{input.Dataset}-pending.json"), pendingRows);
+        await watermarks.CommitAsync(input.Run.ConnectionId, input.Dataset, input.Value, input.Run.RunId, at, acceptedBlob, pendingBlob, pendingRows.Count);
+        return new CommitResult(pendingRows.Count, 0);
+    }
 }
 
 /// <summary>Run statuses shown in the audit and the run summary.</summary>
@@ -81,6 +184,9 @@ public static class RunStatuses
     public const string Completed = "Completed";
     public const string CompletedWithRejections = "CompletedWithRejections";
     public const string CompletedWithFailures = "CompletedWithFailures";
+
+    /// <summary>Everything loaded, but the values read back from Anaplan differ from Sage's (listed in the summary and the audit).</summary>
+    public const string CompletedWithDifferences = "CompletedWithDifferences";
     public const string Failed = "Failed";
     public const string DryRun = "DryRun";
 }

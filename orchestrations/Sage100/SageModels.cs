@@ -122,3 +122,16 @@ public sealed record SageJournalEntry(
 
 /// <summary>The result of a create: the entry, and whether this call wrote it (false: it existed already).</summary>
 public sealed record SageJournalEntryResult(SageJournalEntry Entry, bool Created);
+
+/// <summary>What Sage 100 can store in a journal entry, as the agent's contract (agent/openapi.yaml) states it.</summary>
+public static class SageLimits
+{
+    /// <summary>The largest GL amount: DebitAmount and CreditAmount are 16.2 numerics in Sage 100's data dictionary.</summary>
+    public const decimal MaxAmount = 99_999_999_999_999.99m;
+
+    /// <summary>The longest comment text the agent takes (Sage's 2048-character comment fields minus the external id and a space).</summary>
+    public const int MaxCommentText = 2007;
+
+    /// <summary><see cref="MaxAmount"/> as people read it.</summary>
+    public static string MaxAmountText => MaxAmount.ToString("#,##0.00", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -8,9 +8,16 @@ namespace Connector.Orchestrations.Storage;
 /// The audit trail in Table storage: one row per run (<c>Runs</c>, partition = connection), one per dataset of a run
 /// (<c>RunDatasets</c>, partition = run), and one per rejected or failed record (<c>RunRecords</c>, partition = run).
 /// Rows are upserted, so an activity that runs again after a crash rewrites the same rows instead of adding more.
+/// A text too long for a Table property (a run summary of hundreds of entries, a long Sage message) is stored whole in a
+/// blob beside the staging data (<c>audit/...</c>) and the row names it; every reader here returns the full text, so a
+/// run's outcome never depends on the size of what it records.
 /// </summary>
 public class AuditStore
 {
+    /// <summary>Texts longer than this (characters) go to a blob: a Table string property holds at most 32 K UTF-16 characters.</summary>
+    public const int InlineLimit = 16_000;
+
+    private const string BlobSuffix = "__blob";
     private readonly ConnectorStorage storage;
 
     public AuditStore(ConnectorStorage storage) => this.storage = storage ?? throw new ArgumentNullException(nameof(storage));
@@ -19,7 +26,7 @@ public class AuditStore
     protected AuditStore() => this.storage = null!;
 
     /// <summary>Writes (or rewrites) a run row.</summary>
-    public virtual Task UpsertRunAsync(RunAudit run, CancellationToken cancellationToken = default)
+    public virtual async Task UpsertRunAsync(RunAudit run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         var entity = new TableEntity(TableKeys.Escape(run.ConnectionId), TableKeys.Escape(run.RunId))
@@ -29,10 +36,10 @@ public class AuditStore
             ["Status"] = run.Status,
             ["StartedAt"] = run.StartedAt,
             ["FinishedAt"] = run.FinishedAt,
-            ["Summary"] = run.Summary,
-            ["Error"] = run.Error,
         };
-        return this.storage.Table(TableNames.Runs).UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken);
+        await this.SetTextAsync(entity, "Summary", run.Summary, cancellationToken);
+        await this.SetTextAsync(entity, "Error", run.Error, cancellationToken);
+        await this.storage.Table(TableNames.Runs).UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken);
     }
 
     /// <summary>Gets a run row, or null.</summary>
@@ -45,7 +52,7 @@ public class AuditStore
             return null;
         }
 
-        return ToRun(connectionId, runId, row.Value);
+        return await this.ToRunAsync(connectionId, runId, row.Value, cancellationToken);
     }
 
     /// <summary>Lists the run rows of a connection started at or after <paramref name="startedFrom"/>, in key order.</summary>
@@ -55,12 +62,12 @@ public class AuditStore
         string filter = TableClient.CreateQueryFilter($"PartitionKey eq {TableKeys.Escape(connectionId)} and StartedAt ge {startedFrom}");
         await foreach (TableEntity e in this.storage.Table(TableNames.Runs).QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            yield return ToRun(connectionId, Uri.UnescapeDataString(e.RowKey), e);
+            yield return await this.ToRunAsync(connectionId, Uri.UnescapeDataString(e.RowKey), e, cancellationToken);
         }
     }
 
     /// <summary>Writes (or rewrites) a dataset row of a run.</summary>
-    public virtual Task UpsertDatasetAsync(DatasetAudit dataset, CancellationToken cancellationToken = default)
+    public virtual async Task UpsertDatasetAsync(DatasetAudit dataset, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         var entity = new TableEntity(TableKeys.Escape(dataset.RunId), TableKeys.Escape(dataset.Dataset))
@@ -75,10 +82,10 @@ public class AuditStore
 
         foreach ((string key, string value) in dataset.Details)
         {
-            entity[key] = value;
+            await this.SetTextAsync(entity, key, value, cancellationToken);
         }
 
-        return this.storage.Table(TableNames.RunDatasets).UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken);
+        await this.storage.Table(TableNames.RunDatasets).UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken);
     }
 
     /// <summary>Gets the dataset rows of a run.</summary>
@@ -96,7 +103,13 @@ public class AuditStore
                 {
                     counts[key["Count_".Length..]] = l;
                 }
-                else if (key is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag" or "ConnectionId" or "Status") && value is string text)
+                else if (key.EndsWith(BlobSuffix, StringComparison.Ordinal))
+                {
+                    string name = key[..^BlobSuffix.Length];
+                    details[name] = await this.GetTextAsync(e, name, cancellationToken) ?? string.Empty;
+                }
+                else if (key is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag" or "ConnectionId" or "Status") && value is string text
+                    && !e.ContainsKey(key + BlobSuffix))
                 {
                     details[key] = text;
                 }
@@ -119,17 +132,21 @@ public class AuditStore
         string partition = TableKeys.Escape(runId);
         foreach (RecordAudit[] batch in records.Chunk(100))
         {
-            var actions = batch.Select(r => new TableTransactionAction(
-                TableTransactionActionType.UpsertReplace,
-                new TableEntity(partition, $"{TableKeys.Escape(r.Dataset)}:{r.Kind}:{r.Sequence.ToString("D9", CultureInfo.InvariantCulture)}")
+            var actions = new List<TableTransactionAction>(batch.Length);
+            foreach (RecordAudit r in batch)
+            {
+                var entity = new TableEntity(partition, $"{TableKeys.Escape(r.Dataset)}:{r.Kind}:{r.Sequence.ToString("D9", CultureInfo.InvariantCulture)}")
                 {
                     ["Dataset"] = r.Dataset,
                     ["Kind"] = r.Kind,
-                    ["Record"] = Truncate(r.Record),
                     ["Field"] = r.Field,
-                    ["Reason"] = Truncate(r.Reason),
                     ["Line"] = r.Line,
-                }));
+                };
+                await this.SetTextAsync(entity, "Record", r.Record, cancellationToken);
+                await this.SetTextAsync(entity, "Reason", r.Reason, cancellationToken);
+                actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity));
+            }
+
             await table.SubmitTransactionAsync(actions, cancellationToken);
         }
     }
@@ -151,14 +168,14 @@ public class AuditStore
                 e.GetString("Dataset") ?? string.Empty,
                 e.GetString("Kind") ?? string.Empty,
                 long.Parse(key[^1], CultureInfo.InvariantCulture),
-                e.GetString("Record") ?? string.Empty,
+                await this.GetTextAsync(e, "Record", cancellationToken) ?? string.Empty,
                 e.GetString("Field"),
-                e.GetString("Reason") ?? string.Empty,
+                await this.GetTextAsync(e, "Reason", cancellationToken) ?? string.Empty,
                 e.GetInt64("Line"));
         }
     }
 
-    private static RunAudit ToRun(string connectionId, string runId, TableEntity e)
+    private async Task<RunAudit> ToRunAsync(string connectionId, string runId, TableEntity e, CancellationToken cancellationToken)
         => new(
             connectionId,
             runId,
@@ -167,10 +184,35 @@ public class AuditStore
             e.GetString("Status") ?? string.Empty,
             e.GetDateTimeOffset("StartedAt") ?? default,
             e.GetDateTimeOffset("FinishedAt"),
-            e.GetString("Summary"),
-            e.GetString("Error"));
+            await this.GetTextAsync(e, "Summary", cancellationToken),
+            await this.GetTextAsync(e, "Error", cancellationToken));
 
-    private static string Truncate(string text) => text.Length <= 16_000 ? text : text[..16_000] + "…";
+    /// <summary>Puts a text on a row, or in a blob the row names when it is too long for a Table property.</summary>
+    private async Task SetTextAsync(TableEntity entity, string name, string? text, CancellationToken cancellationToken)
+    {
+        if (text is null || text.Length <= InlineLimit)
+        {
+            entity[name] = text;
+            entity[name + BlobSuffix] = null;
+            return;
+        }
+
+        string blobName = $"audit/{TableKeys.Escape(entity.PartitionKey)}/{TableKeys.Escape(entity.RowKey)}/{name}.txt".Replace(':', '_');
+        await this.storage.StagingContainer.GetBlobClient(blobName).UploadAsync(BinaryData.FromString(text), overwrite: true, cancellationToken);
+        entity[name] = null;
+        entity[name + BlobSuffix] = blobName;
+    }
+
+    /// <summary>Reads a text from its row, or whole from the blob the row names.</summary>
+    private async Task<string?> GetTextAsync(TableEntity entity, string name, CancellationToken cancellationToken)
+    {
+        if (entity.GetString(name + BlobSuffix) is { Length: > 0 } blobName)
+        {
+            return (await this.storage.StagingContainer.GetBlobClient(blobName).DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+        }
+
+        return entity.GetString(name);
+    }
 }
 
 /// <summary>One run in the audit trail. <c>Summary</c> is the run's result as JSON.</summary>
@@ -194,7 +236,7 @@ public sealed record DatasetAudit(
     IReadOnlyDictionary<string, long> Counts,
     IReadOnlyDictionary<string, string> Details);
 
-/// <summary>One record that did not make it: <c>Kind</c> is "rejected" (by the connector) or "failed" (by Anaplan or Sage).</summary>
+/// <summary>One record that did not make it: <c>Kind</c> is "rejected" (by the connector), "failed" (by Anaplan or Sage) or "difference" (Anaplan holds another value than Sage).</summary>
 public sealed record RecordAudit(string Dataset, string Kind, long Sequence, string Record, string? Field, string Reason, long? Line);
 
 /// <summary>Kinds of record audit rows.</summary>
@@ -202,4 +244,7 @@ public static class RecordKinds
 {
     public const string Rejected = "rejected";
     public const string Failed = "failed";
+
+    /// <summary>A cell whose value read back from Anaplan differs from Sage's.</summary>
+    public const string Difference = "difference";
 }

@@ -8,7 +8,7 @@ namespace Connector.Orchestrations.Storage;
 /// the codes are the same on both sides; a row is an explicit override. Every change gets a new version and a
 /// history row (who, when, old and new value, note), so the mapping in force at any time can be audited.
 /// </summary>
-public class MappingStore
+public partial class MappingStore
 {
     private readonly ConnectorStorage storage;
 
@@ -48,12 +48,19 @@ public class MappingStore
         string connectionId, string dimension, string sageCode, string anaplanCode, string changedBy, string? note, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         Validate(dimension, sageCode);
-        if (string.IsNullOrWhiteSpace(anaplanCode))
+        if (anaplanCode is null || !AnaplanCode().IsMatch(anaplanCode.Trim()))
         {
-            throw new Operations.ConnectorValidationException(nameof(anaplanCode), "An Anaplan code is required.");
+            throw new Operations.ConnectorValidationException(
+                nameof(anaplanCode),
+                $"anaplanCode '{anaplanCode}' is not an Anaplan list item code: 1 to {MaxAnaplanCode} letters, digits, spaces or . _ / -, starting with a letter or digit.");
         }
 
         ArgumentException.ThrowIfNullOrWhiteSpace(changedBy);
+        if (note is { Length: > MaxNote })
+        {
+            throw new Operations.ConnectorValidationException(nameof(note), $"note is {note.Length} characters; at most {MaxNote}.");
+        }
+
         return await this.ChangeAsync(connectionId, dimension, sageCode, anaplanCode.Trim(), changedBy, note, now, cancellationToken)
             ?? throw new InvalidOperationException("Setting a mapping cannot remove it.");
     }
@@ -108,11 +115,28 @@ public class MappingStore
             throw new Operations.ConnectorValidationException(nameof(dimension), $"Unknown mapping dimension '{dimension}': use {string.Join(" or ", MappingDimensions.All)}.");
         }
 
-        if (string.IsNullOrWhiteSpace(sageCode))
+        if (sageCode is null || !SageCode().IsMatch(sageCode.Trim()))
         {
-            throw new Operations.ConnectorValidationException(nameof(sageCode), "A Sage code is required.");
+            throw new Operations.ConnectorValidationException(
+                nameof(sageCode),
+                $"sageCode '{sageCode}' is not a Sage {dimension} code: 1 to {MaxSageCode} letters, digits or . _ / - (a formatted account is at most 41 characters), starting with a letter or digit.");
         }
     }
+
+    /// <summary>Sage 100's formatted account (GL_Account.Account) is 41 characters; a segment code is shorter.</summary>
+    public const int MaxSageCode = 41;
+
+    /// <summary>The longest code accepted for an Anaplan list item.</summary>
+    public const int MaxAnaplanCode = 60;
+
+    private const int MaxNote = 500;
+
+    // Codes are identifiers on both sides: no formula-leading characters, no quotes, separators or control characters.
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,40}$")]
+    private static partial System.Text.RegularExpressions.Regex SageCode();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,59}$")]
+    private static partial System.Text.RegularExpressions.Regex AnaplanCode();
 
     private static MappingEntry ToEntry(TableEntity e)
         => new(

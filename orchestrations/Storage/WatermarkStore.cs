@@ -4,8 +4,10 @@ using Azure.Data.Tables;
 namespace Connector.Orchestrations.Storage;
 
 /// <summary>
-/// Incremental-pull watermarks per connection and dataset. A watermark only moves forward, and only once the data read
-/// up to it has been loaded (the caller commits after the import completed), so a failed run re-reads the same rows.
+/// What each dataset of a connection remembers between runs. Incremental datasets: the watermark (it only moves forward,
+/// and only after the load ended), the rows Anaplan accepted near it (<c>SentRowsBlob</c>) and the rows it did not take
+/// yet (<c>PendingBlob</c>), which the next run sends again. GL, re-sent by period: the periods whose load did not go
+/// through (<c>PendingPeriods</c>).
 /// </summary>
 public class WatermarkStore
 {
@@ -22,25 +24,66 @@ public class WatermarkStore
         NullableResponse<TableEntity> row = await this.storage.Table(TableNames.Watermarks)
             .GetEntityIfExistsAsync<TableEntity>(TableKeys.Escape(connectionId), TableKeys.Escape(dataset), cancellationToken: cancellationToken);
         return row.HasValue && row.Value is { } e
-            ? new Watermark(e.GetString("Value") ?? string.Empty, e.GetString("RunId") ?? string.Empty, e.GetDateTimeOffset("CommittedAt") ?? default, e.GetString("SentRowsBlob"))
+            ? new Watermark(
+                e.GetString("Value") ?? string.Empty,
+                e.GetString("RunId") ?? string.Empty,
+                e.GetDateTimeOffset("CommittedAt") ?? default,
+                e.GetString("SentRowsBlob"),
+                e.GetString("PendingBlob"),
+                e.GetInt64("PendingRows") ?? 0,
+                PendingPeriod.Parse(e.GetString("PendingPeriods")))
             : null;
     }
 
     /// <summary>
+    /// Replaces the periods a non-incremental dataset (GL) must send again with <paramref name="pending"/>, keeping the
+    /// watermark columns as they are.
+    /// </summary>
+    public virtual async Task SetPendingPeriodsAsync(
+        string connectionId, string dataset, IReadOnlyList<PendingPeriod> pending, string runId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        var entity = new TableEntity(TableKeys.Escape(connectionId), TableKeys.Escape(dataset))
+        {
+            ["PendingPeriods"] = PendingPeriod.Format(pending),
+            ["PendingRunId"] = runId,
+            ["PendingAt"] = now,
+        };
+        await this.storage.Table(TableNames.Watermarks).UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    /// <summary>
     /// Commits <paramref name="value"/> unless a later one is already committed (optimistic concurrency on the row).
-    /// <paramref name="sentRowsBlob"/> names what the run loaded at the edge of the window (see the extraction
-    /// activities): it is replaced along with the watermark, and also when the watermark stays where it was.
+    /// <paramref name="sentRowsBlob"/> names the rows Anaplan accepted at the edge of the window and
+    /// <paramref name="pendingBlob"/> the rows it did not take (both written by the caller before): they are replaced
+    /// along with the watermark, and also when the watermark stays where it was.
     /// </summary>
     /// <returns>True when the stored watermark moved.</returns>
     public virtual async Task<bool> CommitAsync(
-        string connectionId, string dataset, string value, string runId, DateTimeOffset now, string? sentRowsBlob = null, CancellationToken cancellationToken = default)
+        string connectionId,
+        string dataset,
+        string value,
+        string runId,
+        DateTimeOffset now,
+        string? sentRowsBlob = null,
+        string? pendingBlob = null,
+        long pendingRows = 0,
+        CancellationToken cancellationToken = default)
     {
         TableClient table = this.storage.Table(TableNames.Watermarks);
         string pk = TableKeys.Escape(connectionId), rk = TableKeys.Escape(dataset);
         while (true)
         {
             NullableResponse<TableEntity> row = await table.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken);
-            var entity = new TableEntity(pk, rk) { ["Value"] = value, ["RunId"] = runId, ["CommittedAt"] = now, ["SentRowsBlob"] = sentRowsBlob };
+            var entity = new TableEntity(pk, rk)
+            {
+                ["Value"] = value,
+                ["RunId"] = runId,
+                ["CommittedAt"] = now,
+                ["SentRowsBlob"] = sentRowsBlob,
+                ["PendingBlob"] = pendingBlob,
+                ["PendingRows"] = pendingRows,
+            };
             try
             {
                 if (!row.HasValue || row.Value is null)
@@ -66,5 +109,23 @@ public class WatermarkStore
     }
 }
 
-/// <summary>A committed watermark.</summary>
-public sealed record Watermark(string Value, string RunId, DateTimeOffset CommittedAt, string? SentRowsBlob = null);
+/// <summary>A committed watermark, with what its dataset still has to send again.</summary>
+public sealed record Watermark(
+    string Value,
+    string RunId,
+    DateTimeOffset CommittedAt,
+    string? SentRowsBlob = null,
+    string? PendingBlob = null,
+    long PendingRows = 0,
+    IReadOnlyList<PendingPeriod>? PendingPeriods = null);
+
+/// <summary>A period (Sage fiscal year and period, and its Anaplan code) a run must send again, and why.</summary>
+public sealed record PendingPeriod(string FiscalYear, int Period, string PeriodCode, string RunId, string Reason)
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    internal static IReadOnlyList<PendingPeriod> Parse(string? json)
+        => string.IsNullOrEmpty(json) ? [] : System.Text.Json.JsonSerializer.Deserialize<List<PendingPeriod>>(json, Json) ?? [];
+
+    internal static string Format(IReadOnlyList<PendingPeriod> periods) => System.Text.Json.JsonSerializer.Serialize(periods, Json);
+}

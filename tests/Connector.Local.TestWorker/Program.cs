@@ -1,6 +1,7 @@
 using Connector.Local.Hosting;
 using Connector.Local.TestWorker;
 using Connector.Orchestrations.Durable;
+using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Flows.Budgets;
 using Connector.Testing;
 using Microsoft.Extensions.Configuration;
@@ -11,7 +12,8 @@ using Microsoft.Extensions.Logging;
 // A worker process for durability tests.
 //   Connector.Local.TestWorker <connection string> <task hub>       the connector's tasks plus the probe tasks
 //   Connector.Local.TestWorker runtime <settings.json> <crash file>  the whole connector, as the product composes it;
-//                                                                    it kills itself right after a Sage write while
+//                                                                    it kills itself right after a Sage write, or right
+//                                                                    before a load's outcome is committed, while
 //                                                                    <crash file> exists (and deletes it)
 IHost host;
 if (args.Length == 3 && args[0] == "runtime")
@@ -21,7 +23,9 @@ if (args.Length == 3 && args[0] == "runtime")
     host = ConnectorHost.CreateBuilder(
         configuration,
         runWorker: true,
-        configure: services => services.AddSingleton<IJournalPostingObserver>(new CrashAfterSageWrite(crashFile))).Build();
+        configure: services => services
+            .AddSingleton<IJournalPostingObserver>(new CrashAfterSageWrite(crashFile))
+            .AddSingleton<IWatermarkCommitObserver>(new CrashBeforeCommit(crashFile))).Build();
 }
 else if (args.Length == 2)
 {
@@ -61,6 +65,20 @@ internal sealed class CrashAfterSageWrite(string crashFile) : IJournalPostingObs
         {
             File.Delete(crashFile);
             File.WriteAllText(crashFile + ".crashed", externalId);
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+        }
+    }
+}
+
+/// <summary>Kills the process after an import ended and before the connector commits what it loaded.</summary>
+internal sealed class CrashBeforeCommit(string crashFile) : IWatermarkCommitObserver
+{
+    public void BeforeCommit(RunRef run, string dataset)
+    {
+        if (File.Exists(crashFile))
+        {
+            File.Delete(crashFile);
+            File.WriteAllText(crashFile + ".crashed", dataset);
             System.Diagnostics.Process.GetCurrentProcess().Kill();
         }
     }

@@ -67,27 +67,8 @@ public sealed partial class DemoCommandTests
         }
     }
 
-    private static async Task<(int Exit, string Output, string Errors)> RunConnectorAsync(params string[] args)
-    {
-        // Run as a user runs it, without the CONNECTOR_ settings of this test process.
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = RepositoryRoot.Path };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "connector.dll"));
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (string key in start.Environment.Keys.Where(k => k.StartsWith("CONNECTOR_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Exit, string Output, string Errors)> RunConnectorAsync(params string[] args)
+        => ConnectorProcess.RunAsync(RepositoryRoot.Path, null, TimeSpan.FromMinutes(3), args);
 
     [GeneratedRegex(@"\(pid (\d+)\)")]
     private static partial Regex AzuritePid();

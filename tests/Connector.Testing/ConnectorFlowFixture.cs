@@ -19,6 +19,7 @@ namespace Connector.Testing;
 /// </summary>
 public abstract class ConnectorFlowFixture : IAsyncLifetime
 {
+    private static readonly System.Text.Json.JsonSerializerOptions SkipNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
     private IHost? host;
 
     public LocalEnvironment Environment { get; private set; } = null!;
@@ -121,6 +122,49 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
 
     public Task<OrchestrationMetadata> WaitAsync(string instanceId, TimeSpan timeout)
         => DurableHostFixture.WaitForRunAsync(this.Client, instanceId, timeout);
+
+    /// <summary>
+    /// Writes the settings file a separate worker process (<c>Connector.Local.TestWorker runtime</c>) needs to run this
+    /// fixture's connections on its task hub, storage and credential file; returns its path.
+    /// </summary>
+    public string WriteWorkerSettings(string directory)
+    {
+        var durable = new LocalDurableOptions { ConnectionString = this.Environment.StorageConnectionString, TaskHubName = this.TaskHub };
+        DurableHostFixture.ApplyTestTimings(durable);
+        var settings = new
+        {
+            Durable = durable,
+            Connector = new
+            {
+                Storage = new { ConnectionString = this.Environment.StorageConnectionString, this.StagingContainer, this.TablePrefix },
+                Connections = this.ConnectionList,
+            },
+            Credentials = new { Store = "EncryptedFile", File = this.Environment.CredentialFile },
+        };
+
+        // Unset options stay out of the file, so the worker keeps its defaults (a null URI would not bind as "none").
+        string path = Path.Combine(directory, "worker.settings.json");
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(settings, SkipNulls));
+        return path;
+    }
+
+    /// <summary>How many times each activity was scheduled in a run and its sub-runs, read from the task hub's history.</summary>
+    public async Task<Dictionary<string, int>> ScheduledActivitiesAsync(string instanceId)
+    {
+        Azure.Data.Tables.TableClient history = new Azure.Data.Tables.TableServiceClient(this.Environment.StorageConnectionString).GetTableClient($"{this.TaskHub}History");
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        await foreach (Azure.Data.Tables.TableEntity row in history.QueryAsync<Azure.Data.Tables.TableEntity>(
+            r => r.PartitionKey.CompareTo(instanceId) >= 0 && r.PartitionKey.CompareTo(instanceId + "\uffff") < 0))
+        {
+            if (row.GetString("EventType") == "TaskScheduled" && (row.PartitionKey == instanceId || row.PartitionKey.StartsWith(instanceId + "|", StringComparison.Ordinal)))
+            {
+                string name = $"{row.GetString("Name")} in {row.PartitionKey}";
+                counts[name] = counts.GetValueOrDefault(name) + 1;
+            }
+        }
+
+        return counts;
+    }
 
     private static OrchestrationMetadata Completed(OrchestrationMetadata done)
     {

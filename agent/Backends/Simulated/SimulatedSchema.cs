@@ -91,7 +91,7 @@ internal static class SimulatedSchema
         public const int City = 20;
         public const int InvoiceNo = 10;
         public const int Comment = 30;
-        public const int JournalComment = 50;
+        public const int JournalComment = 2048;
         public const int EntryNo = 6;
         public const int BatchNo = 5;
         public const int JournalRegisterNo = 6;

@@ -11,11 +11,31 @@ namespace Connector.Orchestrations.Flows.Actuals;
 /// Decides which fiscal periods a run sends, from the company's own calendar: a requested range (checked against the
 /// calendar), or the current period and the configured number of prior periods, across a year end if need be.
 /// </summary>
-public sealed class ResolvePeriodsActivity(ConnectionClients clients) : TaskActivity<ResolvePeriodsInput, ResolvedPeriods>
+public sealed class ResolvePeriodsActivity(ConnectionClients clients, WatermarkStore watermarks) : TaskActivity<ResolvePeriodsInput, ResolvedPeriods>
 {
     public override async Task<ResolvedPeriods> RunAsync(TaskActivityContext context, ResolvePeriodsInput input)
     {
         SageFiscalCalendar calendar = await clients.Sage(input.Run.ConnectionId).GetFiscalCalendarAsync();
+        ResolvedPeriods periods = Resolve(input, calendar);
+
+        // Periods an earlier run's GL load did not get into Anaplan are sent again, whatever this run was asked for.
+        IReadOnlyList<PendingPeriod> pending = (await watermarks.GetAsync(input.Run.ConnectionId, Datasets.GlActuals))?.PendingPeriods ?? [];
+        var known = calendar.Years.SelectMany(y => y.Periods.Select(p => new FiscalPeriodRef(y.FiscalYear, p.Period))).ToHashSet();
+        List<PendingPeriod> resend = [.. pending.Where(p => known.Contains(new FiscalPeriodRef(p.FiscalYear, p.Period)))];
+        if (resend.Count == 0)
+        {
+            return periods;
+        }
+
+        List<FiscalPeriodRef> all = [.. periods.Periods.Union(resend.Select(p => new FiscalPeriodRef(p.FiscalYear, p.Period)))
+            .OrderBy(p => p.FiscalYear, StringComparer.Ordinal).ThenBy(p => p.Period)];
+        List<ResentRows> resent = [.. resend.GroupBy(p => (p.RunId, p.Reason))
+            .Select(g => new ResentRows(g.Key.RunId, g.Key.Reason, 0, [.. g.Select(p => p.PeriodCode).Order(StringComparer.Ordinal)]))];
+        return periods with { Periods = all, Resent = resent };
+    }
+
+    private static ResolvedPeriods Resolve(ResolvePeriodsInput input, SageFiscalCalendar calendar)
+    {
         var all = calendar.Years.OrderBy(y => y.BeginDate)
             .SelectMany(y => y.Periods.OrderBy(p => p.Period).Select(p => new FiscalPeriodRef(y.FiscalYear, p.Period)))
             .ToList();
@@ -124,6 +144,8 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
     }
 
     internal static string Money(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    internal static decimal ParseMoney(string text) => decimal.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -136,20 +158,18 @@ public sealed class ExtractApActualsActivity(ConnectionClients clients, Connecto
 {
     public override async Task<DatasetManifest> RunAsync(TaskActivityContext context, ExtractInput input)
     {
-        await using IncrementalStaging staging = await IncrementalStaging.OpenAsync(clients, storage, watermarks, input, Datasets.ApActuals);
-        SageChangeFeed<SageInvoiceTotal> feed = clients.Sage(input.Run.ConnectionId).GetInvoiceTotalsAsync(staging.ChangedSince, staging.Overlap);
         var totals = new Totals();
+        await using IncrementalStaging staging = await IncrementalStaging.OpenAsync(
+            clients, storage, watermarks, input, Datasets.ApActuals, fields => totals.Add(fields[1], 0m, 0m, ExtractGlActualsActivity.ParseMoney(fields[2]), ExtractGlActualsActivity.ParseMoney(fields[3])));
+        SageChangeFeed<SageInvoiceTotal> feed = clients.Sage(input.Run.ConnectionId).GetInvoiceTotalsAsync(staging.ChangedSince, staging.Overlap);
         await foreach (SageInvoiceTotal row in feed)
         {
             string period = PeriodCodes.Format(staging.Connection.PeriodFormat, row.FiscalYear, row.FiscalPeriod);
             string[] fields = [row.VendorKey, period, ExtractGlActualsActivity.Money(row.InvoiceAmount), row.InvoiceCount.ToString(CultureInfo.InvariantCulture)];
-            if (await staging.StageIfChangedAsync($"{row.VendorKey}|{period}", fields))
-            {
-                totals.Add(period, 0m, 0m, row.InvoiceAmount, row.InvoiceCount);
-            }
+            await staging.StageIfChangedAsync($"{row.VendorKey}|{period}", fields);
         }
 
-        return await staging.CompleteAsync(feed.Watermark, totals.ToList());
+        return await staging.CompleteAsync(feed.Watermark, totals);
     }
 }
 
@@ -159,20 +179,21 @@ public sealed class ExtractVendorsActivity(ConnectionClients clients, ConnectorS
 {
     public override async Task<DatasetManifest> RunAsync(TaskActivityContext context, ExtractInput input)
     {
-        await using IncrementalStaging staging = await IncrementalStaging.OpenAsync(clients, storage, watermarks, input, Datasets.Vendors);
+        await using IncrementalStaging staging = await IncrementalStaging.OpenAsync(clients, storage, watermarks, input, Datasets.Vendors, null);
         SageChangeFeed<SageVendor> feed = clients.Sage(input.Run.ConnectionId).GetVendorsAsync(staging.ChangedSince, staging.Overlap);
         await foreach (SageVendor vendor in feed)
         {
-            await staging.StageIfChangedAsync(vendor.VendorKey, [vendor.VendorKey, vendor.Name.Trim(), vendor.DivisionNo, vendor.Status]);
+            await staging.StageIfChangedAsync(vendor.VendorKey, [vendor.VendorKey, SpreadsheetSafe.Text(vendor.Name.Trim()), vendor.DivisionNo, vendor.Status]);
         }
 
-        return await staging.CompleteAsync(feed.Watermark, []);
+        return await staging.CompleteAsync(feed.Watermark, null);
     }
 }
 
 /// <summary>
-/// What the incremental extractions share: the committed watermark (none on a full resync), the rows the last run
-/// loaded (so the overlap re-reads nothing twice), the staging writer, and the manifest with the next watermark.
+/// What the incremental extractions share: the committed watermark (none on a full resync), the rows Anaplan accepted
+/// near it (so the overlap re-reads nothing twice), the rows earlier loads did not get into Anaplan (staged again, unless
+/// the pull brings a newer version of the same key), the staging writer, and the manifest with the next watermark.
 /// </summary>
 internal sealed class IncrementalStaging : IAsyncDisposable
 {
@@ -181,10 +202,14 @@ internal sealed class IncrementalStaging : IAsyncDisposable
     private readonly string dataset;
     private readonly Watermark? since;
     private readonly SentRows sent;
+    private readonly Dictionary<string, PendingRow> pending;
+    private readonly List<PendingRow> resent = [];
+    private readonly Action<string[]>? count;
     private readonly CsvPartWriter writer;
     private long read;
 
-    private IncrementalStaging(ConnectionOptions connection, ConnectorStorage storage, ExtractInput input, string dataset, Watermark? since, SentRows sent)
+    private IncrementalStaging(
+        ConnectionOptions connection, ConnectorStorage storage, ExtractInput input, string dataset, Watermark? since, SentRows sent, IReadOnlyList<PendingRow> pending, Action<string[]>? count)
     {
         this.Connection = connection;
         this.storage = storage;
@@ -192,51 +217,79 @@ internal sealed class IncrementalStaging : IAsyncDisposable
         this.dataset = dataset;
         this.since = since;
         this.sent = sent;
+        this.pending = pending.ToDictionary(p => p.Key, StringComparer.Ordinal);
+        this.count = count;
         this.writer = new CsvPartWriter(
             storage.StagingContainer, Datasets.StagingPrefix(input.Run, dataset), dataset, Datasets.Header(dataset), connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
     }
 
     public ConnectionOptions Connection { get; }
 
-    public SageWatermark? ChangedSince => this.since is null ? null : SageWatermark.Parse(this.since.Value);
+    public SageWatermark? ChangedSince => this.since is null || this.input.FullResync ? null : SageWatermark.Parse(this.since.Value);
 
     public TimeSpan Overlap => this.Connection.Actuals.IncrementalOverlap;
 
+    /// <summary>Opens the staging; <paramref name="count"/> adds a staged row to the control totals (null when the dataset has none).</summary>
     public static async Task<IncrementalStaging> OpenAsync(
-        ConnectionClients clients, ConnectorStorage storage, WatermarkStore watermarks, ExtractInput input, string dataset)
+        ConnectionClients clients, ConnectorStorage storage, WatermarkStore watermarks, ExtractInput input, string dataset, Action<string[]>? count)
     {
-        Watermark? since = input.FullResync ? null : await watermarks.GetAsync(input.Run.ConnectionId, dataset);
-        SentRows sent = await SentRows.LoadAsync(storage.StagingContainer, since?.SentRowsBlob);
-        return new IncrementalStaging(clients.Connection(input.Run.ConnectionId), storage, input, dataset, since, sent);
+        // A full resync reads everything again, but still owes Anaplan the rows earlier loads did not get in.
+        Watermark? since = await watermarks.GetAsync(input.Run.ConnectionId, dataset);
+        SentRows sent = await SentRows.LoadAsync(storage.StagingContainer, input.FullResync ? null : since?.SentRowsBlob);
+        IReadOnlyList<PendingRow> pending = await PendingRows.ReadAsync(storage.StagingContainer, since?.PendingBlob);
+        return new IncrementalStaging(clients.Connection(input.Run.ConnectionId), storage, input, dataset, since, sent, pending, count);
     }
 
-    /// <summary>Counts a row read and stages it unless the last run loaded it unchanged; true when staged.</summary>
+    /// <summary>Counts a row read and stages it unless Anaplan already has it unchanged; true when staged.</summary>
     public async Task<bool> StageIfChangedAsync(string key, string[] fields)
     {
         this.read++;
-        if (!this.sent.ShouldSend(key, fields))
+        bool changed = this.sent.ShouldSend(key, fields);
+        if (this.pending.Remove(key, out PendingRow? owed))
+        {
+            // Owed from an earlier load: sent again, in the version Sage has now.
+            this.resent.Add(owed);
+        }
+        else if (!changed)
         {
             return false;
         }
 
-        await this.writer.WriteRowAsync(fields);
+        await this.StageAsync(fields);
         return true;
     }
 
-    /// <summary>Closes the staging and returns the manifest; the next watermark is the pull's, or the current one when the pull had none.</summary>
-    public async Task<DatasetManifest> CompleteAsync(SageWatermark? pulled, List<PeriodTotals> totals)
+    /// <summary>
+    /// Stages the rows still owed that the pull did not bring (unchanged in Sage since), closes the staging and returns the
+    /// manifest; the next watermark is the pull's, or the current one when the pull had none.
+    /// </summary>
+    public async Task<DatasetManifest> CompleteAsync(SageWatermark? pulled, Totals? totals)
     {
+        foreach (PendingRow owed in this.pending.Values)
+        {
+            this.resent.Add(owed);
+            await this.StageAsync([.. owed.Fields]);
+        }
+
         StagedCsv staged = await this.writer.CompleteAsync();
         string? sentBlob = await this.sent.SaveAsync(this.storage.StagingContainer, Datasets.RunBlob(this.input.Run, $"{this.dataset}-sent.json"));
+        List<PeriodTotals> list = totals?.ToList() ?? [];
         return new DatasetManifest(
-            this.dataset, staged, this.read, 0, totals, totals, pulled?.ToString() ?? this.since?.Value, null, sentBlob, this.sent.Unchanged);
+            this.dataset, staged, this.read, 0, list, list, pulled?.ToString() ?? this.since?.Value ?? string.Empty, null, sentBlob, this.sent.Unchanged,
+            PendingRows.Summarize(this.resent));
     }
 
     public ValueTask DisposeAsync() => this.writer.DisposeAsync();
+
+    private async Task StageAsync(string[] fields)
+    {
+        await this.writer.WriteRowAsync(fields);
+        this.count?.Invoke(fields);
+    }
 }
 
 /// <summary>Control totals per period, accumulated while rows stream.</summary>
-internal sealed class Totals
+public sealed class Totals
 {
     private readonly SortedDictionary<string, PeriodTotals> byPeriod = new(StringComparer.Ordinal);
 

@@ -11,14 +11,22 @@ public sealed record ActualsRunInput(string ConnectionId, string Trigger, string
 /// <summary>Input of <see cref="ResolvePeriodsActivity"/>.</summary>
 public sealed record ResolvePeriodsInput(RunRef Run, string? FiscalYear, int? FromPeriod, int? ToPeriod, int PriorPeriods);
 
-/// <summary>The fiscal periods a run sends, in order.</summary>
-public sealed record ResolvedPeriods(IReadOnlyList<FiscalPeriodRef> Periods, string CurrentFiscalYear, int CurrentPeriod);
+/// <summary>
+/// The fiscal periods a run sends, in order, with the periods it sends again because an earlier run's GL load did not go
+/// through (<c>Resent</c>, one entry per earlier run and reason).
+/// </summary>
+public sealed record ResolvedPeriods(IReadOnlyList<FiscalPeriodRef> Periods, string CurrentFiscalYear, int CurrentPeriod, IReadOnlyList<ResentRows>? Resent = null);
 
 /// <summary>Input of the extraction activities.</summary>
 /// <remarks><c>FullResync</c> ignores the watermarks and sends every AP total and vendor again.</remarks>
 public sealed record ExtractInput(RunRef Run, string AlignmentBlob, IReadOnlyList<FiscalPeriodRef> Periods, bool FullResync = false);
 
-/// <summary>One dataset of a run, as a person reads it in the summary.</summary>
+/// <summary>
+/// One dataset of a run, as a person reads it in the summary. <c>SageTotals</c> are what was read from Sage;
+/// <c>Reconciliation</c> holds what was read back from Anaplan after the load (or says it was not reconciled);
+/// <c>Resent</c> lists rows sent again for earlier runs, <c>PendingForNextRun</c> the rows this run's load did not get into
+/// Anaplan, which the next run sends again.
+/// </summary>
 public sealed record DatasetSummary(
     string Dataset,
     string Status,
@@ -34,10 +42,12 @@ public sealed record DatasetSummary(
     string? ImportTaskId,
     string? Sha256,
     IReadOnlyList<PeriodTotals> SageTotals,
-    IReadOnlyList<PeriodTotals> AcceptedTotals,
+    Reconciliation? Reconciliation,
     string? RejectionsBlob,
     string? Message,
-    long Unchanged = 0);
+    long Unchanged = 0,
+    IReadOnlyList<ResentRows>? Resent = null,
+    long PendingForNextRun = 0);
 
 /// <summary>The result of an actuals run: its output, its audit summary.</summary>
 public sealed record ActualsRunSummary(

@@ -2,6 +2,7 @@ using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows.Anaplan;
 using Connector.Orchestrations.Flows.Dimensions;
 using Connector.Orchestrations.Scheduling;
+using Connector.Orchestrations.Storage;
 using Microsoft.DurableTask;
 
 namespace Connector.Orchestrations.Flows.Actuals;
@@ -59,16 +60,18 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             (await ap, connection.Actuals.Imports.ApActuals, true),
         })
         {
-            DatasetSummary summary = await this.LoadAsync(context, run, connection, manifest, importName, incremental);
+            DatasetSummary summary = await this.LoadAsync(context, run, connection, manifest, importName, incremental, periods);
             summaries.Add(summary);
             await context.CallActivityAsync<bool>(nameof(RecordDatasetActivity), ToAudit(run, summary), AnaplanPolling.Retry);
         }
 
-        string status = summaries.Any(s => s.Status is DatasetStatuses.Failed or DatasetStatuses.LoadedWithFailures)
+        string status = summaries.Any(s => s.Status is DatasetStatuses.Failed or DatasetStatuses.LoadedWithFailures || s.Reconciliation?.Status == ReconciliationStatuses.Failed)
             ? RunStatuses.CompletedWithFailures
-            : summaries.Any(s => s.Rejected > 0) || alignment.InvalidAccounts > 0
-                ? RunStatuses.CompletedWithRejections
-                : RunStatuses.Completed;
+            : summaries.Any(s => s.Reconciliation?.Status == ReconciliationStatuses.Differences)
+                ? RunStatuses.CompletedWithDifferences
+                : summaries.Any(s => s.Rejected > 0) || alignment.InvalidAccounts > 0
+                    ? RunStatuses.CompletedWithRejections
+                    : RunStatuses.Completed;
         DateTime finishedAt = context.CurrentUtcDateTime;
         var result = new ActualsRunSummary(
             run.RunId,
@@ -104,7 +107,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             load.TaskId,
             staged.Sha256,
             [],
-            [],
+            null,
             null,
             load.Message);
 
@@ -124,67 +127,172 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
                 ["failed"] = s.Failed,
                 ["ignored"] = s.Ignored,
                 ["unchanged"] = s.Unchanged,
+                ["resent"] = s.Resent?.Sum(r => r.Rows) ?? 0,
+                ["pendingForNextRun"] = s.PendingForNextRun,
+                ["differences"] = s.Reconciliation?.Differences ?? 0,
             },
             new Dictionary<string, string>
             {
                 ["ImportTaskId"] = s.ImportTaskId ?? string.Empty,
                 ["Sha256"] = s.Sha256 ?? string.Empty,
                 ["SageTotals"] = SummaryJson.Serialize(s.SageTotals),
-                ["AcceptedTotals"] = SummaryJson.Serialize(s.AcceptedTotals),
+                ["Reconciliation"] = s.Reconciliation is null ? string.Empty : SummaryJson.Serialize(s.Reconciliation),
+                ["Resent"] = SummaryJson.Serialize(s.Resent ?? []),
                 ["RejectionsBlob"] = s.RejectionsBlob ?? string.Empty,
                 ["Message"] = s.Message ?? string.Empty,
             });
 
+    /// <summary>
+    /// Loads one extracted dataset, then records what Anaplan took (<see cref="CommitWatermarkActivity"/>) however the
+    /// load ended: a row is remembered as sent only once Anaplan accepted it; what it did not take is owed to the next
+    /// run. GL and AP are then reconciled against the read-back export, when one is configured.
+    /// </summary>
     private async Task<DatasetSummary> LoadAsync(
-        TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, DatasetManifest manifest, string importName, bool incremental)
+        TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, DatasetManifest manifest, string importName, bool incremental, ResolvedPeriods periods)
     {
+        IReadOnlyList<ResentRows> resent = incremental ? manifest.Resent ?? [] : ResentPeriods(periods, manifest);
         if (incremental && manifest.Staged.Rows == 0)
         {
             // Nothing changed in Sage since the last load: nothing is uploaded, and the model is not locked for nothing.
-            await this.CommitAsync(context, run, manifest);
-            return Summary(manifest, DatasetStatuses.NoChanges, null, []);
+            await this.CommitAsync(context, run, connection, manifest, periods, LoadOutcomes.Loaded, null, null, []);
+            return Summary(manifest, DatasetStatuses.NoChanges, null, null) with { Resent = resent };
         }
 
+        ReadBackRequest? readBack = ReadBackFor(connection, run, manifest.Dataset);
         context.SetCustomStatus(new RunProgress("loading", manifest.Dataset, $"{manifest.Staged.Rows} row(s) in {manifest.Staged.Parts.Count} chunk(s)"));
+        LoadDatasetResult? load = null;
+        string? failure = null;
         try
         {
-            LoadDatasetResult load = await context.CallSubOrchestratorAsync<LoadDatasetResult>(
+            load = await context.CallSubOrchestratorAsync<LoadDatasetResult>(
                 nameof(LoadDatasetOrchestrator),
-                LoadDatasetOrchestrator.For(connection, new LoadDatasetInput(run, manifest.Dataset, importName, manifest.Staged)),
+                LoadDatasetOrchestrator.For(connection, new LoadDatasetInput(run, manifest.Dataset, importName, manifest.Staged, readBack)),
                 DimensionAlignmentOrchestrator.SubOptions(context, manifest.Dataset));
-            if (load.State == "COMPLETE")
-            {
-                await this.CommitAsync(context, run, manifest);
-            }
-
-            string status = load.State != "COMPLETE"
-                ? DatasetStatuses.Failed
-                : load.Failed > 0 || !load.Successful ? DatasetStatuses.LoadedWithFailures : DatasetStatuses.Loaded;
-            return Summary(manifest, status, load, PeriodTotals.Difference(manifest.StagedTotals, load.FailedTotals)) with
-            {
-                Message = load.State == "COMPLETE" ? load.Message : $"the import ended {load.State}",
-            };
         }
         catch (TaskFailedException ex)
         {
-            // A dataset that cannot be loaded does not stop the others; the run ends "completed with failures" and the
-            // watermark stays, so the next run sends these rows again.
-            return Summary(manifest, DatasetStatuses.Failed, null, []) with { Message = ex.FailureDetails.ErrorMessage };
+            // A dataset that cannot be loaded does not stop the others; the run ends "completed with failures" and every
+            // row it staged is owed to the next run.
+            failure = ex.FailureDetails.ErrorMessage;
         }
-    }
 
-    private async Task CommitAsync(TaskOrchestrationContext context, RunRef run, DatasetManifest manifest)
-    {
-        if (manifest.NextWatermark is { } watermark)
+        (string outcome, string? reason, string status) = load switch
         {
-            await context.CallActivityAsync<bool>(
-                nameof(CommitWatermarkActivity),
-                new CommitWatermarkInput(run, manifest.Dataset, watermark, context.CurrentUtcDateTime, manifest.SentRowsBlob),
-                AnaplanPolling.Retry);
+            null => (LoadOutcomes.Failed, $"the {manifest.Dataset} load of run {run.RunId} failed: {failure}", DatasetStatuses.Failed),
+            { State: not "COMPLETE" } => (LoadOutcomes.Failed, $"the {importName} import of run {run.RunId} ended {load.State}", DatasetStatuses.Failed),
+            { Successful: false } => (LoadOutcomes.Failed, $"the {importName} import of run {run.RunId} ended unsuccessful: {load.Message}", DatasetStatuses.Failed),
+            { Failed: > 0, RefusedRowsNamed: true } => (LoadOutcomes.Refused, null, DatasetStatuses.LoadedWithFailures),
+            { Failed: > 0 } => (LoadOutcomes.Failed, $"the {importName} import of run {run.RunId} refused {load.Failed} row(s) its failure dump does not name", DatasetStatuses.LoadedWithFailures),
+            _ => (LoadOutcomes.Loaded, null, DatasetStatuses.Loaded),
+        };
+        CommitResult committed = await this.CommitAsync(context, run, connection, manifest, periods, outcome, reason, load?.RefusedKeysBlob, load?.FailedTotals ?? []);
+
+        Reconciliation? reconciliation = manifest.Dataset is Datasets.GlActuals or Datasets.ApActuals
+            ? await ReconcileAsync(context, run, connection, manifest, periods, readBack, load)
+            : null;
+        string message = load is null ? failure ?? "the load failed"
+            : load.State != "COMPLETE" ? $"the import ended {load.State}"
+            : !load.Successful ? $"the import ended unsuccessful: {load.Message}"
+            : load.Message ?? string.Empty;
+        if (committed.PendingRows > 0 || committed.PendingPeriods > 0)
+        {
+            message += committed.PendingRows > 0
+                ? $" ({committed.PendingRows} row(s) Anaplan did not take will be sent again by the next run)"
+                : $" ({committed.PendingPeriods} period(s) will be sent again by the next run)";
         }
+
+        return Summary(manifest, status, load, reconciliation) with { Message = message.Trim(), Resent = resent, PendingForNextRun = committed.PendingRows };
     }
 
-    private static DatasetSummary Summary(DatasetManifest m, string status, LoadDatasetResult? load, IReadOnlyList<PeriodTotals> accepted)
+    private async Task<CommitResult> CommitAsync(
+        TaskOrchestrationContext context,
+        RunRef run,
+        ConnectionOptions connection,
+        DatasetManifest manifest,
+        ResolvedPeriods periods,
+        string outcome,
+        string? reason,
+        string? refusedKeysBlob,
+        IReadOnlyList<PeriodTotals> refusedTotals)
+    {
+        CommitWatermarkInput input;
+        if (manifest.Dataset == Datasets.GlActuals)
+        {
+            // GL is sent by period: a period whose load did not fully go through is sent again by the next run.
+            var refusedPeriods = refusedTotals.Select(t => t.Period).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            List<PendingPeriod> pending = [.. periods.Periods
+                .Select(p => (Ref: p, Code: PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period)))
+                .Where(p => outcome == LoadOutcomes.Failed || (outcome == LoadOutcomes.Refused && refusedPeriods.Contains(p.Code)))
+                .Select(p => new PendingPeriod(
+                    p.Ref.FiscalYear, p.Ref.Period, p.Code, run.RunId, reason ?? $"{LoadOutcomes.RefusedPrefix}s of the GL import of run {run.RunId} (see its audit)"))];
+            input = new CommitWatermarkInput(
+                run, manifest.Dataset, null, context.CurrentUtcDateTime,
+                SentPeriods: [.. periods.Periods.Select(p => PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period))],
+                PendingPeriods: pending);
+        }
+        else if (manifest.NextWatermark is { } watermark)
+        {
+            input = new CommitWatermarkInput(
+                run, manifest.Dataset, watermark, context.CurrentUtcDateTime, manifest.SentRowsBlob, outcome, reason, manifest.Staged, refusedKeysBlob);
+        }
+        else
+        {
+            return new CommitResult(0, 0);
+        }
+
+        return await context.CallActivityAsync<CommitResult>(nameof(CommitWatermarkActivity), input, AnaplanPolling.Retry);
+    }
+
+    /// <summary>The GL periods this run sends again for earlier runs, with the rows staged for them.</summary>
+    private static IReadOnlyList<ResentRows> ResentPeriods(ResolvedPeriods periods, DatasetManifest manifest)
+        => [.. (periods.Resent ?? []).Select(r => r with
+        {
+            Rows = manifest.StagedTotals.Where(t => r.Periods?.Contains(t.Period, StringComparer.OrdinalIgnoreCase) == true).Sum(t => t.Rows),
+        })];
+
+    private static ReadBackRequest? ReadBackFor(ConnectionOptions connection, RunRef run, string dataset)
+    {
+        ReadBackOptions options = connection.Actuals.ReadBack;
+        return dataset switch
+        {
+            Datasets.GlActuals when !string.IsNullOrWhiteSpace(options.GlExport)
+                => new ReadBackRequest(options.GlExport, "Actuals:ReadBack:GlExport", options.GlColumns.All(), Datasets.RunBlob(run, "gl-actuals-readback.csv")),
+            Datasets.ApActuals when !string.IsNullOrWhiteSpace(options.ApExport)
+                => new ReadBackRequest(options.ApExport, "Actuals:ReadBack:ApExport", options.ApColumns.All(), Datasets.RunBlob(run, "ap-actuals-readback.csv")),
+            _ => null,
+        };
+    }
+
+    private static async Task<Reconciliation> ReconcileAsync(
+        TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, DatasetManifest manifest, ResolvedPeriods periods, ReadBackRequest? readBack, LoadDatasetResult? load)
+    {
+        if (readBack is null)
+        {
+            string setting = manifest.Dataset == Datasets.GlActuals ? "Actuals:ReadBack:GlExport" : "Actuals:ReadBack:ApExport";
+            return Reconciliation.Not(ReconciliationStatuses.NotReconciled, $"not reconciled: no read-back export is configured ({setting})");
+        }
+
+        if (load is not { State: "COMPLETE", Successful: true })
+        {
+            return Reconciliation.Not(ReconciliationStatuses.NotReconciled, "not reconciled: the import did not complete", readBack.ExportName);
+        }
+
+        if (load.ReadBackBlob is not { } blob)
+        {
+            return Reconciliation.Not(ReconciliationStatuses.Failed, $"not reconciled: {load.ReadBackError}", readBack.ExportName);
+        }
+
+        context.SetCustomStatus(new RunProgress("reconciling", manifest.Dataset, readBack.ExportName));
+        IReadOnlyList<string> runPeriods = manifest.Dataset == Datasets.GlActuals
+            ? [.. periods.Periods.Select(p => PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period))]
+            : [];
+        return await context.CallActivityAsync<Reconciliation>(
+            nameof(ReconcileDatasetActivity),
+            new ReconcileInput(run, manifest.Dataset, readBack.ExportName, manifest.Staged, blob, readBack.Columns, runPeriods),
+            AnaplanPolling.Retry);
+    }
+
+    private static DatasetSummary Summary(DatasetManifest m, string status, LoadDatasetResult? load, Reconciliation? reconciliation)
         => new(
             m.Dataset,
             status,
@@ -200,7 +308,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             load?.TaskId,
             m.Staged.Sha256,
             m.SageTotals,
-            accepted,
+            reconciliation,
             m.RejectionsBlob,
             null,
             m.Unchanged);

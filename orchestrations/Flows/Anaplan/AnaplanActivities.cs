@@ -5,8 +5,8 @@ using Microsoft.DurableTask;
 
 namespace Connector.Orchestrations.Flows.Anaplan;
 
-/// <summary>Input of <see cref="PrepareAnaplanImportActivity"/>.</summary>
-public sealed record PrepareImportInput(RunRef Run, string Dataset, string ImportName, int ChunkCount);
+/// <summary>Input of <see cref="PrepareAnaplanImportActivity"/>; <c>ReadBack</c> is checked too when the load has one.</summary>
+public sealed record PrepareImportInput(RunRef Run, string Dataset, string ImportName, int ChunkCount, ReadBackRequest? ReadBack = null);
 
 /// <summary>The import and the file it reads, ready for the chunks.</summary>
 public sealed record PreparedImport(string ImportId, string FileId);
@@ -37,8 +37,8 @@ public sealed record TaskRef(RunRef Run, string ActionType, string ActionId, str
 /// <summary>Input of <see cref="RecordImportFailuresActivity"/>.</summary>
 public sealed record ImportFailuresInput(RunRef Run, string Dataset, string ImportId, string TaskId);
 
-/// <summary>What Anaplan refused: how many rows and the control totals of those rows.</summary>
-public sealed record ImportFailures(long Rows, IReadOnlyList<PeriodTotals> Totals);
+/// <summary>What Anaplan refused: how many rows, the control totals of those rows, and the refused rows by key (key → error).</summary>
+public sealed record ImportFailures(long Rows, IReadOnlyList<PeriodTotals> Totals, string? RefusedKeysBlob = null);
 
 /// <summary>Input of <see cref="DownloadAnaplanExportActivity"/>.</summary>
 public sealed record DownloadExportInput(RunRef Run, string ExportId, string BlobName);
@@ -46,7 +46,8 @@ public sealed record DownloadExportInput(RunRef Run, string ExportId, string Blo
 /// <summary>
 /// Resolves an import by name, checks that its header names are the dataset's CSV header (so a changed import is
 /// refused before anything is uploaded), checks that its source file exists (Anaplan would otherwise silently create a
-/// new private file) and announces the chunk count.
+/// new private file), checks the read-back export the load will run after it (it exists and shows the configured
+/// columns) and announces the chunk count.
 /// </summary>
 public sealed class PrepareAnaplanImportActivity(ConnectionClients clients) : TaskActivity<PrepareImportInput, PreparedImport>
 {
@@ -55,10 +56,30 @@ public sealed class PrepareAnaplanImportActivity(ConnectionClients clients) : Ta
         AnaplanClient anaplan = clients.Anaplan(input.Run.ConnectionId);
         AnaplanImport import = await AnaplanNames.FindImportAsync(anaplan, input.ImportName);
         await anaplan.CheckCsvHeaderAsync(import.Id, Datasets.Header(input.Dataset));
+        if (input.ReadBack is { } readBack)
+        {
+            await CheckReadBackAsync(anaplan, readBack);
+        }
+
         string fileId = import.ImportDataSourceId
             ?? throw new AnaplanActionException($"Import '{input.ImportName}' ({import.Id}) has no source file to upload to.");
         await anaplan.SetFileChunkCountAsync(fileId, input.ChunkCount);
         return new PreparedImport(import.Id, fileId);
+    }
+
+    private static async Task CheckReadBackAsync(AnaplanClient anaplan, ReadBackRequest readBack)
+    {
+        IReadOnlyList<AnaplanExport> exports = await anaplan.ListExportsAsync();
+        AnaplanExport export = exports.FirstOrDefault(e => string.Equals(e.Name, readBack.ExportName, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ConnectorConfigurationException(
+                $"{readBack.Setting}: the read-back export '{readBack.ExportName}' does not exist in model {anaplan.Options.ModelId}; the model has: {string.Join(", ", exports.Select(e => $"'{e.Name}'"))}.");
+        IReadOnlyList<string> header = (await anaplan.GetExportMetadataAsync(export.Id)).HeaderNames;
+        string[] missing = [.. readBack.Columns.Where(c => !header.Any(h => string.Equals(h.Trim(), c, StringComparison.OrdinalIgnoreCase)))];
+        if (missing.Length > 0)
+        {
+            throw new ConnectorConfigurationException(
+                $"{readBack.Setting}: the read-back export '{readBack.ExportName}' has no column {string.Join(", ", missing.Select(m => $"'{m}'"))} (its columns are {string.Join(", ", header.Select(h => $"'{h}'"))}); set the column names under {readBack.Setting.Replace("Export", "Columns", StringComparison.Ordinal)}.");
+        }
     }
 }
 
@@ -115,9 +136,10 @@ public sealed class CancelAnaplanTaskActivity(ConnectionClients clients) : TaskA
 
 /// <summary>
 /// Downloads an import's failure dump and records every failed row in the audit with Anaplan's error; returns the
-/// count and the control totals of the failed rows (so accepted totals = staged − failed).
+/// count and the control totals of the failed rows, and writes the refused rows by key (dataset key → Anaplan's error)
+/// so the commit after the load knows exactly which rows Anaplan did not take.
 /// </summary>
-public sealed class RecordImportFailuresActivity(ConnectionClients clients, AuditStore audit) : TaskActivity<ImportFailuresInput, ImportFailures>
+public sealed class RecordImportFailuresActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit) : TaskActivity<ImportFailuresInput, ImportFailures>
 {
     public override async Task<ImportFailures> RunAsync(TaskActivityContext context, ImportFailuresInput input)
     {
@@ -129,10 +151,12 @@ public sealed class RecordImportFailuresActivity(ConnectionClients clients, Audi
 
         var records = new List<RecordAudit>(dump.Rows.Count);
         var totals = new Dictionary<string, PeriodTotals>(StringComparer.Ordinal);
+        var refused = new Dictionary<string, string>(StringComparer.Ordinal);
         long sequence = 0;
         foreach (AnaplanFailedRow row in dump.Rows)
         {
             records.Add(new RecordAudit(input.Dataset, RecordKinds.Failed, ++sequence, DatasetRecords.Describe(input.Dataset, row.Values), null, row.Error, row.Line));
+            refused[DatasetRecords.Key(input.Dataset, row.Values)] = row.Error;
             if (DatasetRecords.Amounts(input.Dataset, row.Values) is { } amounts)
             {
                 PeriodTotals current = totals.GetValueOrDefault(amounts.Period) ?? PeriodTotals.Empty(amounts.Period);
@@ -141,7 +165,8 @@ public sealed class RecordImportFailuresActivity(ConnectionClients clients, Audi
         }
 
         await audit.WriteRecordsAsync(input.Run.RunId, records);
-        return new ImportFailures(dump.Rows.Count, [.. totals.Values.OrderBy(t => t.Period, StringComparer.Ordinal)]);
+        string? refusedBlob = await SentRows.WriteAsync(storage.StagingContainer, Datasets.RunBlob(input.Run, $"{input.Dataset}-refused.json"), refused);
+        return new ImportFailures(dump.Rows.Count, [.. totals.Values.OrderBy(t => t.Period, StringComparer.Ordinal)], refusedBlob);
     }
 }
 
@@ -238,6 +263,36 @@ public static class DatasetRecords
             Datasets.ApActuals => $"{Get("Vendor")} / {Get("Period")}",
             _ => Get("Code"),
         };
+    }
+
+    /// <summary>
+    /// The identity of a row: what a later row for the same record would share (vendor code; vendor and period; account,
+    /// cost centre and period). The incremental memory and the refused rows are keyed by it.
+    /// </summary>
+    public static string Key(string dataset, IReadOnlyDictionary<string, string> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        string Get(string column) => values.TryGetValue(column, out string? v) ? v.Trim() : string.Empty;
+        return dataset switch
+        {
+            Datasets.GlActuals => $"{Get("Account")}|{Get("Cost Center")}|{Get("Period")}",
+            Datasets.ApActuals => $"{Get("Vendor")}|{Get("Period")}",
+            _ => Get("Code"),
+        };
+    }
+
+    /// <summary>The identity of a staged row, its fields in the order of <see cref="Datasets.Header"/>.</summary>
+    public static string Key(string dataset, IReadOnlyList<string> fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        IReadOnlyList<string> header = Datasets.Header(dataset);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < header.Count && i < fields.Count; i++)
+        {
+            values[header[i]] = fields[i];
+        }
+
+        return Key(dataset, values);
     }
 
     /// <summary>The control amounts of a row (null for list datasets or when the amounts do not parse).</summary>

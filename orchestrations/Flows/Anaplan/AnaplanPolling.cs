@@ -29,6 +29,7 @@ internal static class AnaplanPolling
             || failure.IsCausedBy<AnaplanNotFoundException>()
             || failure.IsCausedBy<AnaplanModelStateException>()
             || failure.IsCausedBy<Credentials.CredentialNotFoundException>()
+            || failure.IsCausedBy<Credentials.CredentialUnavailableException>()
             || failure.IsCausedBy<Sage100.SageAgentRefusedException>()
             || failure.IsCausedBy<ArgumentException>()
             || failure.IsCausedBy<InvalidDataException>()

@@ -10,7 +10,9 @@ public sealed record LoadDatasetRequest(LoadDatasetInput Load, string WorkspaceI
 /// <summary>
 /// Loads one staged dataset into Anaplan inside the model's lock: check the import's header, upload the staged parts
 /// as chunks (each retried alone), run the import, poll it with durable timers to a final state, and record the rows
-/// Anaplan refused. The lock is released when this returns, so other flows on the model get their turn between datasets.
+/// Anaplan refused. When the load has a read-back export, it runs right after the import, still inside the lock (so
+/// nothing else changes the cells in between), and its file is staged for reconciliation. The lock is released when
+/// this returns, so other flows on the model get their turn between datasets.
 /// </summary>
 public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetRequest, LoadDatasetResult>
 {
@@ -25,7 +27,7 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
         {
             PreparedImport prepared = await context.CallActivityAsync<PreparedImport>(
                 nameof(PrepareAnaplanImportActivity),
-                new PrepareImportInput(run, input.Dataset, input.ImportName, input.Staged.Parts.Count),
+                new PrepareImportInput(run, input.Dataset, input.ImportName, input.Staged.Parts.Count, input.ReadBack),
                 AnaplanPolling.Retry);
 
             for (int i = 0; i < input.Staged.Parts.Count; i++)
@@ -51,6 +53,12 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
                     AnaplanPolling.Retry);
             }
 
+            (string? readBackBlob, string? readBackError) = (null, null);
+            if (input.ReadBack is { } readBack && done.State == "COMPLETE" && done.Successful)
+            {
+                (readBackBlob, readBackError) = await ReadBackAsync(context, run, readBack, request);
+            }
+
             return new LoadDatasetResult(
                 input.Dataset,
                 input.ImportName,
@@ -62,7 +70,39 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
                 done.Ignored,
                 done.Total,
                 failures.Totals,
-                done.Message);
+                done.Message,
+                failures.RefusedKeysBlob,
+                failures.Rows >= done.Failed,
+                readBackBlob,
+                readBackError);
+        }
+    }
+
+    /// <summary>Runs the read-back export and stages its file; a failure is reported, never thrown (the import is done).</summary>
+    private static async Task<(string? Blob, string? Error)> ReadBackAsync(TaskOrchestrationContext context, RunRef run, ReadBackRequest readBack, LoadDatasetRequest request)
+    {
+        try
+        {
+            TaskStatus started = await context.CallActivityAsync<TaskStatus>(
+                nameof(StartAnaplanTaskActivity),
+                new StartTaskInput(run, AnaplanNames.Export, null, readBack.ExportName),
+                AnaplanPolling.Retry);
+            TaskStatus done = await AnaplanPolling.WaitAsync(context, run, AnaplanNames.Export, started, request.PollInterval, request.TaskTimeout);
+            if (done.State != "COMPLETE" || !done.Successful)
+            {
+                return (null, $"the read-back export '{readBack.ExportName}' ended {done.State}{(done.Successful ? string.Empty : " unsuccessful")}{(done.Message is null ? string.Empty : ": " + done.Message)}");
+            }
+
+            await context.CallActivityAsync<long>(
+                nameof(DownloadAnaplanExportActivity),
+                new DownloadExportInput(run, done.ActionId, readBack.BlobName),
+                AnaplanPolling.Retry);
+            return (readBack.BlobName, null);
+        }
+        catch (Exception ex) when (ex is TaskFailedException or TimeoutException)
+        {
+            string message = ex is TaskFailedException failed ? failed.FailureDetails.ErrorMessage : ex.Message;
+            return (null, $"the read-back export '{readBack.ExportName}' failed: {message}");
         }
     }
 

@@ -117,19 +117,20 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
         {
             foreach (PlannedLine l in e.Lines)
             {
+                // People open this file to review the proposal: text from Anaplan is neutralised against formulas.
                 csv.WriteRecord(
                     e.ExternalId,
                     e.Index.ToString(CultureInfo.InvariantCulture),
-                    e.Version,
+                    SpreadsheetSafe.Text(e.Version),
                     e.FiscalYear,
                     e.Period.ToString("D2", CultureInfo.InvariantCulture),
                     e.PostingDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     e.SourceJournal,
-                    l.Account,
+                    SpreadsheetSafe.Text(l.Account),
                     l.Debit.ToString("0.00", CultureInfo.InvariantCulture),
                     l.Credit.ToString("0.00", CultureInfo.InvariantCulture),
-                    l.Comment,
-                    l.SourceCell,
+                    SpreadsheetSafe.Text(l.Comment),
+                    SpreadsheetSafe.Text(l.SourceCell),
                     l.SourceLine?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
             }
         }
@@ -170,6 +171,15 @@ public sealed class PostJournalEntryActivity(
             return await this.RecordAsync(
                 input.Run, entry, JournalStatuses.NeedsReview, null, null,
                 $"the approved values of {entry.GroupKey} changed after entry {postedForGroup} was posted for it; not posted, so the budget is not counted twice (reverse {postedForGroup} in Sage, then run again)",
+                markGroup: false);
+        }
+
+        if (Math.Max(entry.Debit, entry.Credit) > SageLimits.MaxAmount)
+        {
+            // Every line fits Sage's amount field, but the entry's totals (and so its offset line) would not.
+            return await this.RecordAsync(
+                input.Run, entry, JournalStatuses.Rejected, null, null,
+                $"the entry totals {entry.Debit.ToString("0.00", CultureInfo.InvariantCulture)}, more than Sage 100 stores in an amount ({SageLimits.MaxAmountText}); not posted (choose a finer grouping)",
                 markGroup: false);
         }
 

@@ -84,11 +84,18 @@ public sealed class BudgetPlanner
             return ("Account", $"Sage account {target.SageAccount} is inactive");
         }
 
-        decimal cents = decimal.Round(amount, 2, MidpointRounding.AwayFromZero);
-        if (cents == 0m)
+        // Sage stores cents: an amount with more decimals is refused, never rounded; and it must fit Sage's amount field.
+        if (decimal.Round(amount, 2) != amount)
         {
-            return ("Amount", $"amount {amount.ToString(CultureInfo.InvariantCulture)} rounds to zero cents");
+            return ("Amount", $"amount {amount.ToString(CultureInfo.InvariantCulture)} has more than two decimal places; Sage 100 stores cents, so it is not posted rather than rounded");
         }
+
+        if (Math.Abs(amount) > SageLimits.MaxAmount)
+        {
+            return ("Amount", $"amount {amount.ToString(CultureInfo.InvariantCulture)} is more than Sage 100 stores in an amount ({SageLimits.MaxAmountText})");
+        }
+
+        decimal cents = amount;
 
         string periodCode = PeriodCodes.Format(this.periodFormat, year, number);
         string key = this.grouping switch

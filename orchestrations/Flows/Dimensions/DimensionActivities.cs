@@ -55,7 +55,8 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
                 parsed.Account, anaplanAccount, anaplanCostCenter, !deleted, deleted ? "the account is deleted in Sage" : null, deleted ? "Account" : null, account.IsActive));
             if (!deleted)
             {
-                accountItems.TryAdd(anaplanAccount, [anaplanAccount, account.Description.Trim(), account.Type.Trim(), account.Group.Trim()]);
+                // Names are display text: one a spreadsheet would run as a formula is sent with a leading apostrophe.
+                accountItems.TryAdd(anaplanAccount, [anaplanAccount, SpreadsheetSafe.Text(account.Description.Trim()), account.Type.Trim(), account.Group.Trim()]);
                 costCenterItems.TryAdd(anaplanCostCenter, sageCostCenter);
             }
         }
@@ -67,7 +68,7 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
             string code = sub.Code.Trim();
             string anaplanCode = costCenterMap.GetValueOrDefault(code, code);
             costCenterItems.TryAdd(anaplanCode, code);
-            names[anaplanCode] = sub.Description.Trim();
+            names[anaplanCode] = SpreadsheetSafe.Text(sub.Description.Trim());
         }
 
         snapshot.RequiresAggregation = snapshot.Accounts.Where(a => a.Valid)
@@ -181,7 +182,10 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage) : TaskActiv
     }
 
     private static string CsvField(string value)
-        => value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    {
+        value = SpreadsheetSafe.Text(value); // a person opens this file in a spreadsheet
+        return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    }
 
     private async Task<HashSet<string>> ReadCodesAsync(string? blobName)
     {

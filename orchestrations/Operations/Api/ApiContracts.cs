@@ -156,6 +156,13 @@ public sealed class OpsOptions
 
     /// <summary>Gets or sets a value indicating whether write actions (rewind, replay, terminate, purge...) are refused.</summary>
     public bool ReadOnly { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether App Service authentication (Easy Auth) is on for this app: only then is the
+    /// platform's principal (X-MS-CLIENT-PRINCIPAL-NAME) recorded as who changed a mapping; otherwise "function key".
+    /// The infrastructure sets it together with authentication.
+    /// </summary>
+    public bool AppServiceAuthentication { get; set; }
 }
 
 /// <summary>Query-string values, parsed with errors that name the parameter and what it accepts.</summary>

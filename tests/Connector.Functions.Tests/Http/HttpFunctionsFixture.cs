@@ -24,12 +24,16 @@ public sealed class HttpFunctionsFixture : DurableHostFixture
 
     private ServiceProvider? app;
     private ServiceProvider? readOnlyApp;
+    private ServiceProvider? authenticatedApp;
 
     /// <summary>Gets the app with its settings (Ops:ReadOnly false).</summary>
     public IServiceProvider App => this.app ?? throw new InvalidOperationException("The fixture has not started.");
 
     /// <summary>Gets the app with Ops:ReadOnly true.</summary>
     public IServiceProvider ReadOnlyApp => this.readOnlyApp ?? throw new InvalidOperationException("The fixture has not started.");
+
+    /// <summary>Gets the app as deployed with App Service authentication on (Ops:AppServiceAuthentication true).</summary>
+    public IServiceProvider AuthenticatedApp => this.authenticatedApp ?? throw new InvalidOperationException("The fixture has not started.");
 
     /// <summary>Gets the table prefix of this fixture's connector storage.</summary>
     public string TablePrefix { get; } = UniqueNames.Table("Http");
@@ -42,6 +46,7 @@ public sealed class HttpFunctionsFixture : DurableHostFixture
         await base.InitializeAsync();
         this.app = this.BuildApp(readOnly: false);
         this.readOnlyApp = this.BuildApp(readOnly: true);
+        this.authenticatedApp = this.BuildApp(readOnly: false, appServiceAuthentication: true);
     }
 
     public override async Task DisposeAsync()
@@ -77,6 +82,11 @@ public sealed class HttpFunctionsFixture : DurableHostFixture
                 await this.readOnlyApp.DisposeAsync();
             }
 
+            if (this.authenticatedApp is not null)
+            {
+                await this.authenticatedApp.DisposeAsync();
+            }
+
             await base.DisposeAsync();
         }
     }
@@ -89,9 +99,11 @@ public sealed class HttpFunctionsFixture : DurableHostFixture
 
     protected override void RegisterTasks(DurableTaskRegistry registry) => registry.AddOrchestrator<AwaitSignalOrchestrator>();
 
-    private ServiceProvider BuildApp(bool readOnly)
+    private ServiceProvider BuildApp(bool readOnly, bool appServiceAuthentication = false)
     {
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(this.Settings(readOnly)).Build();
+        Dictionary<string, string?> settings = this.Settings(readOnly);
+        settings["Ops:AppServiceAuthentication"] = appServiceAuthentication ? "true" : "false";
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton(configuration);

@@ -16,6 +16,7 @@ internal static partial class Expectations
         "SelfTest__ModelId",
         "SCHEDULE_TICK",
         "Ops__ReadOnly",
+        "Ops__AppServiceAuthentication",
         "Credentials__Store",
         "Credentials__KeyVaultUri",
         "Connector__Storage__BlobServiceUri",

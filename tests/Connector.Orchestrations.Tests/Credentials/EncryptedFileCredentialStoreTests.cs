@@ -35,7 +35,7 @@ public sealed class EncryptedFileCredentialStoreTests : IDisposable
         }
 
         using var other = new EncryptedFileCredentialStore(this.FilePath, EncryptedFileCredentialStore.DecodeMasterKey(EncryptedFileCredentialStore.NewMasterKey(), "b"));
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(async () => await other.GetAsync("anaplan-password"));
+        var ex = await Assert.ThrowsAsync<CredentialUnavailableException>(async () => await other.GetAsync("anaplan-password"));
         Assert.Contains("does not decrypt", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, ex.ToString(), StringComparison.Ordinal);
     }
@@ -52,7 +52,7 @@ public sealed class EncryptedFileCredentialStoreTests : IDisposable
         doc["Secrets"]!["test-password"] = doc["Secrets"]!["prod-password"]!.GetValue<string>();
         await File.WriteAllTextAsync(this.FilePath, doc.ToJsonString());
 
-        await Assert.ThrowsAsync<InvalidOperationException>(async () => await store.GetAsync("test-password"));
+        await Assert.ThrowsAsync<CredentialUnavailableException>(async () => await store.GetAsync("test-password"));
     }
 
     [Fact]

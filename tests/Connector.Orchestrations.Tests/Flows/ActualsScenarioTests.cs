@@ -104,11 +104,12 @@ public sealed class UnknownCostCenterTests(UnknownCostCenterTests.Fixture fixtur
             Assert.EndsWith($"-{missing} / {r.Record.Split(" / ")[1]}", r.Record, StringComparison.Ordinal);
         });
 
-        // Accepted totals = Sage totals minus what was rejected.
+        // What Anaplan holds, read back = Sage totals minus what was rejected, and nothing else differs.
+        Assert.Equal(ReconciliationStatuses.Reconciled, gl.Reconciliation?.Status);
         foreach (string period in run.Periods)
         {
             decimal rejectedNet = rejectedCells.Where(c => c.Key.Period == period).Sum(c => c.Value.Net);
-            Assert.Equal(gl.SageTotals.Single(t => t.Period == period).Amount - rejectedNet, gl.AcceptedTotals.Single(t => t.Period == period).Amount);
+            Assert.Equal(gl.SageTotals.Single(t => t.Period == period).Amount - rejectedNet, gl.Reconciliation!.Periods.Single(t => t.Period == period).Anaplan.Amount);
         }
 
         BlobProperties rejections = await fixture.Storage.StagingContainer.GetBlobClient(gl.RejectionsBlob).GetPropertiesAsync();

@@ -33,18 +33,22 @@ public sealed class ActualsSyncTests(ActualsSyncTests.Fixture fixture) : IClassF
         Dictionary<string, string> vendors = SimulatedTruth.Vendors(abc);
         Assert.Equal(vendors.OrderBy(v => v.Key), model.GetListItems("Vendors").Select(i => KeyValuePair.Create(i.Code, i.Name)).OrderBy(v => v.Key));
 
-        // Control totals: what Sage holds = what the summary says was read = what Anaplan accepted.
+        // Control totals: what Sage holds = what the summary says was read = what was read back from Anaplan.
         DatasetSummary gl = first.Datasets.Single(d => d.Dataset == Datasets.GlActuals);
+        Assert.Equal(ReconciliationStatuses.Reconciled, gl.Reconciliation?.Status);
+        Assert.Equal(expectedGl.Count, gl.Reconciliation!.CellsCompared);
         foreach (string period in first.Periods)
         {
             var cells = expectedGl.Where(c => c.Key.Period == period).Select(c => c.Value).ToList();
             PeriodTotals sage = gl.SageTotals.Single(t => t.Period == period);
-            PeriodTotals accepted = gl.AcceptedTotals.Single(t => t.Period == period);
+            PeriodTotals anaplan = gl.Reconciliation.Periods.Single(t => t.Period == period).Anaplan;
             Assert.Equal(cells.Sum(c => c.Debit), sage.Debit);
             Assert.Equal(cells.Sum(c => c.Credit), sage.Credit);
-            Assert.Equal(cells.Sum(c => c.Net), accepted.Amount);
-            Assert.Equal(sage, accepted);
+            Assert.Equal(cells.Sum(c => c.Net), anaplan.Amount);
+            Assert.Equal((sage.Debit, sage.Credit, sage.Amount), (anaplan.Debit, anaplan.Credit, anaplan.Amount));
         }
+
+        Assert.Equal(ReconciliationStatuses.Reconciled, first.Datasets.Single(d => d.Dataset == Datasets.ApActuals).Reconciliation?.Status);
 
         Assert.Equal(expectedGl.Count, gl.Accepted);
         Assert.Empty(model.Violations);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Connector.Agent.Backends;
 using Connector.Agent.Backends.Simulated;
 using Connector.Local.Demo;
@@ -19,9 +18,6 @@ namespace Connector.Orchestrations.Tests.Flows;
 /// </summary>
 public sealed class BudgetCrashTests(BudgetCrashTests.Fixture fixture) : IClassFixture<BudgetCrashTests.Fixture>, IDisposable
 {
-    // Unset options stay out of the file, so the worker keeps its defaults (a null URI would not bind as "none").
-    private static readonly JsonSerializerOptions SkipNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
-
     private readonly string dir = Directory.CreateTempSubdirectory("budget-crash-").FullName;
 
     [Fact]
@@ -36,7 +32,7 @@ public sealed class BudgetCrashTests(BudgetCrashTests.Fixture fixture) : IClassF
                 new("600-01", "03", "FY2027-P04", "Budget", 333.33m),
             ],
             "Budget");
-        string settings = this.WriteWorkerSettings();
+        string settings = fixture.WriteWorkerSettings(this.dir);
         string crashFile = Path.Combine(this.dir, "crash-armed");
         File.WriteAllText(crashFile, string.Empty);
         var environment = new Dictionary<string, string> { ["CONNECTOR_MASTER_KEY"] = fixture.Environment.MasterKey };
@@ -65,26 +61,6 @@ public sealed class BudgetCrashTests(BudgetCrashTests.Fixture fixture) : IClassF
     }
 
     public void Dispose() => Directory.Delete(this.dir, recursive: true);
-
-    private string WriteWorkerSettings()
-    {
-        string storage = fixture.Environment.StorageConnectionString;
-        var durable = new Connector.Local.Hosting.LocalDurableOptions { ConnectionString = storage, TaskHubName = fixture.TaskHub };
-        DurableHostFixture.ApplyTestTimings(durable);
-        var settings = new
-        {
-            Durable = durable,
-            Connector = new
-            {
-                Storage = new { ConnectionString = storage, fixture.StagingContainer, fixture.TablePrefix },
-                Connections = fixture.ConnectionList,
-            },
-            Credentials = new { Store = "EncryptedFile", File = fixture.Environment.CredentialFile },
-        };
-        string path = Path.Combine(this.dir, "worker.settings.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(settings, SkipNulls));
-        return path;
-    }
 
     public sealed class Fixture : ConnectorFlowFixture
     {

@@ -75,6 +75,34 @@ public sealed class BudgetFaultTests(BudgetFaultTests.Fixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task AmountsSageCannotStore_LinesRefusedNamingLineAndField_NothingRounded_OthersPost()
+    {
+        SimulatedCompany abc = fixture.Environment.Sage.Company("ABC");
+        BudgetSeed.Seed(
+            fixture.Environment.Anaplan.DefaultModel,
+            [
+                new("600-01", "01", "FY2027-P07", "Budget", 1234.567m),                 // a tenth of a cent: refused, not rounded to 1234.57
+                new("600-01", "02", "FY2027-P07", "Budget", 1_000_000_000_000_000m),    // 1e15: beyond Sage's 16.2 amount fields
+                new("610-02", "01", "FY2027-P07", "Budget", 250.00m),                   // posts
+            ],
+            "Budget");
+
+        BudgetRunSummary run = await fixture.RunBudgetsAsync("abc", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 7, ToPeriod: 7));
+
+        Assert.Equal(RunStatuses.CompletedWithRejections, run.Status);
+        Assert.Equal(2, run.Plan.LinesRejected);
+        var rejected = await fixture.Audit.GetRecordsAsync(run.RunId, Datasets.Budget).ToListAsync();
+        Assert.Contains(rejected, r => r.Field == "Amount" && r.Record.StartsWith("line ", StringComparison.Ordinal) && r.Record.Contains("600-01 / 01 / FY2027-P07", StringComparison.Ordinal)
+            && r.Reason.Contains("amount 1234.567 has more than two decimal places", StringComparison.Ordinal));
+        Assert.Contains(rejected, r => r.Field == "Amount" && r.Record.Contains("600-01 / 02 / FY2027-P07", StringComparison.Ordinal)
+            && r.Reason.Contains("more than Sage 100 stores in an amount (99,999,999,999,999.99)", StringComparison.Ordinal));
+
+        JournalEntryInfo only = Assert.Single(BudgetSeed.Posted(abc));
+        Assert.Equal([250.00m, 0m], only.Lines.Select(l => l.Debit).OrderDescending());
+        Assert.DoesNotContain(BudgetSeed.Posted(abc).SelectMany(e => e.Lines), l => l.Debit is 1234.57m or 1234.56m || l.Debit >= 1_000_000_000_000_000m);
+    }
+
+    [Fact]
     public async Task OffsetAccountNotInSage_FailsTheRunBeforePostingAnything_TheRefusedLinesAreRecorded()
     {
         SimulatedCompany abc = fixture.Environment.Sage.Company("ABC");
@@ -111,7 +139,9 @@ public sealed class BudgetFaultTests(BudgetFaultTests.Fixture fixture) : IClassF
             lng.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "30000000-000", Version = "Forecast" };
             ConnectionOptions bad = environment.Connection("abc-bad-offset", "ABC", "Department");
             bad.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "999-00" };
-            return [tst, lng, bad];
+            ConnectionOptions abc = environment.Connection("abc", "ABC", "Department");
+            abc.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "300-00-00" };
+            return [tst, lng, bad, abc];
         }
     }
 }

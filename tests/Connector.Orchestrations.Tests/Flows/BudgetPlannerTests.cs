@@ -72,13 +72,26 @@ public sealed class BudgetPlannerTests
         Assert.Contains(reason, rejected?.Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Build_AmountWithMoreThanCents_IsRoundedToTheCent()
+    [Theory]
+    [InlineData("10.005", "more than two decimal places")]
+    [InlineData("0.004", "more than two decimal places")]
+    [InlineData("100000000000000.00", "more than Sage 100 stores in an amount (99,999,999,999,999.99)")]
+    [InlineData("-100000000000000.00", "more than Sage 100 stores in an amount")]
+    public void Add_AmountSageCannotStore_IsRefusedNotRounded(string amount, string reason)
     {
         BudgetPlanner planner = Planner();
-        Assert.Null(planner.Add("600-01", "01", "FY2027-P01", "Budget", 10.005m, 2));
-        Assert.Equal(10.01m, Assert.Single(planner.Build()).Lines[0].Debit);
-        Assert.Equal("Amount", Planner().Add("600-01", "01", "FY2027-P01", "Budget", 0.004m, 2)?.Field);
+        (string Field, string Reason)? rejected = planner.Add("600-01", "01", "FY2027-P01", "Budget", decimal.Parse(amount, System.Globalization.CultureInfo.InvariantCulture), 2);
+        Assert.Equal("Amount", rejected?.Field);
+        Assert.Contains(reason, rejected?.Reason, StringComparison.Ordinal);
+        Assert.Empty(planner.Build());
+    }
+
+    [Fact]
+    public void Add_LargestAmountSageStores_IsTakenToTheCent()
+    {
+        BudgetPlanner planner = Planner();
+        Assert.Null(planner.Add("600-01", "01", "FY2027-P01", "Budget", 99_999_999_999_999.99m, 2));
+        Assert.Equal(99_999_999_999_999.99m, Assert.Single(planner.Build()).Lines[0].Debit);
     }
 
     [Fact]

@@ -173,23 +173,6 @@ public sealed class SecretHygieneTests(SecretHygieneTests.Fixture fixture) : ICl
             return texts;
         }
 
-        /// <summary>How many times each activity was scheduled in a run and its sub-runs, read from the task hub's history.</summary>
-        public async Task<Dictionary<string, int>> ScheduledActivitiesAsync(string instanceId)
-        {
-            TableClient history = new TableServiceClient(this.Environment.StorageConnectionString).GetTableClient($"{this.TaskHub}History");
-            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-            await foreach (TableEntity row in history.QueryAsync<TableEntity>(r => r.PartitionKey.CompareTo(instanceId) >= 0 && r.PartitionKey.CompareTo(instanceId + "\uffff") < 0))
-            {
-                if (row.GetString("EventType") == "TaskScheduled" && (row.PartitionKey == instanceId || row.PartitionKey.StartsWith(instanceId + "|", StringComparison.Ordinal)))
-                {
-                    string name = $"{row.GetString("Name")} in {row.PartitionKey}";
-                    counts[name] = counts.GetValueOrDefault(name) + 1;
-                }
-            }
-
-            return counts;
-        }
-
         protected override IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment)
         {
             ConnectionOptions abc = environment.Connection("abc", "ABC", "Department");
