@@ -62,6 +62,7 @@ internal static class LocalHistory
             EventType.ExecutionSuspended => new ExecutionSuspendedEvent(id, S("Reason")),
             EventType.ExecutionResumed => new ExecutionResumedEvent(id, S("Reason")),
             EventType.ExecutionRewound => new ExecutionRewoundEvent(id, S("Reason")),
+            EventType.GenericEvent => new GenericEvent(id, S("Data")),
             EventType.OrchestratorStarted => new OrchestratorStartedEvent(id),
             EventType.OrchestratorCompleted => new OrchestratorCompletedEvent(id),
             _ => null,

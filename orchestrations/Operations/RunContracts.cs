@@ -379,6 +379,11 @@ internal static class RunSteps
                 case ExecutionRewoundEvent rewound:
                     steps.Add(new RunStep(RunStep.Kinds.Operator, Operator("rewound", rewound.Reason), at, at, RunStep.Statuses.Completed));
                     break;
+                case GenericEvent rewind when rewind.Data is { } reason && !reason.StartsWith("Rewound: ", StringComparison.Ordinal):
+                    // The Azure Storage backend rewinds by rewriting the failed events as "Rewound: ..." generic events and
+                    // sending the run a generic event carrying the operator's reason.
+                    steps.Add(new RunStep(RunStep.Kinds.Operator, Operator("rewound", reason), at, at, RunStep.Statuses.Completed));
+                    break;
             }
         }
 

@@ -226,7 +226,9 @@ public sealed class OperatorApi
         string connection = this.Connector.Get(request.Route("connectionId")).Id;
         string runId = request.Route("runId");
         string? kind = request.Query("kind") is { Length: > 0 } k
-            ? (k.ToLowerInvariant() is RecordKinds.Rejected or RecordKinds.Failed ? k.ToLowerInvariant() : throw new ConnectorValidationException("kind", $"kind must be {RecordKinds.Rejected} or {RecordKinds.Failed}, not '{k}'."))
+            ? (k.ToLowerInvariant() is RecordKinds.Rejected or RecordKinds.Failed or RecordKinds.Difference
+                ? k.ToLowerInvariant()
+                : throw new ConnectorValidationException("kind", $"kind must be {RecordKinds.Rejected}, {RecordKinds.Failed} or {RecordKinds.Difference}, not '{k}'."))
             : null;
         string? search = request.Query("q") is { Length: > 0 } q ? q : null;
         await this.services.Storage.EnsureCreatedOnceAsync();
