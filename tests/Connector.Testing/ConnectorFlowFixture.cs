@@ -52,7 +52,7 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
     /// <summary>Gets a value indicating whether this process runs a worker (false: only a client; a worker process runs the hub).</summary>
     protected virtual bool RunWorker => true;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         string storage = await TestStorage.GetConnectionStringAsync();
         this.Environment = await LocalEnvironment.StartAsync(this.EnvironmentOptions(storage));
@@ -84,7 +84,7 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
         await this.host.StartAsync();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (this.host is not null)
         {
