@@ -20,6 +20,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs} ms")]
     public static partial void RequestServed(ILogger logger, string method, string path, int statusCode, long elapsedMs);
 
+    [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "{Method} {Path} started")]
+    public static partial void RequestStarted(ILogger logger, string method, string path);
+
     [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Generated simulated company {Company}: {PeriodBalances} period balances, {Invoices} invoices in {ElapsedMs} ms")]
     public static partial void SimulatedCompanyGenerated(ILogger logger, string company, long periodBalances, long invoices, long elapsedMs);
 

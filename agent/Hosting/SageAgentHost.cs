@@ -160,12 +160,14 @@ internal static class RequestLogging
 {
     /// <summary>
     /// Logs each request as method, path (never the query string, which may carry a key a caller put there by mistake),
-    /// status and duration; and answers a request that did not arrive over TLS with 421 before anything reads it.
+    /// status and duration (and, at Debug, its start: what is in flight); and answers a request that did not arrive over
+    /// TLS with 421 before anything reads it.
     /// </summary>
     public static IApplicationBuilder UseRequestLog(this IApplicationBuilder app, ILogger logger)
         => app.Use(async (HttpContext context, RequestDelegate next) =>
         {
             long started = Stopwatch.GetTimestamp();
+            Logs.RequestStarted(logger, context.Request.Method, context.Request.Path.Value ?? "/");
             if (!context.Request.IsHttps)
             {
                 context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;

@@ -103,6 +103,43 @@ type dimensionExports = {
 
 @export()
 @sealed()
+@description('Header names of the GL read-back export; unset names keep the shipped model\'s.')
+type glReadBackColumns = {
+  account: string?
+  costCenter: string?
+  period: string?
+  debit: string?
+  credit: string?
+  net: string?
+}
+
+@export()
+@sealed()
+@description('Header names of the AP read-back export; unset names keep the shipped model\'s.')
+type apReadBackColumns = {
+  vendor: string?
+  period: string?
+  invoiceAmount: string?
+  invoiceCount: string?
+}
+
+@export()
+@sealed()
+@description('Read-back exports that reconcile each GL and AP load against Sage; without one the run says "not reconciled".')
+type readBack = {
+  @description('Export action over the GL actuals module (e.g. "GL Actuals Read-back").')
+  glExport: string?
+
+  @description('Export action over the AP actuals module (e.g. "AP Actuals Read-back").')
+  apExport: string?
+
+  glColumns: glReadBackColumns?
+
+  apColumns: apReadBackColumns?
+}
+
+@export()
+@sealed()
 @description('The Sage 100 to Anaplan actuals flow; unset fields keep the app defaults.')
 type actualsFlow = {
   enabled: bool?
@@ -124,6 +161,8 @@ type actualsFlow = {
   imports: actualsImports?
 
   exports: dimensionExports?
+
+  readBack: readBack?
 }
 
 @export()
@@ -233,6 +272,18 @@ func connectionSettings(index int, c connection) object =>
       'Connector__Connections__${index}__Actuals__Imports__ApActuals': c.?actuals.?imports.?apActuals ?? ''
       'Connector__Connections__${index}__Actuals__Exports__Accounts': c.?actuals.?exports.?accounts ?? ''
       'Connector__Connections__${index}__Actuals__Exports__CostCenters': c.?actuals.?exports.?costCenters ?? ''
+      'Connector__Connections__${index}__Actuals__ReadBack__GlExport': c.?actuals.?readBack.?glExport ?? ''
+      'Connector__Connections__${index}__Actuals__ReadBack__ApExport': c.?actuals.?readBack.?apExport ?? ''
+      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Account': c.?actuals.?readBack.?glColumns.?account ?? ''
+      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__CostCenter': c.?actuals.?readBack.?glColumns.?costCenter ?? ''
+      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Period': c.?actuals.?readBack.?glColumns.?period ?? ''
+      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Debit': c.?actuals.?readBack.?glColumns.?debit ?? ''
+      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Credit': c.?actuals.?readBack.?glColumns.?credit ?? ''
+      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Net': c.?actuals.?readBack.?glColumns.?net ?? ''
+      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__Vendor': c.?actuals.?readBack.?apColumns.?vendor ?? ''
+      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__Period': c.?actuals.?readBack.?apColumns.?period ?? ''
+      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__InvoiceAmount': c.?actuals.?readBack.?apColumns.?invoiceAmount ?? ''
+      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__InvoiceCount': c.?actuals.?readBack.?apColumns.?invoiceCount ?? ''
       'Connector__Connections__${index}__Budgets__Enabled': flag(c.?budgets.?enabled)
       'Connector__Connections__${index}__Budgets__Schedule': c.?budgets.?schedule ?? ''
       'Connector__Connections__${index}__Budgets__TimeZone': c.?budgets.?timeZone ?? ''

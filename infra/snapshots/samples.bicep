@@ -55,6 +55,24 @@ var connections connection[] = [
         accounts: 'Accounts Export'
         costCenters: 'Cost Centers Export'
       }
+      readBack: {
+        glExport: 'GL Actuals Read-back (Sage)'
+        apExport: 'AP Actuals Read-back (Sage)'
+        glColumns: {
+          account: 'GL Account'
+          costCenter: 'Department'
+          period: 'Fiscal Period'
+          debit: 'Debit Amount'
+          credit: 'Credit Amount'
+          net: 'Net Amount'
+        }
+        apColumns: {
+          vendor: 'Supplier'
+          period: 'Fiscal Period'
+          invoiceAmount: 'Invoiced'
+          invoiceCount: 'Invoices'
+        }
+      }
     }
     budgets: {
       enabled: true

@@ -42,50 +42,62 @@ locals {
     for i, c in var.connections : merge(
       {
         for key, value in {
-          "Connector__Connections__${i}__Id"                             = c.id
-          "Connector__Connections__${i}__CostCenterSegment"              = c.cost_center_segment
-          "Connector__Connections__${i}__PeriodFormat"                   = c.period_format
-          "Connector__Connections__${i}__Sage__BaseUrl"                  = c.sage.base_url
-          "Connector__Connections__${i}__Sage__Company"                  = c.sage.company
-          "Connector__Connections__${i}__Sage__ApiKeyReference"          = c.sage.api_key_secret_name
-          "Connector__Connections__${i}__Sage__TlsMode"                  = c.sage.tls_mode
-          "Connector__Connections__${i}__Sage__Timeout"                  = c.sage.timeout
-          "Connector__Connections__${i}__Sage__MaxRetryAttempts"         = c.sage.max_retry_attempts == null ? null : tostring(c.sage.max_retry_attempts)
-          "Connector__Connections__${i}__Sage__RetryBaseDelay"           = c.sage.retry_base_delay
-          "Connector__Connections__${i}__Anaplan__AuthUrl"               = c.anaplan.auth_url
-          "Connector__Connections__${i}__Anaplan__ApiUrl"                = c.anaplan.api_url
-          "Connector__Connections__${i}__Anaplan__WorkspaceId"           = c.anaplan.workspace_id
-          "Connector__Connections__${i}__Anaplan__ModelId"               = c.anaplan.model_id
-          "Connector__Connections__${i}__Anaplan__AuthMode"              = c.anaplan.auth_mode
-          "Connector__Connections__${i}__Anaplan__UserName"              = c.anaplan.user_name
-          "Connector__Connections__${i}__Anaplan__PasswordReference"     = c.anaplan.password_secret_name
-          "Connector__Connections__${i}__Anaplan__CertificateReference"  = c.anaplan.certificate_secret_name
-          "Connector__Connections__${i}__Anaplan__PrivateKeyReference"   = c.anaplan.private_key_secret_name
-          "Connector__Connections__${i}__Anaplan__ChunkSizeMb"           = c.anaplan.chunk_size_mb == null ? null : tostring(c.anaplan.chunk_size_mb)
-          "Connector__Connections__${i}__Anaplan__RequestsPerMinute"     = c.anaplan.requests_per_minute == null ? null : tostring(c.anaplan.requests_per_minute)
-          "Connector__Connections__${i}__Anaplan__PollInterval"          = c.anaplan.poll_interval
-          "Connector__Connections__${i}__Anaplan__TaskTimeout"           = c.anaplan.task_timeout
-          "Connector__Connections__${i}__Actuals__Enabled"               = c.actuals.enabled == null ? null : tostring(c.actuals.enabled)
-          "Connector__Connections__${i}__Actuals__Schedule"              = c.actuals.schedule
-          "Connector__Connections__${i}__Actuals__TimeZone"              = c.actuals.time_zone
-          "Connector__Connections__${i}__Actuals__PriorPeriods"          = c.actuals.prior_periods == null ? null : tostring(c.actuals.prior_periods)
-          "Connector__Connections__${i}__Actuals__IncrementalOverlap"    = c.actuals.incremental_overlap
-          "Connector__Connections__${i}__Actuals__Imports__Accounts"     = c.actuals.imports.accounts
-          "Connector__Connections__${i}__Actuals__Imports__CostCenters"  = c.actuals.imports.cost_centers
-          "Connector__Connections__${i}__Actuals__Imports__Vendors"      = c.actuals.imports.vendors
-          "Connector__Connections__${i}__Actuals__Imports__GlActuals"    = c.actuals.imports.gl_actuals
-          "Connector__Connections__${i}__Actuals__Imports__ApActuals"    = c.actuals.imports.ap_actuals
-          "Connector__Connections__${i}__Actuals__Exports__Accounts"     = c.actuals.exports.accounts
-          "Connector__Connections__${i}__Actuals__Exports__CostCenters"  = c.actuals.exports.cost_centers
-          "Connector__Connections__${i}__Budgets__Enabled"               = c.budgets.enabled == null ? null : tostring(c.budgets.enabled)
-          "Connector__Connections__${i}__Budgets__Schedule"              = c.budgets.schedule
-          "Connector__Connections__${i}__Budgets__TimeZone"              = c.budgets.time_zone
-          "Connector__Connections__${i}__Budgets__Export"                = c.budgets.export
-          "Connector__Connections__${i}__Budgets__Version"               = c.budgets.version
-          "Connector__Connections__${i}__Budgets__OffsetAccount"         = c.budgets.offset_account
-          "Connector__Connections__${i}__Budgets__SourceJournal"         = c.budgets.source_journal
-          "Connector__Connections__${i}__Budgets__Grouping"              = c.budgets.grouping
-          "Connector__Connections__${i}__Budgets__MaxParallelPosts"      = c.budgets.max_parallel_posts == null ? null : tostring(c.budgets.max_parallel_posts)
+          "Connector__Connections__${i}__Id"                                          = c.id
+          "Connector__Connections__${i}__CostCenterSegment"                           = c.cost_center_segment
+          "Connector__Connections__${i}__PeriodFormat"                                = c.period_format
+          "Connector__Connections__${i}__Sage__BaseUrl"                               = c.sage.base_url
+          "Connector__Connections__${i}__Sage__Company"                               = c.sage.company
+          "Connector__Connections__${i}__Sage__ApiKeyReference"                       = c.sage.api_key_secret_name
+          "Connector__Connections__${i}__Sage__TlsMode"                               = c.sage.tls_mode
+          "Connector__Connections__${i}__Sage__Timeout"                               = c.sage.timeout
+          "Connector__Connections__${i}__Sage__MaxRetryAttempts"                      = c.sage.max_retry_attempts == null ? null : tostring(c.sage.max_retry_attempts)
+          "Connector__Connections__${i}__Sage__RetryBaseDelay"                        = c.sage.retry_base_delay
+          "Connector__Connections__${i}__Anaplan__AuthUrl"                            = c.anaplan.auth_url
+          "Connector__Connections__${i}__Anaplan__ApiUrl"                             = c.anaplan.api_url
+          "Connector__Connections__${i}__Anaplan__WorkspaceId"                        = c.anaplan.workspace_id
+          "Connector__Connections__${i}__Anaplan__ModelId"                            = c.anaplan.model_id
+          "Connector__Connections__${i}__Anaplan__AuthMode"                           = c.anaplan.auth_mode
+          "Connector__Connections__${i}__Anaplan__UserName"                           = c.anaplan.user_name
+          "Connector__Connections__${i}__Anaplan__PasswordReference"                  = c.anaplan.password_secret_name
+          "Connector__Connections__${i}__Anaplan__CertificateReference"               = c.anaplan.certificate_secret_name
+          "Connector__Connections__${i}__Anaplan__PrivateKeyReference"                = c.anaplan.private_key_secret_name
+          "Connector__Connections__${i}__Anaplan__ChunkSizeMb"                        = c.anaplan.chunk_size_mb == null ? null : tostring(c.anaplan.chunk_size_mb)
+          "Connector__Connections__${i}__Anaplan__RequestsPerMinute"                  = c.anaplan.requests_per_minute == null ? null : tostring(c.anaplan.requests_per_minute)
+          "Connector__Connections__${i}__Anaplan__PollInterval"                       = c.anaplan.poll_interval
+          "Connector__Connections__${i}__Anaplan__TaskTimeout"                        = c.anaplan.task_timeout
+          "Connector__Connections__${i}__Actuals__Enabled"                            = c.actuals.enabled == null ? null : tostring(c.actuals.enabled)
+          "Connector__Connections__${i}__Actuals__Schedule"                           = c.actuals.schedule
+          "Connector__Connections__${i}__Actuals__TimeZone"                           = c.actuals.time_zone
+          "Connector__Connections__${i}__Actuals__PriorPeriods"                       = c.actuals.prior_periods == null ? null : tostring(c.actuals.prior_periods)
+          "Connector__Connections__${i}__Actuals__IncrementalOverlap"                 = c.actuals.incremental_overlap
+          "Connector__Connections__${i}__Actuals__Imports__Accounts"                  = c.actuals.imports.accounts
+          "Connector__Connections__${i}__Actuals__Imports__CostCenters"               = c.actuals.imports.cost_centers
+          "Connector__Connections__${i}__Actuals__Imports__Vendors"                   = c.actuals.imports.vendors
+          "Connector__Connections__${i}__Actuals__Imports__GlActuals"                 = c.actuals.imports.gl_actuals
+          "Connector__Connections__${i}__Actuals__Imports__ApActuals"                 = c.actuals.imports.ap_actuals
+          "Connector__Connections__${i}__Actuals__Exports__Accounts"                  = c.actuals.exports.accounts
+          "Connector__Connections__${i}__Actuals__Exports__CostCenters"               = c.actuals.exports.cost_centers
+          "Connector__Connections__${i}__Actuals__ReadBack__GlExport"                 = c.actuals.read_back.gl_export
+          "Connector__Connections__${i}__Actuals__ReadBack__ApExport"                 = c.actuals.read_back.ap_export
+          "Connector__Connections__${i}__Actuals__ReadBack__GlColumns__Account"       = c.actuals.read_back.gl_columns.account
+          "Connector__Connections__${i}__Actuals__ReadBack__GlColumns__CostCenter"    = c.actuals.read_back.gl_columns.cost_center
+          "Connector__Connections__${i}__Actuals__ReadBack__GlColumns__Period"        = c.actuals.read_back.gl_columns.period
+          "Connector__Connections__${i}__Actuals__ReadBack__GlColumns__Debit"         = c.actuals.read_back.gl_columns.debit
+          "Connector__Connections__${i}__Actuals__ReadBack__GlColumns__Credit"        = c.actuals.read_back.gl_columns.credit
+          "Connector__Connections__${i}__Actuals__ReadBack__GlColumns__Net"           = c.actuals.read_back.gl_columns.net
+          "Connector__Connections__${i}__Actuals__ReadBack__ApColumns__Vendor"        = c.actuals.read_back.ap_columns.vendor
+          "Connector__Connections__${i}__Actuals__ReadBack__ApColumns__Period"        = c.actuals.read_back.ap_columns.period
+          "Connector__Connections__${i}__Actuals__ReadBack__ApColumns__InvoiceAmount" = c.actuals.read_back.ap_columns.invoice_amount
+          "Connector__Connections__${i}__Actuals__ReadBack__ApColumns__InvoiceCount"  = c.actuals.read_back.ap_columns.invoice_count
+          "Connector__Connections__${i}__Budgets__Enabled"                            = c.budgets.enabled == null ? null : tostring(c.budgets.enabled)
+          "Connector__Connections__${i}__Budgets__Schedule"                           = c.budgets.schedule
+          "Connector__Connections__${i}__Budgets__TimeZone"                           = c.budgets.time_zone
+          "Connector__Connections__${i}__Budgets__Export"                             = c.budgets.export
+          "Connector__Connections__${i}__Budgets__Version"                            = c.budgets.version
+          "Connector__Connections__${i}__Budgets__OffsetAccount"                      = c.budgets.offset_account
+          "Connector__Connections__${i}__Budgets__SourceJournal"                      = c.budgets.source_journal
+          "Connector__Connections__${i}__Budgets__Grouping"                           = c.budgets.grouping
+          "Connector__Connections__${i}__Budgets__MaxParallelPosts"                   = c.budgets.max_parallel_posts == null ? null : tostring(c.budgets.max_parallel_posts)
         } : key => value if value != null && value != ""
       },
       { for j, fingerprint in c.sage.pinned_fingerprints : "Connector__Connections__${i}__Sage__PinnedFingerprints__${j}" => fingerprint }

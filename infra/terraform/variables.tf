@@ -239,6 +239,24 @@ variable "connections" {
         accounts     = optional(string)
         cost_centers = optional(string)
       }), {})
+      read_back = optional(object({
+        gl_export = optional(string)
+        ap_export = optional(string)
+        gl_columns = optional(object({
+          account     = optional(string)
+          cost_center = optional(string)
+          period      = optional(string)
+          debit       = optional(string)
+          credit      = optional(string)
+          net         = optional(string)
+        }), {})
+        ap_columns = optional(object({
+          vendor         = optional(string)
+          period         = optional(string)
+          invoice_amount = optional(string)
+          invoice_count  = optional(string)
+        }), {})
+      }), {})
     }), {})
     budgets = optional(object({
       enabled            = optional(bool)

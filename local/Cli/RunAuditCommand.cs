@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using Connector.Agent.CommandLine;
+using Connector.Orchestrations.Flows;
+using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Operations;
 using Connector.Orchestrations.Storage;
 using Microsoft.DurableTask.Client;
@@ -9,25 +11,28 @@ using Spectre.Console;
 namespace Connector.Local.Cli;
 
 /// <summary>
-/// <c>connector runs audit &lt;run-id&gt;</c>: what the run's audit trail says, as tables (dataset counts, control totals,
-/// every other field the run recorded for a dataset, such as reconciliation results, and the rejected and failed
-/// records with field and reason), as CSV (the records) or as JSON (all of it).
+/// <c>connector runs audit &lt;run-id&gt;</c>: what the run's audit trail says, as tables (dataset counts, Sage's control
+/// totals, the reconciliation result read back from Anaplan, every other field the run recorded for a dataset, and the
+/// rejected, failed and differing records with field and reason), as CSV (the records) or as JSON (all of it).
 /// </summary>
 internal static class RunAuditCommand
 {
+    private const string SageTotals = "SageTotals";
+    private const string ReconciliationDetail = "Reconciliation";
+
     public static Command Build(GlobalOptions globals)
     {
         Argument<string> id = CommonOptions.RunId();
         var connection = new Option<string?>("--connection") { Description = "The run's connection (default: from the run, or the start of its id)." };
         var kind = new Option<string?>("--kind") { Description = "Only records of this kind." };
-        kind.AcceptOnlyFromAmong(StringComparer.OrdinalIgnoreCase, RecordKinds.Rejected, RecordKinds.Failed);
+        kind.AcceptOnlyFromAmong(StringComparer.OrdinalIgnoreCase, RecordKinds.Rejected, RecordKinds.Failed, RecordKinds.Difference);
         var max = new Option<int>("--max") { Description = "At most this many records.", DefaultValueFactory = _ => 10_000, CustomParser = r => OptionParsers.Int(1, 1_000_000)(r) };
-        var csv = new Option<bool>("--csv") { Description = "Print the rejected and failed records as CSV (safe to open in a spreadsheet)." };
+        var csv = new Option<bool>("--csv") { Description = "Print the records (rejected, failed, reconciliation differences) as CSV (safe to open in a spreadsheet)." };
         Option<bool> json = CommonOptions.Json("the whole audit");
         var command = new Command(
             "audit",
-            "Show a run's audit: dataset counts, control totals (Sage read → accepted), the other fields each dataset recorded "
-            + "(reconciliation results...), and the rejected and failed records with field and reason.")
+            "Show a run's audit: dataset counts, control totals read from Sage, the reconciliation result (totals read back from "
+            + "Anaplan), the other fields each dataset recorded, and the rejected, failed and differing records with field and reason.")
         {
             id, connection, kind, max, csv, json,
         };
@@ -96,6 +101,7 @@ internal static class RunAuditCommand
         o.WriteLine();
         WriteCounts(cli, report.Datasets);
         WriteTotals(cli, report.Datasets);
+        WriteReconciliation(cli, report.Datasets);
         WriteDetails(cli, report.Datasets);
         WriteRecords(cli, report);
     }
@@ -120,67 +126,87 @@ internal static class RunAuditCommand
         cli.Output.WriteLine();
     }
 
-    /// <summary>
-    /// Control totals: every dataset detail holding per-period totals (a JSON array of objects with a <c>period</c>),
-    /// such as <c>SageTotals</c> and <c>AcceptedTotals</c>, one row per period and kind of total, with the difference
-    /// from Sage's total computed here.
-    /// </summary>
+    /// <summary>Control totals: Sage's totals per period, as the run read them from Sage (the <c>SageTotals</c> detail).</summary>
     private static void WriteTotals(CliContext cli, IReadOnlyList<DatasetAudit> datasets)
     {
-        var rows = new List<(string Dataset, string Period, string Name, JsonElement Totals)>();
-        foreach (DatasetAudit d in datasets)
-        {
-            foreach ((string name, string value) in d.Details)
-            {
-                foreach (JsonElement totals in PeriodTotals(value))
-                {
-                    rows.Add((d.Dataset, totals.GetProperty("period").GetString() ?? string.Empty, name, totals));
-                }
-            }
-        }
-
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        cli.Output.WriteLine("Control totals (as recorded; the difference from Sage is computed here)");
-        Table table = CliOutput.Table("DATASET", "PERIOD", "TOTAL", "ROWS>", "DEBIT>", "CREDIT>", "AMOUNT>", "COUNT>", "AMOUNT - SAGE>");
-        foreach (var group in rows.GroupBy(r => (r.Dataset, r.Period)).OrderBy(g => g.Key.Dataset, StringComparer.Ordinal).ThenBy(g => g.Key.Period, StringComparer.Ordinal))
-        {
-            decimal? sage = group.FirstOrDefault(r => r.Name == "SageTotals").Totals is { ValueKind: JsonValueKind.Object } s ? Decimal(s, "amount") : null;
-            foreach (var row in group.OrderBy(r => r.Name == "SageTotals" ? 0 : 1).ThenBy(r => r.Name, StringComparer.Ordinal))
-            {
-                decimal? amount = Decimal(row.Totals, "amount");
-                table.Row(
-                    row.Dataset,
-                    row.Period,
-                    row.Name,
-                    Decimal(row.Totals, "rows") is { } n ? (long)n : null,
-                    Decimal(row.Totals, "debit"),
-                    Decimal(row.Totals, "credit"),
-                    amount,
-                    Decimal(row.Totals, "count") is { } c ? (long)c : null,
-                    row.Name == "SageTotals" || sage is null || amount is null ? null : amount - sage);
-            }
-        }
-
-        cli.Console.Write(table);
-        cli.Output.WriteLine();
-    }
-
-    /// <summary>Every other field a dataset recorded (task ids, hashes, messages, reconciliation results...), as recorded.</summary>
-    private static void WriteDetails(CliContext cli, IReadOnlyList<DatasetAudit> datasets)
-    {
         var rows = datasets
-            .SelectMany(d => d.Details.Where(kv => !string.IsNullOrWhiteSpace(kv.Value) && kv.Value.Trim() != "[]" && !PeriodTotals(kv.Value).Any()).Select(kv => (d.Dataset, kv.Key, kv.Value)))
+            .SelectMany(d => Detail<List<PeriodTotals>>(d, SageTotals) is { } totals ? totals.Select(t => (d.Dataset, Totals: t)) : [])
+            .OrderBy(r => r.Dataset, StringComparer.Ordinal)
+            .ThenBy(r => r.Totals.Period, StringComparer.Ordinal)
             .ToList();
         if (rows.Count == 0)
         {
             return;
         }
 
-        cli.Output.WriteLine("Dataset details (reconciliation and other fields the run recorded)");
+        cli.Output.WriteLine("Control totals (read from Sage)");
+        Table table = CliOutput.Table("DATASET", "PERIOD", "ROWS>", "DEBIT>", "CREDIT>", "AMOUNT>", "COUNT>");
+        foreach ((string dataset, PeriodTotals t) in rows)
+        {
+            table.Row([dataset, t.Period, .. Figures(dataset, t)]);
+        }
+
+        cli.Console.Write(table);
+        cli.Output.WriteLine();
+    }
+
+    /// <summary>
+    /// The reconciliation result of each dataset that has one (the <c>Reconciliation</c> detail): its status, the read-back
+    /// export, cells compared and differences, then per period Sage's totals next to the totals read back from Anaplan.
+    /// Nothing here is computed from what was sent; the differing cells are among the records (kind "difference").
+    /// </summary>
+    private static void WriteReconciliation(CliContext cli, IReadOnlyList<DatasetAudit> datasets)
+    {
+        var results = datasets
+            .Select(d => (d.Dataset, Result: Detail<Reconciliation>(d, ReconciliationDetail)))
+            .Where(r => r.Result is not null)
+            .OrderBy(r => r.Dataset, StringComparer.Ordinal)
+            .ToList();
+        if (results.Count == 0)
+        {
+            return;
+        }
+
+        cli.Output.WriteLine("Reconciliation (read back from Anaplan after the load, compared with Sage to the cent)");
+        Table summary = CliOutput.Table("DATASET", "STATUS", "EXPORT", "CELLS>", "DIFFERENCES>", "NOTE");
+        foreach ((string dataset, Reconciliation? r) in results)
+        {
+            summary.Row(dataset, r!.Status, r.Export, r.CellsCompared, r.Differences, r.Reason ?? r.DifferencesBlob);
+        }
+
+        cli.Console.Write(summary);
+        cli.Output.WriteLine();
+        if (results.All(r => r.Result!.Periods.Count == 0))
+        {
+            return;
+        }
+
+        Table periods = CliOutput.Table("DATASET", "PERIOD", "SOURCE", "CELLS>", "DEBIT>", "CREDIT>", "AMOUNT>", "COUNT>", "RESULT");
+        foreach ((string dataset, Reconciliation? r) in results)
+        {
+            foreach (PeriodReconciliation p in r!.Periods)
+            {
+                periods.Row([dataset, p.Period, "Sage, cells sent", .. Figures(dataset, p.Sage), null]);
+                periods.Row([dataset, p.Period, "Anaplan, read back", .. Figures(dataset, p.Anaplan), p.Matches ? "matches" : "DIFFERS"]);
+            }
+        }
+
+        cli.Console.Write(periods);
+        cli.Output.WriteLine();
+    }
+
+    /// <summary>Every other field a dataset recorded (task ids, hashes, what was re-sent, messages...), as recorded.</summary>
+    private static void WriteDetails(CliContext cli, IReadOnlyList<DatasetAudit> datasets)
+    {
+        var rows = datasets
+            .SelectMany(d => d.Details.Where(kv => kv.Key is not (SageTotals or ReconciliationDetail) && !string.IsNullOrWhiteSpace(kv.Value) && kv.Value.Trim() != "[]").Select(kv => (d.Dataset, kv.Key, kv.Value)))
+            .ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        cli.Output.WriteLine("Dataset details (other fields the run recorded)");
         Table table = CliOutput.Table("DATASET", "FIELD", "VALUE");
         foreach ((string dataset, string field, string value) in rows.OrderBy(r => r.Dataset, StringComparer.Ordinal).ThenBy(r => r.Key, StringComparer.Ordinal))
         {
@@ -199,7 +225,9 @@ internal static class RunAuditCommand
             return;
         }
 
-        string by = string.Join(", ", report.Records.GroupBy(r => r.Kind).OrderBy(g => g.Key == RecordKinds.Rejected ? 0 : 1).Select(g => $"{g.Count()} {g.Key}"));
+        string by = string.Join(", ", report.Records.GroupBy(r => r.Kind).OrderBy(g => KindOrder(g.Key)).Select(g => g.Key == RecordKinds.Difference
+            ? $"{g.Count()} reconciliation difference{(g.Count() == 1 ? string.Empty : "s")}"
+            : $"{g.Count()} {g.Key}"));
         cli.Output.WriteLine($"Records ({by}{(report.RecordsTruncatedAt is { } at ? $"; the first {at} shown, --max for more" : string.Empty)})");
         Table table = CliOutput.Table("KIND", "DATASET", "LINE>", "RECORD", "FIELD", "REASON");
         foreach (RecordAudit r in report.Records)
@@ -210,29 +238,26 @@ internal static class RunAuditCommand
         cli.Console.Write(table);
     }
 
-    private static IEnumerable<JsonElement> PeriodTotals(string value)
+    /// <summary>Rows, debit, credit, amount and count of a period; GL has no count, AP no debit or credit (left blank).</summary>
+    private static object?[] Figures(string dataset, PeriodTotals t)
     {
-        if (!value.StartsWith('['))
-        {
-            return [];
-        }
-
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(value);
-            JsonElement[] items = [.. document.RootElement.EnumerateArray().Select(e => e.Clone())];
-            return items.Length > 0 && items.All(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("period", out JsonElement p) && p.ValueKind == JsonValueKind.String)
-                ? items
-                : [];
-        }
-        catch (JsonException)
-        {
-            return [];
-        }
+        bool gl = dataset == Datasets.GlActuals;
+        return [t.Rows, gl ? t.Debit : null, gl ? t.Credit : null, t.Amount, gl ? null : (long)t.Count];
     }
 
-    private static decimal? Decimal(JsonElement e, string name)
-        => e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number ? v.GetDecimal() : null;
+    /// <summary>A detail the run recorded as JSON (<see cref="SummaryJson"/>), or null when the dataset has none.</summary>
+    private static T? Detail<T>(DatasetAudit dataset, string name)
+        where T : class
+        => dataset.Details.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value)
+            ? JsonSerializer.Deserialize<T>(value, SummaryJson.Options)
+            : null;
+
+    private static int KindOrder(string kind) => kind switch
+    {
+        RecordKinds.Rejected => 0,
+        RecordKinds.Failed => 1,
+        _ => 2,
+    };
 
     private static int CountOrder(string key) => Array.IndexOf(["read", "rejected", "unchanged", "staged", "uploadedParts", "uploadedBytes", "accepted", "failed", "ignored"], key) is var i and >= 0 ? i : 100;
 }

@@ -46,6 +46,11 @@ public static class ConnectorHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Connector.Local", LogLevel.Information);
 
+        // The host logs a failed start ("Hosting failed to start", an error) with the exception's stack trace, and then
+        // throws it to the command, which reports it as its message and exit code (invalid settings 6, an unusable
+        // credential store 1). The log would only add a stack trace to bad input; a critical host log still shows.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+
         var durableOptions = new LocalDurableOptions();
         configuration.GetSection(LocalDurableOptions.SectionName).Bind(durableOptions);
         durable?.Invoke(durableOptions);

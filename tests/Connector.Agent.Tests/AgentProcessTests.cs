@@ -31,7 +31,7 @@ public sealed class AgentProcessTests : IDisposable
         }
 
         Task<HttpResponseMessage> inFlight = http.GetAsync("v1/companies/ABC/gl/accounts?limit=5");
-        await agent.WaitForLineAsync(l => l.Contains("Request starting", StringComparison.Ordinal) && l.Contains("/gl/accounts", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        await agent.WaitForLineAsync(l => l.Contains("GET /v1/companies/ABC/gl/accounts started", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         var stopping = Stopwatch.StartNew();
         agent.Terminate();
 
@@ -119,7 +119,7 @@ public sealed class AgentProcessTests : IDisposable
         "--Agent:CertificateDirectory", Path.Combine(this.directory, "certs"),
         "--Agent:LedgerPath", Path.Combine(this.directory, "ledger.db"),
         "--Agent:Simulated:DataDirectory", Path.Combine(this.directory, "sim"),
-        "--Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics", "Information",
+        "--Logging:LogLevel:Connector.Agent", "Debug", // the agent's own "started" line shows what is in flight
     ];
 
     private const string TestKey = "process-test-key-0123456789";

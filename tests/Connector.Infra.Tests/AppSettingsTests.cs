@@ -136,6 +136,12 @@ public sealed class AppSettingsTests
         Assert.Equal(TimeSpan.FromMinutes(2), full.Sage.Timeout);
         Assert.Equal(8, full.Sage.MaxRetryAttempts);
         Assert.Equal(TimeSpan.FromSeconds(2), full.Sage.RetryBaseDelay);
+
+        // Issue 9's read-back exports and their column names.
+        Assert.Equal("GL Actuals Read-back (Sage)", full.Actuals.ReadBack.GlExport);
+        Assert.Equal("AP Actuals Read-back (Sage)", full.Actuals.ReadBack.ApExport);
+        Assert.Equal("Department", full.Actuals.ReadBack.GlColumns.CostCenter);
+        Assert.Equal("Invoices", full.Actuals.ReadBack.ApColumns.InvoiceCount);
     }
 
     [Fact]

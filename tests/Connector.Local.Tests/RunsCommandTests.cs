@@ -128,7 +128,7 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
     }
 
     [Fact]
-    public async Task Audit_Table_DatasetCountsControlTotalsAndRecordsWithFieldAndReason()
+    public async Task Audit_Table_DatasetCountsControlTotalsReconciliationAndRecordsWithFieldAndReason()
     {
         Fixture.Scenario s = await fixture.ScenarioAsync();
         RunAudit audit = (await fixture.Audit.GetRunAsync("abc", s.Good))!;
@@ -143,9 +143,24 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
         Assert.Matches(@"DATASET\s+STATUS\s+read\s+rejected\s+unchanged\s+staged\s+uploadedParts\s+uploadedBytes\s+accepted\s+failed\s+ignored", output);
         DatasetAudit gl = (await fixture.Audit.GetDatasetsAsync(s.Good)).Single(d => d.Dataset == Datasets.GlActuals);
         Assert.Matches($@"gl-actuals\s+{gl.Status}\s+{gl.Counts["read"]}\s+{gl.Counts["rejected"]}\s", output);
-        Assert.Matches(@"gl-actuals\s+FY2026-P10\s+SageTotals\s+\d+\s+[\d,.]+\s+[\d,.]+\s+-?[\d,.]+", output);
-        Assert.Matches(@"gl-actuals\s+FY2026-P10\s+AcceptedTotals\s+.*\s-?[\d,.]+\s*$", output.Split('\n').First(l => l.Contains("FY2026-P10  AcceptedTotals", StringComparison.Ordinal) && l.StartsWith("gl-actuals", StringComparison.Ordinal)));
-        Assert.Contains("Dataset details (reconciliation and other fields the run recorded)", output, StringComparison.Ordinal);
+
+        // Control totals as Sage gave them.
+        PeriodTotals sage = JsonSerializer.Deserialize<List<PeriodTotals>>(gl.Details["SageTotals"], SummaryJson.Options)!.Single(t => t.Period == "FY2026-P10");
+        Assert.Contains("Control totals (read from Sage)", output, StringComparison.Ordinal);
+        AssertLine($@"(?m)^gl-actuals\s+FY2026-P10\s+{sage.Rows:#,##0}\s+{Money(sage.Debit)}\s+{Money(sage.Credit)}\s+{Money(sage.Amount)}\s*$", output);
+
+        // The reconciliation result: Sage's totals of the cells sent next to what the read-back export showed, which is
+        // what the model holds (the emulator's cells, summed here).
+        Reconciliation reconciliation = JsonSerializer.Deserialize<Reconciliation>(gl.Details["Reconciliation"], SummaryJson.Options)!;
+        Assert.Contains("Reconciliation (read back from Anaplan after the load, compared with Sage to the cent)", output, StringComparison.Ordinal);
+        AssertLine($@"(?m)^gl-actuals\s+{reconciliation.Status}\s+{Regex.Escape(reconciliation.Export!)}\s+{reconciliation.CellsCompared:#,##0}\s+{reconciliation.Differences}\b", output);
+        decimal modelDebit = fixture.Environment.Anaplan.DefaultModel.GetCells("GL Actuals")
+            .Where(c => c.Members[2] == "FY2026-P10" && c.LineItem == "Debit")
+            .Sum(c => Convert.ToDecimal(c.Value, System.Globalization.CultureInfo.InvariantCulture));
+        PeriodReconciliation p10 = reconciliation.Periods.Single(p => p.Period == "FY2026-P10");
+        AssertLine($@"(?m)^gl-actuals\s+FY2026-P10\s+Sage, cells sent\s+{p10.Sage.Rows:#,##0}\s+{Money(p10.Sage.Debit)}\s+{Money(p10.Sage.Credit)}\s+{Money(p10.Sage.Amount)}\s*$", output);
+        AssertLine($@"(?m)^gl-actuals\s+FY2026-P10\s+Anaplan, read back\s+\d[\d,]*\s+{Money(modelDebit)}\s+[\d,.-]+\s+[\d,.-]+\s+{(p10.Matches ? "matches" : "DIFFERS")}\s*$", output);
+        Assert.Contains("Dataset details (other fields the run recorded)", output, StringComparison.Ordinal);
         Assert.Matches(@"gl-actuals\s+ImportTaskId\s+[0-9A-F]{32}", output);
 
         RecordAudit rejected = records.First(r => r.Kind == RecordKinds.Rejected);
@@ -153,7 +168,7 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
         Assert.Matches(@"KIND\s+DATASET\s+LINE\s+RECORD\s+FIELD\s+REASON", output);
         Assert.Contains(Lines(output), l => l.StartsWith("rejected", StringComparison.Ordinal) && l.Contains(rejected.Record, StringComparison.Ordinal) && l.Contains("Cost Center", StringComparison.Ordinal));
         Assert.Contains(Lines(output), l => l.StartsWith("failed", StringComparison.Ordinal) && l.Contains("Item not located in Vendors list", StringComparison.Ordinal));
-        Assert.Contains($"Records ({records.Count(r => r.Kind == "rejected")} rejected, {records.Count(r => r.Kind == "failed")} failed)", output, StringComparison.Ordinal);
+        Assert.Contains($"Records ({records.Count(r => r.Kind == "rejected")} rejected, {records.Count(r => r.Kind == "failed")} failed, {records.Count(r => r.Kind == RecordKinds.Difference)} reconciliation differences)", output, StringComparison.Ordinal);
         Assert.Contains(Lines(output), l => l.StartsWith("failed", StringComparison.Ordinal) && l.Contains(failed.Record, StringComparison.Ordinal));
     }
 
@@ -193,6 +208,11 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
         Assert.Contains(message, errors, StringComparison.Ordinal);
         CommandLineTests.AssertNoStackTrace(output + errors);
     }
+
+    private static void AssertLine(string pattern, string output)
+        => Assert.True(Regex.IsMatch(output, pattern), $"No line matches {pattern} in:\n{output}");
+
+    private static string Money(decimal value) => Regex.Escape(value.ToString("#,##0.00", System.Globalization.CultureInfo.InvariantCulture));
 
     private static string[] Lines(string text) => [.. text.Split('\n').Select(l => l.TrimEnd('\r', ' ')).Where(l => l.Length > 0)];
 

@@ -23,11 +23,12 @@ public sealed class StartupChecksTests : IDisposable
 
         (int exit, string output, string errors) = await this.RunConnectorAsync(null, "run", "actuals", "--connection", "abc-fpa", "--settings", settings);
 
-        Assert.True(exit == 1, $"exit {exit}\n{output}\n{errors}");
+        Assert.True(exit == Connector.Agent.CommandLine.ExitCodes.InvalidSettings, $"exit {exit}\n{output}\n{errors}");
         Assert.Contains("Connector:Connections:0:Actuals:PriorPeriods (connection 'abc-fpa'): 'abc' is not a whole number", errors, StringComparison.Ordinal);
         Assert.Contains("Connector:Connections:0:Sage:Timeout (connection 'abc-fpa'): 'soon' is not a time span", errors, StringComparison.Ordinal);
         Assert.Contains("Connector:Connections:0:PriorPeriod (connection 'abc-fpa'): is not a setting", errors, StringComparison.Ordinal);
         Assert.DoesNotContain("No connection 'abc-fpa' is configured", output + errors, StringComparison.Ordinal);
+        CommandLineTests.AssertNoStackTrace(output + errors);
     }
 
     [Theory]
@@ -44,6 +45,7 @@ public sealed class StartupChecksTests : IDisposable
         Assert.Contains("The credential store cannot be opened", errors, StringComparison.Ordinal);
         Assert.Contains(problem, errors, StringComparison.Ordinal);
         Assert.Contains(this.masterKeyVariable, errors, StringComparison.Ordinal);
+        CommandLineTests.AssertNoStackTrace(output + errors);
         if (masterKey is not null)
         {
             Assert.DoesNotContain(masterKey, output + errors, StringComparison.Ordinal);
@@ -67,6 +69,7 @@ public sealed class StartupChecksTests : IDisposable
         Assert.DoesNotContain("Sage:ApiKeyReference", errors, StringComparison.Ordinal);
         Assert.DoesNotContain(apiKey, output + errors, StringComparison.Ordinal);
         Assert.DoesNotContain(masterKey, output + errors, StringComparison.Ordinal);
+        CommandLineTests.AssertNoStackTrace(output + errors);
     }
 
     public void Dispose() => Directory.Delete(this.dir, recursive: true);

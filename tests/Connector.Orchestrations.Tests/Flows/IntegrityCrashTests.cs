@@ -39,7 +39,7 @@ public sealed class IntegrityCrashTests(IntegrityCrashTests.Fixture fixture) : I
         abc.UpsertInvoice("01", "0970001", "CRASH-1", new DateOnly(2026, 11, 18), 4242.42m, 4242.42m, null, blankTime: false, create: true);
         File.WriteAllText(crashFile, string.Empty);
         StartRunResult started = await fixture.Starter.StartActualsAsync("abc", "test", new ActualsRunRequest());
-        await first.WaitForExitAsync(TimeSpan.FromMinutes(3)); // it kills itself before the first commit: the vendors'
+        await first.WaitForExitAsync(TimeSpan.FromMinutes(8)); // it kills itself before the first commit: the vendors'
 
         Assert.Equal(Datasets.Vendors, File.ReadAllText(crashFile + ".crashed"));
         Assert.Equal("Renamed Before The Crash", model.GetListItems("Vendors").Single(i => i.Code == "01-0000001").Name); // the import ran
@@ -47,7 +47,7 @@ public sealed class IntegrityCrashTests(IntegrityCrashTests.Fixture fixture) : I
         Assert.Equal(baseline.RunId, committed?.RunId); // and its outcome was not committed
 
         using WorkerProcess second = await WorkerProcess.StartAsync(["runtime", settings, crashFile], environment);
-        OrchestrationMetadata takenOver = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
+        OrchestrationMetadata takenOver = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(8));
         Assert.Equal(OrchestrationRuntimeStatus.Completed, takenOver.RuntimeStatus);
         Assert.Equal(RunStatuses.Completed, takenOver.ReadOutputAs<ActualsRunSummary>()!.Status);
 
@@ -65,7 +65,7 @@ public sealed class IntegrityCrashTests(IntegrityCrashTests.Fixture fixture) : I
     private async Task<ActualsRunSummary> RunAsync()
     {
         StartRunResult started = await fixture.Starter.StartActualsAsync("abc", "test", new ActualsRunRequest(RequestKey: Guid.NewGuid().ToString("N")));
-        OrchestrationMetadata done = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
+        OrchestrationMetadata done = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(8));
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"run {done.InstanceId} ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
         return done.ReadOutputAs<ActualsRunSummary>()!;
     }
