@@ -182,4 +182,22 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
 
     /// <summary>The environment's settings (override to change the simulated companies' size or the emulator).</summary>
     protected virtual LocalEnvironmentOptions EnvironmentOptions(string storage) => new() { StorageConnectionString = storage };
+
+    /// <summary>
+    /// The environment with the emulator's default model whose cost-centre and vendor imports create no list items, as a
+    /// model builder may set them: rows on a department or vendor the model lacks are rejected or fail.
+    /// </summary>
+    protected static LocalEnvironmentOptions WithoutNewCostCentersOrVendors(string storage)
+        => new()
+        {
+            StorageConnectionString = storage,
+            ConfigureAnaplan = o =>
+            {
+                var definition = Connector.Emulators.Anaplan.Model.TenantDefinition.LoadDefault();
+                var imports = definition.Workspaces[0].Models[0].Imports;
+                imports.Single(i => i.Name == "Cost Centers from Sage").CreateItems = false;
+                imports.Single(i => i.Name == "Vendors from Sage").CreateItems = false;
+                o.Definition = definition;
+            },
+        };
 }

@@ -99,18 +99,7 @@ public sealed class DashboardFixture : ConnectorFlowFixture
     }
 
     protected override LocalEnvironmentOptions EnvironmentOptions(string storage)
-        => new()
-        {
-            StorageConnectionString = storage,
-            ConfigureAnaplan = o =>
-            {
-                TenantDefinition definition = TenantDefinition.LoadDefault();
-                var imports = definition.Workspaces[0].Models[0].Imports;
-                imports.Single(i => i.Name == "Cost Centers from Sage").CreateItems = false;
-                imports.Single(i => i.Name == "Vendors from Sage").CreateItems = false;
-                o.Definition = definition;
-            },
-        };
+        => WithoutNewCostCentersOrVendors(storage);
 
     protected override IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment)
     {
