@@ -402,7 +402,8 @@ function bulkButtons(group) {
     const listed = preview.result?.runs || [];
     await runAction({
       title: `${what}: ${listed.length} run(s)`,
-      text: [h('ul', { class: 'preview' }, listed.map(run => h('li', { class: 'mono' }, run.instanceId || run.id || JSON.stringify(run))))],
+      text: [h('ul', { class: 'preview' }, listed.map(run => h('li', { class: 'mono' }, run.runId || run.instanceId || run.id || JSON.stringify(run),
+        run.status ? ` (${run.status})` : '', run.error ? ` ${run.error}` : '')))],
       confirm: `${what} now`,
       act: ({ reason }) => api(`connections/${enc(group.connection)}/${path}`, {
         method: 'POST', body: { reason, from: preview.values.from, to: preview.values.to, dryRun: false },
