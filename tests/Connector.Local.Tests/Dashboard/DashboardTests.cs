@@ -362,6 +362,51 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         page.AssertNoScriptErrors();
     }
 
+    [ChromiumFact]
+    public async Task LocalServer_RefusesOtherHostNamesAndCrossSiteWrites_AndAnswersUnknownApiPathsWithProblems()
+    {
+        await fixture.ScenarioAsync();
+        using var http = new HttpClient { BaseAddress = fixture.WritableBase };
+        int port = fixture.WritableBase.Port;
+        const string NoSuchRun = "abc:actuals:req-no-such-run";
+
+        // A page on another name that resolves to 127.0.0.1 (DNS rebinding) reads nothing.
+        using var rebound = new HttpRequestMessage(HttpMethod.Get, "api/runs");
+        rebound.Headers.Host = $"connector.attacker.example:{port}";
+        await AssertProblemAsync(http, rebound, HttpStatusCode.Forbidden, "urn:connector:problem:forbidden", "connector.attacker.example");
+
+        // Another site's page may not write, whether its browser sends Origin or only Sec-Fetch-Site.
+        using var foreign = Write(NoSuchRun);
+        foreign.Headers.Add("Origin", "http://attacker.example");
+        await AssertProblemAsync(http, foreign, HttpStatusCode.Forbidden, "urn:connector:problem:forbidden", "attacker.example");
+        using var crossSite = Write(NoSuchRun);
+        crossSite.Headers.Add("Sec-Fetch-Site", "cross-site");
+        await AssertProblemAsync(http, crossSite, HttpStatusCode.Forbidden, "urn:connector:problem:forbidden", "cross-site");
+
+        // The same write from the dashboard's own origin reaches the API (which then knows no such run).
+        using var own = Write(NoSuchRun);
+        own.Headers.Add("Origin", $"http://127.0.0.1:{port}");
+        own.Headers.Add("Sec-Fetch-Site", "same-origin");
+        await AssertProblemAsync(http, own, HttpStatusCode.NotFound, "urn:connector:problem:run-not-found", NoSuchRun);
+
+        using var unknown = new HttpRequestMessage(HttpMethod.Get, "api/no-such-thing");
+        await AssertProblemAsync(http, unknown, HttpStatusCode.NotFound, "urn:connector:problem:no-such-endpoint", "no-such-thing");
+
+        static HttpRequestMessage Write(string run)
+            => new(HttpMethod.Post, $"api/runs/{Uri.EscapeDataString(run)}/rewind") { Content = new StringContent("""{"reason":"check"}""", Encoding.UTF8, "application/json") };
+    }
+
+    private static async Task AssertProblemAsync(HttpClient http, HttpRequestMessage request, HttpStatusCode status, string type, string mentions)
+    {
+        using HttpResponseMessage response = await http.SendAsync(request);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"{request.Method} {request.RequestUri}: {(int)response.StatusCode} {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using JsonDocument problem = JsonDocument.Parse(body);
+        Assert.Equal(type, problem.RootElement.GetProperty("type").GetString());
+        Assert.Contains(mentions, body, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Gives the open dialog a reason, confirms, and checks the page shows what the server answered: the problem text (or
     /// the status) in the dialog when it refused, the new run's id in the notice when it accepted.
