@@ -154,7 +154,7 @@ public sealed class LocalEnvironment : IAsyncDisposable
     /// <summary>
     /// A connection from one simulated company to the emulator's FP&amp;A model: the agent pinned by its certificate's
     /// fingerprint, the Anaplan model's ids, the shipped action names (read-back exports included, so every GL and AP load
-    /// is reconciled), fast polling (allowed only on loopback).
+    /// is reconciled), polling every second (allowed only on loopback).
     /// </summary>
     public ConnectionOptions Connection(string id, string company, string costCenterSegment)
         => new()
@@ -180,7 +180,7 @@ public sealed class LocalEnvironment : IAsyncDisposable
                 AuthMode = "Basic",
                 UserName = AnaplanUser,
                 PasswordReference = AnaplanPasswordReference,
-                PollInterval = TimeSpan.FromMilliseconds(500),
+                PollInterval = TimeSpan.FromSeconds(1),
             },
         };
 

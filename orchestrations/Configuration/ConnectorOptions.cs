@@ -139,8 +139,9 @@ public sealed class AnaplanSideOptions
     public int RequestsPerMinute { get; set; } = 480;
 
     /// <summary>
-    /// Gets or sets the task poll interval of the first minute (then it grows: 10 s, 30 s, 60 s). Anaplan asks for at
-    /// least 5 s; only an emulator on loopback may be polled faster.
+    /// Gets or sets the task poll interval of the first minute, after a first check a second after the start (then it
+    /// grows: 10 s, 30 s, 60 s). Anaplan asks for at least 5 s; only an emulator on loopback may be polled faster, at
+    /// most every second (durable timers are whole seconds).
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 

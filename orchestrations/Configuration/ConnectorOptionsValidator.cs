@@ -233,10 +233,11 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
             error("Anaplan:ChunkSizeMb", $"must be between 1 and 50 (Anaplan's limit per chunk); got {anaplan.ChunkSizeMb}.");
         }
 
-        TimeSpan minimumPoll = anaplan.ApiUrl is { IsLoopback: true } ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(5);
+        // Durable timers are whole seconds, so even an emulator on loopback is polled at most every second.
+        TimeSpan minimumPoll = anaplan.ApiUrl is { IsLoopback: true } ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
         if (anaplan.PollInterval < minimumPoll || anaplan.PollInterval > TimeSpan.FromMinutes(5))
         {
-            error("Anaplan:PollInterval", $"must be between {minimumPoll.TotalSeconds} s (Anaplan asks for at least 5 s between polls) and 5 minutes; got {anaplan.PollInterval}.");
+            error("Anaplan:PollInterval", $"must be between {minimumPoll.TotalSeconds} s (Anaplan asks for at least 5 s between polls; durable timers are whole seconds) and 5 minutes; got {anaplan.PollInterval}.");
         }
 
         if (anaplan.TaskTimeout < TimeSpan.FromMinutes(1))

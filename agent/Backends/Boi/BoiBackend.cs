@@ -49,6 +49,8 @@ public sealed class BoiBackend : ISageBackend
     private static readonly string[] CreditCandidates = ["CreditAmount", "CreditAmt", "PostingCreditAmt"];
     private static readonly string[] LineCommentCandidates = ["CommentText$", "PostingComment$", "LineComment$", "Comment$"];
     private static readonly string[] HeaderCommentCandidates = ["JournalComment$", "Comment$", "EntryComment$"];
+    private static readonly string[] AccountColumns = ["AccountKey$", "Account$", "RawAccount$", "MainAccountCode$", "AccountDesc$", "AccountType$", "AccountGroup$", "AccountCategory$", "Status$", "ClearBalance$", "DateUpdated$", "TimeUpdated$"];
+    private static readonly string[] VendorColumns = ["APDivisionNo$", "VendorNo$", "VendorName$", "AddressLine1$", "City$", "State$", "ZipCode$", "TermsCode$", "TemporaryVendor$", "HoldPayment$", "DateCreated$", "DateUpdated$", "TimeUpdated$"];
 
     private readonly BoiBackendOptions options;
     private readonly IBoiScriptFactory factory;
@@ -65,7 +67,7 @@ public sealed class BoiBackend : ISageBackend
         this.Companies = options.Companies.Select(c => c.ToUpperInvariant()).ToList();
         foreach (string code in this.Companies)
         {
-            this.companies[code] = new CompanyState(new BoiWorker("BOI " + code));
+            this.companies[code] = new CompanyState(new BoiWorker("BOI " + code), clock);
         }
     }
 
@@ -117,38 +119,36 @@ public sealed class BoiBackend : ISageBackend
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<GlAccountRow>> GetAccountsAsync(string company, string? afterKey, int limit, CancellationToken cancellationToken)
-        => this.UseAsync(company, s => (IReadOnlyList<GlAccountRow>)ReadAccounts(s)
-            .Where(a => string.CompareOrdinal(a.AccountKey, afterKey ?? string.Empty) > 0).OrderBy(a => a.AccountKey, StringComparer.Ordinal).Take(limit).ToList());
+        => this.UseAsync(company, s => (IReadOnlyList<GlAccountRow>)this.companies[company].Reads.Page(
+            "accounts",
+            afterKey,
+            after => new KeyedReader<GlAccountRow>(BoiBrowse.Open(s, "GL_Account_svc", AccountColumns, ["AccountKey$"], after, seek: true), _ => true, ToAccount, a => a.AccountKey),
+            page => page.Count >= limit).Items);
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<SubAccountRow>> GetSubAccountsAsync(string company, int? segment, (int Segment, string Code)? after, int limit, CancellationToken cancellationToken)
-        => this.UseAsync(company, s =>
-        {
-            using IBoiObject probe = s.NewObject("GL_SubAccount_svc");
-            string desc = BoiSession.Pick(BoiSession.Columns(probe), "SubAccountDesc$", "SubAccountDescription$", "Description$") ?? "SubAccountDesc$";
-            return (IReadOnlyList<SubAccountRow>)s.Scan("GL_SubAccount_svc", ["SegmentNo$", "SubAccountCode$", desc])
-                .Select(r => new SubAccountRow(int.Parse(r["SegmentNo"], CultureInfo.InvariantCulture), r["SubAccountCode"], r[desc.TrimEnd('$')]))
-                .Where(r => segment is null || r.SegmentNumber == segment)
-                .Where(r => after is not { } a || r.SegmentNumber > a.Segment || (r.SegmentNumber == a.Segment && string.CompareOrdinal(r.Code, a.Code) > 0))
-                .OrderBy(r => r.SegmentNumber).ThenBy(r => r.Code, StringComparer.Ordinal).Take(limit).ToList();
-        });
+        => this.UseAsync(company, s => (IReadOnlyList<SubAccountRow>)this.companies[company].Reads.Page(
+            $"sub-accounts|{segment}",
+            after is { } a ? Key(SageFormats.Period(a.Segment), a.Code) : null,
+            from =>
+            {
+                using IBoiObject probe = s.NewObject("GL_SubAccount_svc");
+                string desc = BoiSession.Pick(BoiSession.Columns(probe), "SubAccountDesc$", "SubAccountDescription$", "Description$") ?? "SubAccountDesc$";
+                return new KeyedReader<SubAccountRow>(
+                    BoiBrowse.Open(s, "GL_SubAccount_svc", ["SegmentNo$", "SubAccountCode$", desc], ["SegmentNo$", "SubAccountCode$"], from, seek: false),
+                    r => segment is null || int.Parse(r["SegmentNo"], CultureInfo.InvariantCulture) == segment,
+                    r => new SubAccountRow(int.Parse(r["SegmentNo"], CultureInfo.InvariantCulture), r["SubAccountCode"], r[desc.TrimEnd('$')]),
+                    r => Key(SageFormats.Period(r.SegmentNumber), r.Code));
+            },
+            page => page.Count >= limit).Items);
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<PeriodBalanceRow>> GetPeriodBalancesAsync(string company, string fiscalYear, int fromPeriod, int toPeriod, (string AccountKey, int Period)? after, int limit, CancellationToken cancellationToken)
-        => this.UseAsync(company, s =>
-        {
-            var accounts = ReadAccounts(s).ToDictionary(a => a.AccountKey, a => a.Account, StringComparer.Ordinal);
-            return (IReadOnlyList<PeriodBalanceRow>)s.Scan("GL_PeriodPostingHistory_svc", ["AccountKey$", "FiscalYear$", "FiscalPeriod$", "BeginningBalance", "DebitAmount", "CreditAmount"])
-                .Where(r => r["FiscalYear"] == fiscalYear)
-                .Select(r => (Row: r, Period: int.Parse(r["FiscalPeriod"], CultureInfo.InvariantCulture)))
-                .Where(x => x.Period >= fromPeriod && x.Period <= toPeriod)
-                .Where(x => after is not { } a || string.CompareOrdinal(x.Row["AccountKey"], a.AccountKey) > 0 || (x.Row["AccountKey"] == a.AccountKey && x.Period > a.Period))
-                .OrderBy(x => x.Row["AccountKey"], StringComparer.Ordinal).ThenBy(x => x.Period)
-                .Take(limit)
-                .Select(x => new PeriodBalanceRow(x.Row["AccountKey"], accounts.GetValueOrDefault(x.Row["AccountKey"], x.Row["AccountKey"]), fiscalYear, x.Period,
-                    x.Period == 1 ? SageFormats.ParseMoney(x.Row["BeginningBalance"]) : null, SageFormats.ParseMoney(x.Row["DebitAmount"]), SageFormats.ParseMoney(x.Row["CreditAmount"])))
-                .ToList();
-        });
+        => this.UseAsync(company, s => (IReadOnlyList<PeriodBalanceRow>)this.companies[company].Reads.Page(
+            $"balances|{fiscalYear}|{fromPeriod}|{toPeriod}",
+            after is { } a ? Key(a.AccountKey, SageFormats.Period(a.Period)) : null,
+            _ => new BalanceReader(s, fiscalYear, fromPeriod, toPeriod, after),
+            page => page.Count >= limit).Items);
 
     /// <inheritdoc/>
     public Task<SageTimestamp?> GetLatestUpdateAsync(string company, SageDataSet dataSet, CancellationToken cancellationToken)
@@ -162,48 +162,29 @@ public sealed class BoiBackend : ISageBackend
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<VendorRow>> GetVendorsAsync(string company, SageTimestamp? since, (string Division, string Vendor)? after, int limit, CancellationToken cancellationToken)
-        => this.UseAsync(company, s => (IReadOnlyList<VendorRow>)s.Scan("AP_Vendor_svc",
-                ["APDivisionNo$", "VendorNo$", "VendorName$", "AddressLine1$", "City$", "State$", "ZipCode$", "TermsCode$", "TemporaryVendor$", "HoldPayment$", "DateCreated$", "DateUpdated$", "TimeUpdated$"])
-            .Where(r => since is not { } t || t.Includes(r["DateUpdated"], r["TimeUpdated"]))
-            .Select(r => new VendorRow(r["APDivisionNo"], r["VendorNo"], r["VendorName"], Blank(r["AddressLine1"]), Blank(r["City"]), Blank(r["State"]), Blank(r["ZipCode"]), Blank(r["TermsCode"]),
-                r["TemporaryVendor"] == "Y" ? "temporary" : r["HoldPayment"] == "Y" ? "on_hold" : "active", Blank(r["DateCreated"]), Blank(r["DateUpdated"]), Blank(r["TimeUpdated"])))
-            .Where(v => after is not { } a || (v.DivisionNo, v.VendorNo).CompareTo(a) > 0)
-            .OrderBy(v => v.DivisionNo, StringComparer.Ordinal).ThenBy(v => v.VendorNo, StringComparer.Ordinal)
-            .Take(limit).ToList());
+        => this.UseAsync(company, s => (IReadOnlyList<VendorRow>)this.companies[company].Reads.Page(
+            $"vendors|{since}",
+            after is { } a ? Key(a.Division, a.Vendor) : null,
+            from => new KeyedReader<VendorRow>(
+                BoiBrowse.Open(s, "AP_Vendor_svc", VendorColumns, ["APDivisionNo$", "VendorNo$"], from, seek: true),
+                r => since is not { } t || t.Includes(r["DateUpdated"], r["TimeUpdated"]),
+                r => new VendorRow(r["APDivisionNo"], r["VendorNo"], r["VendorName"], Blank(r["AddressLine1"]), Blank(r["City"]), Blank(r["State"]), Blank(r["ZipCode"]), Blank(r["TermsCode"]),
+                    r["TemporaryVendor"] == "Y" ? "temporary" : r["HoldPayment"] == "Y" ? "on_hold" : "active", Blank(r["DateCreated"]), Blank(r["DateUpdated"]), Blank(r["TimeUpdated"])),
+                v => Key(v.DivisionNo, v.VendorNo)),
+            page => page.Count >= limit).Items);
 
     /// <inheritdoc/>
     public Task<InvoiceTotalsResult> GetInvoiceTotalsAsync(string company, SageTimestamp? since, (string Division, string Vendor)? after, int limit, CancellationToken cancellationToken)
         => this.UseAsync(company, s =>
         {
-            FiscalCalendarInfo calendar = this.ReadCalendar(s);
-            string[] columns = ["APDivisionNo$", "VendorNo$", "InvoiceNo$", "HeaderSeqNo$", "InvoiceDate$", "InvoiceAmt", "DateUpdated$", "TimeUpdated$"];
-            var history = s.Scan("AP_InvoiceHistoryHeader_svc", columns);
-            var open = s.Scan("AP_OpenInvoice_svc", [.. columns, "Balance"]);
-            static string Key(Dictionary<string, string> r) => $"{r["APDivisionNo"]}|{r["VendorNo"]}|{r["InvoiceNo"]}|{r["HeaderSeqNo"]}";
-            var openByKey = open.ToDictionary(Key, StringComparer.Ordinal);
-            var historyKeys = history.Select(Key).ToHashSet(StringComparer.Ordinal);
-            var all = history.Select(h => (Row: h, Balance: openByKey.TryGetValue(Key(h), out var o) ? SageFormats.ParseMoney(o["Balance"]) : 0m, Changed: Changed(h) || (openByKey.TryGetValue(Key(h), out var oo) && Changed(oo))))
-                .Concat(open.Where(o => !historyKeys.Contains(Key(o))).Select(o => (Row: o, Balance: SageFormats.ParseMoney(o["Balance"]), Changed: Changed(o))))
-                .Where(x => after is not { } a || (x.Row["APDivisionNo"], x.Row["VendorNo"]).CompareTo(a) > 0)
-                .ToList();
-            HashSet<(string, string, string, int)>? changed = since is null ? null
-                : all.Where(x => x.Changed).Select(x => (x.Row, At: calendar.Locate(SageFormats.ParseSageDate(x.Row["InvoiceDate"])!.Value)))
-                    .Where(x => x.At is not null).Select(x => (x.Row["APDivisionNo"], x.Row["VendorNo"], x.At!.Value.FiscalYear, x.At.Value.Period)).ToHashSet();
-            var vendors = all.GroupBy(x => (x.Row["APDivisionNo"], x.Row["VendorNo"])).Where(g => changed is null || g.Any(x => x.Changed)).OrderBy(g => g.Key).ToList();
-            var rows = new List<InvoiceTotalRow>();
-            int unmapped = 0, i = 0;
-            (string, string)? last = null;
-            for (; i < vendors.Count && rows.Count < limit; i++)
-            {
-                var g = vendors[i];
-                var groups = InvoiceAggregation.Group(g.Select(x => (SageFormats.ParseSageDate(x.Row["InvoiceDate"])!.Value, SageFormats.ParseMoney(x.Row["InvoiceAmt"]), x.Balance)), calendar, ref unmapped);
-                rows.AddRange(InvoiceAggregation.Rows(g.Key.Item1, g.Key.Item2, groups, changed));
-                last = g.Key;
-            }
-
-            return new InvoiceTotalsResult(rows, i < vendors.Count, last, unmapped);
-
-            bool Changed(Dictionary<string, string> r) => since is not { } t || t.Includes(r["DateUpdated"], r["TimeUpdated"]);
+            BoiPage<InvoiceGroup> page = this.companies[company].Reads.Page(
+                $"invoice-totals|{since}",
+                after is { } a ? Key(a.Division, a.Vendor) : null,
+                from => new InvoiceGroupReader(s, this.ReadCalendar(s), since, from),
+                groups => groups.Sum(g => g.Rows.Count) >= limit);
+            List<InvoiceGroup> groups = page.Items;
+            return new InvoiceTotalsResult(
+                [.. groups.SelectMany(g => g.Rows)], page.HasMore, groups.Count > 0 ? (groups[^1].Division, groups[^1].Vendor) : null, groups.Sum(g => g.Unmapped));
         });
 
     /// <inheritdoc/>
@@ -221,8 +202,7 @@ public sealed class BoiBackend : ISageBackend
         {
             await state.Worker.RunAsync(() =>
             {
-                state.Session?.Dispose();
-                state.Session = null;
+                state.CloseSession();
                 return 0;
             });
             state.Worker.Dispose();
@@ -353,11 +333,13 @@ public sealed class BoiBackend : ISageBackend
             first["FiscalYear"], int.Parse(first["FiscalPeriod"], CultureInfo.InvariantCulture), Posted: true, first["PostingComment"], lines, first["JournalRegisterNo"]);
     }
 
-    private static List<GlAccountRow> ReadAccounts(BoiSession s)
-        => s.Scan("GL_Account_svc", ["AccountKey$", "Account$", "RawAccount$", "MainAccountCode$", "AccountDesc$", "AccountType$", "AccountGroup$", "AccountCategory$", "Status$", "ClearBalance$", "DateUpdated$", "TimeUpdated$"])
-            .Select(r => new GlAccountRow(r["AccountKey"], r["Account"], r["RawAccount"], r["MainAccountCode"], r["AccountDesc"], r["AccountType"], r["AccountGroup"], r["AccountCategory"],
-                r["Status"], r["ClearBalance"] == "Y", Blank(r["DateUpdated"]), Blank(r["TimeUpdated"])))
-            .ToList();
+    private static List<GlAccountRow> ReadAccounts(BoiSession s) => s.Scan("GL_Account_svc", AccountColumns).Select(ToAccount).ToList();
+
+    private static GlAccountRow ToAccount(Dictionary<string, string> r)
+        => new(r["AccountKey"], r["Account"], r["RawAccount"], r["MainAccountCode"], r["AccountDesc"], r["AccountType"], r["AccountGroup"], r["AccountCategory"],
+            r["Status"], r["ClearBalance"] == "Y", Blank(r["DateUpdated"]), Blank(r["TimeUpdated"]));
+
+    private static string Key(params string[] parts) => string.Join(BoiBrowse.KeySeparator, parts);
 
     private CompanyInfo ReadInfo(BoiSession s)
     {
@@ -422,8 +404,7 @@ public sealed class BoiBackend : ISageBackend
             }
             catch (Exception ex) when (ex is COMException or InvalidComObjectException or PlatformNotSupportedException or System.Reflection.TargetInvocationException)
             {
-                state.Session?.Dispose();
-                state.Session = null;
+                state.CloseSession();
                 throw new SageOperationException(SageErrorKind.Unavailable, $"The BOI call for company {company} failed: {ex.Message}", ex.InnerException?.Message, $"company {company}");
             }
         });
@@ -444,11 +425,14 @@ public sealed class BoiBackend : ISageBackend
 
     private static string? Blank(string value) => value.Length == 0 ? null : value;
 
-    private sealed class CompanyState(BoiWorker worker)
+    private sealed class CompanyState(BoiWorker worker, TimeProvider clock)
     {
         public BoiWorker Worker { get; } = worker;
 
         public BoiSession? Session { get; set; }
+
+        /// <summary>Gets the paged reads left open between pages (their objects belong to <see cref="Session"/>).</summary>
+        public BoiOpenReads Reads { get; private set; } = new(clock);
 
         public CompanyInfo? Info { get; set; }
 
@@ -461,5 +445,14 @@ public sealed class BoiBackend : ISageBackend
         public string CreditColumn { get; set; } = CreditCandidates[0];
 
         public string LineComment { get; set; } = LineCommentCandidates[0];
+
+        /// <summary>Drops the session and every read open on it.</summary>
+        public void CloseSession()
+        {
+            this.Reads.Dispose();
+            this.Reads = new BoiOpenReads(clock);
+            this.Session?.Dispose();
+            this.Session = null;
+        }
     }
 }

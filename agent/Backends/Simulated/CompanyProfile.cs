@@ -205,4 +205,19 @@ public sealed record SimulatedScale
             InvoicesPerVendor = 10,
         };
     }
+
+    /// <summary>
+    /// Sizes a company so that its last complete fiscal year before the one holding <paramref name="now"/> has about
+    /// <paramref name="periodBalanceRows"/> balance rows (a full-year resync of that many rows), and names that year.
+    /// </summary>
+    public static (SimulatedScale Scale, string FiscalYear) ForFiscalYear(CompanyProfile profile, int periodBalanceRows, int apInvoices, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var calendar = SimulatedCalendar.WithCurrent(SimulatedCalendar.Build(profile), DateOnly.FromDateTime(now));
+        FiscalYearInfo year = calendar.Years.Last(y => string.CompareOrdinal(y.FiscalYear, calendar.CurrentFiscalYear) < 0);
+        int perMain = profile.SubAccounts.Aggregate(1, (n, seg) => n * Math.Max(1, seg.Count - 1));
+        int chart = profile.MainAccounts.Sum(m => m.BalanceSheet ? 1 : perMain);
+        int accounts = (int)Math.Ceiling(periodBalanceRows / (double)year.Periods.Count);
+        return (ForRows(profile, 0, apInvoices, now) with { ExtraMainAccounts = Math.Max(0, (int)Math.Ceiling((accounts - chart) / (double)perMain)) }, year.FiscalYear);
+    }
 }

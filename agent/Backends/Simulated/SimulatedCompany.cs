@@ -55,21 +55,14 @@ public sealed class SimulatedCompany
     public IReadOnlyList<GlAccountRow> GetAccounts(string? afterKey, int limit)
     {
         using SqliteConnection c = this.Open();
-        using SqliteCommand cmd = Command(c, """
-            SELECT AccountKey, Account, RawAccount, MainAccountCode, AccountDesc, AccountType, AccountGroup, AccountCategory, Status, ClearBalance, DateUpdated, TimeUpdated
-            FROM GL_Account WHERE AccountKey > $after ORDER BY AccountKey LIMIT $limit
-            """, ("$after", afterKey ?? string.Empty), ("$limit", limit));
+        using SqliteCommand cmd = Command(c, PagedQueries.Accounts, ("$after", afterKey ?? string.Empty), ("$limit", limit));
         return Read(cmd, r => new GlAccountRow(S(r, 0), S(r, 1), S(r, 2), S(r, 3), S(r, 4), S(r, 5), S(r, 6), S(r, 7), S(r, 8), S(r, 9) == "Y", N(r, 10), N(r, 11)));
     }
 
     public IReadOnlyList<SubAccountRow> GetSubAccounts(int? segment, (int Segment, string Code)? after, int limit)
     {
         using SqliteConnection c = this.Open();
-        using SqliteCommand cmd = Command(c, """
-            SELECT SegmentNo, SubAccountCode, SubAccountDesc FROM GL_SubAccount
-            WHERE ($segment = '' OR SegmentNo = $segment) AND (SegmentNo, SubAccountCode) > ($afterSeg, $afterCode)
-            ORDER BY SegmentNo, SubAccountCode LIMIT $limit
-            """,
+        using SqliteCommand cmd = Command(c, PagedQueries.SubAccounts,
             ("$segment", segment is { } s ? SageFormats.Period(s) : string.Empty),
             ("$afterSeg", after is { } a ? SageFormats.Period(a.Segment) : string.Empty),
             ("$afterCode", after?.Code ?? string.Empty),
@@ -80,12 +73,7 @@ public sealed class SimulatedCompany
     public IReadOnlyList<PeriodBalanceRow> GetPeriodBalances(string fiscalYear, int fromPeriod, int toPeriod, (string AccountKey, int Period)? after, int limit)
     {
         using SqliteConnection c = this.Open();
-        using SqliteCommand cmd = Command(c, """
-            SELECT p.AccountKey, a.Account, p.FiscalYear, p.FiscalPeriod, p.BeginningBalance, p.DebitAmount, p.CreditAmount
-            FROM GL_PeriodPostingHistory p JOIN GL_Account a ON a.AccountKey = p.AccountKey
-            WHERE p.FiscalYear = $year AND p.FiscalPeriod BETWEEN $from AND $to AND (p.AccountKey, p.FiscalPeriod) > ($afterKey, $afterPeriod)
-            ORDER BY p.AccountKey, p.FiscalPeriod LIMIT $limit
-            """,
+        using SqliteCommand cmd = Command(c, PagedQueries.PeriodBalances,
             ("$year", fiscalYear), ("$from", SageFormats.Period(fromPeriod)), ("$to", SageFormats.Period(toPeriod)),
             ("$afterKey", after?.AccountKey ?? string.Empty), ("$afterPeriod", after is { } a ? SageFormats.Period(a.Period) : string.Empty),
             ("$limit", limit));
@@ -122,12 +110,7 @@ public sealed class SimulatedCompany
     public IReadOnlyList<VendorRow> GetVendors(SageTimestamp? since, (string Division, string Vendor)? after, int limit)
     {
         using SqliteConnection c = this.Open();
-        using SqliteCommand cmd = Command(c, $"""
-            SELECT APDivisionNo, VendorNo, VendorName, AddressLine1, City, State, ZipCode, TermsCode, TemporaryVendor, HoldPayment, DateCreated, DateUpdated, TimeUpdated
-            FROM AP_Vendor v
-            WHERE (APDivisionNo, VendorNo) > ($afterDiv, $afterVendor) AND ($all = 1 OR {ChangedFilter("v")})
-            ORDER BY APDivisionNo, VendorNo LIMIT $limit
-            """,
+        using SqliteCommand cmd = Command(c, PagedQueries.Vendors,
             [("$afterDiv", after?.Division ?? string.Empty), ("$afterVendor", after?.Vendor ?? string.Empty), ("$limit", limit), .. SinceParameters(since)]);
         return Read(cmd, ReadVendor);
     }
@@ -137,46 +120,14 @@ public sealed class SimulatedCompany
         FiscalCalendarInfo calendar = this.Calendar();
         using SqliteConnection c = this.Open();
         (string Division, string Vendor) start = after ?? (string.Empty, string.Empty);
-        HashSet<(string, string, string, int)>? changedGroups = null;
-        List<(string Division, string Vendor)> vendors;
-        if (since is not null)
-        {
-            changedGroups = [];
-            using SqliteCommand changed = Command(c, $"""
-                SELECT APDivisionNo, VendorNo, InvoiceDate FROM AP_InvoiceHistoryHeader h WHERE (APDivisionNo, VendorNo) > ($afterDiv, $afterVendor) AND {ChangedFilter("h")}
-                UNION
-                SELECT APDivisionNo, VendorNo, InvoiceDate FROM AP_OpenInvoice o WHERE (APDivisionNo, VendorNo) > ($afterDiv, $afterVendor) AND {ChangedFilter("o")}
-                """, [("$afterDiv", start.Division), ("$afterVendor", start.Vendor), .. SinceParameters(since)]);
-            foreach ((string d, string v, string date) in Read(changed, r => (S(r, 0), S(r, 1), S(r, 2))))
-            {
-                if (calendar.Locate(SageFormats.ParseSageDate(date)!.Value) is { } at)
-                {
-                    changedGroups.Add((d, v, at.FiscalYear, at.Period));
-                }
-            }
 
-            vendors = changedGroups.Select(g => (g.Item1, g.Item2)).Distinct().Order().ToList();
-        }
-        else
-        {
-            using SqliteCommand list = Command(c, """
-                SELECT APDivisionNo, VendorNo FROM AP_InvoiceHistoryHeader WHERE (APDivisionNo, VendorNo) > ($afterDiv, $afterVendor) GROUP BY APDivisionNo, VendorNo
-                UNION
-                SELECT APDivisionNo, VendorNo FROM AP_OpenInvoice WHERE (APDivisionNo, VendorNo) > ($afterDiv, $afterVendor) GROUP BY APDivisionNo, VendorNo
-                ORDER BY 1, 2 LIMIT $limit
-                """, ("$afterDiv", start.Division), ("$afterVendor", start.Vendor), ("$limit", limit + 1));
-            vendors = Read(list, r => (S(r, 0), S(r, 1))).ToList();
-        }
+        // The page's vendors: those after the cursor holding an invoice (changed since, when given), in key order. One more
+        // than the limit tells whether another page follows.
+        using SqliteCommand list = Command(c, PagedQueries.InvoiceVendors,
+            [("$afterDiv", start.Division), ("$afterVendor", start.Vendor), ("$limit", (long)limit + 1), .. SinceParameters(since)]);
+        List<(string Division, string Vendor)> vendors = Read(list, r => (S(r, 0), S(r, 1)));
 
-        using SqliteCommand invoices = Command(c, """
-            SELECT h.InvoiceDate, h.InvoiceAmt, o.Balance FROM AP_InvoiceHistoryHeader h
-              LEFT JOIN AP_OpenInvoice o ON o.APDivisionNo = h.APDivisionNo AND o.VendorNo = h.VendorNo AND o.InvoiceNo = h.InvoiceNo AND o.HeaderSeqNo = h.HeaderSeqNo
-              WHERE h.APDivisionNo = $d AND h.VendorNo = $v
-            UNION ALL
-            SELECT o.InvoiceDate, o.InvoiceAmt, o.Balance FROM AP_OpenInvoice o
-              WHERE o.APDivisionNo = $d AND o.VendorNo = $v AND NOT EXISTS (SELECT 1 FROM AP_InvoiceHistoryHeader h
-                WHERE h.APDivisionNo = o.APDivisionNo AND h.VendorNo = o.VendorNo AND h.InvoiceNo = o.InvoiceNo AND h.HeaderSeqNo = o.HeaderSeqNo)
-            """, ("$d", string.Empty), ("$v", string.Empty));
+        using SqliteCommand invoices = Command(c, PagedQueries.VendorInvoices, [("$d", string.Empty), ("$v", string.Empty), .. SinceParameters(since)]);
         var rows = new List<InvoiceTotalRow>();
         int unmapped = 0;
         (string, string)? last = null;
@@ -186,8 +137,22 @@ public sealed class SimulatedCompany
             (string d, string v) = vendors[i];
             invoices.Parameters["$d"].Value = d;
             invoices.Parameters["$v"].Value = v;
-            var invoiceRows = Read(invoices, r => (SageFormats.ParseSageDate(S(r, 0))!.Value, SageFormats.ParseMoney(S(r, 1)), SageFormats.ParseMoney(S(r, 2))));
-            rows.AddRange(InvoiceAggregation.Rows(d, v, InvoiceAggregation.Group(invoiceRows, calendar, ref unmapped), changedGroups));
+            var invoiceRows = Read(invoices, r => (Date: SageFormats.ParseSageDate(S(r, 0))!.Value, Amount: SageFormats.ParseMoney(S(r, 1)), Balance: SageFormats.ParseMoney(S(r, 2)), Changed: S(r, 3) == "1"));
+            HashSet<(string, string, string, int)>? changedGroups = null;
+            if (since is not null)
+            {
+                // Every group of this vendor holding a changed invoice is sent whole (its totals recomputed).
+                changedGroups = [];
+                foreach (var invoice in invoiceRows.Where(x => x.Changed))
+                {
+                    if (calendar.Locate(invoice.Date) is { } at)
+                    {
+                        changedGroups.Add((d, v, at.FiscalYear, at.Period));
+                    }
+                }
+            }
+
+            rows.AddRange(InvoiceAggregation.Rows(d, v, InvoiceAggregation.Group(invoiceRows.Select(x => (x.Date, x.Amount, x.Balance)), calendar, ref unmapped), changedGroups));
             last = (d, v);
         }
 
@@ -567,6 +532,14 @@ public sealed class SimulatedCompany
         return row;
     }
 
+    /// <summary>SQLite's plan for a query of this company (<c>EXPLAIN QUERY PLAN</c>), one step a line in plan order.</summary>
+    internal IReadOnlyList<string> ExplainQueryPlan(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using SqliteConnection c = this.Open();
+        using SqliteCommand cmd = Command(c, "EXPLAIN QUERY PLAN " + sql, parameters);
+        return Read(cmd, r => S(r, 3));
+    }
+
     /// <summary>Counts the rows of a table (test control, benchmarks).</summary>
     public long Count(string table)
     {
@@ -686,9 +659,6 @@ public sealed class SimulatedCompany
         => new(S(r, 0), S(r, 1), S(r, 2), N(r, 3), N(r, 4), N(r, 5), N(r, 6), N(r, 7),
             S(r, 8) == "Y" ? "temporary" : S(r, 9) == "Y" ? "on_hold" : "active", N(r, 10), N(r, 11), N(r, 12));
 
-    private static string ChangedFilter(string alias)
-        => $"({alias}.DateUpdated > $sinceDate OR ({alias}.DateUpdated = $sinceDate AND (TRIM({alias}.TimeUpdated) = '' OR CAST({alias}.TimeUpdated AS REAL) >= $sinceHours)))";
-
     private static (string, object?)[] SinceParameters(SageTimestamp? since)
         => [("$all", since is null ? 1 : 0), ("$sinceDate", since?.SageDate ?? string.Empty), ("$sinceHours", since?.HoursThreshold ?? 0d)];
 
@@ -775,6 +745,75 @@ public sealed class SimulatedCompany
     {
         string s = S(r, i);
         return s.Length == 0 ? null : s;
+    }
+}
+
+/// <summary>
+/// The SQL of every paged read. Each is keyset pagination driven from an index whose order is the page order, so a
+/// page reads only its own rows (plus rows the filter skips) wherever the cursor is: no sort of everything after the
+/// cursor, no join driven from the wrong table. Their plans are checked by the agent's tests (EXPLAIN QUERY PLAN).
+/// </summary>
+internal static class PagedQueries
+{
+    public const string Accounts = """
+        SELECT AccountKey, Account, RawAccount, MainAccountCode, AccountDesc, AccountType, AccountGroup, AccountCategory, Status, ClearBalance, DateUpdated, TimeUpdated
+        FROM GL_Account WHERE AccountKey > $after ORDER BY AccountKey LIMIT $limit
+        """;
+
+    public const string SubAccounts = """
+        SELECT SegmentNo, SubAccountCode, SubAccountDesc FROM GL_SubAccount
+        WHERE ($segment = '' OR SegmentNo = $segment) AND (SegmentNo, SubAccountCode) > ($afterSeg, $afterCode)
+        ORDER BY SegmentNo, SubAccountCode LIMIT $limit
+        """;
+
+    /// <summary>
+    /// Driven from the year's index (FiscalYear, AccountKey, FiscalPeriod), which is the page order, with the account
+    /// looked up by key for each row. <c>CROSS JOIN</c> fixes that join order: joined the other way round, SQLite sorts
+    /// every row after the cursor in a temporary B-tree for each page (quadratic over a pull).
+    /// </summary>
+    public const string PeriodBalances = """
+        SELECT p.AccountKey, a.Account, p.FiscalYear, p.FiscalPeriod, p.BeginningBalance, p.DebitAmount, p.CreditAmount
+        FROM GL_PeriodPostingHistory AS p CROSS JOIN GL_Account AS a
+        WHERE p.FiscalYear = $year AND (p.AccountKey, p.FiscalPeriod) > ($afterKey, $afterPeriod) AND p.FiscalPeriod BETWEEN $from AND $to
+          AND a.AccountKey = p.AccountKey
+        ORDER BY p.AccountKey, p.FiscalPeriod LIMIT $limit
+        """;
+
+    public const string Vendors = $"""
+        SELECT APDivisionNo, VendorNo, VendorName, AddressLine1, City, State, ZipCode, TermsCode, TemporaryVendor, HoldPayment, DateCreated, DateUpdated, TimeUpdated
+        FROM AP_Vendor v
+        WHERE (APDivisionNo, VendorNo) > ($afterDiv, $afterVendor) AND ($all = 1 OR {Changed.V})
+        ORDER BY APDivisionNo, VendorNo LIMIT $limit
+        """;
+
+    /// <summary>
+    /// The vendors of one invoice-totals page: a merge of both invoice tables in key order (no grouping, which would
+    /// sort), stopping at the limit. With a since, only vendors holding an invoice changed since then.
+    /// </summary>
+    public const string InvoiceVendors = $"""
+        SELECT APDivisionNo, VendorNo FROM AP_InvoiceHistoryHeader h WHERE (APDivisionNo, VendorNo) > ($afterDiv, $afterVendor) AND ($all = 1 OR {Changed.H})
+        UNION
+        SELECT APDivisionNo, VendorNo FROM AP_OpenInvoice o WHERE (APDivisionNo, VendorNo) > ($afterDiv, $afterVendor) AND ($all = 1 OR {Changed.O})
+        ORDER BY 1, 2 LIMIT $limit
+        """;
+
+    /// <summary>One vendor's invoices (history, with the open balance if still open, then open-only ones), each flagged when changed since.</summary>
+    public const string VendorInvoices = $"""
+        SELECT h.InvoiceDate, h.InvoiceAmt, o.Balance, ($all = 1 OR {Changed.H} OR (o.VendorNo IS NOT NULL AND {Changed.O})) FROM AP_InvoiceHistoryHeader h
+          LEFT JOIN AP_OpenInvoice o ON o.APDivisionNo = h.APDivisionNo AND o.VendorNo = h.VendorNo AND o.InvoiceNo = h.InvoiceNo AND o.HeaderSeqNo = h.HeaderSeqNo
+          WHERE h.APDivisionNo = $d AND h.VendorNo = $v
+        UNION ALL
+        SELECT o.InvoiceDate, o.InvoiceAmt, o.Balance, ($all = 1 OR {Changed.O}) FROM AP_OpenInvoice o
+          WHERE o.APDivisionNo = $d AND o.VendorNo = $v AND NOT EXISTS (SELECT 1 FROM AP_InvoiceHistoryHeader h
+            WHERE h.APDivisionNo = o.APDivisionNo AND h.VendorNo = o.VendorNo AND h.InvoiceNo = o.InvoiceNo AND h.HeaderSeqNo = o.HeaderSeqNo)
+        """;
+
+    /// <summary>Changed since (<c>$sinceDate</c>, <c>$sinceHours</c>): a later date, or the same date at or after the time, or a blank time on that date.</summary>
+    private static class Changed
+    {
+        public const string V = "(v.DateUpdated > $sinceDate OR (v.DateUpdated = $sinceDate AND (TRIM(v.TimeUpdated) = '' OR CAST(v.TimeUpdated AS REAL) >= $sinceHours)))";
+        public const string H = "(h.DateUpdated > $sinceDate OR (h.DateUpdated = $sinceDate AND (TRIM(h.TimeUpdated) = '' OR CAST(h.TimeUpdated AS REAL) >= $sinceHours)))";
+        public const string O = "(o.DateUpdated > $sinceDate OR (o.DateUpdated = $sinceDate AND (TRIM(o.TimeUpdated) = '' OR CAST(o.TimeUpdated AS REAL) >= $sinceHours)))";
     }
 }
 

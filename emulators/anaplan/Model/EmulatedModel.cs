@@ -642,6 +642,7 @@ public sealed class EmulatedModel
                 }
             }
 
+            task.FinishedAt = this.tenant.Time.GetUtcNow();
             this.running = null;
         }
 

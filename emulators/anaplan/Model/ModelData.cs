@@ -14,7 +14,7 @@ public sealed record CellSnapshot(IReadOnlyList<string> Members, string LineItem
 public sealed record FileSnapshot(string Id, string Name, int ChunkCount, int ChunksReceived, long UncompressedBytes, bool IsPrivate);
 
 /// <summary>A task as a test sees it.</summary>
-public sealed record TaskSnapshot(string TaskId, string ActionType, string ActionId, string State, DateTimeOffset CreatedAt);
+public sealed record TaskSnapshot(string TaskId, string ActionType, string ActionId, string State, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt = null);
 
 /// <summary>A task started while another action was running or waiting on the same model.</summary>
 public sealed record ModelViolation(DateTimeOffset At, string ModelId, string StartedActionId, string BusyWithActionId);
@@ -31,6 +31,7 @@ internal sealed class ListItem(string code, string name)
 internal sealed class ListData(string id, string name, IReadOnlyDictionary<string, string> propertyTypes)
 {
     private readonly Dictionary<string, ListItem> byCode = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> positions = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<ListItem> ordered = [];
 
     public string Id { get; } = id;
@@ -43,7 +44,8 @@ internal sealed class ListData(string id, string name, IReadOnlyDictionary<strin
 
     public ListItem? Find(string code) => this.byCode.GetValueOrDefault(code);
 
-    public int IndexOf(string code) => this.byCode.TryGetValue(code, out ListItem? item) ? this.ordered.IndexOf(item) : int.MaxValue;
+    /// <summary>The item's position in the list (items are only ever appended), or <see cref="int.MaxValue"/> when absent.</summary>
+    public int IndexOf(string code) => this.positions.TryGetValue(code, out int position) ? position : int.MaxValue;
 
     /// <summary>Creates or updates an item; returns true when created.</summary>
     public bool Upsert(string code, string? name, IReadOnlyDictionary<string, string>? properties)
@@ -53,6 +55,7 @@ internal sealed class ListData(string id, string name, IReadOnlyDictionary<strin
         {
             item = new ListItem(code, string.IsNullOrEmpty(name) ? code : name);
             this.byCode[code] = item;
+            this.positions[code] = this.ordered.Count;
             this.ordered.Add(item);
             created = true;
         }
@@ -310,5 +313,8 @@ internal sealed class EmulatedTask(string taskId, string actionType, string acti
 
     public void RequestCancel() => this.cancelRequested.TrySetResult();
 
-    public TaskSnapshot Snapshot() => new(this.TaskId, this.ActionType, this.ActionId, this.ReportedState ?? this.State, this.CreatedAt);
+    /// <summary>Gets or sets when the task reached its final state (emulator clock).</summary>
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public TaskSnapshot Snapshot() => new(this.TaskId, this.ActionType, this.ActionId, this.ReportedState ?? this.State, this.CreatedAt, this.FinishedAt);
 }

@@ -32,6 +32,28 @@ internal sealed class FakeProvideX : IBoiScriptFactory
 
     public Dictionary<string, List<Dictionary<string, string>>> Tables { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Gets or sets whether service objects refuse nSetKeyValue/nFind (as a version without them would).</summary>
+    public bool SvcFindUnsupported { get; set; }
+
+    /// <summary>Gets the tables whose service objects browse in insertion order instead of key order.</summary>
+    public HashSet<string> UnorderedBrowse { get; } = [];
+
+    /// <summary>Primary keys of the tables the agent browses (Sage's published key layouts).</summary>
+    private static Dictionary<string, string[]> PrimaryKeys { get; } = new(StringComparer.Ordinal)
+    {
+        ["GL_Account"] = ["AccountKey"],
+        ["GL_SubAccount"] = ["SegmentNo", "SubAccountCode"],
+        ["GL_PeriodPostingHistory"] = ["AccountKey", "FiscalYear", "FiscalPeriod"],
+        ["GL_FiscalYearDetail"] = ["FiscalYear", "FiscalPeriod"],
+        ["AP_Division"] = ["APDivisionNo"],
+        ["AP_Vendor"] = ["APDivisionNo", "VendorNo"],
+        ["AP_OpenInvoice"] = ["APDivisionNo", "VendorNo", "InvoiceNo", "HeaderSeqNo"],
+        ["AP_InvoiceHistoryHeader"] = ["APDivisionNo", "VendorNo", "InvoiceNo", "HeaderSeqNo"],
+    };
+
+    /// <summary>Counts the logged calls whose text starts with <paramref name="prefix"/>, e.g. <c>AP_Vendor_svc.nMoveNext</c>.</summary>
+    public int Count(string prefix) => this.Calls.Count(c => c.StartsWith(prefix, StringComparison.Ordinal));
+
     public IBoiObject CreateScript() => new Script(this);
 
     public List<Dictionary<string, string>> Table(string name)
@@ -58,9 +80,12 @@ internal sealed class FakeProvideX : IBoiScriptFactory
 
         protected string LastError { get; set; } = string.Empty;
 
+        /// <summary>Gets the name calls are logged under.</summary>
+        public virtual string Name => this.GetType().Name;
+
         public object? Invoke(string method, object?[] args, bool[]? byRef = null)
         {
-            this.Sage.Calls.Add($"{this.GetType().Name}.{method}({string.Join(",", args.Select(a => a is IBoiObject ? "<obj>" : Convert.ToString(a, CultureInfo.InvariantCulture)))})");
+            this.Sage.Calls.Add($"{this.Name}.{method}({string.Join(",", args.Select(a => a is IBoiObject ? "<obj>" : Convert.ToString(a, CultureInfo.InvariantCulture)))})");
             return this.Call(method, args);
         }
 
@@ -110,33 +135,111 @@ internal sealed class FakeProvideX : IBoiScriptFactory
         };
     }
 
+    /// <summary>
+    /// A service object browses its table as ProvideX reads a keyed file: in primary-key order, the position held as a
+    /// key (a row inserted ahead of it is met, one behind it is not), <c>nSetKeyValue</c> + <c>nFind</c> to stand on a key.
+    /// </summary>
     private sealed class Service(FakeProvideX sage, string table) : FakeObject(sage)
     {
-        private int position;
+        private readonly Dictionary<string, string> keyValues = new(StringComparer.OrdinalIgnoreCase);
+        private List<(string Key, Dictionary<string, string> Row)> sorted = [];
+        private int sortedFrom = -1;
+        private string? position;
+
+        public override string Name => table + "_svc";
 
         private List<Dictionary<string, string>> Rows => this.Sage.Table(table);
+
+        private string[]? KeyColumns => this.Sage.UnorderedBrowse.Contains(table) ? null : PrimaryKeys.GetValueOrDefault(table);
 
         protected override object? Call(string method, object?[] args)
         {
             switch (method)
             {
                 case "nMoveFirst":
-                    this.position = 0;
-                    return this.Rows.Count > 0 ? 1 : 0;
+                    this.position = this.Sorted().FirstOrDefault().Key;
+                    return this.position is null ? 0 : 1;
                 case "nMoveNext":
-                    this.position++;
-                    return this.position < this.Rows.Count ? 1 : 0;
+                    this.position = this.position is null ? null : this.Next(this.position);
+                    return this.position is null ? 0 : 1;
                 case "nEOF":
-                    return this.position >= this.Rows.Count ? 1 : 0;
+                    return this.position is null ? 1 : 0;
                 case "nGetValue":
                     string column = ((string)args[0]!).TrimEnd('$');
-                    args[1] = this.Rows[this.position].GetValueOrDefault(column, string.Empty);
+                    args[1] = this.Current()?.GetValueOrDefault(column, string.Empty) ?? string.Empty;
                     return 1;
+                case "nSetKeyValue" when this.Sage.SvcFindUnsupported:
+                case "nFind" when this.Sage.SvcFindUnsupported:
+                    throw new MissingMethodException(table + "_svc", method);
+                case "nSetKeyValue":
+                    this.keyValues[((string)args[0]!).TrimEnd('$')] = Convert.ToString(args[1], CultureInfo.InvariantCulture) ?? string.Empty;
+                    return 1;
+                case "nFind":
+                    if (this.KeyColumns is not { } keys || keys.Any(k => !this.keyValues.ContainsKey(k)))
+                    {
+                        return this.Fail("The key is incomplete.");
+                    }
+
+                    string wanted = string.Join('\u0001', keys.Select(k => this.keyValues[k]));
+                    bool found = this.Find(wanted) is not null;
+                    this.position = found ? wanted : null;
+                    return found ? 1 : this.Fail("Record not found.");
                 case "sGetColumns":
                     return table == "GL_FiscalYearDetail" ? $"FiscalYear${Sep}FiscalPeriod${Sep}PeriodEndingDate$" : string.Join(Sep, (IEnumerable<string>?)this.Rows.FirstOrDefault()?.Keys ?? []);
                 default:
                     throw new MissingMethodException(table + "_svc", method);
             }
+        }
+
+        /// <summary>The rows in browse order with their keys (insertion order, numbered, for a table without a known key).</summary>
+        private List<(string Key, Dictionary<string, string> Row)> Sorted()
+        {
+            if (this.sortedFrom != this.Rows.Count)
+            {
+                string[]? keys = this.KeyColumns;
+                this.sorted = keys is null
+                    ? [.. this.Rows.Select((r, i) => (i.ToString("D9", CultureInfo.InvariantCulture), r))]
+                    : [.. this.Rows.Select(r => (string.Join('\u0001', keys.Select(k => r.GetValueOrDefault(k, string.Empty).TrimEnd())), r)).OrderBy(x => x.Item1, StringComparer.Ordinal)];
+                this.sortedFrom = this.Rows.Count;
+            }
+
+            return this.sorted;
+        }
+
+        private string? Next(string key)
+        {
+            var rows = this.Sorted();
+            int at = UpperBound(rows, key);
+            return at < rows.Count ? rows[at].Key : null;
+        }
+
+        private Dictionary<string, string>? Find(string key)
+        {
+            var rows = this.Sorted();
+            int at = UpperBound(rows, key) - 1;
+            return at >= 0 && rows[at].Key == key ? rows[at].Row : null;
+        }
+
+        private Dictionary<string, string>? Current() => this.position is null ? null : this.Find(this.position);
+
+        /// <summary>The index of the first row whose key is greater than <paramref name="key"/>.</summary>
+        private static int UpperBound(List<(string Key, Dictionary<string, string> Row)> rows, string key)
+        {
+            int lo = 0, hi = rows.Count;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) / 2;
+                if (string.CompareOrdinal(rows[mid].Key, key) <= 0)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return lo;
         }
     }
 

@@ -4,8 +4,10 @@ using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Operations;
+using Connector.Local.Hosting;
 using Connector.Testing;
 using DurableTask.AzureStorage;
+using DurableTask.Core.History;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -46,52 +48,14 @@ public sealed class HistorySizeTests(HistorySizeTests.Fixture fixture, Xunit.Abs
     /// </summary>
     private static async Task<long> HistoryBytesAsync(ConnectorFlowFixture fixture, string runId)
     {
-        var service = fixture.Services.GetRequiredService<AzureStorageOrchestrationService>();
-        var ids = new List<string> { runId };
-        await foreach (OrchestrationMetadata child in fixture.Client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = runId + "|" }))
-        {
-            ids.Add(child.InstanceId);
-        }
-
-        Assert.True(ids.Count >= 8, $"expected the run and its sub-orchestrations, found {ids.Count}");
-        long bytes = 0;
-        foreach (string id in ids)
-        {
-            var state = (await service.GetOrchestrationStateAsync(id, allExecutions: false)).Single();
-            using var history = System.Text.Json.JsonDocument.Parse(await service.GetOrchestrationHistoryAsync(id, state.OrchestrationInstance.ExecutionId));
-            var polls = new HashSet<int>();
-            foreach (System.Text.Json.JsonElement e in history.RootElement.EnumerateArray())
-            {
-                int type = EventType(e);
-                if (type == TaskScheduled && e.GetProperty("Name").GetString() == nameof(Connector.Orchestrations.Flows.Anaplan.GetAnaplanTaskStatusActivity))
-                {
-                    polls.Add(e.GetProperty("EventId").GetInt32());
-                    continue;
-                }
-
-                bool poll = type is TimerCreated or TimerFired or OrchestratorStarted or OrchestratorCompleted
-                    || (type == TaskCompleted && polls.Contains(e.GetProperty("TaskScheduledId").GetInt32()));
-                if (!poll)
-                {
-                    bytes += e.GetRawText().Length;
-                }
-            }
-        }
-
-        return bytes;
-    }
-
-    private const int TaskScheduled = 4;
-    private const int TaskCompleted = 5;
-    private const int TimerCreated = 10;
-    private const int TimerFired = 11;
-    private const int OrchestratorStarted = 12;
-    private const int OrchestratorCompleted = 13;
-
-    private static int EventType(System.Text.Json.JsonElement e)
-    {
-        System.Text.Json.JsonElement t = e.GetProperty("EventType");
-        return t.ValueKind == System.Text.Json.JsonValueKind.Number ? t.GetInt32() : int.Parse(t.GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        IReadOnlyList<RunHistoryEvent> history = await RunHistory.ReadAsync(fixture.Services.GetRequiredService<AzureStorageOrchestrationService>(), fixture.Client, runId);
+        Assert.True(history.Select(e => e.InstanceId).Distinct().Count() >= 8, "expected the run and its sub-orchestrations");
+        var polls = history.Where(e => e.Type == EventType.TaskScheduled && e.Name == nameof(Connector.Orchestrations.Flows.Anaplan.GetAnaplanTaskStatusActivity))
+            .Select(e => (e.InstanceId, e.EventId)).ToHashSet();
+        return history
+            .Where(e => e.Type is not (EventType.TimerCreated or EventType.TimerFired or EventType.OrchestratorStarted or EventType.OrchestratorCompleted))
+            .Where(e => !polls.Contains((e.InstanceId, e.Type == EventType.TaskCompleted ? e.ScheduledId ?? -1 : e.EventId)))
+            .Sum(e => (long)e.Bytes);
     }
 
     public sealed class Fixture : IAsyncLifetime

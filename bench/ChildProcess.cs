@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Connector.Bench;
+
+/// <summary>
+/// A process the benchmark started (agent, emulator, worker): its output is drained (the last lines kept for errors),
+/// its peak resident set is read from <c>/proc</c>, and disposing it kills it and its children by process id.
+/// </summary>
+internal sealed class ChildProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly Queue<string> tail = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> waits = [];
+
+    private ChildProcess(string name, Process process)
+    {
+        this.Name = name;
+        this.process = process;
+    }
+
+    public string Name { get; }
+
+    public int Id => this.process.Id;
+
+    /// <summary>Starts <c>dotnet <paramref name="dll"/> <paramref name="arguments"/></c>.</summary>
+    public static ChildProcess StartDotnet(string name, string dll, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"{dll} is not built: run the benchmark with 'dotnet run -c Release --project bench', which builds it.");
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        // Each process gets the server's default: no DOTNET_ variables of the benchmark leak into it.
+        start.Environment.Remove("DOTNET_gcServer");
+        var child = new ChildProcess(name, Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start."));
+        child.process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
+        child.process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
+        child.process.BeginOutputReadLine();
+        child.process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Waits for an output line matching <paramref name="match"/> and returns it.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (this.tail)
+        {
+            if (this.tail.FirstOrDefault(match) is { } already)
+            {
+                return already;
+            }
+
+            this.waits.Add((match, seen));
+        }
+
+        try
+        {
+            return await seen.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException($"{this.Name} did not become ready within {timeout}; its last output:\n{this.Tail()}");
+        }
+    }
+
+    /// <summary>The processor time the process has used so far (user and kernel).</summary>
+    public TimeSpan CpuTime()
+    {
+        this.process.Refresh();
+        return this.process.TotalProcessorTime;
+    }
+
+    /// <summary>The peak resident set size in bytes so far (Linux <c>VmHWM</c>); null where <c>/proc</c> does not exist.</summary>
+    public long? PeakResidentBytes() => PeakResidentBytes(this.process.Id);
+
+    /// <summary>The peak resident set size of any process (Linux <c>VmHWM</c>).</summary>
+    public static long? PeakResidentBytes(int processId)
+    {
+        string status = $"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/status";
+        if (!File.Exists(status))
+        {
+            return null;
+        }
+
+        string? line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? null : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    /// <summary>The last lines the process wrote.</summary>
+    public string Tail()
+    {
+        lock (this.tail)
+        {
+            return string.Join('\n', this.tail);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!this.process.HasExited)
+        {
+            this.process.Kill(entireProcessTree: true);
+            await this.process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        this.process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (this.tail)
+        {
+            this.tail.Enqueue(line);
+            while (this.tail.Count > 40)
+            {
+                this.tail.Dequeue();
+            }
+
+            foreach (var wait in this.waits.Where(w => w.Match(line)).ToList())
+            {
+                wait.Seen.TrySetResult(line);
+                this.waits.Remove(wait);
+            }
+        }
+    }
+}

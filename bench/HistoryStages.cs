@@ -1,0 +1,104 @@
+using Connector.Local.Hosting;
+using DurableTask.Core.History;
+
+namespace Connector.Bench;
+
+/// <summary>A stretch of time between two history timestamps.</summary>
+internal readonly record struct Span(DateTime Start, DateTime End)
+{
+    public TimeSpan Length => this.End > this.Start ? this.End - this.Start : TimeSpan.Zero;
+
+    /// <summary>The time covered by at least one of <paramref name="spans"/> (overlaps counted once).</summary>
+    public static TimeSpan Union(IEnumerable<Span> spans)
+    {
+        TimeSpan total = TimeSpan.Zero;
+        DateTime? start = null, end = null;
+        foreach (Span s in spans.OrderBy(s => s.Start))
+        {
+            if (end is null || s.Start > end)
+            {
+                total += end is null ? TimeSpan.Zero : end.Value - start!.Value;
+                (start, end) = (s.Start, s.End);
+            }
+            else if (s.End > end)
+            {
+                end = s.End;
+            }
+        }
+
+        return total + (end is null ? TimeSpan.Zero : end.Value - start!.Value);
+    }
+}
+
+/// <summary>An activity of a run: scheduled (history timestamp of the episode that scheduled it) to completed.</summary>
+internal sealed record ActivitySpan(string InstanceId, string Name, Span Span);
+
+/// <summary>Where a run's time went, read from its durable history (the run and every sub-orchestration).</summary>
+internal sealed class HistoryStages
+{
+    private readonly IReadOnlyList<RunHistoryEvent> events;
+
+    public HistoryStages(string runId, IReadOnlyList<RunHistoryEvent> events)
+    {
+        this.RunId = runId;
+        this.events = events;
+        var scheduled = events.Where(e => e.Type == EventType.TaskScheduled).ToDictionary(e => (e.InstanceId, e.EventId));
+        this.Activities = [.. events
+            .Where(e => e.Type is EventType.TaskCompleted or EventType.TaskFailed && e.ScheduledId is not null)
+            .Select(e => scheduled.TryGetValue((e.InstanceId, e.ScheduledId!.Value), out RunHistoryEvent? s) ? new ActivitySpan(e.InstanceId, s.Name ?? "?", new Span(s.Timestamp, e.Timestamp)) : null)
+            .OfType<ActivitySpan>()];
+        // A fired timer's event carries the time it was created, not when it fired: a timer is counted from its creation
+        // to when it was due.
+        this.Timers = [.. events.Where(e => e.Type == EventType.TimerCreated && e.FireAt is not null).Select(e => new Span(e.Timestamp, e.FireAt!.Value))];
+    }
+
+    public string RunId { get; }
+
+    /// <summary>Gets the number of history events (rows of the History table) of the run and its sub-orchestrations.</summary>
+    public int Rows => this.events.Count;
+
+    public IReadOnlyList<ActivitySpan> Activities { get; }
+
+    /// <summary>Gets the durable timers, from creation to when they were due.</summary>
+    public IReadOnlyList<Span> Timers { get; }
+
+    /// <summary>From the run's start to its completion.</summary>
+    public TimeSpan Total => this.Instance(this.RunId);
+
+    /// <summary>From a sub-orchestration's start to its completion (zero when it did not run).</summary>
+    public TimeSpan Instance(string instanceId)
+    {
+        var own = this.events.Where(e => e.InstanceId == instanceId).ToList();
+        RunHistoryEvent? start = own.FirstOrDefault(e => e.Type == EventType.ExecutionStarted);
+        RunHistoryEvent? end = own.LastOrDefault(e => e.Type == EventType.ExecutionCompleted);
+        return start is null || end is null ? TimeSpan.Zero : end.Timestamp - start.Timestamp;
+    }
+
+    /// <summary>The union of the spans of the named activities (in one instance, or in any when null).</summary>
+    public TimeSpan Activity(string name, string? instanceId = null)
+        => Span.Union(this.Activities.Where(a => a.Name == name && (instanceId is null || a.InstanceId == instanceId)).Select(a => a.Span));
+
+    /// <summary>From the first of <paramref name="first"/> scheduled to the last of <paramref name="last"/> completed, in one instance.</summary>
+    public TimeSpan Between(string instanceId, string first, string last)
+    {
+        var own = this.Activities.Where(a => a.InstanceId == instanceId).ToList();
+        ActivitySpan? from = own.FirstOrDefault(a => a.Name == first);
+        ActivitySpan? to = own.LastOrDefault(a => a.Name == last);
+        return from is null || to is null ? TimeSpan.Zero : new Span(from.Span.Start, to.Span.End).Length;
+    }
+
+    /// <summary>From the completion of <paramref name="after"/> to the last completion of <paramref name="last"/>, in one instance.</summary>
+    public TimeSpan After(string instanceId, string after, string last)
+    {
+        var own = this.Activities.Where(a => a.InstanceId == instanceId).ToList();
+        ActivitySpan? from = own.FirstOrDefault(a => a.Name == after);
+        ActivitySpan? to = own.LastOrDefault(a => a.Name == last);
+        return from is null || to is null ? TimeSpan.Zero : new Span(from.Span.End, to.Span.End).Length;
+    }
+
+    /// <summary>
+    /// The time in which no activity ran and no timer was waited on: dispatch and queue latency, replays, lock hand-offs
+    /// between sub-orchestrations. What the orchestration itself costs.
+    /// </summary>
+    public TimeSpan Overhead => this.Total - Span.Union(this.Activities.Select(a => a.Span).Concat(this.Timers));
+}

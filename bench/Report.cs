@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text;
+
+namespace Connector.Bench;
+
+/// <summary>The benchmark's Markdown report: measured figures, then the issue's targets as ratios (never asserted).</summary>
+internal static class Report
+{
+    public static string Markdown(BenchEnvironment env, IReadOnlyList<PipelineResult> pipelines, IReadOnlyList<BudgetResult> budgets)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(Inv($"### Benchmark of {env.Started:yyyy-MM-dd HH:mm} UTC{(env.Quick ? " (quick mode)" : string.Empty)}"));
+        md.AppendLine();
+        md.AppendLine(Inv($"{env.Machine}. {env.Build} build of {env.Commit}. Load average (1/5/15 min) {env.LoadAtStart} at the start, {env.LoadAtEnd} at the end."));
+        md.AppendLine("Agent, Anaplan emulator, worker (`connector worker`), Azurite and the benchmark client each ran as their own process;");
+        md.AppendLine(Inv($"a fresh agent, emulator and worker for each size. Azurite peak RSS {Mb(env.AzuritePeakBytes)} MB over the whole benchmark."));
+        md.AppendLine();
+
+        md.AppendLine("**Actuals pipeline** (a full-year resync of the simulated LNG company, its chart sized to hold the rows; the agent paged alone after up to 200 unmeasured warm-up pages, then over at least 200 k rows (a small year pulled several times), 1,000 rows a page as the connector asks; first / last page of the last pull):");
+        md.AppendLine();
+        md.AppendLine("| GL rows | accounts | result | run s | rows/s | agent paging alone, rows/s | first / last page ms | gzip -6 of the same CSV, rows/s | pipeline ÷ paging |");
+        md.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+        foreach (PipelineResult p in pipelines)
+        {
+            md.AppendLine(Inv($"| {p.GlRows:N0} | {p.Accounts:N0} | {p.Status} | {Sec(p.Run)} | {p.RowsPerSecond:N0} | {p.PagingRowsPerSecond:N0} | {p.PageMilliseconds.First:0.0} / {p.PageMilliseconds.Last:0.0} | {p.GzipRowsPerSecond:N0} | {p.RowsPerSecond / p.PagingRowsPerSecond:0.00} |"));
+        }
+
+        md.AppendLine();
+        md.AppendLine("**Where the run's time goes** (seconds, from the run's durable history; the emulator's own import time from its task log; staging alone measured after the run over the same rows):");
+        md.AppendLine();
+        md.AppendLine("| GL rows | dimensions | GL extraction (agent + CSV + gzip + Blob) | agent paging alone (one pull, from its rate) | staging alone (CSV + gzip + Blob) | GL upload | GL import wait | emulator import | vendors + AP loads | orchestration overhead |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (PipelineResult p in pipelines)
+        {
+            md.AppendLine(Inv($"| {p.GlRows:N0} | {Sec(p.Dimensions)} | {Sec(p.Extraction)} | {Sec(p.PagingOnePull)} | {Sec(p.StagingAlone)} | {Sec(p.Upload)} | {Sec(p.ImportWait)} | {(p.EmulatorImport is { } e ? Sec(e) : "n/a")} | {Sec(p.OtherLoads)} | {Sec(p.Overhead)} |"));
+        }
+
+        md.AppendLine();
+        md.AppendLine("**Resources** (peak RSS from `/proc/<pid>/status` VmHWM, processor time from the processes; requests from the emulator's request log; history rows = events of the run and its sub-orchestrations):");
+        md.AppendLine();
+        md.AppendLine("| GL rows | agent MB | emulator MB | worker MB | CPU s in the run: agent / emulator / worker | CPU s paging alone: agent / client | Anaplan requests | minimum (computed) | requests ÷ minimum | history rows |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (PipelineResult p in pipelines)
+        {
+            md.AppendLine(Inv($"| {p.GlRows:N0} | {Mb(p.AgentPeakBytes)} | {Mb(p.EmulatorPeakBytes)} | {Mb(p.WorkerPeakBytes)} | {Sec(p.RunCpu.Agent)} / {Sec(p.RunCpu.Emulator)} / {Sec(p.RunCpu.Worker)} | {Sec(p.PagingCpu.Agent)} / {Sec(p.PagingCpu.Client)} | {p.Requests:N0} | {p.MinimumRequests:N0} | {(double)p.Requests / Math.Max(1, p.MinimumRequests):0.00} | {p.HistoryRows:N0} |"));
+        }
+
+        if (budgets.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("**Budget posting** (grouping VersionPeriodAccount: one entry per Anaplan account and open period; posting = first post scheduled to last completed):");
+            md.AppendLine();
+            md.AppendLine("| entries | result | posted | run s | posting s | entries/s | history rows | history rows per entry | summary readable in full |");
+            md.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---|");
+            foreach (BudgetResult b in budgets)
+            {
+                md.AppendLine(Inv($"| {b.Entries:N0} | {b.Status}{(b.Error is null ? string.Empty : ": " + b.Error.Replace('|', '/').ReplaceLineEndings(" "))} | {b.Posted:N0} | {Sec(b.Run)} | {Sec(b.Posting)} | {b.EntriesPerSecond:0.0} | {b.HistoryRows:N0} | {(double)b.HistoryRows / b.Entries:0.00} | {(b.SummaryReadable ? "yes" : "no")} |"));
+            }
+        }
+
+        md.AppendLine();
+        md.AppendLine("**Targets** (issue 15; a ratio ≥ 1.00 meets the target):");
+        md.AppendLine();
+        md.AppendLine("| target | measured | ratio | result |");
+        md.AppendLine("|---|---|---:|---|");
+        foreach ((string target, string measured, double? ratio) in Targets(pipelines, budgets))
+        {
+            md.AppendLine(Inv($"| {target} | {measured} | {(ratio is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) : "–")} | {(ratio is null ? "not measured in this run" : ratio >= 1 ? "pass" : "fail")} |"));
+        }
+
+        return md.ToString();
+    }
+
+    /// <summary>Each target with what was measured and measured ÷ target (target ÷ measured for ceilings).</summary>
+    internal static IEnumerable<(string Target, string Measured, double? Ratio)> Targets(IReadOnlyList<PipelineResult> pipelines, IReadOnlyList<BudgetResult> budgets)
+    {
+        if (pipelines.Count > 0)
+        {
+            PipelineResult slowest = pipelines.MinBy(p => p.PagingRowsPerSecond)!;
+            yield return ("agent paging ≥ 100 k rows/s at every size", Inv($"{slowest.PagingRowsPerSecond:N0} rows/s at {slowest.GlRows:N0} rows (slowest)"), slowest.PagingRowsPerSecond / 100_000);
+        }
+
+        if (pipelines.Count > 1)
+        {
+            double spread = pipelines.Max(p => p.PagingRowsPerSecond) / pipelines.Min(p => p.PagingRowsPerSecond);
+            yield return ("agent paging flat within 25 % from the smallest to the largest size", Inv($"fastest ÷ slowest = {spread:0.00}"), 1.25 / spread);
+        }
+        else
+        {
+            yield return ("agent paging flat within 25 % from the smallest to the largest size", "one size only", null);
+        }
+
+        var large = pipelines.Where(p => p.GlRows >= 1_000_000).ToList();
+        yield return large.Count == 0
+            ? ("pipeline ≥ 70 % of the agent's paging rate at 1 M and 2 M rows", "no run of 1 M rows or more", null)
+            : ("pipeline ≥ 70 % of the agent's paging rate at 1 M and 2 M rows",
+                string.Join("; ", large.Select(p => Inv($"{p.RowsPerSecond / p.PagingRowsPerSecond:P0} at {p.GlRows:N0}"))),
+                large.Min(p => p.RowsPerSecond / p.PagingRowsPerSecond) / 0.70);
+
+        PipelineResult? largest = pipelines.Where(p => p.GlRows >= 2_000_000).MaxBy(p => p.GlRows);
+        yield return largest?.WorkerPeakBytes is { } peak
+            ? ("worker peak RSS ≤ 250 MB at 2 M rows (the issue's chart: 10 k accounts)", Inv($"{Mb(peak)} MB at {largest.GlRows:N0} rows, {largest.Accounts:N0} accounts"), 250.0 * 1024 * 1024 / peak)
+            : ("worker peak RSS ≤ 250 MB at 2 M rows (the issue's chart: 10 k accounts)", "no run of 2 M rows", null);
+
+        PipelineResult? smallest = pipelines.MinBy(p => p.GlRows);
+        yield return largest?.WorkerPeakBytes is { } top && smallest?.WorkerPeakBytes is { } bottom && largest != smallest
+            ? ("worker peak RSS grows < 50 MB from 10 k to 2 M rows", Inv($"+{Mb(top - bottom)} MB ({smallest.Accounts:N0} → {largest.Accounts:N0} accounts)"), 50.0 * 1024 * 1024 / Math.Max(1, top - bottom))
+            : ("worker peak RSS grows < 50 MB from 10 k to 2 M rows", "no run of 2 M rows", null);
+
+        if (pipelines.Count > 0)
+        {
+            PipelineResult worst = pipelines.MaxBy(p => (double)p.Requests / Math.Max(1, p.MinimumRequests))!;
+            double ratio = (double)worst.Requests / Math.Max(1, worst.MinimumRequests);
+            yield return ("Anaplan requests ≤ 1.1 × the minimum", Inv($"{worst.Requests:N0} for a minimum of {worst.MinimumRequests:N0} at {worst.GlRows:N0} rows (worst)"), 1.1 / ratio);
+        }
+
+        BudgetResult? big = budgets.Where(b => b.Entries >= 5_000).MaxBy(b => b.Entries);
+        BudgetResult? small = budgets.MinBy(b => b.Entries);
+        yield return big is null
+            ? ("budget posting ≥ 50 entries/s at 5,000 entries", "no budget of 5,000 entries", null)
+            : ("budget posting ≥ 50 entries/s at 5,000 entries", Inv($"{big.EntriesPerSecond:0.0} entries/s"), big.EntriesPerSecond / 50);
+        yield return big is null || small is null || big == small
+            ? ("history grows by batches, not by entries", "needs two budget sizes", null)
+            : ("history grows by batches, not by entries (fewer history rows than entries)",
+                Inv($"{(double)(big.HistoryRows - small.HistoryRows) / (big.Entries - small.Entries):0.00} history rows per added entry"),
+                (double)(big.Entries - small.Entries) / Math.Max(1, big.HistoryRows - small.HistoryRows));
+        yield return big is null
+            ? ("a run of 5,000 entries completes and its summary is readable in full", "no budget of 5,000 entries", null)
+            : ("a run of 5,000 entries completes and its summary is readable in full", Inv($"{big.Status}, {big.Posted:N0} posted, summary {(big.SummaryReadable ? "readable" : "not readable")}"), big.SummaryReadable && big.Posted == big.Entries ? 1 : 0);
+    }
+
+    private static string Sec(TimeSpan t) => t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string Mb(long? bytes) => bytes is { } b ? (b / 1024d / 1024d).ToString("0", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

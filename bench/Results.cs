@@ -1,0 +1,104 @@
+namespace Connector.Bench;
+
+/// <summary>One actuals pipeline run of the benchmark and what was measured around it, in the same window.</summary>
+internal sealed record PipelineResult
+{
+    public required int TargetRows { get; init; }
+
+    /// <summary>GL rows the run staged (read back from its summary).</summary>
+    public required long GlRows { get; init; }
+
+    /// <summary>Accounts in the company's chart (read back from the agent).</summary>
+    public required long Accounts { get; init; }
+
+    public required string FiscalYear { get; init; }
+
+    public required string Status { get; init; }
+
+    /// <summary>From the start request to the run's completion, as the client saw it.</summary>
+    public required TimeSpan Run { get; init; }
+
+    /// <summary>The same GL rows paged from the agent alone just before the run (pulled again until at least 200 k rows).</summary>
+    public required TimeSpan Paging { get; init; }
+
+    /// <summary>The rows paged alone (the year's rows times the pulls).</summary>
+    public required long PagedRows { get; init; }
+
+    /// <summary>Milliseconds of the first and last page of the last pull (the agent's cost at both ends of the cursor).</summary>
+    public required (double First, double Last) PageMilliseconds { get; init; }
+
+    /// <summary>Processor time of the agent and of this client while paging alone.</summary>
+    public required (TimeSpan Agent, TimeSpan Client) PagingCpu { get; init; }
+
+    /// <summary>Processor time of the agent, the emulator and the worker during the run.</summary>
+    public required (TimeSpan Agent, TimeSpan Emulator, TimeSpan Worker) RunCpu { get; init; }
+
+    /// <summary>gzip level 6 over the CSV the run staged, after the run.</summary>
+    public required TimeSpan Gzip { get; init; }
+
+    /// <summary>Staging alone: the same rows through the connector's CSV part writer (CSV, gzip, SHA-256, Blob) after the run.</summary>
+    public required TimeSpan StagingAlone { get; init; }
+
+    public required TimeSpan Dimensions { get; init; }
+
+    public required TimeSpan Extraction { get; init; }
+
+    public required TimeSpan Upload { get; init; }
+
+    public required TimeSpan ImportWait { get; init; }
+
+    /// <summary>The emulator's own time on the GL import (task created to final).</summary>
+    public required TimeSpan? EmulatorImport { get; init; }
+
+    public required TimeSpan OtherLoads { get; init; }
+
+    public required TimeSpan Overhead { get; init; }
+
+    public required long? AgentPeakBytes { get; init; }
+
+    public required long? EmulatorPeakBytes { get; init; }
+
+    public required long? WorkerPeakBytes { get; init; }
+
+    public required int Requests { get; init; }
+
+    public required int MinimumRequests { get; init; }
+
+    public required int HistoryRows { get; init; }
+
+    public double RowsPerSecond => this.GlRows / Math.Max(0.001, this.Run.TotalSeconds);
+
+    public double PagingRowsPerSecond => this.PagedRows / Math.Max(0.001, this.Paging.TotalSeconds);
+
+    /// <summary>The time one pull of the run's rows takes at the rate paged alone (computed).</summary>
+    public TimeSpan PagingOnePull => TimeSpan.FromSeconds(this.GlRows / Math.Max(1, this.PagingRowsPerSecond));
+
+    public double GzipRowsPerSecond => this.GlRows / Math.Max(0.001, this.Gzip.TotalSeconds);
+}
+
+/// <summary>One budgets run of the benchmark.</summary>
+internal sealed record BudgetResult
+{
+    public required int Entries { get; init; }
+
+    public required int Posted { get; init; }
+
+    public required string Status { get; init; }
+
+    public required TimeSpan Run { get; init; }
+
+    /// <summary>From the first post scheduled to the last one completed.</summary>
+    public required TimeSpan Posting { get; init; }
+
+    public required int HistoryRows { get; init; }
+
+    /// <summary>Whether the run's summary (its output) could be read back with a result for every entry.</summary>
+    public required bool SummaryReadable { get; init; }
+
+    public string? Error { get; init; }
+
+    public double EntriesPerSecond => this.Posted / Math.Max(0.001, this.Posting.TotalSeconds);
+}
+
+/// <summary>The machine and build the numbers come from.</summary>
+internal sealed record BenchEnvironment(DateTimeOffset Started, string Machine, string Build, string Commit, string LoadAtStart, string LoadAtEnd, long? AzuritePeakBytes, bool Quick);
