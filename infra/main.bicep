@@ -145,6 +145,9 @@ param taskHubName string = ''
 @description('Six-field cron of the daily durable self-test (SELFTEST_SCHEDULE).')
 param selfTestSchedule string = '0 30 1 * * *'
 
+@description('Six-field cron of the daily retention purge (RETENTION_SCHEDULE; what it purges: retentionDays).')
+param retentionSchedule string = '0 15 3 * * *'
+
 @description('Anaplan workspace id the self-test locks (SelfTest__WorkspaceId).')
 param selfTestWorkspaceId string = 'selftest'
 
@@ -162,6 +165,10 @@ param appServiceAuthentication bool = false
 
 @description('Blob container of the connector staging data (Connector__Storage__StagingContainer).')
 param stagingContainerName string = 'connector-staging'
+
+@description('Days after which a finished run is purged with its audit and staging (Connector__Retention__Days; 0 keeps runs forever). The staging container\'s lifecycle rule deletes run staging (runs/) a week later still, as a backstop.')
+@minValue(0)
+param retentionDays int = 90
 
 @description('Prefix of the connector\'s audit, mapping and watermark tables (Connector__Storage__TablePrefix).')
 param tablePrefix string = 'Connector'
@@ -255,6 +262,8 @@ module storage 'core/storage.bicep' = {
     tags: allTags
     skuName: storageSkuName
     containerNames: [deploymentContainerName, stagingContainerName]
+    expirePrefixes: retentionDays > 0 ? ['${stagingContainerName}/runs/'] : []
+    expireAfterDays: retentionDays + 7
     privateOnly: vnetEnabled
     ipRules: operatorIpRules
   }
@@ -335,6 +344,7 @@ var connectorSettings = union(
   {
     TASKHUB_NAME: names.taskHub
     SELFTEST_SCHEDULE: selfTestSchedule
+    RETENTION_SCHEDULE: retentionSchedule
     SelfTest__WorkspaceId: selfTestWorkspaceId
     SelfTest__ModelId: selfTestModelId
     SCHEDULE_TICK: scheduleTick
@@ -347,6 +357,7 @@ var connectorSettings = union(
     Connector__Storage__ManagedIdentityClientId: identity.outputs.clientId
     Connector__Storage__StagingContainer: stagingContainerName
     Connector__Storage__TablePrefix: tablePrefix
+    Connector__Retention__Days: string(retentionDays)
   },
   allConnectionSettings(connections)
 )

@@ -5,6 +5,7 @@ using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Anaplan;
 using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.Flows.Recovery;
 using Connector.Orchestrations.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -23,12 +24,20 @@ public static class ActivityFunctions
         => Run<SelfTestActivity, string, string>(context, input);
 
     [Function(nameof(BeginRunActivity))]
-    public static Task<ConnectionOptions> BeginRun([ActivityTrigger] BeginRunInput input, FunctionContext context)
-        => Run<BeginRunActivity, BeginRunInput, ConnectionOptions>(context, input);
+    public static Task<RunStart> BeginRun([ActivityTrigger] BeginRunInput input, FunctionContext context)
+        => Run<BeginRunActivity, BeginRunInput, RunStart>(context, input);
 
     [Function(nameof(CompleteRunActivity))]
     public static Task<bool> CompleteRun([ActivityTrigger] CompleteRunInput input, FunctionContext context)
         => Run<CompleteRunActivity, CompleteRunInput, bool>(context, input);
+
+    [Function(nameof(FailRunActivity))]
+    public static Task<bool> FailRun([ActivityTrigger] FailRunInput input, FunctionContext context)
+        => Run<FailRunActivity, FailRunInput, bool>(context, input);
+
+    [Function(nameof(RecordStepActivity))]
+    public static Task<bool> RecordStep([ActivityTrigger] RecordStepInput input, FunctionContext context)
+        => Run<RecordStepActivity, RecordStepInput, bool>(context, input);
 
     [Function(nameof(RecordDatasetActivity))]
     public static Task<bool> RecordDataset([ActivityTrigger] RecordDatasetInput input, FunctionContext context)
@@ -101,6 +110,10 @@ public static class ActivityFunctions
     [Function(nameof(PostJournalEntryActivity))]
     public static Task<EntryResult> PostJournalEntry([ActivityTrigger] PostEntryInput input, FunctionContext context)
         => Run<PostJournalEntryActivity, PostEntryInput, EntryResult>(context, input);
+
+    [Function(nameof(PrepareRecoveryActivity))]
+    public static Task<RecoveryPlan> PrepareRecovery([ActivityTrigger] PrepareRecoveryInput input, FunctionContext context)
+        => Run<PrepareRecoveryActivity, PrepareRecoveryInput, RecoveryPlan>(context, input);
 
     internal static Task<TOutput> Run<TActivity, TInput, TOutput>(FunctionContext context, TInput input)
         where TActivity : TaskActivity<TInput, TOutput>

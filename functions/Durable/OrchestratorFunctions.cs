@@ -3,6 +3,7 @@ using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Anaplan;
 using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.Flows.Recovery;
 using Connector.Orchestrations.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -38,6 +39,10 @@ public static class OrchestratorFunctions
     [Function(nameof(BudgetSyncOrchestrator))]
     public static Task<BudgetRunSummary> BudgetSync([OrchestrationTrigger] TaskOrchestrationContext context)
         => Run<BudgetSyncOrchestrator, BudgetRunInput, BudgetRunSummary>(context);
+
+    [Function(nameof(DatasetRecoveryOrchestrator))]
+    public static Task<ActualsRunSummary> DatasetRecovery([OrchestrationTrigger] TaskOrchestrationContext context)
+        => Run<DatasetRecoveryOrchestrator, DatasetRecoveryInput, ActualsRunSummary>(context);
 
     private static Task<TOutput> Run<TOrchestrator, TInput, TOutput>(TaskOrchestrationContext context)
         where TOrchestrator : TaskOrchestrator<TInput, TOutput>, new()

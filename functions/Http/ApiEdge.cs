@@ -42,6 +42,9 @@ public sealed class ApiEdge(OperatorEdge edge, OperatorApiServices services)
         return WriteAsync(request, edge.RunAsync(ToApiRequest(request, []), operation, target, work, request.FunctionContext.CancellationToken));
     }
 
+    /// <summary>Who made a change, as the audit records it (<see cref="OperatorEdge.Caller(ApiRequest)"/>).</summary>
+    public string Caller(HttpRequestData request) => edge.Caller(ToApiRequest(request, []));
+
     /// <summary>Reads a JSON body; null when the body is empty.</summary>
     /// <exception cref="Orchestrations.Operations.ConnectorValidationException">The body is not valid JSON for <typeparamref name="T"/>.</exception>
     public static Task<T?> ReadBodyAsync<T>(HttpRequestData request, CancellationToken cancellationToken)

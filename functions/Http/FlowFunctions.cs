@@ -17,7 +17,7 @@ namespace Connector.Functions.Http;
 /// the same key answers with the run it already started.
 /// </summary>
 public sealed class FlowFunctions(
-    ApiEdge edge, IOptionsMonitor<ConnectorOptions> options, IOptions<OpsOptions> ops, TimeProvider time, MappingStore mappings, ConnectorStorage storage)
+    ApiEdge edge, IOptionsMonitor<ConnectorOptions> options, TimeProvider time, MappingStore mappings, ConnectorStorage storage)
 {
     [Function("StartActualsRun")]
     public Task<HttpResponseData> StartActualsAsync(
@@ -65,7 +65,7 @@ public sealed class FlowFunctions(
             MappingBody body = await ApiEdge.ReadBodyAsync<MappingBody>(request, ct)
                 ?? throw new ConnectorValidationException("anaplanCode", "A body with anaplanCode is required.");
             await storage.EnsureCreatedOnceAsync();
-            return ApiResult.Ok(await mappings.SetAsync(connection, dimension, sageCode, body.AnaplanCode, ChangedBy(request), body.Note, time.GetUtcNow(), ct));
+            return ApiResult.Ok(await mappings.SetAsync(connection, dimension, sageCode, body.AnaplanCode, edge.Caller(request), body.Note, time.GetUtcNow(), ct));
         });
 
     [Function("RemoveMapping")]
@@ -78,7 +78,7 @@ public sealed class FlowFunctions(
         {
             string connection = this.Known(connectionId);
             await storage.EnsureCreatedOnceAsync();
-            return ApiResult.Ok(new { removed = await mappings.RemoveAsync(connection, dimension, sageCode, ChangedBy(request), null, time.GetUtcNow(), ct) });
+            return ApiResult.Ok(new { removed = await mappings.RemoveAsync(connection, dimension, sageCode, edge.Caller(request), null, time.GetUtcNow(), ct) });
         });
 
     [Function("GetMappingHistory")]
@@ -102,18 +102,6 @@ public sealed class FlowFunctions(
             StartRunResult started = await start(new FlowStarter(client, options, time), ct);
             return ApiEdge.StatusLinks(request, client, started.InstanceId, started.Started ? HttpStatusCode.Accepted : HttpStatusCode.OK);
         });
-
-    /// <summary>
-    /// Who made a change: the platform's principal when App Service authentication is on (the platform then removes any
-    /// X-MS-CLIENT-PRINCIPAL-* header a caller sends and sets its own); otherwise the caller only proved it holds a
-    /// function key, and a header it sends proves nothing.
-    /// </summary>
-    private string ChangedBy(HttpRequestData request)
-        => ops.Value.AppServiceAuthentication
-            && request.Headers.TryGetValues("X-MS-CLIENT-PRINCIPAL-NAME", out IEnumerable<string>? names)
-            && names.FirstOrDefault() is { Length: > 0 } name
-                ? name
-                : "function key";
 
     /// <summary>The configured connection's id.</summary>
     /// <exception cref="ConnectionNotFoundException">No such connection.</exception>

@@ -9,8 +9,9 @@ using Microsoft.DurableTask.Client;
 namespace Connector.Functions.Http;
 
 /// <summary>
-/// The operator API over runs, model locks and the audit (inspect, rewind, replay, terminate, suspend, resume, purge;
-/// locks, trends, records) and the operations dashboard. Triggers only: each route is one of <see cref="OperatorRoutes"/>,
+/// The operator API over runs, model locks and the audit (inspect, rewind, replay, replay a dataset, retry rejected
+/// rows, terminate, suspend, resume, purge, bulk rewind and replay of a connection's runs; locks, trends, records) and
+/// the operations dashboard. Triggers only: each route is one of <see cref="OperatorRoutes"/>,
 /// whose shared handler (<see cref="OperatorApi"/>) the local host serves too; <see cref="ApiEdge"/> applies read-only
 /// mode and turns the connector's exceptions into ProblemDetails. Function keys protect every route but the dashboard's
 /// page and files, which hold no data (the page calls the API with the caller's key).
@@ -47,6 +48,21 @@ public sealed class OpsFunctions(ApiEdge edge)
         string action)
         => edge.RunAsync(request, OperatorRoutes.RunAction, client, ("instanceId", instanceId), ("action", action));
 
+    [Function("ReplayDataset")]
+    public Task<HttpResponseData> ReplayDatasetAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs/{instanceId}/datasets/{dataset}/replay")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string instanceId,
+        string dataset)
+        => edge.RunAsync(request, OperatorRoutes.ReplayDataset, client, ("instanceId", instanceId), ("dataset", dataset));
+
+    [Function("RetryRejected")]
+    public Task<HttpResponseData> RetryRejectedAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs/{instanceId}/retry-rejected")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string instanceId)
+        => edge.RunAsync(request, OperatorRoutes.RetryRejected, client, ("instanceId", instanceId));
+
     [Function("PurgeRun")]
     public Task<HttpResponseData> PurgeRunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "runs/{instanceId}")] HttpRequestData request,
@@ -59,6 +75,20 @@ public sealed class OpsFunctions(ApiEdge edge)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs-purge")] HttpRequestData request,
         [DurableClient] DurableTaskClient client)
         => edge.RunAsync(request, OperatorRoutes.PurgeRuns, client);
+
+    [Function("RewindRuns")]
+    public Task<HttpResponseData> RewindRunsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "connections/{connectionId}/runs-rewind")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string connectionId)
+        => edge.RunAsync(request, OperatorRoutes.RewindRuns, client, ("connectionId", connectionId));
+
+    [Function("ReplayRuns")]
+    public Task<HttpResponseData> ReplayRunsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "connections/{connectionId}/runs-replay")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string connectionId)
+        => edge.RunAsync(request, OperatorRoutes.ReplayRuns, client, ("connectionId", connectionId));
 
     [Function("ListModelLocks")]
     public Task<HttpResponseData> ListModelLocksAsync(

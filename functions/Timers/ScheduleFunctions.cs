@@ -10,7 +10,11 @@ namespace Connector.Functions.Timers;
 
 /// <summary>Timer triggers. Each starts runs with deterministic instance ids, so a repeated fire starts nothing new.</summary>
 public sealed class ScheduleFunctions(
-    IConfiguration configuration, Microsoft.Extensions.Options.IOptionsMonitor<ConnectorOptions> options, TimeProvider time, ILogger<ScheduleFunctions> logger)
+    IConfiguration configuration,
+    Microsoft.Extensions.Options.IOptionsMonitor<ConnectorOptions> options,
+    TimeProvider time,
+    RunRecoveryFactory recovery,
+    ILogger<ScheduleFunctions> logger)
 {
     /// <summary>
     /// The schedule tick: every connection's flows run on their own cron schedules (settings), so one frequent timer
@@ -27,6 +31,27 @@ public sealed class ScheduleFunctions(
         {
             Logs.ScheduledRun(logger, result.InstanceId, result.Started);
         }
+    }
+
+    /// <summary>
+    /// Retention (<c>RETENTION_SCHEDULE</c>, daily): purges the finished runs older than <c>Connector:Retention:Days</c>
+    /// (90 by default; 0 keeps them) with their sub-runs, audit, recorded step results and staging.
+    /// </summary>
+    [Function("RetentionPurge")]
+    public async Task RetentionPurgeAsync(
+        [TimerTrigger("%RETENTION_SCHEDULE%")] TimerInfo timer,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        int days = options.CurrentValue.Retention.Days;
+        if (days <= 0)
+        {
+            return;
+        }
+
+        RetentionResult purged = await recovery.Create(client).PurgeFinishedBeforeAsync(time.GetUtcNow().AddDays(-days), cancellationToken: context.CancellationToken);
+        Logs.RetentionPurged(logger, purged.Runs, purged.Instances, purged.AuditRows, purged.StagingBlobs, days);
     }
 
     /// <summary>

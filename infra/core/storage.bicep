@@ -22,6 +22,13 @@ param skuName string = 'Standard_LRS'
 @description('Blob containers to create (the Flex Consumption deployment container, the connector staging container).')
 param containerNames string[]
 
+@description('Blob name prefixes ("<container>/<folder>/") whose blobs a lifecycle rule deletes after expireAfterDays days without change. Empty: no rule.')
+param expirePrefixes string[] = []
+
+@description('With expirePrefixes: days since a blob last changed before the lifecycle rule deletes it.')
+@minValue(1)
+param expireAfterDays int = 97
+
 @description('Refuse public network traffic (the app comes through private endpoints).')
 param privateOnly bool = false
 
@@ -74,6 +81,37 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
         }
       }
     ]
+  }
+}
+
+// The backstop of the connector's retention job: staged run files (never what later runs still read, kept under
+// state/) are deleted some days after the job should have purged their run, should the job not have run.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-06-01' = if (!empty(expirePrefixes)) {
+  parent: storage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'expire-run-staging'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['blockBlob']
+              prefixMatch: expirePrefixes
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: expireAfterDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
   }
 }
 

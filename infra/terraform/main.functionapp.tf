@@ -22,6 +22,7 @@ locals {
   connector_settings = {
     TASKHUB_NAME                                = local.names.task_hub
     SELFTEST_SCHEDULE                           = var.selftest_schedule
+    RETENTION_SCHEDULE                          = var.retention_schedule
     SelfTest__WorkspaceId                       = var.selftest_workspace_id
     SelfTest__ModelId                           = var.selftest_model_id
     SCHEDULE_TICK                               = var.schedule_tick
@@ -34,6 +35,7 @@ locals {
     Connector__Storage__ManagedIdentityClientId = azurerm_user_assigned_identity.this.client_id
     Connector__Storage__StagingContainer        = var.staging_container_name
     Connector__Storage__TablePrefix             = var.table_prefix
+    Connector__Retention__Days                  = tostring(var.retention_days)
   }
 
   # One indexed key per ConnectionOptions property (Connector__Connections__{i}__...); unset optional fields are left

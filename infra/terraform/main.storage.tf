@@ -71,6 +71,29 @@ resource "azurerm_storage_container" "staging" {
   container_access_type = "private"
 }
 
+# The backstop of the connector's retention job: staged run files (never what later runs still read, kept under
+# state/) are deleted some days after the job should have purged their run, should the job not have run.
+resource "azurerm_storage_management_policy" "staging" {
+  count              = var.retention_days > 0 ? 1 : 0
+  storage_account_id = azurerm_storage_account.this.id
+
+  rule {
+    name    = "expire-run-staging"
+    enabled = true
+    filters {
+      blob_types   = ["blockBlob"]
+      prefix_match = ["${var.staging_container_name}/runs/"]
+    }
+    actions {
+      base_blob {
+        delete_after_days_since_modification_greater_than = var.retention_days + 7
+      }
+    }
+  }
+
+  depends_on = [azurerm_storage_container.staging]
+}
+
 resource "azurerm_role_assignment" "storage_data" {
   for_each = toset(local.storage_data_roles)
 

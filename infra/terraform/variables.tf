@@ -172,6 +172,23 @@ variable "ops_read_only" {
   description = "Refuse the operator API's write actions (Ops__ReadOnly)."
 }
 
+variable "retention_schedule" {
+  type        = string
+  default     = "0 15 3 * * *"
+  description = "Six-field cron of the daily retention purge (RETENTION_SCHEDULE; what it purges: retention_days)."
+}
+
+variable "retention_days" {
+  type        = number
+  default     = 90
+  description = "Days after which a finished run is purged with its audit and staging (Connector__Retention__Days; 0 keeps runs forever). The staging container's lifecycle rule deletes run staging (runs/) a week later still, as a backstop."
+
+  validation {
+    condition     = var.retention_days >= 0
+    error_message = "retention_days must be 0 or more."
+  }
+}
+
 variable "table_prefix" {
   type        = string
   default     = "Connector"

@@ -139,8 +139,14 @@ public sealed class DashboardServer : IAsyncDisposable
             {
                 using var reader = new StreamReader(request.Body);
                 return await reader.ReadToEndAsync(ct);
-            });
+            })
+        {
+            Caller = Caller,
+        };
     }
+
+    /// <summary>Who the audit records a change as done by: the operating-system user running this loopback-only server.</summary>
+    internal static string Caller => $"{Environment.UserName} (connector dashboard)";
 
     private static async Task WriteAsync(HttpContext context, ApiResponse response)
     {

@@ -29,6 +29,9 @@ public sealed class LocalEnvironmentOptions
 
     /// <summary>Gets or sets a hook to adjust the emulator (task duration, limits...).</summary>
     public Action<AnaplanEmulatorOptions>? ConfigureAnaplan { get; set; }
+
+    /// <summary>Gets or sets where the agent logs (nowhere by default), e.g. to see which requests it served.</summary>
+    public Action<ILoggingBuilder>? ConfigureAgentLogging { get; set; }
 }
 
 /// <summary>
@@ -103,7 +106,11 @@ public sealed class LocalEnvironment : IAsyncDisposable
                 Clock = options.SageClock ?? new FixedClock(SageToday),
                 LockRetryAfter = TimeSpan.FromMilliseconds(200),
                 UnavailableRetryAfter = TimeSpan.FromMilliseconds(200),
-                ConfigureLogging = b => b.ClearProviders(),
+                ConfigureLogging = b =>
+                {
+                    b.ClearProviders();
+                    options.ConfigureAgentLogging?.Invoke(b);
+                },
             };
             agentOptions.Simulated.DataDirectory = Path.Combine(directory, "agent", "companies");
             agentOptions.Simulated.Scale = options.Scale;

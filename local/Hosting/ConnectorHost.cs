@@ -82,6 +82,7 @@ public static class ConnectorHost
         builder.Services.AddSingleton<OperatorEdge>();
         builder.Services.AddSingleton<OperatorApiServices>();
         builder.Services.AddSingleton(sp => new OperatorApi(sp.GetRequiredService<DurableTaskClient>(), sp.GetRequiredService<OperatorApiServices>()));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<RunRecoveryFactory>().Create(sp.GetRequiredService<DurableTaskClient>()));
         builder.Services.AddSingleton(sp => new FlowStarter(
             sp.GetRequiredService<DurableTaskClient>(),
             sp.GetRequiredService<IOptionsMonitor<Orchestrations.Configuration.ConnectorOptions>>(),
@@ -89,10 +90,50 @@ public static class ConnectorHost
         if (runScheduler)
         {
             builder.Services.AddHostedService<LocalScheduler>();
+            builder.Services.AddHostedService<LocalRetention>();
         }
 
         return builder;
     }
+}
+
+/// <summary>
+/// The local worker's retention: once at start and then daily, purges the finished runs older than
+/// <c>Connector:Retention:Days</c> (with their sub-runs, audit, step results and staging), like the Functions app's
+/// <c>RetentionPurge</c> timer. Nothing when the setting is 0.
+/// </summary>
+public sealed partial class LocalRetention(RunRecovery recovery, IOptionsMonitor<Orchestrations.Configuration.ConnectorOptions> options, TimeProvider time, ILogger<LocalRetention> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromDays(1), time);
+        do
+        {
+            int days = options.CurrentValue.Retention.Days;
+            if (days <= 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                RetentionResult purged = await recovery.PurgeFinishedBeforeAsync(time.GetUtcNow().AddDays(-days), cancellationToken: stoppingToken);
+                RetentionPurged(logger, purged.Runs, purged.Instances, purged.AuditRows, purged.StagingBlobs, days);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                RetentionFailed(logger, ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 122, Level = LogLevel.Information, Message = "Retention purged {Runs} run(s), {Instances} instance(s), {AuditRows} audit row(s) and {Blobs} staging blob(s) older than {Days} day(s)")]
+    private static partial void RetentionPurged(ILogger logger, int runs, int instances, int auditRows, int blobs, int days);
+
+    [LoggerMessage(EventId = 123, Level = LogLevel.Error, Message = "The retention purge failed")]
+    private static partial void RetentionFailed(ILogger logger, Exception exception);
 }
 
 /// <summary>

@@ -16,11 +16,26 @@ public sealed class ConnectorOptions
     /// <summary>Gets or sets where staging blobs and audit tables live.</summary>
     public StorageOptions Storage { get; set; } = new();
 
+    /// <summary>Gets or sets how long finished runs, their audit and their staging are kept.</summary>
+    public RetentionOptions Retention { get; set; } = new();
+
     /// <summary>Finds a connection by id.</summary>
     /// <exception cref="Operations.ConnectionNotFoundException">No connection has that id.</exception>
     public ConnectionOptions Get(string connectionId)
         => this.Connections.FirstOrDefault(c => string.Equals(c.Id, connectionId, StringComparison.OrdinalIgnoreCase))
             ?? throw new Operations.ConnectionNotFoundException(connectionId);
+}
+
+/// <summary>
+/// Retention (section <c>Connector:Retention</c>): a daily job (the Functions app's <c>RetentionPurge</c> timer, the local
+/// worker's retention service) purges finished runs older than <see cref="Days"/> with their sub-runs, audit, recorded
+/// step results and staging. The staging container's lifecycle rule (infra) deletes run staging some days later still,
+/// as a backstop.
+/// </summary>
+public sealed class RetentionOptions
+{
+    /// <summary>Gets or sets after how many days a finished run is purged (0 keeps runs forever); 90 by default.</summary>
+    public int Days { get; set; } = 90;
 }
 
 /// <summary>Storage for staging (Blob) and audit, mappings and watermarks (Table).</summary>

@@ -120,6 +120,11 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
             errors.Add($"{ConnectorOptions.SectionName}:Storage:TablePrefix: must be 1 to 30 letters and digits starting with a letter; got '{options.Storage.TablePrefix}'.");
         }
 
+        if (options.Retention.Days is < 0 or > 36_500)
+        {
+            errors.Add($"{ConnectorOptions.SectionName}:Retention:Days: must be 0 (keep runs forever) to 36500 days; got {options.Retention.Days}.");
+        }
+
         if (!ContainerName().IsMatch(options.Storage.StagingContainer ?? string.Empty))
         {
             errors.Add($"{ConnectorOptions.SectionName}:Storage:StagingContainer: must be 3 to 63 lower-case letters, digits or '-'; got '{options.Storage.StagingContainer}'.");

@@ -3,6 +3,7 @@ using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Anaplan;
 using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.Flows.Recovery;
 using Connector.Orchestrations.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +25,7 @@ public static class ConnectorTasks
         typeof(LoadDatasetOrchestrator),
         typeof(RunExportOrchestrator),
         typeof(BudgetSyncOrchestrator),
+        typeof(DatasetRecoveryOrchestrator),
     ];
 
     /// <summary>Gets the activity types.</summary>
@@ -32,6 +34,8 @@ public static class ConnectorTasks
         typeof(SelfTestActivity),
         typeof(BeginRunActivity),
         typeof(CompleteRunActivity),
+        typeof(FailRunActivity),
+        typeof(RecordStepActivity),
         typeof(RecordDatasetActivity),
         typeof(CommitWatermarkActivity),
         typeof(ReadSageDimensionsActivity),
@@ -50,6 +54,7 @@ public static class ConnectorTasks
         typeof(ReconcileDatasetActivity),
         typeof(PlanBudgetEntriesActivity),
         typeof(PostJournalEntryActivity),
+        typeof(PrepareRecoveryActivity),
     ];
 
     /// <summary>Gets the entity types.</summary>

@@ -44,7 +44,9 @@ public static class ConnectorRuntime
         services.TryAddSingleton<WatermarkStore>();
         services.TryAddSingleton<MappingStore>();
         services.TryAddSingleton<JournalStore>();
+        services.TryAddSingleton<StepResultStore>();
         services.TryAddSingleton<ConnectionClients>();
+        services.TryAddSingleton<Operations.RunRecoveryFactory>();
         return services;
     }
 

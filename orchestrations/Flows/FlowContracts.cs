@@ -5,8 +5,11 @@ namespace Connector.Orchestrations.Flows;
 // Everything that crosses an orchestration boundary is small: ids, blob names, counts and totals. Row data stays in
 // Blob storage, so a run's history does not grow with the number of rows it moves.
 
-/// <summary>Which run of which connection.</summary>
-public sealed record RunRef(string ConnectionId, string RunId);
+/// <summary>
+/// Which run of which connection, and which attempt of it: 1, then one more each time the run is rewound (a new
+/// execution of the same run id that takes the recorded result of every step an earlier attempt finished).
+/// </summary>
+public sealed record RunRef(string ConnectionId, string RunId, int Attempt = 1);
 
 /// <summary>A fiscal period of the Sage company.</summary>
 public sealed record FiscalPeriodRef(string FiscalYear, int Period);
@@ -27,6 +30,8 @@ public sealed record PeriodTotals(string Period, long Rows, decimal Debit, decim
 /// What an extraction activity staged: the CSV parts and the numbers to reconcile against. <c>SentRowsBlob</c> holds
 /// every row the incremental pull returned (key → hash), the candidate for "remembered as sent" once Anaplan accepted
 /// them; <c>Resent</c> says which staged rows are there because an earlier run's load did not take them.
+/// <c>RejectedRowsBlob</c> keeps the Sage rows the extraction refused, as Sage gave them, so they can be mapped again and
+/// sent once the mapping is fixed (<see cref="Actuals.RejectedGlRow"/>).
 /// </summary>
 public sealed record DatasetManifest(
     string Dataset,
@@ -39,7 +44,8 @@ public sealed record DatasetManifest(
     string? RejectionsBlob,
     string? SentRowsBlob = null,
     long Unchanged = 0,
-    IReadOnlyList<ResentRows>? Resent = null);
+    IReadOnlyList<ResentRows>? Resent = null,
+    string? RejectedRowsBlob = null);
 
 /// <summary>
 /// Rows a run sends again because an earlier run's load did not get them into Anaplan: from which run, why, how many
@@ -108,11 +114,29 @@ public static class Datasets
         _ => throw new ArgumentOutOfRangeException(nameof(dataset), dataset, "Not an uploaded dataset."),
     };
 
+    /// <summary>Where everything a run stages lives (<c>runs/{connection}/{run}/</c>): the lifecycle rule's scope.</summary>
+    public const string RunsPrefix = "runs/";
+
+    /// <summary>Where what a connection remembers between runs lives (<c>state/...</c>): never expired by the lifecycle rule.</summary>
+    public const string StatePrefix = "state/";
+
     /// <summary>Blob prefix of a dataset's staged parts.</summary>
-    public static string StagingPrefix(RunRef run, string dataset) => $"{BlobSafe(run.ConnectionId)}/{BlobSafe(run.RunId)}/{dataset}";
+    public static string StagingPrefix(RunRef run, string dataset) => $"{RunFolder(run.ConnectionId, run.RunId)}{dataset}";
 
     /// <summary>Blob name of a run-level artefact (snapshots, exports, rejections).</summary>
-    public static string RunBlob(RunRef run, string name) => $"{BlobSafe(run.ConnectionId)}/{BlobSafe(run.RunId)}/{name}";
+    public static string RunBlob(RunRef run, string name) => $"{RunFolder(run.ConnectionId, run.RunId)}{name}";
+
+    /// <summary>The folder of everything a run staged (<c>runs/{connection}/{run}/</c>).</summary>
+    public static string RunFolder(string connectionId, string runId) => $"{RunsPrefix}{BlobSafe(connectionId)}/{BlobSafe(runId)}/";
+
+    /// <summary>
+    /// Blob name of what a run leaves for the runs after it (the rows Anaplan accepted, the rows it still owes), which the
+    /// connection's watermark names until a later run replaces it.
+    /// </summary>
+    public static string StateBlob(RunRef run, string name) => $"{StatePrefix}{BlobSafe(run.ConnectionId)}/{BlobSafe(run.RunId)}/{name}";
+
+    /// <summary>The folder of what a run left for later runs (<c>state/{connection}/{run}/</c>).</summary>
+    public static string StateFolder(string connectionId, string runId) => $"{StatePrefix}{BlobSafe(connectionId)}/{BlobSafe(runId)}/";
 
     private static string BlobSafe(string value) => value.Replace(':', '_').Replace('/', '_');
 }

@@ -11,8 +11,17 @@ namespace Connector.Orchestrations.Flows;
 /// <summary>Input of <see cref="BeginRunActivity"/>.</summary>
 public sealed record BeginRunInput(RunRef Run, string Flow, string Trigger, DateTime StartedAt);
 
+/// <summary>
+/// What a run starts from: the connection's settings as they are now, and the results of the steps earlier attempts of
+/// the run finished (none for a first attempt).
+/// </summary>
+public sealed record RunStart(ConnectionOptions Connection, IReadOnlyDictionary<string, RecordedStep> Steps);
+
 /// <summary>Input of <see cref="CompleteRunActivity"/>: the run's final status and its summary (JSON) for the audit.</summary>
 public sealed record CompleteRunInput(RunRef Run, string Flow, string Trigger, string Status, DateTime StartedAt, DateTime FinishedAt, string SummaryJson);
+
+/// <summary>Input of <see cref="FailRunActivity"/>: a run whose orchestrator threw, and why.</summary>
+public sealed record FailRunInput(RunRef Run, string Flow, DateTime FailedAt, string Cause);
 
 /// <summary>Input of <see cref="RecordDatasetActivity"/>.</summary>
 public sealed record RecordDatasetInput(RunRef Run, string Dataset, string Status, IReadOnlyDictionary<string, long> Counts, IReadOnlyDictionary<string, string> Details);
@@ -63,18 +72,29 @@ public interface IWatermarkCommitObserver
 }
 
 /// <summary>
-/// Opens a run: writes its audit row and returns the connection's settings as they are now. The orchestration works
-/// from this snapshot (recorded in its history), so a configuration change never alters a run half-way.
+/// Opens a run (or an attempt of it): writes its audit row and returns the connection's settings as they are now, with
+/// the results every earlier attempt of the run recorded. The orchestration works from this snapshot (recorded in its
+/// history), so a configuration change never alters a run half-way, and a resumed run skips what is already done.
 /// </summary>
-public sealed class BeginRunActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit) : TaskActivity<BeginRunInput, ConnectionOptions>
+public sealed class BeginRunActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps) : TaskActivity<BeginRunInput, RunStart>
 {
-    public override async Task<ConnectionOptions> RunAsync(TaskActivityContext context, BeginRunInput input)
+    public override async Task<RunStart> RunAsync(TaskActivityContext context, BeginRunInput input)
     {
         ConnectionOptions connection = clients.Connection(input.Run.ConnectionId);
         await storage.EnsureCreatedOnceAsync();
+        IReadOnlyDictionary<string, RecordedStep> recorded = input.Run.Attempt > 1 ? await steps.GetAsync(input.Run.RunId) : new Dictionary<string, RecordedStep>();
+        RunAudit? before = input.Run.Attempt > 1 ? await audit.GetRunAsync(input.Run.ConnectionId, input.Run.RunId) : null;
         await audit.UpsertRunAsync(new RunAudit(
-            input.Run.ConnectionId, input.Run.RunId, input.Flow, input.Trigger, RunStatuses.Running, new DateTimeOffset(input.StartedAt, TimeSpan.Zero), null, null, null));
-        return connection;
+            input.Run.ConnectionId,
+            input.Run.RunId,
+            input.Flow,
+            input.Trigger,
+            RunStatuses.Running,
+            before?.StartedAt ?? new DateTimeOffset(input.StartedAt, TimeSpan.Zero),
+            null,
+            null,
+            null) { Attempt = input.Run.Attempt });
+        return new RunStart(connection, recorded);
     }
 }
 
@@ -92,8 +112,24 @@ public sealed class CompleteRunActivity(AuditStore audit, ILogger<CompleteRunAct
             new DateTimeOffset(input.StartedAt, TimeSpan.Zero),
             new DateTimeOffset(input.FinishedAt, TimeSpan.Zero),
             input.SummaryJson,
-            null));
+            null) { Attempt = input.Run.Attempt });
         ConnectorTelemetry.RunEnded(logger, input.Flow, input.Run.ConnectionId, input.Run.RunId, input.Status);
+        return true;
+    }
+}
+
+/// <summary>
+/// Closes the audit row of a run whose orchestrator threw: <c>Failed</c>, when, and the cause; and reports the run's end
+/// (the alerts' signal, once). The orchestrator calls it and then lets the exception end the run.
+/// </summary>
+public sealed class FailRunActivity(ConnectorStorage storage, AuditStore audit, ILogger<FailRunActivity> logger) : TaskActivity<FailRunInput, bool>
+{
+    public override async Task<bool> RunAsync(TaskActivityContext context, FailRunInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        await storage.EnsureCreatedOnceAsync();
+        await audit.EndRunAsync(input.Run.ConnectionId, input.Run.RunId, RunStatuses.Failed, new DateTimeOffset(input.FailedAt, TimeSpan.Zero), input.Cause);
+        ConnectorTelemetry.RunEnded(logger, input.Flow, input.Run.ConnectionId, input.Run.RunId, RunStatuses.Failed);
         return true;
     }
 }
@@ -116,12 +152,17 @@ public sealed class RecordDatasetActivity(AuditStore audit) : TaskActivity<Recor
 /// refused ones of a partial load) are kept, with their content and the reason, for the next run to send again. GL: the
 /// periods of a failed or partial load are kept for the next run; periods this run sent fully are cleared.
 /// </summary>
-public sealed class CommitWatermarkActivity(WatermarkStore watermarks, ConnectorStorage storage, IWatermarkCommitObserver? observer = null)
+public sealed class CommitWatermarkActivity(WatermarkStore watermarks, ConnectorStorage storage, StepResultStore steps, IWatermarkCommitObserver? observer = null)
     : TaskActivity<CommitWatermarkInput, CommitResult>
 {
     public override async Task<CommitResult> RunAsync(TaskActivityContext context, CommitWatermarkInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        return await steps.RecordAsync(input.Run, StepKeys.Commit(input.Dataset), await this.CommitAsync(input));
+    }
+
+    private async Task<CommitResult> CommitAsync(CommitWatermarkInput input)
+    {
         observer?.BeforeCommit(input.Run, input.Dataset);
         DateTimeOffset at = new(input.At, TimeSpan.Zero);
         if (input.Value is null)
@@ -170,8 +211,8 @@ public sealed class CommitWatermarkActivity(WatermarkStore watermarks, Connector
 
         string? acceptedBlob = accepted is null
             ? null
-            : await SentRows.WriteAsync(storage.StagingContainer, Datasets.RunBlob(input.Run, $"{input.Dataset}-accepted.json"), accepted);
-        string? pendingBlob = await PendingRows.WriteAsync(storage.StagingContainer, Datasets.RunBlob(input.Run, $"{input.Dataset}-pending.json"), pendingRows);
+            : await SentRows.WriteAsync(storage.StagingContainer, Datasets.StateBlob(input.Run, $"{input.Dataset}-accepted.json"), accepted);
+        string? pendingBlob = await PendingRows.WriteAsync(storage.StagingContainer, Datasets.StateBlob(input.Run, $"{input.Dataset}-pending.json"), pendingRows);
         await watermarks.CommitAsync(input.Run.ConnectionId, input.Dataset, input.Value, input.Run.RunId, at, acceptedBlob, pendingBlob, pendingRows.Count);
         return new CommitResult(pendingRows.Count, 0);
     }
@@ -188,6 +229,7 @@ public static class RunStatuses
     /// <summary>Everything loaded, but the values read back from Anaplan differ from Sage's (listed in the summary and the audit).</summary>
     public const string CompletedWithDifferences = "CompletedWithDifferences";
     public const string Failed = "Failed";
+    public const string Terminated = "Terminated";
     public const string DryRun = "DryRun";
 }
 

@@ -89,6 +89,13 @@ public sealed class RunStateException : ConnectorException
         this.Status = status;
     }
 
+    public RunStateException(string instanceId, OrchestrationRuntimeStatus? status, string message)
+        : base(message)
+    {
+        this.InstanceId = instanceId;
+        this.Status = status;
+    }
+
     public RunStateException()
     {
         this.InstanceId = string.Empty;

@@ -15,6 +15,9 @@ namespace Connector.Orchestrations.Operations;
 /// <param name="RecordsTruncatedAt">The limit, when the run has more records than it.</param>
 public sealed record RunAuditReport(RunAudit Run, IReadOnlyList<DatasetAudit> Datasets, IReadOnlyList<RecordAudit> Records, int? RecordsTruncatedAt)
 {
+    /// <summary>Gets the operator actions on the run (rewinds, terminations, replays), oldest first: when, by whom, why, which attempt.</summary>
+    public IReadOnlyList<RunEvent> Events { get; init; } = [];
+
     /// <summary>Reads a run's audit.</summary>
     /// <exception cref="RunNotFoundException">The connection has no audited run with that id.</exception>
     public static async Task<RunAuditReport> ReadAsync(
@@ -41,7 +44,10 @@ public sealed record RunAuditReport(RunAudit Run, IReadOnlyList<DatasetAudit> Da
             records.Add(record);
         }
 
-        return new RunAuditReport(run, await audit.GetDatasetsAsync(runId, cancellationToken), records, truncated ? maxRecords : null);
+        return new RunAuditReport(run, await audit.GetDatasetsAsync(runId, cancellationToken), records, truncated ? maxRecords : null)
+        {
+            Events = await audit.GetEventsAsync(runId, cancellationToken),
+        };
     }
 
     /// <summary>The CSV header of <see cref="WriteRecordsCsv"/>.</summary>

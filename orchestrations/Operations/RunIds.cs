@@ -60,6 +60,7 @@ public static class RunIds
             nameof(ActualsSyncOrchestrator) => Flows.Actuals,
             nameof(BudgetSyncOrchestrator) => Flows.Budgets,
             nameof(SelfTestOrchestrator) => Flows.SelfTest,
+            nameof(Orchestrations.Flows.Recovery.DatasetRecoveryOrchestrator) => Flows.Recovery,
             _ => (orchestratorName.EndsWith("Orchestrator", StringComparison.Ordinal) ? orchestratorName[..^"Orchestrator".Length] : orchestratorName)
                 .ToLowerInvariant(),
         };
@@ -72,7 +73,10 @@ public static class RunIds
         public const string Budgets = "budgets";
         public const string SelfTest = "selftest";
 
+        /// <summary>Runs that replay a dataset of a finished run or retry its rejected rows.</summary>
+        public const string Recovery = Orchestrations.Flows.Recovery.DatasetRecoveryOrchestrator.Flow;
+
         /// <summary>Gets every top-level flow.</summary>
-        public static IReadOnlyList<string> All { get; } = [Actuals, Budgets, SelfTest];
+        public static IReadOnlyList<string> All { get; } = [Actuals, Budgets, Recovery, SelfTest];
     }
 }

@@ -36,10 +36,133 @@ public class AuditStore
             ["Status"] = run.Status,
             ["StartedAt"] = run.StartedAt,
             ["FinishedAt"] = run.FinishedAt,
+            ["Attempt"] = run.Attempt,
         };
         await this.SetTextAsync(entity, "Summary", run.Summary, cancellationToken);
         await this.SetTextAsync(entity, "Error", run.Error, cancellationToken);
         await this.storage.Table(TableNames.Runs).UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends a run row that did not complete: its status (<c>Failed</c>, <c>Terminated</c>), when, and why, keeping what the
+    /// row already holds (flow, trigger, start, attempt). A run that never wrote its row gets one.
+    /// </summary>
+    public virtual async Task EndRunAsync(
+        string connectionId, string runId, string status, DateTimeOffset finishedAt, string error, CancellationToken cancellationToken = default)
+    {
+        var entity = new TableEntity(TableKeys.Escape(connectionId), TableKeys.Escape(runId))
+        {
+            ["Status"] = status,
+            ["FinishedAt"] = finishedAt,
+        };
+        await this.SetTextAsync(entity, "Error", error, cancellationToken);
+        await this.storage.Table(TableNames.Runs).UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    /// <summary>Lists a connection's run rows started before <paramref name="before"/> (for retention).</summary>
+    public virtual async IAsyncEnumerable<RunAudit> ListRunsStartedBeforeAsync(
+        string connectionId, DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (TableEntity e in this.storage.Table(TableNames.Runs).QueryAsync<TableEntity>(
+            x => x.PartitionKey == TableKeys.Escape(connectionId) && x.GetDateTimeOffset("StartedAt") < before,
+            select: ["PartitionKey", "RowKey", "Flow", "Trigger", "Status", "StartedAt", "FinishedAt", "Attempt"],
+            cancellationToken: cancellationToken))
+        {
+            yield return new RunAudit(
+                connectionId,
+                TableKeys.Unescape(e.RowKey),
+                e.GetString("Flow") ?? string.Empty,
+                e.GetString("Trigger") ?? string.Empty,
+                e.GetString("Status") ?? string.Empty,
+                e.GetDateTimeOffset("StartedAt") ?? default,
+                e.GetDateTimeOffset("FinishedAt"),
+                null,
+                null) { Attempt = e.GetInt32("Attempt") ?? 1 };
+        }
+    }
+
+    /// <summary>Records an operator action on a run (a rewind, a termination, a replay): when, by whom, why, which attempt.</summary>
+    public virtual async Task AddEventAsync(RunEvent runEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runEvent);
+        var entity = new TableEntity(
+            TableKeys.Escape(runEvent.RunId),
+            $"{runEvent.At.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}-{TableKeys.Escape(runEvent.Action)}")
+        {
+            ["ConnectionId"] = runEvent.ConnectionId,
+            ["Action"] = runEvent.Action,
+            ["At"] = runEvent.At,
+            ["By"] = runEvent.By,
+            ["Attempt"] = runEvent.Attempt,
+            ["Detail"] = runEvent.Detail,
+        };
+        await this.SetTextAsync(entity, "Reason", runEvent.Reason, cancellationToken);
+        await this.storage.Table(TableNames.RunEvents).UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>Gets the operator actions on a run, oldest first.</summary>
+    public virtual async Task<IReadOnlyList<RunEvent>> GetEventsAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var events = new List<RunEvent>();
+        await foreach (TableEntity e in this.storage.Table(TableNames.RunEvents)
+            .QueryAsync<TableEntity>(x => x.PartitionKey == TableKeys.Escape(runId), cancellationToken: cancellationToken))
+        {
+            events.Add(new RunEvent(
+                e.GetString("ConnectionId") ?? string.Empty,
+                runId,
+                e.GetString("Action") ?? string.Empty,
+                e.GetDateTimeOffset("At") ?? default,
+                e.GetString("By") ?? string.Empty,
+                await this.GetTextAsync(e, "Reason", cancellationToken) ?? string.Empty,
+                e.GetInt32("Attempt"),
+                e.GetString("Detail")));
+        }
+
+        return events;
+    }
+
+    /// <summary>
+    /// Deletes everything the audit holds about a run: its row, dataset rows, record rows, operator actions and the
+    /// blobs of long texts. Returns how many rows were deleted.
+    /// </summary>
+    public virtual async Task<int> DeleteRunAsync(string connectionId, string runId, CancellationToken cancellationToken = default)
+    {
+        int deleted = 0;
+        string run = TableKeys.Escape(runId);
+        NullableResponse<TableEntity> row = await this.storage.Table(TableNames.Runs)
+            .GetEntityIfExistsAsync<TableEntity>(TableKeys.Escape(connectionId), run, cancellationToken: cancellationToken);
+        if (row.HasValue)
+        {
+            await this.storage.Table(TableNames.Runs).DeleteEntityAsync(TableKeys.Escape(connectionId), run, ETag.All, cancellationToken);
+            deleted++;
+        }
+
+        foreach (string table in new[] { TableNames.RunDatasets, TableNames.RunRecords, TableNames.RunEvents })
+        {
+            TableClient client = this.storage.Table(table);
+            var keys = new List<string>();
+            await foreach (TableEntity e in client.QueryAsync<TableEntity>(x => x.PartitionKey == run, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+            {
+                keys.Add(e.RowKey);
+            }
+
+            foreach (string[] batch in keys.Chunk(100))
+            {
+                await client.SubmitTransactionAsync(batch.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(run, k))), cancellationToken);
+            }
+
+            deleted += keys.Count;
+        }
+
+        foreach (string prefix in new[] { BlobPrefix(run), BlobPrefix($"{TableKeys.Escape(connectionId)}/{run}") })
+        {
+            await foreach (Azure.Storage.Blobs.Models.BlobItem blob in this.storage.StagingContainer.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, cancellationToken))
+            {
+                await this.storage.StagingContainer.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+            }
+        }
+
+        return deleted;
     }
 
     /// <summary>Gets a run row, or null.</summary>
@@ -185,7 +308,10 @@ public class AuditStore
             e.GetDateTimeOffset("StartedAt") ?? default,
             e.GetDateTimeOffset("FinishedAt"),
             await this.GetTextAsync(e, "Summary", cancellationToken),
-            await this.GetTextAsync(e, "Error", cancellationToken));
+            await this.GetTextAsync(e, "Error", cancellationToken))
+        {
+            Attempt = e.GetInt32("Attempt") ?? 1,
+        };
 
     /// <summary>Puts a text on a row, or in a blob the row names when it is too long for a Table property.</summary>
     private async Task SetTextAsync(TableEntity entity, string name, string? text, CancellationToken cancellationToken)
@@ -197,11 +323,14 @@ public class AuditStore
             return;
         }
 
-        string blobName = $"audit/{TableKeys.Escape(entity.PartitionKey)}/{TableKeys.Escape(entity.RowKey)}/{name}.txt".Replace(':', '_');
+        string blobName = $"{BlobPrefix($"{TableKeys.Escape(entity.PartitionKey)}/{TableKeys.Escape(entity.RowKey)}")}{name}.txt";
         await this.storage.StagingContainer.GetBlobClient(blobName).UploadAsync(BinaryData.FromString(text), overwrite: true, cancellationToken);
         entity[name] = null;
         entity[name + BlobSuffix] = blobName;
     }
+
+    /// <summary>Where the long texts of a row (<c>{partition}/{row}</c>) are kept: <c>audit/{partition}/{row}/</c>.</summary>
+    private static string BlobPrefix(string path) => $"audit/{path}/".Replace(':', '_');
 
     /// <summary>Reads a text from its row, or whole from the blob the row names.</summary>
     private async Task<string?> GetTextAsync(TableEntity entity, string name, CancellationToken cancellationToken)
@@ -215,7 +344,10 @@ public class AuditStore
     }
 }
 
-/// <summary>One run in the audit trail. <c>Summary</c> is the run's result as JSON.</summary>
+/// <summary>
+/// One run in the audit trail. <c>Summary</c> is the run's result as JSON; <c>Error</c> why a run failed or was
+/// terminated; <c>Attempt</c> which execution of the run wrote the row (1, then one more per rewind).
+/// </summary>
 public sealed record RunAudit(
     string ConnectionId,
     string RunId,
@@ -225,7 +357,27 @@ public sealed record RunAudit(
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
     string? Summary,
-    string? Error);
+    string? Error)
+{
+    /// <summary>Gets the attempt (execution) of the run the row describes.</summary>
+    public int Attempt { get; init; } = 1;
+}
+
+/// <summary>
+/// An operator action on a run, as the audit shows it: <c>Action</c> (<see cref="RunEventActions"/>), when, by whom,
+/// the reason given, the attempt it started or ended, and a detail (the new run a replay started, ...).
+/// </summary>
+public sealed record RunEvent(string ConnectionId, string RunId, string Action, DateTimeOffset At, string By, string Reason, int? Attempt, string? Detail);
+
+/// <summary>The operator actions recorded on runs.</summary>
+public static class RunEventActions
+{
+    public const string Rewind = "rewind";
+    public const string Terminate = "terminate";
+    public const string ReplayDataset = "replay-dataset";
+    public const string RetryRejected = "retry-rejected";
+    public const string Replay = "replay";
+}
 
 /// <summary>One dataset of a run: its counts (read, staged, uploaded, accepted, failed...) and details (totals, task ids).</summary>
 public sealed record DatasetAudit(

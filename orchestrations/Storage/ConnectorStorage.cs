@@ -91,12 +91,21 @@ public static class TableNames
     public const string MappingHistory = "MappingHistory";
     public const string Journal = "Journal";
 
-    public static IReadOnlyList<string> All { get; } = [Runs, RunDatasets, RunRecords, Watermarks, Mappings, MappingHistory, Journal];
+    /// <summary>What each step of a run produced (<see cref="StepResultStore"/>).</summary>
+    public const string RunSteps = "RunSteps";
+
+    /// <summary>Operator actions on a run: rewinds, terminations, replays (<see cref="AuditStore"/>).</summary>
+    public const string RunEvents = "RunEvents";
+
+    public static IReadOnlyList<string> All { get; } = [Runs, RunDatasets, RunRecords, Watermarks, Mappings, MappingHistory, Journal, RunSteps, RunEvents];
 }
 
 /// <summary>Makes arbitrary text safe as a table PartitionKey or RowKey (no '/', '\\', '#', '?' or control characters).</summary>
 public static class TableKeys
 {
+    /// <summary>Reverses <see cref="Escape"/>.</summary>
+    public static string Unescape(string key) => Uri.UnescapeDataString(key);
+
     public static string Escape(string value)
     {
         ArgumentNullException.ThrowIfNull(value);

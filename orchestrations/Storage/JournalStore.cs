@@ -86,7 +86,7 @@ public class JournalStore
 
     private static JournalRecord ToRecord(TableEntity e)
         => new(
-            Unescape(e.PartitionKey),
+            TableKeys.Unescape(e.PartitionKey),
             e.GetString("ExternalId") ?? e.RowKey,
             e.GetString("Status") ?? string.Empty,
             e.GetString("RunId") ?? string.Empty,
@@ -102,7 +102,6 @@ public class JournalStore
             e.GetString("Message"),
             e.GetDateTimeOffset("UpdatedAt") ?? default);
 
-    private static string Unescape(string key) => Uri.UnescapeDataString(key);
 }
 
 /// <summary>What the connector knows of one journal entry (amounts as exact decimal text in the table).</summary>

@@ -35,6 +35,25 @@ public class WatermarkStore
             : null;
     }
 
+    /// <summary>Gets the blobs a connection's watermarks name (what later runs still read), whichever run wrote them.</summary>
+    public virtual async Task<IReadOnlySet<string>> GetReferencedBlobsAsync(string connectionId, CancellationToken cancellationToken = default)
+    {
+        var blobs = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (TableEntity e in this.storage.Table(TableNames.Watermarks).QueryAsync<TableEntity>(
+            x => x.PartitionKey == TableKeys.Escape(connectionId), cancellationToken: cancellationToken))
+        {
+            foreach (string? blob in new[] { e.GetString("SentRowsBlob"), e.GetString("PendingBlob") })
+            {
+                if (!string.IsNullOrEmpty(blob))
+                {
+                    blobs.Add(blob);
+                }
+            }
+        }
+
+        return blobs;
+    }
+
     /// <summary>
     /// Replaces the periods a non-incremental dataset (GL) must send again with <paramref name="pending"/>, keeping the
     /// watermark columns as they are.

@@ -119,7 +119,7 @@ public static partial class ConnectorTelemetry
     {
         ArgumentNullException.ThrowIfNull(run);
         using Activity? span = Source.StartActivity(activity);
-        if (span is not null && RunOf(input) is { } runRef)
+        if (span is not null && ActivityRunOf(input) is { } runRef)
         {
             span.SetTag(Tags.Connection, runRef.ConnectionId);
             span.SetTag(Tags.RunId, runRef.RunId);
@@ -137,9 +137,12 @@ public static partial class ConnectorTelemetry
     }
 
     /// <summary>
-    /// Runs an orchestrator; when a flow's run fails (the exception leaves the orchestrator in this execution, not in a
-    /// replay), reports it as <see cref="RunStatuses.Failed"/> through <see cref="RunEnded"/>. Nothing is added to the
-    /// orchestration's history, so a failed run can still be rewound.
+    /// Runs an orchestrator. When a flow's run fails (its orchestrator throws), the failure is recorded before the
+    /// exception ends the run: <see cref="FailRunActivity"/> writes the audit row as <see cref="RunStatuses.Failed"/> with
+    /// the cause and reports <see cref="RunEnded"/> once; should that activity fail too, the end is reported here (through
+    /// the replay-safe logger) so the signal is never lost. The run still ends with the original exception. A failed run is
+    /// resumed by a rewind (a new execution of the run id), never by the backend's rewind of this history, so the activity
+    /// recorded after the failure costs nothing.
     /// </summary>
     public static async Task<T> ObserveRunAsync<T>(TaskOrchestrationContext context, Type orchestrator, object? input, Func<Task<T>> run)
     {
@@ -149,9 +152,41 @@ public static partial class ConnectorTelemetry
         {
             return await run().ConfigureAwait(true);
         }
-        catch (Exception) when (ReportFailure(context, orchestrator, input))
+        catch (Exception ex) when (FlowOf(orchestrator) is not null && ex is not OperationCanceledException)
         {
-            throw; // never reached: the filter reports and returns false, so the exception passes through untouched
+            await RecordFailureAsync(context, FlowOf(orchestrator)!, input, ex).ConfigureAwait(true);
+            throw;
+        }
+    }
+
+    /// <summary>The run a flow's input names (its connection, this instance and the attempt).</summary>
+    public static RunRef RunOf(TaskOrchestrationContext context, object? input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return input switch
+        {
+            ActualsRunInput actuals => new RunRef(actuals.ConnectionId, context.InstanceId, actuals.Attempt),
+            BudgetRunInput budgets => new RunRef(budgets.ConnectionId, context.InstanceId, budgets.Attempt),
+            Flows.Recovery.DatasetRecoveryInput recovery => new RunRef(recovery.ConnectionId, context.InstanceId, recovery.Attempt),
+            _ => new RunRef(string.Empty, context.InstanceId),
+        };
+    }
+
+    private static async Task RecordFailureAsync(TaskOrchestrationContext context, string flow, object? input, Exception failure)
+    {
+        RunRef run = RunOf(context, input);
+        string cause = failure is TaskFailedException failed ? failed.FailureDetails.ErrorMessage : failure.Message;
+        try
+        {
+            await context.CallActivityAsync<bool>(
+                nameof(FailRunActivity), new FailRunInput(run, flow, context.CurrentUtcDateTime, cause), Flows.Anaplan.AnaplanPolling.Retry).ConfigureAwait(true);
+        }
+        catch (TaskFailedException)
+        {
+            if (!context.IsReplaying)
+            {
+                RunEnded(context.CreateReplaySafeLogger(typeof(ConnectorTelemetry).FullName!), flow, run.ConnectionId, run.RunId, RunStatuses.Failed);
+            }
         }
     }
 
@@ -165,27 +200,11 @@ public static partial class ConnectorTelemetry
     private static string? FlowOf(Type orchestrator)
         => orchestrator == typeof(ActualsSyncOrchestrator) ? ScheduleEvaluator.Flows.Actuals
             : orchestrator == typeof(BudgetSyncOrchestrator) ? ScheduleEvaluator.Flows.Budgets
+            : orchestrator == typeof(Flows.Recovery.DatasetRecoveryOrchestrator) ? Flows.Recovery.DatasetRecoveryOrchestrator.Flow
             : null;
 
-    private static bool ReportFailure(TaskOrchestrationContext context, Type orchestrator, object? input)
-    {
-        if (context.IsReplaying || FlowOf(orchestrator) is not { } flow)
-        {
-            return false;
-        }
-
-        string connectionId = input switch
-        {
-            ActualsRunInput actuals => actuals.ConnectionId,
-            BudgetRunInput budgets => budgets.ConnectionId,
-            _ => string.Empty,
-        };
-        RunEnded(context.CreateReplaySafeLogger(typeof(ConnectorTelemetry).FullName!), flow, connectionId, context.InstanceId, RunStatuses.Failed);
-        return false;
-    }
-
     /// <summary>The run an activity input belongs to: a <see cref="RunRef"/>, or a record with a <c>Run</c> property.</summary>
-    private static RunRef? RunOf(object? input)
+    private static RunRef? ActivityRunOf(object? input)
         => input switch
         {
             null => null,

@@ -17,7 +17,7 @@ public sealed class MonitoringTests
 
     private static readonly string[] ProblemStatuses = ["CompletedWithFailures", "CompletedWithDifferences"];
 
-    private static readonly string[] QuietStatuses = ["Running", "Completed", "CompletedWithRejections", "DryRun"];
+    private static readonly string[] QuietStatuses = ["Running", "Completed", "CompletedWithRejections", "DryRun", "Terminated"]; // an operator terminated it
 
     private static readonly string[] OperatorRoles = ["Storage Blob Data Contributor", "Storage Queue Data Contributor", "Storage Table Data Contributor"];
 
@@ -118,7 +118,7 @@ public sealed class MonitoringTests
         [
             "Microsoft.Authorization/roleAssignments", "Microsoft.Insights/diagnosticSettings", "Microsoft.Web/sites/config",
             "Microsoft.Storage/storageAccounts/blobServices", "Microsoft.Storage/storageAccounts/blobServices/containers",
-            "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+            "Microsoft.Network/privateEndpoints/privateDnsZoneGroups", "Microsoft.Storage/storageAccounts/managementPolicies",
         ];
         foreach (Deployment deployment in new[] { Deployment.Full, Deployment.Network, Deployment.LandingZone })
         {

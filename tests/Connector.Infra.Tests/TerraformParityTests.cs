@@ -28,6 +28,7 @@ public sealed partial class TerraformParityTests
         ["Microsoft.Storage/storageAccounts"] = "azurerm_storage_account",
         ["Microsoft.Storage/storageAccounts/blobServices"] = null, // blob_properties of azurerm_storage_account
         ["Microsoft.Storage/storageAccounts/blobServices/containers"] = "azurerm_storage_container",
+        ["Microsoft.Storage/storageAccounts/managementPolicies"] = "azurerm_storage_management_policy",
         ["Microsoft.OperationalInsights/workspaces"] = "azurerm_log_analytics_workspace",
         ["Microsoft.Insights/components"] = "azurerm_application_insights",
         ["Microsoft.KeyVault/vaults"] = "azurerm_key_vault",

@@ -32,6 +32,10 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
 
     public RunOperations Operations => this.Services.GetRequiredService<RunOperations>();
 
+    public RunRecovery Recovery => this.Services.GetRequiredService<RunRecovery>();
+
+    public StepResultStore Steps => this.Services.GetRequiredService<StepResultStore>();
+
     public AuditStore Audit => this.Services.GetRequiredService<AuditStore>();
 
     public MappingStore Mappings => this.Services.GetRequiredService<MappingStore>();
@@ -96,7 +100,12 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
         {
             await this.Environment.DisposeAsync();
         }
+
+        await this.DisposeMoreAsync();
     }
+
+    /// <summary>Disposes what a derived fixture started (after the host and the environment stopped).</summary>
+    protected virtual ValueTask DisposeMoreAsync() => ValueTask.CompletedTask;
 
     /// <summary>Starts an actuals run and waits for its summary (fails the test if the run does not complete).</summary>
     public async Task<ActualsRunSummary> RunActualsAsync(string connectionId, ActualsRunRequest? request = null, TimeSpan? timeout = null)

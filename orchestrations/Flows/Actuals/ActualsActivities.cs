@@ -11,9 +11,12 @@ namespace Connector.Orchestrations.Flows.Actuals;
 /// Decides which fiscal periods a run sends, from the company's own calendar: a requested range (checked against the
 /// calendar), or the current period and the configured number of prior periods, across a year end if need be.
 /// </summary>
-public sealed class ResolvePeriodsActivity(ConnectionClients clients, WatermarkStore watermarks) : TaskActivity<ResolvePeriodsInput, ResolvedPeriods>
+public sealed class ResolvePeriodsActivity(ConnectionClients clients, WatermarkStore watermarks, StepResultStore steps) : TaskActivity<ResolvePeriodsInput, ResolvedPeriods>
 {
     public override async Task<ResolvedPeriods> RunAsync(TaskActivityContext context, ResolvePeriodsInput input)
+        => await steps.RecordAsync(input.Run, StepKeys.Periods, await this.ResolveAsync(input));
+
+    private async Task<ResolvedPeriods> ResolveAsync(ResolvePeriodsInput input)
     {
         SageFiscalCalendar calendar = await clients.Sage(input.Run.ConnectionId).GetFiscalCalendarAsync();
         ResolvedPeriods periods = Resolve(input, calendar);
@@ -70,10 +73,13 @@ public sealed class ResolvePeriodsActivity(ConnectionClients clients, WatermarkS
 /// part per Anaplan chunk. Rows whose account or cost centre is not valid on both sides are not staged: they go to the
 /// rejections with the record and the reason. Returns a small manifest with the Sage and staged control totals.
 /// </summary>
-public sealed class ExtractGlActualsActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit)
+public sealed class ExtractGlActualsActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps)
     : TaskActivity<ExtractInput, DatasetManifest>
 {
     public override async Task<DatasetManifest> RunAsync(TaskActivityContext context, ExtractInput input)
+        => await steps.RecordAsync(input.Run, StepKeys.Extract(Datasets.GlActuals), await this.ExtractAsync(input));
+
+    private async Task<DatasetManifest> ExtractAsync(ExtractInput input)
     {
         ConnectionOptions connection = clients.Connection(input.Run.ConnectionId);
         SageAgentClient sage = clients.Sage(input.Run.ConnectionId);
@@ -86,6 +92,7 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
         long read = 0;
 
         await using var rejections = new RejectionSink(storage, audit, input.Run, Datasets.GlActuals);
+        var rejectedRows = new List<RejectedGlRow>();
         await using var writer = new CsvPartWriter(
             storage.StagingContainer, Datasets.StagingPrefix(input.Run, Datasets.GlActuals), Datasets.GlActuals,
             Datasets.Header(Datasets.GlActuals), connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
@@ -106,12 +113,14 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
                 if (!accounts.TryGetValue(row.Account.Trim(), out AccountAlignment? a))
                 {
                     await rejections.RejectAsync(record, "Account", $"account '{row.Account}' was not in the chart of accounts read at the start of the run");
+                    rejectedRows.Add(new RejectedGlRow(row.Account.Trim(), row.FiscalYear, row.FiscalPeriod, row.Debit, row.Credit, row.Net));
                     continue;
                 }
 
                 if (!a.Valid)
                 {
                     await rejections.RejectAsync(record, a.Field, a.Reason ?? "not valid on both sides");
+                    rejectedRows.Add(new RejectedGlRow(row.Account.Trim(), row.FiscalYear, row.FiscalPeriod, row.Debit, row.Credit, row.Net));
                     continue;
                 }
 
@@ -140,7 +149,17 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
 
         StagedCsv staged = await writer.CompleteAsync();
         await rejections.CompleteAsync();
-        return new DatasetManifest(Datasets.GlActuals, staged, read, rejections.Count, sageTotals.ToList(), stagedTotals.ToList(), null, rejections.BlobName);
+        string? rejectedBlob = null;
+        if (rejectedRows.Count > 0)
+        {
+            rejectedBlob = Datasets.RunBlob(input.Run, $"{Datasets.GlActuals}-rejected-rows.json");
+            await storage.StagingContainer.GetBlobClient(rejectedBlob).UploadAsync(BinaryData.FromObjectAsJson(rejectedRows, RejectedGlRow.Json), overwrite: true);
+        }
+
+        return new DatasetManifest(Datasets.GlActuals, staged, read, rejections.Count, sageTotals.ToList(), stagedTotals.ToList(), null, rejections.BlobName)
+        {
+            RejectedRowsBlob = rejectedBlob,
+        };
     }
 
     internal static string Money(decimal value) => value.ToString(CultureInfo.InvariantCulture);
@@ -153,10 +172,13 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
 /// recomputed totals per vendor and invoice period, so the import replaces the cells. The next watermark is returned,
 /// not committed: the orchestration commits it once the import has completed.
 /// </summary>
-public sealed class ExtractApActualsActivity(ConnectionClients clients, ConnectorStorage storage, WatermarkStore watermarks)
+public sealed class ExtractApActualsActivity(ConnectionClients clients, ConnectorStorage storage, WatermarkStore watermarks, StepResultStore steps)
     : TaskActivity<ExtractInput, DatasetManifest>
 {
     public override async Task<DatasetManifest> RunAsync(TaskActivityContext context, ExtractInput input)
+        => await steps.RecordAsync(input.Run, StepKeys.Extract(Datasets.ApActuals), await this.ExtractAsync(input));
+
+    private async Task<DatasetManifest> ExtractAsync(ExtractInput input)
     {
         var totals = new Totals();
         await using IncrementalStaging staging = await IncrementalStaging.OpenAsync(
@@ -174,10 +196,13 @@ public sealed class ExtractApActualsActivity(ConnectionClients clients, Connecto
 }
 
 /// <summary>Pulls vendors changed since the committed watermark (minus the overlap) and stages them for the Vendors list.</summary>
-public sealed class ExtractVendorsActivity(ConnectionClients clients, ConnectorStorage storage, WatermarkStore watermarks)
+public sealed class ExtractVendorsActivity(ConnectionClients clients, ConnectorStorage storage, WatermarkStore watermarks, StepResultStore steps)
     : TaskActivity<ExtractInput, DatasetManifest>
 {
     public override async Task<DatasetManifest> RunAsync(TaskActivityContext context, ExtractInput input)
+        => await steps.RecordAsync(input.Run, StepKeys.Extract(Datasets.Vendors), await this.ExtractAsync(input));
+
+    private async Task<DatasetManifest> ExtractAsync(ExtractInput input)
     {
         await using IncrementalStaging staging = await IncrementalStaging.OpenAsync(clients, storage, watermarks, input, Datasets.Vendors, null);
         SageChangeFeed<SageVendor> feed = clients.Sage(input.Run.ConnectionId).GetVendorsAsync(staging.ChangedSince, staging.Overlap);
@@ -286,6 +311,12 @@ internal sealed class IncrementalStaging : IAsyncDisposable
         await this.writer.WriteRowAsync(fields);
         this.count?.Invoke(fields);
     }
+}
+
+/// <summary>A GL balance the extraction refused, as Sage gave it (formatted account, fiscal year and period, amounts).</summary>
+public sealed record RejectedGlRow(string Account, string FiscalYear, int Period, decimal Debit, decimal Credit, decimal Net)
+{
+    internal static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
 }
 
 /// <summary>Control totals per period, accumulated while rows stream.</summary>

@@ -4,9 +4,11 @@ namespace Connector.Orchestrations.Flows.Actuals;
 
 /// <summary>
 /// Input of <see cref="ActualsSyncOrchestrator"/>. Without a period range the run sends the current period and the
-/// configured number of prior periods (late postings change closed periods).
+/// configured number of prior periods (late postings change closed periods). <c>Attempt</c> is 1, then one more for
+/// each rewind: the same run resumed, taking the recorded result of every step an earlier attempt finished.
 /// </summary>
-public sealed record ActualsRunInput(string ConnectionId, string Trigger, string? FiscalYear = null, int? FromPeriod = null, int? ToPeriod = null, bool FullResync = false);
+public sealed record ActualsRunInput(
+    string ConnectionId, string Trigger, string? FiscalYear = null, int? FromPeriod = null, int? ToPeriod = null, bool FullResync = false, int Attempt = 1);
 
 /// <summary>Input of <see cref="ResolvePeriodsActivity"/>.</summary>
 public sealed record ResolvePeriodsInput(RunRef Run, string? FiscalYear, int? FromPeriod, int? ToPeriod, int PriorPeriods);

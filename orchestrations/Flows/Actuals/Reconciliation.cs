@@ -9,7 +9,11 @@ namespace Connector.Orchestrations.Flows.Actuals;
 /// <summary>Input of <see cref="ReconcileDatasetActivity"/>: what was sent, what Anaplan exported right after, and how to read it.</summary>
 /// <param name="Columns">The read-back export's column names: the members (GL: account, cost centre, period; AP: vendor, period), then the line items in the order of the dataset's CSV.</param>
 /// <param name="Periods">GL: the run's periods (every cell of them is compared); AP: empty (the cells the run sent are compared).</param>
-public sealed record ReconcileInput(RunRef Run, string Dataset, string Export, StagedCsv Staged, string ReadBackBlob, IReadOnlyList<string> Columns, IReadOnlyList<string> Periods);
+public sealed record ReconcileInput(RunRef Run, string Dataset, string Export, StagedCsv Staged, string ReadBackBlob, IReadOnlyList<string> Columns, IReadOnlyList<string> Periods)
+{
+    /// <summary>Gets a value indicating whether only the cells sent are compared, for GL too (a run that sent some cells of its periods).</summary>
+    public bool SentCellsOnly { get; init; }
+}
 
 /// <summary>
 /// What reconciliation found for one dataset. <c>Status</c> is one of <see cref="ReconciliationStatuses"/>; totals and
@@ -56,7 +60,7 @@ public static class ReconciliationStatuses
 /// cell of the run's periods (a cell Anaplan holds that Sage does not is a difference too); AP (incremental): the cells
 /// the run sent. A missing cell counts as zero. Differences go to the audit (one row each) and to a CSV a person can open.
 /// </summary>
-public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStore audit) : TaskActivity<ReconcileInput, Reconciliation>
+public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStore audit, StepResultStore steps) : TaskActivity<ReconcileInput, Reconciliation>
 {
     /// <summary>How many differences the summary lists (all of them are in the audit and the CSV).</summary>
     public const int Listed = 25;
@@ -64,6 +68,11 @@ public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStor
     public override async Task<Reconciliation> RunAsync(TaskActivityContext context, ReconcileInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        return await steps.RecordAsync(input.Run, StepKeys.Reconcile(input.Dataset), await this.ReconcileAsync(input));
+    }
+
+    private async Task<Reconciliation> ReconcileAsync(ReconcileInput input)
+    {
         bool gl = input.Dataset == Datasets.GlActuals;
         int members = gl ? 3 : 2;
         string[] lineItems = [.. Datasets.Header(input.Dataset).Skip(members)];
@@ -97,7 +106,7 @@ public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStor
                 string Field(int i) => at[i] < csv.FieldCount ? csv.GetString(at[i]).Trim() : string.Empty;
                 string[] key = [.. Enumerable.Range(0, members).Select(Field)];
                 string k = string.Join('|', key);
-                if (gl ? periods.Contains(key[^1]) : sent.ContainsKey(k))
+                if (gl && !input.SentCellsOnly ? periods.Contains(key[^1]) : sent.ContainsKey(k))
                 {
                     held[k] = (key, [.. Enumerable.Range(members, lineItems.Length).Select(Field)]);
                 }

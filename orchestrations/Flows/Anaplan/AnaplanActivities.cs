@@ -14,8 +14,12 @@ public sealed record PreparedImport(string ImportId, string FileId);
 /// <summary>Input of <see cref="UploadAnaplanChunkActivity"/>: one staged part becomes one chunk, as it is (gzip).</summary>
 public sealed record UploadChunkInput(RunRef Run, string FileId, int Index, string Container, string BlobName);
 
-/// <summary>Input of <see cref="StartAnaplanTaskActivity"/>: the action by id, or by name (resolved first).</summary>
-public sealed record StartTaskInput(RunRef Run, string ActionType, string? ActionId, string? ActionName);
+/// <summary>
+/// Input of <see cref="StartAnaplanTaskActivity"/>: the action by id, or by name (resolved first). With <c>Step</c>, the
+/// started task is recorded for the run under <see cref="StepKeys.Task"/>, so a resumed run polls it instead of starting
+/// the action a second time.
+/// </summary>
+public sealed record StartTaskInput(RunRef Run, string ActionType, string? ActionId, string? ActionName, string? Step = null);
 
 /// <summary>A started or polled task.</summary>
 public sealed record TaskStatus(
@@ -96,7 +100,7 @@ public sealed class UploadAnaplanChunkActivity(ConnectionClients clients, Connec
 }
 
 /// <summary>Starts an import or export task (resolving the action's id from its name when needed).</summary>
-public sealed class StartAnaplanTaskActivity(ConnectionClients clients) : TaskActivity<StartTaskInput, TaskStatus>
+public sealed class StartAnaplanTaskActivity(ConnectionClients clients, StepResultStore steps) : TaskActivity<StartTaskInput, TaskStatus>
 {
     public override async Task<TaskStatus> RunAsync(TaskActivityContext context, StartTaskInput input)
     {
@@ -108,7 +112,8 @@ public sealed class StartAnaplanTaskActivity(ConnectionClients clients) : TaskAc
             _ => (await AnaplanNames.FindImportAsync(anaplan, input.ActionName!)).Id,
         };
         AnaplanTaskInfo task = await anaplan.StartTaskAsync(type, actionId);
-        return AnaplanNames.ToStatus(actionId, task);
+        TaskStatus started = AnaplanNames.ToStatus(actionId, task);
+        return input.Step is { } step ? await steps.RecordAsync(input.Run, StepKeys.Task(step), started) : started;
     }
 }
 

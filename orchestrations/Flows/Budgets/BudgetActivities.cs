@@ -17,12 +17,15 @@ namespace Connector.Orchestrations.Flows.Budgets;
 /// the company's calendar (record and reason, in the audit), and writes the proposed balanced entries: one blob per
 /// entry for posting, and a CSV of all of them for people.
 /// </summary>
-public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit)
+public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps)
     : TaskActivity<PlanBudgetInput, BudgetPlan>
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public override async Task<BudgetPlan> RunAsync(TaskActivityContext context, PlanBudgetInput input)
+        => await steps.RecordAsync(input.Run, StepKeys.Plan, await this.PlanAsync(input));
+
+    private async Task<BudgetPlan> PlanAsync(PlanBudgetInput input)
     {
         ConnectionOptions connection = clients.Connection(input.Run.ConnectionId);
         SageFiscalCalendar calendar = await clients.Sage(input.Run.ConnectionId).GetFiscalCalendarAsync();
@@ -156,6 +159,11 @@ public sealed class PostJournalEntryActivity(
             .Value.Content.ToObjectFromJson<PlannedEntry>(PlanBudgetEntriesActivity.Json)!;
         SageAgentClient sage = clients.Sage(input.Run.ConnectionId);
         JournalRecord? known = await journal.GetAsync(input.Run.ConnectionId, entry.ExternalId);
+        if (known is { Status: JournalStatuses.Posted or JournalStatuses.AlreadyPosted } && known.RunId == input.Run.RunId)
+        {
+            // An earlier attempt of this run posted it and recorded Sage's entry number: nothing to ask Sage again.
+            return new EntryResult(entry.ExternalId, entry.GroupKey, entry.PeriodCode, known.Status, known.EntryNo, known.BatchNo, entry.Debit, entry.Credit, known.Message);
+        }
 
         SageJournalEntry? existing = await sage.FindJournalEntryAsync(entry.ExternalId);
         if (existing is not null)

@@ -2,10 +2,11 @@ namespace Connector.Orchestrations.Flows.Budgets;
 
 /// <summary>
 /// Input of <see cref="BudgetSyncOrchestrator"/>: which version (the connection's default when null), which periods
-/// (all the export holds when null), and whether to stop before posting (<c>DryRun</c>).
+/// (all the export holds when null), and whether to stop before posting (<c>DryRun</c>). <c>Attempt</c> is 1, then one
+/// more for each rewind.
 /// </summary>
 public sealed record BudgetRunInput(
-    string ConnectionId, string Trigger, string? Version = null, string? FiscalYear = null, int? FromPeriod = null, int? ToPeriod = null, bool DryRun = false);
+    string ConnectionId, string Trigger, string? Version = null, string? FiscalYear = null, int? FromPeriod = null, int? ToPeriod = null, bool DryRun = false, int Attempt = 1);
 
 /// <summary>Input of <see cref="PlanBudgetEntriesActivity"/>.</summary>
 public sealed record PlanBudgetInput(RunRef Run, string ExportBlob, string SageSnapshotBlob, string Version, string? FiscalYear, int? FromPeriod, int? ToPeriod);

@@ -9,7 +9,9 @@ namespace Connector.Orchestrations.Flows.Budgets;
 /// <summary>
 /// The return flow, Anaplan → Sage 100: export the approved values (inside the model lock), plan balanced journal
 /// entries on accounts and cost centres that exist in Sage, then post each one exactly once (natural-key lookup
-/// before every create), a few at a time since Sage serializes writes per company. A dry run stops after planning.
+/// before every create), a few at a time since Sage serializes writes per company. A dry run stops after planning. A
+/// rewound run takes the Sage dimensions, the export and the plan an earlier attempt recorded, and posts again only the
+/// entries that were not posted (an entry this run posted is taken from the journal record, Sage is not asked again).
 /// </summary>
 public sealed class BudgetSyncOrchestrator : TaskOrchestrator<BudgetRunInput, BudgetRunSummary>
 {
@@ -23,25 +25,35 @@ public sealed class BudgetSyncOrchestrator : TaskOrchestrator<BudgetRunInput, Bu
         HandleFailure = failure => failure.IsCausedBy<SageBusyException>() || failure.IsCausedBy<HttpRequestException>() || failure.IsCausedBy<TimeoutException>(),
     });
 
+    /// <summary>The step of the approved-values export (<see cref="StepKeys.Export"/>).</summary>
+    internal const string ExportStep = "budget";
+
     public override async Task<BudgetRunSummary> RunAsync(TaskOrchestrationContext context, BudgetRunInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
-        var run = new RunRef(input.ConnectionId, context.InstanceId);
+        var run = new RunRef(input.ConnectionId, context.InstanceId, input.Attempt);
         DateTime startedAt = context.CurrentUtcDateTime;
 
-        context.SetCustomStatus(new RunProgress("starting", null, input.DryRun ? "dry run" : null));
-        ConnectionOptions connection = await context.CallActivityAsync<ConnectionOptions>(
+        context.SetCustomStatus(new RunProgress("starting", null, input.DryRun ? "dry run" : input.Attempt > 1 ? $"attempt {input.Attempt}" : null));
+        RunStart begun = await context.CallActivityAsync<RunStart>(
             nameof(BeginRunActivity), new BeginRunInput(run, ScheduleEvaluator.Flows.Budgets, input.Trigger, startedAt), AnaplanPolling.Retry);
+        ConnectionOptions connection = begun.Connection;
+        var steps = new RecordedSteps(begun.Steps);
         string version = input.Version ?? connection.Budgets.Version;
 
         context.SetCustomStatus(new RunProgress("reading Sage dimensions", null, "account structure, accounts, cost centres"));
-        SageDimensions sage = await context.CallActivityAsync<SageDimensions>(nameof(ReadSageDimensionsActivity), run, AnaplanPolling.Retry);
+        SageDimensions? sage = steps.Get<SageDimensions>(StepKeys.SageDimensions);
+        bool replan = sage is null;
+        sage ??= await context.CallActivityAsync<SageDimensions>(nameof(ReadSageDimensionsActivity), run, AnaplanPolling.Retry);
 
         context.SetCustomStatus(new RunProgress("exporting", Datasets.Budget, connection.Budgets.Export));
-        ExportResult export = await context.CallSubOrchestratorAsync<ExportResult>(
-            nameof(RunExportOrchestrator),
-            RunExportRequest.For(connection, new RunExportInput(run, connection.Budgets.Export, Datasets.RunBlob(run, "budget/export.csv"))),
+        (ExportResult export, bool exported) = await RunExportOrchestrator.ExportOrResumeAsync(
+            context,
+            connection,
+            new RunExportInput(run, connection.Budgets.Export, Datasets.RunBlob(run, "budget/export.csv")),
+            ExportStep,
+            steps,
             DimensionAlignmentOrchestrator.SubOptions(context, "export-budget"));
         if (export.BlobName is null)
         {
@@ -49,7 +61,7 @@ public sealed class BudgetSyncOrchestrator : TaskOrchestrator<BudgetRunInput, Bu
         }
 
         context.SetCustomStatus(new RunProgress("planning entries", Datasets.Budget, $"version {version}, grouping {connection.Budgets.Grouping}"));
-        BudgetPlan plan = await context.CallActivityAsync<BudgetPlan>(
+        BudgetPlan plan = (replan || exported ? null : steps.Get<BudgetPlan>(StepKeys.Plan)) ?? await context.CallActivityAsync<BudgetPlan>(
             nameof(PlanBudgetEntriesActivity),
             new PlanBudgetInput(run, export.BlobName, sage.SnapshotBlob, version, input.FiscalYear, input.FromPeriod, input.ToPeriod),
             AnaplanPolling.Retry);

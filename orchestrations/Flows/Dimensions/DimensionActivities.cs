@@ -14,7 +14,7 @@ namespace Connector.Orchestrations.Flows.Dimensions;
 /// applies the mapping overrides; stages the Accounts and Cost Centers lists for Anaplan; and saves the Sage half of
 /// the alignment.
 /// </summary>
-public sealed class ReadSageDimensionsActivity(ConnectionClients clients, ConnectorStorage storage, MappingStore mappings, AuditStore audit)
+public sealed class ReadSageDimensionsActivity(ConnectionClients clients, ConnectorStorage storage, MappingStore mappings, AuditStore audit, StepResultStore steps)
     : TaskActivity<RunRef, SageDimensions>
 {
     public override async Task<SageDimensions> RunAsync(TaskActivityContext context, RunRef input)
@@ -83,8 +83,8 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
         string snapshotBlob = Datasets.RunBlob(input, "sage-dimensions.json");
         await snapshot.SaveAsync(storage.StagingContainer, snapshotBlob);
         await audit.WriteRecordsAsync(input.RunId, rejections);
-        return new SageDimensions(
-            snapshotBlob, accountsCsv, costCentersCsv, snapshot.Accounts.Count, accountItems.Count, costCenterItems.Count, rejections.Count, structure.Describe());
+        return await steps.RecordAsync(input, StepKeys.SageDimensions, new SageDimensions(
+            snapshotBlob, accountsCsv, costCentersCsv, snapshot.Accounts.Count, accountItems.Count, costCenterItems.Count, rejections.Count, structure.Describe()));
     }
 
     private static async Task<StagedCsv> StageAsync(ConnectorStorage storage, RunRef run, string dataset, long maxPart, IEnumerable<string[]> rows)
@@ -104,15 +104,15 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
 /// the Sage side: an account is valid only when its account item and its cost-centre item both exist in Anaplan.
 /// Items that exist only in Anaplan are reported (a budget on them could not be posted to Sage).
 /// </summary>
-public sealed class BuildAlignmentActivity(ConnectorStorage storage) : TaskActivity<BuildAlignmentInput, AlignmentResult>
+public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultStore steps) : TaskActivity<BuildAlignmentInput, AlignmentResult>
 {
     private const int ListedAnaplanOnly = 20;
 
     public override async Task<AlignmentResult> RunAsync(TaskActivityContext context, BuildAlignmentInput input)
     {
         AlignmentSnapshot snapshot = await AlignmentSnapshot.LoadAsync(storage.StagingContainer, input.SageSnapshotBlob);
-        HashSet<string> anaplanAccounts = await ReadCodesAsync(input.AccountsExportBlob);
-        HashSet<string> anaplanCostCenters = await ReadCodesAsync(input.CostCentersExportBlob);
+        HashSet<string> anaplanAccounts = await ReadCodesAsync(storage.StagingContainer, input.AccountsExportBlob);
+        HashSet<string> anaplanCostCenters = await ReadCodesAsync(storage.StagingContainer, input.CostCentersExportBlob);
 
         var aligned = new List<AccountAlignment>(snapshot.Accounts.Count);
         foreach (AccountAlignment a in snapshot.Accounts)
@@ -166,7 +166,7 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage) : TaskActiv
         string alignmentBlob = Datasets.RunBlob(input.Run, "alignment.json");
         await snapshot.SaveAsync(storage.StagingContainer, alignmentBlob);
         int valid = snapshot.Accounts.Count(a => a.Valid);
-        return new AlignmentResult(
+        return await steps.RecordAsync(input.Run, StepKeys.Alignment, new AlignmentResult(
             alignmentBlob,
             string.Join(snapshot.Separator, snapshot.SegmentNames.Zip(snapshot.SegmentLengths, (n, l) => $"{n}({l})")),
             snapshot.Accounts.Count,
@@ -178,7 +178,7 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage) : TaskActiv
             [.. onlyCostCenters.Take(ListedAnaplanOnly)],
             onlyAccounts.Count + onlyCostCenters.Count,
             onlyBlob,
-            snapshot.RequiresAggregation);
+            snapshot.RequiresAggregation));
     }
 
     private static string CsvField(string value)
@@ -187,7 +187,8 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage) : TaskActiv
         return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
     }
 
-    private async Task<HashSet<string>> ReadCodesAsync(string? blobName)
+    /// <summary>The item codes of a list export (its <c>Code</c> column).</summary>
+    internal static async Task<HashSet<string>> ReadCodesAsync(Azure.Storage.Blobs.BlobContainerClient container, string? blobName)
     {
         var codes = new HashSet<string>(StringComparer.Ordinal);
         if (blobName is null)
@@ -195,7 +196,7 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage) : TaskActiv
             return codes;
         }
 
-        await using Stream stream = await storage.StagingContainer.GetBlobClient(blobName).OpenReadAsync();
+        await using Stream stream = await container.GetBlobClient(blobName).OpenReadAsync();
         await using CsvReader reader = CsvReader.Create(stream, new CsvReaderOptions { HasHeader = true, FormatProvider = CultureInfo.InvariantCulture });
         int code = -1;
         while (await reader.ReadAsync())

@@ -55,8 +55,11 @@ public sealed class ApiRequest
     /// <summary>Gets a header's value, or null.</summary>
     public string? Header(string name) => this.header(name);
 
-    /// <summary>Gets the signed-in caller's name (App Service authentication), when there is one.</summary>
-    public string? Principal => this.Header("X-MS-CLIENT-PRINCIPAL-NAME");
+    /// <summary>
+    /// Gets who the host itself vouches the caller is (the local host: the operating-system user running it), or null
+    /// when the host has only a function key to go by; <see cref="OperatorEdge.Caller"/> decides what a change is recorded as done by.
+    /// </summary>
+    public string? Caller { get; init; }
 
     /// <summary>Reads a JSON body; null when the body is empty.</summary>
     /// <exception cref="ConnectorValidationException">The body is not valid JSON for <typeparamref name="T"/>.</exception>
@@ -159,7 +162,7 @@ public sealed class OpsOptions
 
     /// <summary>
     /// Gets or sets a value indicating whether App Service authentication (Easy Auth) is on for this app: only then is the
-    /// platform's principal (X-MS-CLIENT-PRINCIPAL-NAME) recorded as who changed a mapping; otherwise "function key".
+    /// platform's principal (X-MS-CLIENT-PRINCIPAL-NAME) recorded as who made a change (a mapping, a rewind...); otherwise "function key".
     /// The infrastructure sets it together with authentication.
     /// </summary>
     public bool AppServiceAuthentication { get; set; }

@@ -9,7 +9,12 @@ namespace Connector.Orchestrations.Operations.Api;
 
 /// <summary>The services the operator API's handlers need besides the durable client (one set per host, a singleton).</summary>
 public sealed class OperatorApiServices(
-    IOptionsMonitor<ConnectorOptions> connector, IOptionsMonitor<OpsOptions> ops, AuditStore audit, ConnectorStorage storage, TimeProvider time)
+    IOptionsMonitor<ConnectorOptions> connector,
+    IOptionsMonitor<OpsOptions> ops,
+    AuditStore audit,
+    ConnectorStorage storage,
+    RunRecoveryFactory recovery,
+    TimeProvider time)
 {
     public IOptionsMonitor<ConnectorOptions> Connector { get; } = connector;
 
@@ -19,12 +24,16 @@ public sealed class OperatorApiServices(
 
     public ConnectorStorage Storage { get; } = storage;
 
+    public RunRecoveryFactory Recovery { get; } = recovery;
+
     public TimeProvider Time { get; } = time;
 }
 
 /// <summary>
 /// The handlers of the operator API (<see cref="OperatorRoutes"/>), written once for every host: each reads its route
-/// values, query and body from an <see cref="ApiRequest"/>, does its work through <see cref="RunOperations"/> and the
+/// values, query and body from an <see cref="ApiRequest"/>, does its work through <see cref="RunOperations"/>,
+/// <see cref="RunRecovery"/> (rewind, replay a dataset, retry rejected rows, terminate and purge run trees, bulk rewind
+/// and replay: a <c>reason</c> is required, and the action is recorded in the run's audit with who did it) and the
 /// connector's stores, and returns an <see cref="ApiResult"/>; <see cref="OperatorEdge"/> does the rest. A Functions
 /// trigger builds one per invocation around the <c>[DurableClient]</c> it is given; the local host builds one.
 /// </summary>
@@ -43,6 +52,7 @@ public sealed class OperatorApi
         this.Client = client ?? throw new ArgumentNullException(nameof(client));
         this.services = services ?? throw new ArgumentNullException(nameof(services));
         this.Operations = new RunOperations(client, services.Time);
+        this.Recovery = services.Recovery.Create(client);
     }
 
     /// <summary>Gets the durable client.</summary>
@@ -50,6 +60,9 @@ public sealed class OperatorApi
 
     /// <summary>Gets the run operations over the client.</summary>
     public RunOperations Operations { get; }
+
+    /// <summary>Gets the recovery actions over the client.</summary>
+    public RunRecovery Recovery { get; }
 
     private ConnectorOptions Connector => this.services.Connector.CurrentValue;
 
@@ -116,25 +129,28 @@ public sealed class OperatorApi
             : await this.Operations.GetAsync(instanceId, cancellationToken) ?? throw new RunNotFoundException(instanceId));
     }
 
-    /// <summary><c>POST /api/runs/{instanceId}/{action}</c>: rewind, replay, terminate, suspend or resume a run (<c>{"reason"}</c>).</summary>
+    /// <summary>
+    /// <c>POST /api/runs/{instanceId}/{action}</c> with <c>{"reason"}</c>: rewind (the connector's own: a new attempt under
+    /// the same id that skips the steps an earlier attempt finished; 409 saying why when it cannot), replay, terminate
+    /// (the whole run tree; frees its model locks), suspend or resume a run. Rewind and terminate need a reason.
+    /// </summary>
     public async Task<ApiResult> RunActionAsync(ApiRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         string instanceId = request.Route("instanceId");
         string action = request.Route("action");
-        string reason = (await request.BodyAsync<ReasonBody>(cancellationToken))?.Reason is { Length: > 0 } given
-            ? given
-            : $"operator {action} over HTTP";
+        string? given = (await request.BodyAsync<ReasonBody>(cancellationToken))?.Reason;
+        string reason = string.IsNullOrWhiteSpace(given) ? $"operator {action} over HTTP" : given;
         switch (action.ToLowerInvariant())
         {
             case "rewind":
-                await this.Operations.RewindAsync(instanceId, reason, cancellationToken);
-                return ApiResult.Accepted(new { instanceId, action });
+                RewindResult rewound = await this.Recovery.RewindAsync(instanceId, Required(given), this.Caller(request), cancellationToken);
+                return ApiResult.Accepted(new { id = rewound.RunId, instanceId, action, rewound.Attempt, rewound.Status, rewound.Started });
             case "replay":
                 return ApiResult.Accepted(new { instanceId, action, replayInstanceId = await this.Operations.ReplayAsync(instanceId, cancellationToken) });
             case "terminate":
-                await this.Operations.TerminateAsync(instanceId, reason, cancellationToken);
-                return ApiResult.Accepted(new { instanceId, action });
+                TerminateResult terminated = await this.Recovery.TerminateAsync(instanceId, Required(given), this.Caller(request), cancellationToken);
+                return ApiResult.Accepted(new { id = instanceId, instanceId, action, terminated.Terminated, terminated.Stopped, terminated.LocksReleased });
             case "suspend":
                 await this.Operations.SuspendAsync(instanceId, reason, cancellationToken);
                 return ApiResult.Accepted(new { instanceId, action });
@@ -147,31 +163,89 @@ public sealed class OperatorApi
     }
 
     /// <summary>
-    /// <c>DELETE /api/runs/{instanceId}[?keepAudit=true|false]</c>: purges a finished run's history and state. The answer
-    /// says what was kept: today the audit rows and staging always stay (<c>auditKept: true</c>).
+    /// <c>POST /api/runs/{instanceId}/datasets/{dataset}/replay</c> with <c>{"reason"}</c>: a new recovery run that loads
+    /// what the finished run staged for that dataset again (Sage is not read); 202 with the new run's id.
+    /// </summary>
+    public async Task<ApiResult> ReplayDatasetAsync(ApiRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string reason = Required((await request.BodyAsync<ReasonBody>(cancellationToken))?.Reason);
+        RecoveryRunResult started = await this.Recovery.ReplayDatasetAsync(
+            request.Route("instanceId"), request.Route("dataset"), reason, this.Caller(request), cancellationToken);
+        return ApiResult.Accepted(new { id = started.RunId, sourceRunId = started.SourceRunId, started.Dataset, started.Mode });
+    }
+
+    /// <summary>
+    /// <c>POST /api/runs/{instanceId}/retry-rejected</c> with <c>{"reason", "dataset"?}</c>: a new recovery run that sends
+    /// the rows the run rejected again, mapped with today's mappings and checked against Anaplan's members; 202 with its id.
+    /// </summary>
+    public async Task<ApiResult> RetryRejectedAsync(ApiRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        RetryBody? body = await request.BodyAsync<RetryBody>(cancellationToken);
+        RecoveryRunResult started = await this.Recovery.RetryRejectedAsync(
+            request.Route("instanceId"), body?.Dataset, Required(body?.Reason), this.Caller(request), cancellationToken);
+        return ApiResult.Accepted(new { id = started.RunId, sourceRunId = started.SourceRunId, started.Dataset, started.Mode });
+    }
+
+    /// <summary>
+    /// <c>DELETE /api/runs/{instanceId}[?keepAudit=true|false]</c>: purges a finished run tree: its sub-runs, recorded
+    /// step results, staging and, unless <c>keepAudit</c>, its audit rows; the answer says what went.
     /// </summary>
     public async Task<ApiResult> PurgeRunAsync(ApiRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        _ = ApiQuery.Flag(request.Query("keepAudit"), "keepAudit");
-        int purged = await this.Operations.PurgeAsync(request.Route("instanceId"), cancellationToken);
-        return ApiResult.Ok(new { purged, auditKept = true });
+        bool keepAudit = ApiQuery.Flag(request.Query("keepAudit"), "keepAudit");
+        PurgeRunResult purged = await this.Recovery.PurgeAsync(request.Route("instanceId"), keepAudit, cancellationToken);
+        return ApiResult.Ok(new
+        {
+            purged = purged.Instances,
+            purged.StepResults,
+            purged.StagingBlobs,
+            purged.AuditRows,
+            purged.AuditKept,
+            purged.KeptForLaterRuns,
+        });
     }
 
-    /// <summary><c>POST /api/runs-purge</c>: purges finished runs created in a range (<c>dryRun</c> lists them).</summary>
+    /// <summary>
+    /// <c>POST /api/runs-purge</c>: purges the finished runs created in a range, each run tree with its step results,
+    /// staging and (unless <c>keepAudit</c>) audit; <c>dryRun</c> lists them.
+    /// </summary>
     public async Task<ApiResult> PurgeRunsAsync(ApiRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         PurgeBody body = await request.BodyAsync<PurgeBody>(cancellationToken)
             ?? throw new ConnectorValidationException(null, "A body with createdFrom and createdTo is required.");
+        List<RunSummary> runs = await this.Operations.ListPurgeableAsync(body.CreatedFrom, body.CreatedTo, body.Statuses, cancellationToken).ToListAsync(cancellationToken);
         if (body.DryRun)
         {
-            var runs = await this.Operations.ListPurgeableAsync(body.CreatedFrom, body.CreatedTo, body.Statuses, cancellationToken).ToListAsync(cancellationToken);
             return ApiResult.Ok(new { dryRun = true, wouldPurge = runs.Count, runs });
         }
 
-        return ApiResult.Ok(new { purged = await this.Operations.PurgeAsync(body.CreatedFrom, body.CreatedTo, body.Statuses, cancellationToken) });
+        // Each run with its sub-runs, step results, staging and (unless keepAudit) audit; then leftover sub-runs.
+        int purged = 0;
+        foreach (RunSummary run in runs.Where(r => r.ParentInstanceId is null))
+        {
+            purged += (await this.Recovery.PurgeAsync(run.InstanceId, body.KeepAudit, cancellationToken)).Instances;
+        }
+
+        return ApiResult.Ok(new { purged = purged + await this.Operations.PurgeAsync(body.CreatedFrom, body.CreatedTo, body.Statuses, cancellationToken) });
     }
+
+    /// <summary>
+    /// <c>POST /api/connections/{connectionId}/runs-rewind</c> with <c>{"reason","from","to","dryRun"}</c>: rewinds every
+    /// recoverable run of the connection created in the range; answers what was (or would be) done to each run.
+    /// </summary>
+    public Task<ApiResult> RewindRunsAsync(ApiRequest request, CancellationToken cancellationToken)
+        => this.BulkAsync(request, (connection, body, reason, by, ct) => this.Recovery.RewindManyAsync(connection, body.From, body.To, reason, by, body.DryRun, ct), cancellationToken);
+
+    /// <summary>
+    /// <c>POST /api/connections/{connectionId}/runs-replay</c> with <c>{"reason","from","to","dryRun"}</c>: replays (new runs
+    /// with the same input) every recoverable run of the connection created in the range.
+    /// </summary>
+    public Task<ApiResult> ReplayRunsAsync(ApiRequest request, CancellationToken cancellationToken)
+        => this.BulkAsync(request, (connection, body, reason, by, ct) => this.Recovery.ReplayManyAsync(connection, body.From, body.To, reason, by, body.DryRun, ct), cancellationToken);
 
     /// <summary>
     /// <c>GET /api/locks</c>: every model lock (those of the configured connections, used or not, and any other that
@@ -266,11 +340,37 @@ public sealed class OperatorApi
         return ApiResult.Ok(await RunTrends.ReadAsync(this.services.Audit, this.Client, connection, this.services.Time.GetUtcNow(), days, cancellationToken));
     }
 
+    /// <summary>The reason a recovery action must be given (recorded in the run's audit with who did it).</summary>
+    private static string Required(string? reason)
+        => string.IsNullOrWhiteSpace(reason)
+            ? throw new ConnectorValidationException("reason", "A reason is required (it is recorded in the run's audit with who did it): send {\"reason\": \"...\"}.")
+            : reason.Trim();
+
+    /// <summary>Who the audit records a change of this request as done by.</summary>
+    private string Caller(ApiRequest request) => OperatorEdge.Caller(request, this.services.Ops.CurrentValue);
+
+    /// <summary>A bulk action on a connection's runs: reads the body (a reason is required) and answers what was done to each run.</summary>
+    private async Task<ApiResult> BulkAsync(
+        ApiRequest request,
+        Func<string, BulkBody, string, string, CancellationToken, Task<IReadOnlyList<BulkRunResult>>> act,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        BulkBody body = await request.BodyAsync<BulkBody>(cancellationToken) ?? new BulkBody(null, null, null, false);
+        IReadOnlyList<BulkRunResult> runs = await act(request.Route("connectionId"), body, Required(body.Reason), this.Caller(request), cancellationToken);
+        return ApiResult.Ok(new { dryRun = body.DryRun, runs });
+    }
+
     private sealed record ReasonBody(string? Reason);
+
+    private sealed record RetryBody(string? Reason, string? Dataset);
+
+    private sealed record BulkBody(string? Reason, DateTimeOffset? From, DateTimeOffset? To, bool DryRun);
 
     private sealed record DryRunBody(bool DryRun);
 
-    private sealed record PurgeBody(DateTimeOffset CreatedFrom, DateTimeOffset CreatedTo, IReadOnlyCollection<OrchestrationRuntimeStatus>? Statuses, bool DryRun = false);
+    private sealed record PurgeBody(
+        DateTimeOffset CreatedFrom, DateTimeOffset CreatedTo, IReadOnlyCollection<OrchestrationRuntimeStatus>? Statuses, bool DryRun = false, bool KeepAudit = false);
 }
 
 /// <summary>What <c>GET /api/ops</c> answers: the API's mode and the configured connections.</summary>

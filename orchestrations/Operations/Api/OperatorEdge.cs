@@ -28,6 +28,25 @@ public sealed class OperatorEdge(IOptionsMonitor<OpsOptions> options, ILogger<Op
     /// <summary>Gets a value indicating whether the API refuses writes (<c>Ops:ReadOnly</c>).</summary>
     public bool ReadOnly => options.CurrentValue.ReadOnly;
 
+    /// <summary>
+    /// Who made a change, as recorded in the audit: the caller the host vouches for (<see cref="ApiRequest.Caller"/>);
+    /// else the platform's principal when App Service authentication is on (the platform then removes any
+    /// X-MS-CLIENT-PRINCIPAL-* header a caller sends and sets its own); otherwise the caller only proved it holds a
+    /// function key, and a header it sends proves nothing.
+    /// </summary>
+    public static string Caller(ApiRequest request, OpsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
+        return request.Caller
+            ?? (options.AppServiceAuthentication && request.Header("X-MS-CLIENT-PRINCIPAL-NAME") is { Length: > 0 } name
+                ? name
+                : "function key");
+    }
+
+    /// <summary>Who made a change (<see cref="Caller(ApiRequest, OpsOptions)"/> with this host's settings).</summary>
+    public string Caller(ApiRequest request) => Caller(request, options.CurrentValue);
+
     /// <summary>Runs one request of a shared route through the edge.</summary>
     public Task<ApiResponse> RunAsync(ApiRequest request, OperatorRoute route, OperatorApi api, CancellationToken cancellationToken)
     {

@@ -38,9 +38,17 @@ public static class OperatorRoutes
 
     public static readonly OperatorRoute RunAction = new("run-action", "POST", "runs/{instanceId}/{action:alpha}", (api, r, ct) => api.RunActionAsync(r, ct));
 
+    public static readonly OperatorRoute ReplayDataset = new("replay-dataset", "POST", "runs/{instanceId}/datasets/{dataset}/replay", (api, r, ct) => api.ReplayDatasetAsync(r, ct));
+
+    public static readonly OperatorRoute RetryRejected = new("retry-rejected", "POST", "runs/{instanceId}/retry-rejected", (api, r, ct) => api.RetryRejectedAsync(r, ct));
+
     public static readonly OperatorRoute PurgeRun = new("purge", "DELETE", "runs/{instanceId}", (api, r, ct) => api.PurgeRunAsync(r, ct));
 
     public static readonly OperatorRoute PurgeRuns = new("purge-many", "POST", "runs-purge", (api, r, ct) => api.PurgeRunsAsync(r, ct));
+
+    public static readonly OperatorRoute RewindRuns = new("rewind-many", "POST", "connections/{connectionId}/runs-rewind", (api, r, ct) => api.RewindRunsAsync(r, ct));
+
+    public static readonly OperatorRoute ReplayRuns = new("replay-many", "POST", "connections/{connectionId}/runs-replay", (api, r, ct) => api.ReplayRunsAsync(r, ct));
 
     public static readonly OperatorRoute ListLocks = new("list-locks", "GET", "locks", (api, r, ct) => api.ListLocksAsync(ct));
 
@@ -67,7 +75,8 @@ public static class OperatorRoutes
     /// <summary>Gets every route, in the order a host maps them.</summary>
     public static IReadOnlyList<OperatorRoute> All { get; } =
     [
-        Overview, ListRuns, GetRun, RunAction, PurgeRun, PurgeRuns, ListLocks, GetLock, ReleaseOrphanedLocks, RunAudit, RunRecordsCsv, Trends,
+        Overview, ListRuns, GetRun, RunAction, ReplayDataset, RetryRejected, PurgeRun, PurgeRuns, RewindRuns, ReplayRuns,
+        ListLocks, GetLock, ReleaseOrphanedLocks, RunAudit, RunRecordsCsv, Trends,
         DashboardPage, DashboardFile,
     ];
 }

@@ -207,7 +207,7 @@ public sealed class HttpFunctionsTests(HttpFunctionsFixture fixture) : IClassFix
         Answer answer = await this.RunActionAsync(fixture.App, id, "rewind", """{"reason":"try again"}""");
 
         Assert.True(answer.Status == HttpStatusCode.Conflict, answer.ToString());
-        Assert.Contains("only a failed run can be rewound", answer.Error, StringComparison.Ordinal);
+        Assert.Contains("is Running; only a run that has ended", answer.Error, StringComparison.Ordinal);
         await this.Client.RaiseEventAsync(id, "go", "done");
         OrchestrationMetadata finished = await fixture.WaitAsync(id);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, finished.RuntimeStatus);

@@ -1,0 +1,266 @@
+using Connector.Orchestrations.Configuration;
+using Connector.Orchestrations.Flows.Anaplan;
+using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.Scheduling;
+using Connector.Orchestrations.Storage;
+using Microsoft.DurableTask;
+
+namespace Connector.Orchestrations.Flows.Actuals;
+
+/// <summary>
+/// Loading one staged dataset the way every actuals run does (the sync, and the recovery runs that replay a dataset or
+/// retry rejected rows): the load inside the model lock (or what an earlier attempt recorded of it), what is remembered as
+/// sent, the reconciliation against the read-back, and the dataset's summary and audit row. Orchestrator code:
+/// deterministic, only activities and sub-orchestrations do I/O.
+/// </summary>
+internal static class DatasetLoads
+{
+    /// <summary>A run's status from its datasets: failures first, then differences, then rejections.</summary>
+    internal static string RunStatus(IReadOnlyList<DatasetSummary> summaries, long invalidAccounts)
+        => summaries.Any(s => s.Status is DatasetStatuses.Failed or DatasetStatuses.LoadedWithFailures || s.Reconciliation?.Status == ReconciliationStatuses.Failed)
+            ? RunStatuses.CompletedWithFailures
+            : summaries.Any(s => s.Reconciliation?.Status == ReconciliationStatuses.Differences)
+                ? RunStatuses.CompletedWithDifferences
+                : summaries.Any(s => s.Rejected > 0) || invalidAccounts > 0
+                    ? RunStatuses.CompletedWithRejections
+                    : RunStatuses.Completed;
+
+    internal static RecordDatasetInput ToAudit(RunRef run, DatasetSummary s)
+        => new(
+            run,
+            s.Dataset,
+            s.Status,
+            new Dictionary<string, long>
+            {
+                ["read"] = s.Read,
+                ["rejected"] = s.Rejected,
+                ["staged"] = s.Staged,
+                ["uploadedParts"] = s.Parts,
+                ["uploadedBytes"] = s.CompressedBytes,
+                ["accepted"] = s.Accepted,
+                ["failed"] = s.Failed,
+                ["ignored"] = s.Ignored,
+                ["unchanged"] = s.Unchanged,
+                ["resent"] = s.Resent?.Sum(r => r.Rows) ?? 0,
+                ["pendingForNextRun"] = s.PendingForNextRun,
+                ["differences"] = s.Reconciliation?.Differences ?? 0,
+            },
+            new Dictionary<string, string>
+            {
+                ["ImportTaskId"] = s.ImportTaskId ?? string.Empty,
+                ["Sha256"] = s.Sha256 ?? string.Empty,
+                ["SageTotals"] = SummaryJson.Serialize(s.SageTotals),
+                ["Reconciliation"] = s.Reconciliation is null ? string.Empty : SummaryJson.Serialize(s.Reconciliation),
+                ["Resent"] = SummaryJson.Serialize(s.Resent ?? []),
+                ["RejectionsBlob"] = s.RejectionsBlob ?? string.Empty,
+                ["Message"] = s.Message ?? string.Empty,
+            });
+
+    /// <summary>
+    /// Loads one extracted dataset, then records what Anaplan took (<see cref="CommitWatermarkActivity"/>) however the
+    /// load ended: a row is remembered as sent only once Anaplan accepted it; what it did not take is owed to the next
+    /// run. GL and AP are then reconciled against the read-back export, when one is configured.
+    /// </summary>
+    /// <param name="context">The orchestration.</param>
+    /// <param name="run">The run.</param>
+    /// <param name="connection">The connection's settings as the run started.</param>
+    /// <param name="manifest">What was staged.</param>
+    /// <param name="importName">The import action that loads the dataset.</param>
+    /// <param name="incremental">Whether the dataset is pulled incrementally (AP, vendors).</param>
+    /// <param name="periods">The periods the run sends.</param>
+    /// <param name="steps">What earlier attempts of the run recorded.</param>
+    /// <param name="partial">True when the staged rows are only some cells of the periods (rejected rows sent again): nothing
+    /// is committed as sent by period, and only the cells sent are reconciled.</param>
+    internal static async Task<DatasetSummary> LoadAsync(
+        TaskOrchestrationContext context,
+        RunRef run,
+        ConnectionOptions connection,
+        DatasetManifest manifest,
+        string importName,
+        bool incremental,
+        ResolvedPeriods periods,
+        RecordedSteps steps,
+        bool partial = false)
+    {
+        IReadOnlyList<ResentRows> resent = incremental ? manifest.Resent ?? [] : ResentPeriods(periods, manifest);
+        if (incremental && manifest.Staged.Rows == 0)
+        {
+            // Nothing changed in Sage since the last load: nothing is uploaded, and the model is not locked for nothing.
+            if (steps.Get<CommitResult>(StepKeys.Commit(manifest.Dataset)) is null)
+            {
+                await CommitAsync(context, run, connection, manifest, periods, LoadOutcomes.Loaded, null, null, []);
+            }
+
+            return Summary(manifest, DatasetStatuses.NoChanges, null, null) with { Resent = resent };
+        }
+
+        ReadBackRequest? readBack = ReadBackFor(connection, run, manifest.Dataset);
+        context.SetCustomStatus(new RunProgress("loading", manifest.Dataset, $"{manifest.Staged.Rows} row(s) in {manifest.Staged.Parts.Count} chunk(s)"));
+        LoadDatasetResult? load = null;
+        string? failure = null;
+        bool redone = true;
+        try
+        {
+            (load, redone) = await LoadDatasetOrchestrator.LoadOrResumeAsync(
+                context,
+                connection,
+                new LoadDatasetInput(run, manifest.Dataset, importName, manifest.Staged, readBack),
+                steps,
+                DimensionAlignmentOrchestrator.SubOptions(context, manifest.Dataset));
+        }
+        catch (TaskFailedException ex)
+        {
+            // A dataset that cannot be loaded does not stop the others; the run ends "completed with failures" and every
+            // row it staged is owed to the next run.
+            failure = ex.FailureDetails.ErrorMessage;
+        }
+
+        (string outcome, string? reason, string status) = load switch
+        {
+            null => (LoadOutcomes.Failed, $"the {manifest.Dataset} load of run {run.RunId} failed: {failure}", DatasetStatuses.Failed),
+            { State: not "COMPLETE" } => (LoadOutcomes.Failed, $"the {importName} import of run {run.RunId} ended {load.State}", DatasetStatuses.Failed),
+            { Successful: false } => (LoadOutcomes.Failed, $"the {importName} import of run {run.RunId} ended unsuccessful: {load.Message}", DatasetStatuses.Failed),
+            { Failed: > 0, RefusedRowsNamed: true } => (LoadOutcomes.Refused, null, DatasetStatuses.LoadedWithFailures),
+            { Failed: > 0 } => (LoadOutcomes.Failed, $"the {importName} import of run {run.RunId} refused {load.Failed} row(s) its failure dump does not name", DatasetStatuses.LoadedWithFailures),
+            _ => (LoadOutcomes.Loaded, null, DatasetStatuses.Loaded),
+        };
+        // What follows a load is done again only when the load (or its read-back) was done again in this attempt.
+        RecordedSteps recorded = redone ? RecordedSteps.None : steps;
+        CommitResult committed = partial
+            ? new CommitResult(0, 0)
+            : recorded.Get<CommitResult>(StepKeys.Commit(manifest.Dataset))
+                ?? await CommitAsync(context, run, connection, manifest, periods, outcome, reason, load?.RefusedKeysBlob, load?.FailedTotals ?? []);
+
+        Reconciliation? reconciliation = manifest.Dataset is Datasets.GlActuals or Datasets.ApActuals
+            ? recorded.Get<Reconciliation>(StepKeys.Reconcile(manifest.Dataset)) ?? await ReconcileAsync(context, run, connection, manifest, periods, readBack, load, partial)
+            : null;
+        string message = load is null ? failure ?? "the load failed"
+            : load.State != "COMPLETE" ? $"the import ended {load.State}"
+            : !load.Successful ? $"the import ended unsuccessful: {load.Message}"
+            : load.Message ?? string.Empty;
+        if (committed.PendingRows > 0 || committed.PendingPeriods > 0)
+        {
+            message += committed.PendingRows > 0
+                ? $" ({committed.PendingRows} row(s) Anaplan did not take will be sent again by the next run)"
+                : $" ({committed.PendingPeriods} period(s) will be sent again by the next run)";
+        }
+
+        return Summary(manifest, status, load, reconciliation) with { Message = message.Trim(), Resent = resent, PendingForNextRun = committed.PendingRows };
+    }
+
+    private static async Task<CommitResult> CommitAsync(
+        TaskOrchestrationContext context,
+        RunRef run,
+        ConnectionOptions connection,
+        DatasetManifest manifest,
+        ResolvedPeriods periods,
+        string outcome,
+        string? reason,
+        string? refusedKeysBlob,
+        IReadOnlyList<PeriodTotals> refusedTotals)
+    {
+        CommitWatermarkInput input;
+        if (manifest.Dataset == Datasets.GlActuals)
+        {
+            // GL is sent by period: a period whose load did not fully go through is sent again by the next run.
+            var refusedPeriods = refusedTotals.Select(t => t.Period).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            List<PendingPeriod> pending = [.. periods.Periods
+                .Select(p => (Ref: p, Code: PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period)))
+                .Where(p => outcome == LoadOutcomes.Failed || (outcome == LoadOutcomes.Refused && refusedPeriods.Contains(p.Code)))
+                .Select(p => new PendingPeriod(
+                    p.Ref.FiscalYear, p.Ref.Period, p.Code, run.RunId, reason ?? $"{LoadOutcomes.RefusedPrefix}s of the GL import of run {run.RunId} (see its audit)"))];
+            input = new CommitWatermarkInput(
+                run, manifest.Dataset, null, context.CurrentUtcDateTime,
+                SentPeriods: [.. periods.Periods.Select(p => PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period))],
+                PendingPeriods: pending);
+        }
+        else if (manifest.NextWatermark is { } watermark)
+        {
+            input = new CommitWatermarkInput(
+                run, manifest.Dataset, watermark, context.CurrentUtcDateTime, manifest.SentRowsBlob, outcome, reason, manifest.Staged, refusedKeysBlob);
+        }
+        else
+        {
+            return new CommitResult(0, 0);
+        }
+
+        return await context.CallActivityAsync<CommitResult>(nameof(CommitWatermarkActivity), input, AnaplanPolling.Retry);
+    }
+
+    /// <summary>The GL periods this run sends again for earlier runs, with the rows staged for them.</summary>
+    private static IReadOnlyList<ResentRows> ResentPeriods(ResolvedPeriods periods, DatasetManifest manifest)
+        => [.. (periods.Resent ?? []).Select(r => r with
+        {
+            Rows = manifest.StagedTotals.Where(t => r.Periods?.Contains(t.Period, StringComparer.OrdinalIgnoreCase) == true).Sum(t => t.Rows),
+        })];
+
+    internal static ReadBackRequest? ReadBackFor(ConnectionOptions connection, RunRef run, string dataset)
+    {
+        ReadBackOptions options = connection.Actuals.ReadBack;
+        return dataset switch
+        {
+            Datasets.GlActuals when !string.IsNullOrWhiteSpace(options.GlExport)
+                => new ReadBackRequest(options.GlExport, "Actuals:ReadBack:GlExport", options.GlColumns.All(), Datasets.RunBlob(run, "gl-actuals-readback.csv")),
+            Datasets.ApActuals when !string.IsNullOrWhiteSpace(options.ApExport)
+                => new ReadBackRequest(options.ApExport, "Actuals:ReadBack:ApExport", options.ApColumns.All(), Datasets.RunBlob(run, "ap-actuals-readback.csv")),
+            _ => null,
+        };
+    }
+
+    private static async Task<Reconciliation> ReconcileAsync(
+        TaskOrchestrationContext context,
+        RunRef run,
+        ConnectionOptions connection,
+        DatasetManifest manifest,
+        ResolvedPeriods periods,
+        ReadBackRequest? readBack,
+        LoadDatasetResult? load,
+        bool sentCellsOnly)
+    {
+        if (readBack is null)
+        {
+            string setting = manifest.Dataset == Datasets.GlActuals ? "Actuals:ReadBack:GlExport" : "Actuals:ReadBack:ApExport";
+            return Reconciliation.Not(ReconciliationStatuses.NotReconciled, $"not reconciled: no read-back export is configured ({setting})");
+        }
+
+        if (load is not { State: "COMPLETE", Successful: true })
+        {
+            return Reconciliation.Not(ReconciliationStatuses.NotReconciled, "not reconciled: the import did not complete", readBack.ExportName);
+        }
+
+        if (load.ReadBackBlob is not { } blob)
+        {
+            return Reconciliation.Not(ReconciliationStatuses.Failed, $"not reconciled: {load.ReadBackError}", readBack.ExportName);
+        }
+
+        context.SetCustomStatus(new RunProgress("reconciling", manifest.Dataset, readBack.ExportName));
+        IReadOnlyList<string> runPeriods = manifest.Dataset == Datasets.GlActuals
+            ? [.. periods.Periods.Select(p => PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period))]
+            : [];
+        return await context.CallActivityAsync<Reconciliation>(
+            nameof(ReconcileDatasetActivity),
+            new ReconcileInput(run, manifest.Dataset, readBack.ExportName, manifest.Staged, blob, readBack.Columns, runPeriods) { SentCellsOnly = sentCellsOnly },
+            AnaplanPolling.Retry);
+    }
+
+    internal static DatasetSummary Summary(DatasetManifest m, string status, LoadDatasetResult? load, Reconciliation? reconciliation)
+        => new(
+            m.Dataset,
+            status,
+            m.Read,
+            m.Rejected,
+            m.Staged.Rows,
+            load is null ? 0 : m.Staged.Parts.Count,
+            m.Staged.UncompressedBytes,
+            load is null ? 0 : m.Staged.CompressedBytes,
+            load?.Success ?? 0,
+            load?.Failed ?? 0,
+            load?.Ignored ?? 0,
+            load?.TaskId,
+            m.Staged.Sha256,
+            m.SageTotals,
+            reconciliation,
+            m.RejectionsBlob,
+            null,
+            m.Unchanged);
+}

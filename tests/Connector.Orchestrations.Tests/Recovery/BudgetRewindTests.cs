@@ -1,0 +1,136 @@
+using Connector.Agent.Backends;
+using Connector.Agent.Backends.Simulated;
+using Connector.Local.Demo;
+using Connector.Orchestrations.Configuration;
+using Connector.Orchestrations.Flows;
+using Connector.Orchestrations.Flows.Budgets;
+using Connector.Orchestrations.Operations;
+using Connector.Orchestrations.Storage;
+using Connector.Orchestrations.Tests.Flows;
+using Connector.Testing;
+using Microsoft.DurableTask.Client;
+
+namespace Connector.Orchestrations.Tests.Recovery;
+
+/// <summary>
+/// The rewind test matrix of the return flow (Anaplan → Sage 100) on the real local host: the fault hits a real run, the
+/// run ends failed or with entries Sage did not take, the fault is cleared, the run is rewound under its own id, and
+/// then: it completed; Sage holds every planned entry exactly once (no entry the first attempt posted was created again);
+/// the approved-values export ran again only when the first attempt had not got it; the Sage dimensions were not read
+/// again; the audit shows the rewind. Not applicable to this flow: a chunk upload or an import failing (the return flow
+/// uploads and imports nothing).
+/// </summary>
+public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClassFixture<BudgetRewindTests.Fixture>
+{
+    [Theory]
+    [InlineData("closed-period-refused")]
+    [InlineData("record-lock-exhausted")]
+    [InlineData("export-task-fails")]
+    public async Task FaultThenRewind_CompletesUnderTheSameId_EachEntryOnceInSage(string fault)
+    {
+        (string connection, string company, BudgetRunRequest request) = Case(fault);
+        SimulatedCompany sage = fixture.Environment.Sage.Company(company);
+        string exportTasks = $"/exports/{fixture.Export(new BudgetsFlowOptions().Export)}/tasks";
+        int exportsBefore = fixture.AnaplanRequests("POST", exportTasks);
+        int structureBefore = fixture.AgentReads("/account-structure");
+
+        string expected = this.Arm(fault, sage);
+        StartRunResult started = await fixture.Starter.StartBudgetsAsync(connection, "test", request);
+        OrchestrationMetadata first = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(6));
+        string firstStatus = first.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? first.ReadOutputAs<BudgetRunSummary>()!.Status : first.RuntimeStatus.ToString();
+        Assert.True(firstStatus == expected, $"{fault}: the first attempt ended {firstStatus}, not {expected}: {first.FailureDetails?.ErrorMessage}");
+        var postedFirst = BudgetSeed.Posted(sage).Select(e => e.ExternalId).ToHashSet();
+        if (first.RuntimeStatus == OrchestrationRuntimeStatus.Failed)
+        {
+            RunAudit row = (await fixture.Audit.GetRunAsync(connection, started.InstanceId))!;
+            Assert.Equal(RunStatuses.Failed, row.Status);
+            Assert.False(string.IsNullOrEmpty(row.Error));
+        }
+
+        int exportsFirst = fixture.AnaplanRequests("POST", exportTasks) - exportsBefore;
+        int structureFirst = fixture.AgentReads("/account-structure") - structureBefore;
+
+        // The fault is cleared, and the run is rewound.
+        this.Clear(fault, sage);
+        OrchestrationMetadata second = await fixture.RewindToEndAsync(started.InstanceId, $"{fault} fixed");
+        Assert.True(second.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{fault}: the rewound run ended {second.RuntimeStatus}: {second.FailureDetails?.ErrorMessage}");
+        BudgetRunSummary summary = second.ReadOutputAs<BudgetRunSummary>()!;
+        Assert.Equal(started.InstanceId, summary.RunId);
+        Assert.Equal(2, RecoveryFixture.AttemptOf(second));
+        Assert.True(summary.Status == RunStatuses.Completed, $"{fault}: the rewound run is {summary.Status}: {string.Join("; ", summary.Results.Select(r => $"{r.ExternalId} {r.Status} {r.Message}"))}");
+
+        // Sage holds every planned entry once; what the first attempt posted was not created again.
+        IReadOnlyList<JournalEntryInfo> inSage = BudgetSeed.Posted(sage);
+        Assert.All(summary.Results, r => Assert.Single(inSage, e => e.ExternalId == r.ExternalId));
+        Assert.Equal(inSage.Count, inSage.Select(e => e.ExternalId).Distinct().Count());
+        Assert.True(summary.Results.Count > 0);
+        Assert.All(postedFirst, id => Assert.Single(inSage, e => e.ExternalId == id));
+
+        // The export ran again only when the first attempt had not got it; the Sage dimensions were read once.
+        int exportsSecond = fixture.AnaplanRequests("POST", exportTasks) - exportsBefore - exportsFirst;
+        Assert.True(exportsSecond == (fault == "export-task-fails" ? 1 : 0), $"{fault}: the export was started {exportsFirst} + {exportsSecond} time(s)");
+        Assert.True(structureFirst >= 1, $"{fault}: the first attempt did not read the account structure");
+        Assert.True(fixture.AgentReads("/account-structure") - structureBefore - structureFirst == 0, $"{fault}: the rewound run read the Sage dimensions again");
+
+        await fixture.AssertAuditedRewindAsync(connection, started.InstanceId, $"{fault} fixed", RunStatuses.Completed);
+    }
+
+    private static (string Connection, string Company, BudgetRunRequest Request) Case(string fault) => fault switch
+    {
+        // Each case its own company and periods: the model is shared by the class.
+        "closed-period-refused" => ("bud-closed", "LNG", new BudgetRunRequest(Version: "Forecast")),
+        "record-lock-exhausted" => ("bud-lock", "TST", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 1, ToPeriod: 2)),
+        "export-task-fails" => ("bud-export", "ABC", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 7, ToPeriod: 7)),
+        _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, null),
+    };
+
+    /// <summary>Seeds the case's approved values and arms its fault; returns how the first attempt must end.</summary>
+    private string Arm(string fault, SimulatedCompany sage)
+    {
+        var model = fixture.Environment.Anaplan.DefaultModel;
+        switch (fault)
+        {
+            case "closed-period-refused":
+                // One entry in an open period, one in a period Sage has closed: Sage refuses the latter.
+                BudgetSeed.Seed(model, [new("40001000", "010", "FY2027-P06", "Forecast", 1500.00m), new("40001000", "010", "FY2026-P03", "Forecast", 30.00m)], "Forecast");
+                return RunStatuses.CompletedWithRejections;
+            case "record-lock-exhausted":
+                // Every write finds the batch locked by another workstation, longer than the connector retries.
+                BudgetSeed.Seed(model, [new("6000", "100", "FY2027-P01", "Budget", 100.00m), new("6000", "200", "FY2027-P02", "Budget", 200.00m)], "Budget");
+                fixture.Environment.Sage.Faults(sage.Code).Set(new SimulatedFaultSettings(LockNextWrites: 100_000));
+                return RunStatuses.CompletedWithFailures;
+            case "export-task-fails":
+                // Anaplan cannot start the export: the run fails before planning.
+                BudgetSeed.Seed(model, [new("610-02", "01", "FY2027-P07", "Budget", 250.00m)], "Budget");
+                fixture.Environment.Anaplan.State.Faults.FailNext($"POST /2/0/workspaces/*/models/*/exports/{fixture.Export(new BudgetsFlowOptions().Export)}/tasks", 100_000, 500);
+                return nameof(OrchestrationRuntimeStatus.Failed);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(fault), fault, null);
+        }
+    }
+
+    private void Clear(string fault, SimulatedCompany sage)
+    {
+        fixture.Environment.Anaplan.State.Faults.Clear();
+        fixture.Environment.Sage.Faults(sage.Code).Clear();
+        if (fault == "closed-period-refused")
+        {
+            // The controller reopens FY2026 from period 1.
+            sage.CurrentPeriodOverride = ("2026", 1);
+        }
+    }
+
+    public sealed class Fixture : RecoveryFixture
+    {
+        protected override IEnumerable<ConnectionOptions> ConnectionsThroughGate(LocalEnvironment environment)
+        {
+            ConnectionOptions closed = environment.Connection("bud-closed", "LNG", "Location");
+            closed.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "30000000-000", Version = "Forecast" };
+            ConnectionOptions locked = environment.Connection("bud-lock", "TST", "Department");
+            locked.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "3000-000", MaxParallelPosts = 2 };
+            ConnectionOptions export = environment.Connection("bud-export", "ABC", "Department");
+            export.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "300-00-00" };
+            return [closed, locked, export];
+        }
+    }
+}
