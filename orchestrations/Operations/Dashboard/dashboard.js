@@ -438,7 +438,7 @@ async function runPage(r) {
   render(
     runHeader(inspection, audit, connection),
     run.status === 'Failed' ? failureSection(inspection) : null,
-    timelineSection(inspection),
+    timelineSection(inspection, audit),
     audit ? datasetsSection(audit, run, connection) : h('section', { class: 'card' }, h('h3', {}, 'Audit'), h('p', { class: 'muted' }, auditProblem)),
     audit ? totalsSection(audit) : null,
     audit ? detailsSection(audit) : null,
@@ -468,6 +468,7 @@ function runHeader(inspection, audit, connection) {
       fact('Last updated (UTC)', time(run.lastUpdatedAt)),
       fact('Duration', took),
       fact('Step', run.step || '—'),
+      fact('Attempt', audit?.run.attempt > 1 ? `${audit.run.attempt} (rewound)` : (audit?.run.attempt || '—')),
       fact('Orchestrator', run.name),
       fact('Outcome (audit)', audit?.run.finishedAt ? audit.run.status : '—')),
     runButtons(inspection, audit));
@@ -479,17 +480,19 @@ function runButtons(inspection, audit) {
   const id = run.instanceId;
   const refresh = () => route();
   const buttons = [];
-  if (run.status === 'Failed') {
+  // What the server can rewind: a flow's run that failed, was terminated, or completed with failures (it answers 409 saying why otherwise).
+  const rewindable = ['Failed', 'Terminated'].includes(run.status) || (run.status === 'Completed' && audit?.run.status === 'CompletedWithFailures');
+  if (rewindable && !run.parentInstanceId) {
     buttons.push(actionButton('Rewind…', 'rewind', () => runAction({
       title: `Rewind run ${id}?`,
-      text: 'Its failed steps run again; the steps that completed are kept. The run must have failed.',
+      text: 'The run starts again under its own id as its next attempt: the steps an earlier attempt finished are taken as they ended, the rest run again. The run must have ended with a failure.',
       confirm: 'Rewind',
       act: ({ reason }) => api(`runs/${enc(id)}/rewind`, { method: 'POST', body: { reason } }),
-      success: () => `Rewind of ${id} requested; a worker applies it when it next processes the run. This page follows the run.`,
+      success: result => `Rewind of ${id} requested: attempt ${result?.attempt ?? '?'} ${result?.started ? 'started' : 'queued for a worker'}. This page follows the run.`,
     }, refresh), 'primary'));
   }
   const rejected = (audit?.records || []).filter(x => x.kind === 'rejected');
-  if (audit && rejected.length > 0) {
+  if (audit && rejected.length > 0 && (audit.run.flow || run.flow) !== 'budgets') { // budget lines are planned again by the next budgets run
     const datasets = [...new Set(rejected.map(x => x.dataset))];
     buttons.push(actionButton('Retry rejected rows…', 'retry-rejected', () => runAction({
       title: `Retry the rejected rows of ${id}?`,
@@ -503,7 +506,7 @@ function runButtons(inspection, audit) {
   if (['Running', 'Pending', 'Suspended'].includes(run.status)) {
     buttons.push(actionButton('Terminate…', 'terminate', () => runAction({
       title: `Terminate run ${id}?`,
-      text: 'The run and its sub-runs stop where they are. It cannot be resumed.',
+      text: 'The run and its sub-runs stop where they are, and the model locks they held are released. It can be rewound later.',
       confirm: 'Terminate',
       act: ({ reason }) => api(`runs/${enc(id)}/terminate`, { method: 'POST', body: { reason } }),
       success: () => `Termination of ${id} requested.`,
@@ -512,7 +515,7 @@ function runButtons(inspection, audit) {
   if (finished(run.status)) {
     buttons.push(actionButton('Purge…', 'purge', () => runAction({
       title: `Purge run ${id}?`,
-      text: 'Its history and state are deleted and cannot be recovered.',
+      text: 'The run, its sub-runs, its recorded steps and its staged files are deleted and cannot be recovered.',
       fields: [checkboxField('keepAudit', 'Keep its audit rows (recommended)', true)],
       confirm: 'Purge',
       act: ({ reason, values }) => api(`runs/${enc(id)}?keepAudit=${values.keepAudit}`, { method: 'DELETE', body: { reason } }),
@@ -564,19 +567,36 @@ function timelineRows(steps, nodes, depth, rows) {
   return rows;
 }
 
-function timelineSection(inspection) {
+const eventVerbs = { rewind: 'rewound', terminate: 'terminated', 'replay-dataset': 'dataset replayed', 'retry-rejected': 'rejected rows retried', replay: 'replayed' };
+
+/** An operator action the audit recorded on the run: what, by whom, why (and the attempt it started, or the run it started). */
+function eventText(e) {
+  return `${eventVerbs[e.action] || e.action}${e.attempt ? ` (attempt ${e.attempt})` : ''} by ${e.by}: ${e.reason}${e.detail ? ` (${e.detail})` : ''}`;
+}
+
+function timelineSection(inspection, audit) {
   const section = h('section', { class: 'card', id: 'timeline' }, h('h3', {}, 'Steps'));
-  if (!inspection.steps) return append(section, [h('p', { class: 'muted' }, inspection.stepsUnavailable || 'No history.')]);
+  const events = (audit?.events || []).slice().sort((a, b) => new Date(a.at) - new Date(b.at));
+  const eventList = events.length ? h('div', { id: 'run-events' }, h('h4', {}, 'Operator actions (from the audit)'),
+    h('ul', { class: 'events' }, events.map(e => h('li', { 'data-event': e.action }, h('span', { class: 'mono' }, time(e.at)), ' ', eventText(e))))) : null;
+  if (!inspection.steps) return append(section, [h('p', { class: 'muted' }, inspection.stepsUnavailable || 'No history.'), eventList]);
   const nodes = new Map();
   const walk = list => { for (const n of list || []) { nodes.set(n.instanceId, n); walk(n.subRuns); } };
   walk(inspection.subRuns);
   const rows = timelineRows(inspection.steps, nodes, 0, []);
-  if (!rows.length) return append(section, [h('p', { class: 'muted' }, 'No steps yet.')]);
+  if (!rows.length) return append(section, [h('p', { class: 'muted' }, 'No steps yet.'), eventList]);
 
   const now = Date.now();
-  const t0 = new Date(inspection.run.createdAt).getTime();
+  const created = new Date(inspection.run.createdAt).getTime();
   const ends = rows.flatMap(row => row.bars.map(step => (step.ended ? new Date(step.ended).getTime() : now)));
-  const t1 = Math.max(t0 + 1000, ...ends);
+  const last = Math.max(created + 1000, ...ends);
+  // The audit's operator actions go on the same axis where they happened (a rewind just before its attempt started, a
+  // replay after the run ended), unless they lie further from the steps than the steps' own span: those are listed only.
+  const span = last - created;
+  const drawn = events.filter(e => { const t = new Date(e.at).getTime(); return t >= created - span && t <= last + span; });
+  if (drawn.length) rows.unshift({ key: 'operator-actions', label: 'operator actions (audit)', depth: 0, kind: 'operator', bars: [], events: drawn });
+  const t0 = Math.min(created, ...drawn.map(e => new Date(e.at).getTime()));
+  const t1 = Math.max(last, ...drawn.map(e => new Date(e.at).getTime() + 1));
   const label = 340;
   const width = 1200;
   const plot = width - label - 20;
@@ -594,6 +614,17 @@ function timelineSection(inspection) {
   svg.append(axis);
   rows.forEach((row, i) => {
     const y = top + i * rowHeight;
+    if (row.events) {
+      const g = h('svg:g', { class: 'step', 'data-kind': 'operator', 'data-status': 'completed' },
+        h('svg:text', { x: 4, y: y + 12 }, row.label));
+      for (const e of row.events) {
+        const at = x(new Date(e.at).getTime());
+        g.append(h('svg:rect', { class: 'operator', x: at - 2, y: y + 2, width: 4, height: rowHeight - 4, rx: 1, 'data-event': e.action },
+          h('svg:title', {}, `${time(e.at)}\n${eventText(e)}`)));
+      }
+      svg.append(g);
+      return;
+    }
     const text = row.bars.length > 1 ? `${row.label} ×${row.bars.length}` : row.label;
     const max = 46 - row.depth * 2;
     const status = row.bars.some(b => b.status === 'failed') ? 'failed' : row.bars.some(b => b.status === 'running') ? 'running' : 'completed';
@@ -613,8 +644,9 @@ function timelineSection(inspection) {
     h('div', { class: 'scroll' }, svg),
     h('div', { class: 'legend' },
       [['activity', 'activity'], ['sub-run', 'sub-run'], ['timer', 'timer (polling, back-off)'], ['lock-wait', 'waiting for a model lock'],
-        ['lock-held', 'holding a model lock'], ['failed', 'failed']].map(([cls, text]) => h('span', {}, h('i', { class: cls }), text)),
-      h('span', {}, `times as the orchestration history recorded them; consecutive steps of one kind share a row`))]);
+        ['lock-held', 'holding a model lock'], ['operator', 'operator action (audit)'], ['failed', 'failed']].map(([cls, text]) => h('span', {}, h('i', { class: cls }), text)),
+      h('span', {}, `times as the orchestration history recorded them (a rewound run's history holds its latest attempt); consecutive steps of one kind share a row`)),
+    eventList]);
   return section;
 }
 

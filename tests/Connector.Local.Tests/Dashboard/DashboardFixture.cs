@@ -21,9 +21,9 @@ namespace Connector.Local.Tests.Dashboard;
 /// <remarks>
 /// The runs: an actuals run of <c>abc</c> that completes with rejected rows (the model lacks the last department) and
 /// failed rows (the model has no vendors), and two budgets runs of <c>abc-budget</c> that fail at once on a setting
-/// (<c>Budgets:OffsetAccount</c> is not a Sage account) after refusing a line whose account only Anaplan has. A failure
-/// that fails at once in a top-level activity is what today's rewind can bring back: the activity reads the connection's
-/// settings again when it runs again, so after the setting is fixed the rewound run completes.
+/// (<c>Budgets:OffsetAccount</c> is not a Sage account) after refusing a line whose account only Anaplan has. The
+/// connector's rewind starts such a run again as its next attempt, whose activities read the connection's settings
+/// again, so after the setting is fixed the rewound run completes.
 /// </remarks>
 public sealed class DashboardFixture : ConnectorFlowFixture
 {

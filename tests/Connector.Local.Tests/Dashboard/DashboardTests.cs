@@ -5,6 +5,7 @@ using System.Text.Json;
 using Connector.Agent.Backends;
 using Connector.Orchestrations.Durable;
 using Connector.Orchestrations.Flows;
+using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Operations;
 using Connector.Orchestrations.Storage;
 using Connector.Testing;
@@ -22,6 +23,9 @@ namespace Connector.Local.Tests.Dashboard;
 public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<DashboardFixture>
 {
     private static readonly TimeSpan RunEnds = TimeSpan.FromMinutes(3);
+
+    /// <summary>Who the audit records as having acted through <c>connector dashboard</c>: the user running it (this test's user).</summary>
+    private static readonly string Operator = $"{Environment.UserName} (connector dashboard)";
 
     static DashboardTests() => SetDefaultExpectTimeout(30_000);
 
@@ -103,29 +107,182 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         ILocator entry = page.Inner.Locator($"#journal-entries tr[data-entry='{posted.ExternalId}']");
         await Expect(entry).ToContainTextAsync("posted");
         await Expect(entry.Locator("td").Nth(7)).ToHaveTextAsync(posted.EntryNo);
-        await Expect(page.Inner.Locator("#timeline")).ToContainTextAsync("rewound: offset account fixed to 300-00-00");
+
+        // The rewind is on the run's timeline where it happened, with who did it and why, as the audit recorded it.
+        RunEvent rewind = Assert.Single((await RunAuditReport.ReadAsync(fixture.Audit, DashboardFixture.Budgets, s.FailedToRewind, 10)).Events);
+        Assert.Equal((RunEventActions.Rewind, 2, Operator, "offset account fixed to 300-00-00"), (rewind.Action, rewind.Attempt, rewind.By, rewind.Reason));
+        await Expect(page.Inner.Locator("#run-events li[data-event='rewind']")).ToHaveTextAsync(
+            $"{rewind.At.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z rewound (attempt 2) by {Operator}: offset account fixed to 300-00-00");
+        await Expect(page.Inner.Locator("#timeline g.step[data-kind='operator'] rect[data-event='rewind']")).ToHaveCountAsync(1);
+        await Expect(page.Inner.Locator("#run-header")).ToContainTextAsync("2 (rewound)");
         await page.ShotAsync("run-budgets-rewound");
         page.AssertNoScriptErrors();
     }
 
     [ChromiumFact]
-    public async Task ReplayDatasetRetryRejectedAndBulkButtons_AskForAReason_AndShowTheServersAnswer()
+    public async Task ReplayDatasetRetryRejectedAndBulkButtons_AskForAReason_StartTheRecoveryRuns_AndShowTheServersAnswer()
     {
-        // Until issue 10 lands these routes answer 404: the buttons must say so clearly, with the server's problem text.
         DashboardFixture.Scenario s = await fixture.ScenarioAsync();
         await using Page page = await this.OpenAsync(fixture.WritableBase, $"#/run/{Uri.EscapeDataString(s.Completed)}");
 
         await page.Inner.Locator("#datasets tr[data-dataset='gl-actuals'] [data-action='replay-dataset']").ClickAsync();
-        await AssertAnswerShownAsync(page, "replay gl-actuals", $"/datasets/gl-actuals/replay");
+        JsonElement replay = await AssertAnswerShownAsync(page, "replay gl-actuals", $"/datasets/gl-actuals/replay");
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await fixture.WaitAsync(replay.GetProperty("id").GetString()!, RunEnds)).RuntimeStatus);
 
         await page.Inner.Locator("#run-actions [data-action='retry-rejected']").ClickAsync();
         await page.Inner.Locator("#field-dataset").SelectOptionAsync("gl-actuals");
-        await AssertAnswerShownAsync(page, "retry the rows", "/retry-rejected", body => Assert.Equal("gl-actuals", body.GetProperty("dataset").GetString()));
+        JsonElement retry = await AssertAnswerShownAsync(page, "retry the rows", "/retry-rejected", body => Assert.Equal("gl-actuals", body.GetProperty("dataset").GetString()));
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await fixture.WaitAsync(retry.GetProperty("id").GetString()!, RunEnds)).RuntimeStatus);
 
+        // The source run's page lists both actions, by whom and why, each naming the run it started.
+        await page.Inner.ReloadAsync();
+        string replayId = replay.GetProperty("id").GetString()!;
+        string retryId = retry.GetProperty("id").GetString()!;
+        await Expect(page.Inner.Locator("#run-events li[data-event='replay-dataset']", new() { HasText = replayId })).ToContainTextAsync(
+            $"dataset replayed by {Operator}: replay gl-actuals (gl-actuals → {replayId})");
+        await Expect(page.Inner.Locator("#run-events li[data-event='retry-rejected']", new() { HasText = retryId })).ToContainTextAsync(
+            $"rejected rows retried by {Operator}: retry the rows (gl-actuals → {retryId})");
+
+        // The bulk rewind's dry run lists what the server would rewind; nothing is rewound until that list is confirmed.
         await page.Inner.GotoAsync(new Uri(fixture.WritableBase, "api/dashboard#/runs").ToString());
-        await page.Inner.Locator($".run-group[data-connection='{DashboardFixture.Actuals}'] [data-action='bulk-rewind']").ClickAsync();
-        await AssertAnswerShownAsync(page, "rewind failed ones", $"/connections/{DashboardFixture.Actuals}/runs-rewind", body => Assert.True(body.GetProperty("dryRun").GetBoolean()));
+        await page.Inner.Locator($".run-group[data-connection='{DashboardFixture.Actuals}'][data-flow='actuals'] [data-action='bulk-rewind']").ClickAsync();
+        await page.Inner.Locator("#confirm-reason").FillAsync("rewind failed ones");
+        IResponse preview = await page.Inner.RunAndWaitForResponseAsync(
+            () => page.Inner.Locator("#confirm-ok").ClickAsync(), r => r.Url.Contains($"/connections/{DashboardFixture.Actuals}/runs-rewind", StringComparison.Ordinal));
+        Assert.Equal(200, preview.Status);
+        using (JsonDocument sent = JsonDocument.Parse(preview.Request.PostData!))
+        {
+            Assert.True(sent.RootElement.GetProperty("dryRun").GetBoolean());
+        }
+
+        using JsonDocument listed = JsonDocument.Parse(await preview.TextAsync());
+        string[] would = [.. listed.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("runId").GetString()!)];
+        ILocator dialog = page.Inner.Locator("dialog#confirm");
+        await Expect(dialog).ToContainTextAsync($"Rewind failed runs: {would.Length} run(s)");
+        await Expect(dialog.Locator("ul.preview li")).ToHaveCountAsync(would.Length);
+        foreach (string run in would)
+        {
+            await Expect(dialog).ToContainTextAsync(run);
+        }
+
+        await page.Inner.Locator("#confirm-cancel").ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        foreach (string run in would)
+        {
+            Assert.DoesNotContain(await fixture.Audit.GetEventsAsync(run), e => e.Action == RunEventActions.Rewind);
+        }
+
         page.AssertNoScriptErrors();
+    }
+
+    [ChromiumFact]
+    public async Task ReplayDatasetRoute_Answers202_TheStagedDatasetIsImportedAgain_AndTheSourceRunsAuditSaysWhoAndWhy()
+    {
+        DashboardFixture.Scenario s = await fixture.ScenarioAsync();
+        using var http = new HttpClient { BaseAddress = fixture.WritableBase };
+        string run = Uri.EscapeDataString(s.Completed);
+        int imports = this.GlImports();
+
+        using HttpResponseMessage response = await http.SendAsync(Post($"api/runs/{run}/datasets/gl-actuals/replay", """{"reason":"the GL import was fixed"}"""));
+
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {body}");
+        using JsonDocument answer = JsonDocument.Parse(body);
+        string id = answer.RootElement.GetProperty("id").GetString()!;
+        Assert.Equal(s.Completed, answer.RootElement.GetProperty("sourceRunId").GetString());
+        Assert.Equal(Datasets.GlActuals, answer.RootElement.GetProperty("dataset").GetString());
+        OrchestrationMetadata done = await fixture.WaitAsync(id, RunEnds);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(imports + 1, this.GlImports()); // Anaplan ran the GL import once more
+        RunEvent replayed = Assert.Single(await fixture.Audit.GetEventsAsync(s.Completed), e => e.Action == RunEventActions.ReplayDataset && e.Detail?.Contains(id, StringComparison.Ordinal) == true);
+        Assert.Equal((Operator, "the GL import was fixed"), (replayed.By, replayed.Reason));
+
+        // Refusals, as ProblemDetails: no reason; a dataset the connector does not have; a budgets run; no such run.
+        await AssertProblemAsync(http, Post($"api/runs/{run}/datasets/gl-actuals/replay", "{}"), HttpStatusCode.BadRequest, "urn:connector:problem:invalid-request", "\"field\":\"reason\"");
+        await AssertProblemAsync(http, Post($"api/runs/{run}/datasets/nonsense/replay", """{"reason":"x"}"""), HttpStatusCode.BadRequest, "urn:connector:problem:invalid-request", "nonsense");
+        await AssertProblemAsync(http, Post($"api/runs/{Uri.EscapeDataString(s.Failed)}/datasets/gl-actuals/replay", """{"reason":"x"}"""), HttpStatusCode.Conflict, "urn:connector:problem:wrong-state", s.Failed);
+        await AssertProblemAsync(http, Post("api/runs/abc%3Aactuals%3Areq-none/datasets/gl-actuals/replay", """{"reason":"x"}"""), HttpStatusCode.NotFound, "urn:connector:problem:run-not-found", "abc:actuals:req-none");
+    }
+
+    [ChromiumFact]
+    public async Task RetryRejectedRoute_Answers202_AfterTheMissingDepartmentIsAdded_TheRejectedRowsReachAnaplan()
+    {
+        DashboardFixture.Scenario s = await fixture.ScenarioAsync();
+        using var http = new HttpClient { BaseAddress = fixture.WritableBase };
+        string run = Uri.EscapeDataString(s.Completed);
+        int rejected = (await fixture.Audit.GetRecordsAsync(s.Completed).ToListAsync()).Count(r => r.Kind == RecordKinds.Rejected && r.Dataset == Datasets.GlActuals);
+        Assert.True(rejected > 0, "the completed run rejected GL rows");
+
+        // A budgets run has no rows to retry on their own: 409 saying so. No reason: 400.
+        await AssertProblemAsync(http, Post($"api/runs/{Uri.EscapeDataString(s.Failed)}/retry-rejected", """{"reason":"x"}"""), HttpStatusCode.Conflict, "urn:connector:problem:wrong-state", "is a budgets run");
+        await AssertProblemAsync(http, Post($"api/runs/{run}/retry-rejected", """{"dataset":"gl-actuals"}"""), HttpStatusCode.BadRequest, "urn:connector:problem:invalid-request", "A reason is required");
+
+        // The model builder adds the department the rows were rejected for; the retry sends them, and Anaplan takes them.
+        string missing = fixture.Environment.Sage.Company("ABC").GetSubAccounts(3, null, int.MaxValue).Select(d => d.Code.Trim()).Distinct().Last();
+        if (fixture.Environment.Anaplan.DefaultModel.GetListItems("Cost Centers").All(i => i.Code != missing))
+        {
+            fixture.Environment.Anaplan.DefaultModel.AddListItem("Cost Centers", missing, $"Department {missing}");
+        }
+
+        int imports = this.GlImports();
+        using HttpResponseMessage response = await http.SendAsync(Post($"api/runs/{run}/retry-rejected", """{"reason":"department added in Anaplan"}"""));
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {body}");
+        using JsonDocument answer = JsonDocument.Parse(body);
+        string id = answer.RootElement.GetProperty("id").GetString()!;
+        OrchestrationMetadata done = await fixture.WaitAsync(id, RunEnds);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        DatasetSummary sent = Assert.Single(done.ReadOutputAs<ActualsRunSummary>()!.Datasets);
+        Assert.Equal((0L, (long)rejected), ((long)sent.Rejected, (long)sent.Accepted));
+        Assert.Equal(imports + 1, this.GlImports());
+        RunEvent retried = Assert.Single(await fixture.Audit.GetEventsAsync(s.Completed), e => e.Action == RunEventActions.RetryRejected && e.Detail?.Contains(id, StringComparison.Ordinal) == true);
+        Assert.Equal((Operator, "department added in Anaplan"), (retried.By, retried.Reason));
+    }
+
+    [ChromiumFact]
+    public async Task BulkRoutes_DryRunListsTheFailedRunOnly_ThenRunsRewindResumesIt_AndOnlyTheGlImportRunsAgain()
+    {
+        await fixture.ScenarioAsync();
+        using var http = new HttpClient { BaseAddress = fixture.WritableBase };
+        string connection = DashboardFixture.Second;
+
+        // A run of the second connection whose GL import Anaplan fails: it completes with failures, its GL not loaded.
+        fixture.Environment.Anaplan.State.Faults.FailNextImportRun(GlImportName);
+        StartRunResult started = await fixture.Starter.StartActualsAsync(connection, "test", new ActualsRunRequest(RequestKey: $"bulk-{Guid.NewGuid():N}"[..16], FullResync: true));
+        OrchestrationMetadata failed = await fixture.WaitAsync(started.InstanceId, RunEnds);
+        ActualsRunSummary before = failed.ReadOutputAs<ActualsRunSummary>()!;
+        Assert.Equal(RunStatuses.CompletedWithFailures, before.Status);
+        Assert.NotEqual(DatasetStatuses.Loaded, before.Datasets.Single(d => d.Dataset == Datasets.GlActuals).Status);
+        string range = $"\"from\":\"{failed.CreatedAt.AddSeconds(-1):O}\",\"to\":\"{failed.CreatedAt.AddSeconds(1):O}\"";
+
+        await AssertProblemAsync(http, Post($"api/connections/{connection}/runs-rewind", "{" + range + ",\"dryRun\":true}"), HttpStatusCode.BadRequest, "urn:connector:problem:invalid-request", "A reason is required");
+        await AssertProblemAsync(http, Post("api/connections/no-such/runs-replay", """{"reason":"x","dryRun":true}"""), HttpStatusCode.NotFound, "urn:connector:problem:connection-not-found", "no-such");
+        foreach (string bulk in new[] { "runs-rewind", "runs-replay" })
+        {
+            using HttpResponseMessage dry = await http.SendAsync(Post($"api/connections/{connection}/{bulk}", "{\"reason\":\"agent back\"," + range + ",\"dryRun\":true}"));
+            string listed = await dry.Content.ReadAsStringAsync();
+            Assert.True(dry.StatusCode == HttpStatusCode.OK, $"{bulk}: {(int)dry.StatusCode} {listed}");
+            using JsonDocument runs = JsonDocument.Parse(listed);
+            JsonElement only = Assert.Single(runs.RootElement.GetProperty("runs").EnumerateArray());
+            Assert.Equal((started.InstanceId, bulk == "runs-rewind" ? "would rewind" : "would replay"), (only.GetProperty("runId").GetString(), only.GetProperty("action").GetString()));
+        }
+
+        Assert.Empty(await fixture.Audit.GetEventsAsync(started.InstanceId)); // the dry runs changed nothing
+        int imports = this.GlImports();
+        using HttpResponseMessage response = await http.SendAsync(Post($"api/connections/{connection}/runs-rewind", "{\"reason\":\"Anaplan import fixed\"," + range + ",\"dryRun\":false}"));
+        string body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {body}");
+        using JsonDocument answer = JsonDocument.Parse(body);
+        JsonElement rewound = Assert.Single(answer.RootElement.GetProperty("runs").EnumerateArray());
+        Assert.Equal((started.InstanceId, "rewound", 2), (rewound.GetProperty("runId").GetString(), rewound.GetProperty("action").GetString(), rewound.GetProperty("attempt").GetInt32()));
+        OrchestrationMetadata done = await fixture.WaitAsync(started.InstanceId, RunEnds);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(DatasetStatuses.Loaded, done.ReadOutputAs<ActualsRunSummary>()!.Datasets.Single(d => d.Dataset == Datasets.GlActuals).Status);
+        Assert.Equal(imports + 1, this.GlImports()); // the failed GL load ran again, once
+        RunEvent recorded = Assert.Single(await fixture.Audit.GetEventsAsync(started.InstanceId));
+        Assert.Equal((RunEventActions.Rewind, (int?)2, Operator, "Anaplan import fixed"), (recorded.Action, recorded.Attempt, recorded.By, recorded.Reason));
     }
 
     [ChromiumFact]
@@ -250,8 +407,14 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await page.Inner.Locator("#confirm-reason").FillAsync("started by mistake");
         await page.Inner.Locator("#confirm-ok").ClickAsync();
         await Expect(page.Inner.Locator("#run-header h2")).ToContainTextAsync("Terminated", new() { Timeout = 60_000 });
-        await Expect(page.Inner.Locator("#timeline")).ToContainTextAsync("terminated: started by mistake");
+        await Expect(page.Inner.Locator("#run-events li[data-event='terminate']")).ToContainTextAsync($"terminated (attempt 1) by {Operator}: started by mistake");
         Assert.Equal(OrchestrationRuntimeStatus.Terminated, (await fixture.Client.GetInstanceAsync(id))!.RuntimeStatus);
+
+        // The whole run tree stopped (the sub-run that was loading too) and the model's lock is free again.
+        Assert.DoesNotContain(
+            await fixture.Operations.ListAsync(new RunQuery { InstanceIdPrefix = id + "|", IncludeSubRuns = true }).ToListAsync(),
+            r => !RunOperations.FinishedStatuses.Contains(r.Status));
+        Assert.DoesNotContain(await fixture.Operations.ListModelLocksAsync([]), l => l.Holder?.InstanceId.StartsWith(id, StringComparison.Ordinal) == true);
 
         await page.Inner.Locator("#run-actions [data-action='purge']").ClickAsync();
         await Expect(page.Inner.Locator("#field-keepAudit")).ToBeCheckedAsync();
@@ -261,14 +424,8 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await Expect(page.Inner.Locator("main h2")).ToHaveTextAsync("Runs");
         await Expect(page.Inner.Locator($"tr[data-run='{id}']")).ToHaveCountAsync(0);
         Assert.Null(await fixture.Client.GetInstanceAsync(id));
-        Assert.NotNull(await fixture.Audit.GetRunAsync(DashboardFixture.Actuals, id));
-
-        // Today's terminate stops the run, not its sub-runs: the one loading goes on to its end and frees the model.
-        await Eventually.TrueAsync(
-            async () => !(await fixture.Operations.ListAsync(new RunQuery { InstanceIdPrefix = id + "|", IncludeSubRuns = true }).ToListAsync())
-                .Any(r => !RunOperations.FinishedStatuses.Contains(r.Status)),
-            RunEnds,
-            "the terminated run's sub-runs end");
+        Assert.Equal(RunStatuses.Terminated, (await fixture.Audit.GetRunAsync(DashboardFixture.Actuals, id))!.Status);
+        Assert.Empty(await fixture.Operations.ListAsync(new RunQuery { InstanceIdPrefix = id, IncludeSubRuns = true }).ToListAsync()); // sub-runs purged too
         page.AssertNoScriptErrors();
     }
 
@@ -396,6 +553,19 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
             => new(HttpMethod.Post, $"api/runs/{Uri.EscapeDataString(run)}/rewind") { Content = new StringContent("""{"reason":"check"}""", Encoding.UTF8, "application/json") };
     }
 
+    /// <summary>The name of the model's GL import (the shipped model's, which this fixture's connections use).</summary>
+    private const string GlImportName = "GL Actuals from Sage";
+
+    /// <summary>The path of the model's GL import tasks.</summary>
+    private static string GlImportTasks { get; } =
+        $"/imports/{Emulators.Anaplan.Model.TenantDefinition.LoadDefault().Workspaces[0].Models[0].Imports.Single(i => i.Name == GlImportName).Id}/tasks";
+
+    /// <summary>How many GL import tasks the Anaplan emulator took (answered 2xx): read from its request log.</summary>
+    private int GlImports()
+        => fixture.Environment.Anaplan.State.Requests.Find("POST", GlImportTasks).Count(r => r.StatusCode is >= 200 and < 300);
+
+    private static HttpRequestMessage Post(string path, string json) => new(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+
     private static async Task AssertProblemAsync(HttpClient http, HttpRequestMessage request, HttpStatusCode status, string type, string mentions)
     {
         using HttpResponseMessage response = await http.SendAsync(request);
@@ -408,10 +578,11 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
     }
 
     /// <summary>
-    /// Gives the open dialog a reason, confirms, and checks the page shows what the server answered: the problem text (or
-    /// the status) in the dialog when it refused, the new run's id in the notice when it accepted.
+    /// Gives the open dialog a reason, confirms, and checks the page shows what the server answered: the new run's id in
+    /// the notice when it accepted (its answer is returned); when it refused, the problem text (or the status) in the
+    /// dialog, and the test fails with that answer.
     /// </summary>
-    private static async Task AssertAnswerShownAsync(Page page, string reason, string path, Action<JsonElement>? checkBody = null)
+    private static async Task<JsonElement> AssertAnswerShownAsync(Page page, string reason, string path, Action<JsonElement>? checkBody = null)
     {
         ILocator dialog = page.Inner.Locator("dialog#confirm");
         await Expect(dialog).ToBeVisibleAsync();
@@ -443,16 +614,13 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
 
             await page.Inner.Locator("#confirm-cancel").ClickAsync();
             await Expect(dialog).ToBeHiddenAsync();
+            Assert.Fail($"{path} answered {response.Status}: {answer}");
         }
-        else
-        {
-            await Expect(dialog).ToBeHiddenAsync();
-            using JsonDocument accepted = JsonDocument.Parse(answer);
-            if (accepted.RootElement.TryGetProperty("id", out JsonElement id))
-            {
-                await Expect(page.Inner.Locator("#notice")).ToContainTextAsync(id.GetString()!);
-            }
-        }
+
+        await Expect(dialog).ToBeHiddenAsync();
+        using JsonDocument accepted = JsonDocument.Parse(answer);
+        await Expect(page.Inner.Locator("#notice")).ToContainTextAsync(accepted.RootElement.GetProperty("id").GetString()!);
+        return accepted.RootElement.Clone();
     }
 
     private static async Task<int> ColumnAsync(ILocator table, string header)
