@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Connector.Agent.CommandLine;
-using Connector.Emulators.Anaplan.Model;
 using Connector.Local.Demo;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows;
@@ -254,18 +253,7 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
         }
 
         protected override LocalEnvironmentOptions EnvironmentOptions(string storage)
-            => new()
-            {
-                StorageConnectionString = storage,
-                ConfigureAnaplan = o =>
-                {
-                    TenantDefinition definition = TenantDefinition.LoadDefault();
-                    var imports = definition.Workspaces[0].Models[0].Imports;
-                    imports.Single(i => i.Name == "Cost Centers from Sage").CreateItems = false;
-                    imports.Single(i => i.Name == "Vendors from Sage").CreateItems = false;
-                    o.Definition = definition;
-                },
-            };
+            => WithoutNewCostCentersOrVendors(storage);
 
         protected override IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment)
         {

@@ -72,6 +72,9 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
             }
         }
 
+        // The refused lines are recorded before the entries are built: building can fail on the connection's settings
+        // (an offset account Sage does not have), and the records of such a run must still be there to read and fix.
+        await rejections.CompleteAsync();
         IReadOnlyList<PlannedEntry> entries = planner.Build();
         string prefix = Datasets.RunBlob(input.Run, "budget/entries");
         foreach (PlannedEntry entry in entries)
@@ -81,7 +84,6 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
 
         string csvBlob = Datasets.RunBlob(input.Run, "budget/proposed-entries.csv");
         await WriteProposedCsvAsync(storage, csvBlob, entries);
-        await rejections.CompleteAsync();
         ConnectorTelemetry.DatasetRecorded(input.Run.ConnectionId, Datasets.Budget, new Dictionary<string, long> { ["read"] = read, ["rejected"] = rejections.Count });
         return new BudgetPlan(
             prefix,
