@@ -1,4 +1,5 @@
 using Connector.Orchestrations.ModelFit;
+using Connector.Orchestrations.Operations.Api;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 

@@ -1,6 +1,9 @@
 using Connector.Local.Demo;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows;
+using Connector.Orchestrations.Sage100;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +18,17 @@ public static class StandaloneClients
     public static ConnectionClients For(LocalEnvironment environment, params ConnectionOptions[] connections)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        return new ConnectionClients(new FixedOptions(new ConnectorOptions { Connections = [.. connections] }), environment.Credentials, TimeProvider.System, NullLoggerFactory.Instance);
+        // The same client registrations every host uses (IHttpClientFactory, one pipeline per client), outside any host.
+        var services = new ServiceCollection();
+        services.AddSingleton(environment.Credentials);
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSageAgentClients();
+        services.AddAnaplanClients();
+        ServiceProvider provider = services.BuildServiceProvider();
+        return new ConnectionClients(
+            new FixedOptions(new ConnectorOptions { Connections = [.. connections] }),
+            provider.GetRequiredService<Orchestrations.Sage100.SageAgentClientFactory>(),
+            provider.GetRequiredService<Orchestrations.Anaplan.AnaplanClientFactory>());
     }
 
     private sealed class FixedOptions(ConnectorOptions value) : IOptionsMonitor<ConnectorOptions>
