@@ -3,6 +3,7 @@ using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows;
+using Connector.Orchestrations.Operations.Api;
 using Connector.Orchestrations.Telemetry;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
@@ -33,6 +34,8 @@ public static class Composition
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<OpsOptions>>(new SettingsCheckValidator<OpsOptions>((configuration.GetSection(OpsOptions.SectionName), typeof(OpsOptions))));
+        services.AddSingleton<OperatorEdge>();
+        services.AddSingleton<OperatorApiServices>();
         services.AddSingleton<Http.ApiEdge>();
 
         // Connector storage defaults to the host's storage when it is a connection string; identity-based hosts set
@@ -94,20 +97,4 @@ public static class Composition
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
             : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
     }
-}
-
-/// <summary>Settings of the operator endpoints.</summary>
-public sealed class OpsOptions
-{
-    public const string SectionName = "Ops";
-
-    /// <summary>Gets or sets a value indicating whether write actions (rewind, replay, terminate, purge...) are refused.</summary>
-    public bool ReadOnly { get; set; }
-
-    /// <summary>
-    /// Gets or sets a value indicating whether App Service authentication (Easy Auth) is on for this app: only then is the
-    /// platform's principal (X-MS-CLIENT-PRINCIPAL-NAME) recorded as who changed a mapping; otherwise "function key".
-    /// The infrastructure sets it together with authentication.
-    /// </summary>
-    public bool AppServiceAuthentication { get; set; }
 }

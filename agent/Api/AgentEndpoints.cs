@@ -185,6 +185,21 @@ internal static partial class AgentEndpoints
             return Results.Ok(new InvoiceTotalPageDto(result.Rows.Select(r => r.ToDto()).ToList(), next, w.Watermark?.ToString(), result.UnmappedInvoices));
         });
 
+        co.MapGet("/ap/invoice-distribution", async (string company, int? segment, string? changedSince, int? overlapSeconds, string? cursor, int? limit, ISageBackend backend, CancellationToken ct) =>
+        {
+            company = Code(company);
+            if (segment is not (>= 1 and <= 10))
+            {
+                throw new SageOperationException(SageErrorKind.BadRequest, "segment is required: the account segment (1-10) whose codes the distribution is totalled by.", field: "segment");
+            }
+
+            int n = Limit(limit, options);
+            Window w = await OpenWindow(backend, company, SageDataSet.Invoices, $"invoice-distribution-{segment}", changedSince, overlapSeconds, cursor, 2, options, ct);
+            InvoiceDistributionResult result = await backend.GetInvoiceDistributionAsync(company, segment.Value, w.EffectiveSince, w.After is null ? null : (w.After[0], w.After[1]), n, ct);
+            string? next = result.HasMore && result.LastVendor is { } last ? w.Next(last.Division, last.Vendor) : null;
+            return Results.Ok(new InvoiceDistributionPageDto(result.Rows.Select(r => r.ToDto(segment.Value)).ToList(), next, w.Watermark?.ToString(), result.UnmappedInvoices));
+        });
+
         co.MapGet("/gl/journal-entries", async (string company, string? externalId, ISageBackend backend, CancellationToken ct) =>
         {
             company = Code(company);

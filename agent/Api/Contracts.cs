@@ -82,6 +82,10 @@ public sealed record VendorDto(
 
 public sealed record InvoiceTotalDto(string DivisionNo, string VendorNo, string VendorKey, string FiscalYear, int FiscalPeriod, int InvoiceCount, decimal InvoiceAmount, decimal OpenBalance);
 
+public sealed record InvoiceDistributionDto(string DivisionNo, string VendorNo, string VendorKey, string FiscalYear, int FiscalPeriod, int Segment, string SegmentCode, int InvoiceCount, decimal Amount);
+
+public sealed record InvoiceDistributionPageDto(IReadOnlyList<InvoiceDistributionDto> Items, string? NextCursor, string? Watermark, int UnmappedInvoices);
+
 public sealed record CreateJournalEntryRequest(string? ExternalId, string? SourceJournal, string? PostingDate, string? Comment, IReadOnlyList<CreateJournalLineRequest>? Lines);
 
 public sealed record CreateJournalLineRequest(string? Account, decimal? Debit, decimal? Credit, string? Comment);
@@ -103,7 +107,11 @@ public sealed record JournalLineDto(int LineNo, string Account, decimal Debit, d
 
 public sealed record SimVendorChangeDto(string? DivisionNo, string? VendorNo, string? Name, string? City, string? Status, string? UpdatedAt, bool? BlankTimeUpdated);
 
-public sealed record SimInvoiceChangeDto(string? DivisionNo, string? VendorNo, string? InvoiceNo, string? InvoiceDate, decimal? InvoiceAmount, decimal? Balance, string? UpdatedAt, bool? BlankTimeUpdated);
+public sealed record SimInvoiceChangeDto(
+    string? DivisionNo, string? VendorNo, string? InvoiceNo, string? InvoiceDate, decimal? InvoiceAmount, decimal? Balance, string? UpdatedAt, bool? BlankTimeUpdated,
+    IReadOnlyList<SimDistributionLineDto>? Distribution = null);
+
+public sealed record SimDistributionLineDto(string Account, decimal Amount);
 
 public sealed record SimInvoiceDto(string DivisionNo, string VendorNo, string InvoiceNo, string InvoiceDate, decimal InvoiceAmount, decimal Balance, bool InHistory, bool Open);
 
@@ -137,6 +145,9 @@ internal static class ContractMapping
     public static VendorDto ToDto(this VendorRow v)
         => new(v.DivisionNo, v.VendorNo, $"{v.DivisionNo}-{v.VendorNo}", v.Name, v.AddressLine1, v.City, v.State, v.ZipCode, v.TermsCode, v.Status,
             IsoFromSage(v.DateCreated), IsoFromSage(v.DateUpdated), v.TimeUpdated, SageTimestamp.FromSage(v.DateUpdated, v.TimeUpdated)?.ToString());
+
+    public static InvoiceDistributionDto ToDto(this InvoiceDistributionRow d, int segment)
+        => new(d.DivisionNo, d.VendorNo, $"{d.DivisionNo}-{d.VendorNo}", d.FiscalYear, d.FiscalPeriod, segment, d.SegmentCode, d.InvoiceCount, d.Amount);
 
     public static InvoiceTotalDto ToDto(this InvoiceTotalRow t)
         => new(t.DivisionNo, t.VendorNo, $"{t.DivisionNo}-{t.VendorNo}", t.FiscalYear, t.FiscalPeriod, t.InvoiceCount, t.InvoiceAmount, t.OpenBalance);

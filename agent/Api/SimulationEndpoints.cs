@@ -31,12 +31,12 @@ internal static class SimulationEndpoints
             string division = body.DivisionNo ?? throw Bad("divisionNo is required.", "divisionNo");
             string vendor = body.VendorNo ?? throw Bad("vendorNo is required.", "vendorNo");
             string invoice = body.InvoiceNo ?? throw Bad("invoiceNo is required.", "invoiceNo");
-            SimInvoiceRow row = sim.Company(AgentEndpoints.Code(company)).UpsertInvoice(division, vendor, invoice, Date(body.InvoiceDate), body.InvoiceAmount, body.Balance, Stamp(body.UpdatedAt), body.BlankTimeUpdated ?? false, create: true);
+            SimInvoiceRow row = sim.Company(AgentEndpoints.Code(company)).UpsertInvoice(division, vendor, invoice, Date(body.InvoiceDate), body.InvoiceAmount, body.Balance, Stamp(body.UpdatedAt), body.BlankTimeUpdated ?? false, create: true, Lines(body));
             return Results.Created($"/_sim/companies/{company}/ap/invoices/{division}/{vendor}/{invoice}", row.ToDto());
         });
 
         co.MapPatch("/ap/invoices/{division}/{vendorNo}/{invoiceNo}", (string company, string division, string vendorNo, string invoiceNo, SimInvoiceChangeDto body)
-            => Results.Ok(sim.Company(AgentEndpoints.Code(company)).UpsertInvoice(division, vendorNo, invoiceNo, Date(body.InvoiceDate), body.InvoiceAmount, body.Balance, Stamp(body.UpdatedAt), body.BlankTimeUpdated ?? false, create: false).ToDto()));
+            => Results.Ok(sim.Company(AgentEndpoints.Code(company)).UpsertInvoice(division, vendorNo, invoiceNo, Date(body.InvoiceDate), body.InvoiceAmount, body.Balance, Stamp(body.UpdatedAt), body.BlankTimeUpdated ?? false, create: false, Lines(body)).ToDto()));
 
         co.MapPut("/gl/period-balances/{account}/{fiscalYear}/{fiscalPeriod:int}", (string company, string account, string fiscalYear, int fiscalPeriod, SimBalanceChangeDto body)
             => Results.Ok(sim.Company(AgentEndpoints.Code(company)).SetPeriodBalance(account, fiscalYear, fiscalPeriod, body.BeginningBalance, body.Debit, body.Credit).ToDto()));
@@ -66,6 +66,9 @@ internal static class SimulationEndpoints
             return Results.NoContent();
         });
     }
+
+    private static IReadOnlyList<(string Account, decimal Amount)>? Lines(SimInvoiceChangeDto body)
+        => body.Distribution?.Select(l => (l.Account, l.Amount)).ToList();
 
     private static string? Status(string? status)
         => status is null or "active" or "temporary" or "on_hold" ? status : throw Bad("status must be active, temporary or on_hold.", "status");

@@ -49,6 +49,14 @@ public interface ISageBackend : IAsyncDisposable
     /// </summary>
     Task<InvoiceTotalsResult> GetInvoiceTotalsAsync(string company, SageTimestamp? since, (string Division, string Vendor)? after, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Posted invoices' GL distribution totalled per vendor, fiscal period of the invoice date and the code of account
+    /// segment <paramref name="segment"/> (e.g. the department used as cost centre): every group when
+    /// <paramref name="since"/> is null, else every group of a (vendor, period) holding an invoice changed since then.
+    /// Pages end on a vendor boundary.
+    /// </summary>
+    Task<InvoiceDistributionResult> GetInvoiceDistributionAsync(string company, int segment, SageTimestamp? since, (string Division, string Vendor)? after, int limit, CancellationToken cancellationToken);
+
     /// <summary>Finds the entry whose comments carry <paramref name="externalId"/>: unposted first, then history.</summary>
     Task<JournalEntryInfo?> FindJournalEntryAsync(string company, string externalId, CancellationToken cancellationToken);
 

@@ -105,6 +105,15 @@ public sealed record InvoiceTotalRow(string DivisionNo, string VendorNo, string 
 /// <summary>A page of invoice totals with the count of invoices outside every fiscal year on file.</summary>
 public sealed record InvoiceTotalsResult(IReadOnlyList<InvoiceTotalRow> Rows, bool HasMore, (string Division, string Vendor)? LastVendor, int UnmappedInvoices);
 
+/// <summary>
+/// AP invoice GL distribution totalled per (division, vendor, fiscal year and period of the invoice date, code of one
+/// account segment): the amount distributed to accounts with that code, and how many invoices distribute to it.
+/// </summary>
+public sealed record InvoiceDistributionRow(string DivisionNo, string VendorNo, string FiscalYear, int FiscalPeriod, string SegmentCode, int InvoiceCount, decimal Amount);
+
+/// <summary>A page of distribution totals; pages end on a vendor boundary.</summary>
+public sealed record InvoiceDistributionResult(IReadOnlyList<InvoiceDistributionRow> Rows, bool HasMore, (string Division, string Vendor)? LastVendor, int UnmappedInvoices);
+
 /// <summary>A journal entry line as the connector asks for it.</summary>
 public sealed record JournalLineDraft(string Account, decimal Debit, decimal Credit, string? Comment);
 

@@ -86,6 +86,7 @@ public sealed class AnaplanEmulator : IAsyncDisposable
         app.UseMiddleware<RequestPipeline>();
         AuthEndpoints.Map(app);
         ApiEndpoints.Map(app);
+        ListEndpoints.Map(app);
         AdminEndpoints.Map(app);
         return (app, state);
     }

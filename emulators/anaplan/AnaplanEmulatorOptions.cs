@@ -55,11 +55,31 @@ public sealed class AnaplanEmulatorOptions
     /// <summary>Page size used when a list call gives no <c>limit</c>; also the maximum. Anaplan: 5000.</summary>
     public int MaxPageSize { get; set; } = 5000;
 
+    /// <summary>The most items a list read (<c>GET .../lists/{id}/items</c>) returns; a longer list answers 400. Anaplan: 1,000,000.</summary>
+    public int MaxListItemsRead { get; set; } = 1_000_000;
+
+    /// <summary>The most items a list may hold (its metadata's <c>permittedItems</c> counts down from it).</summary>
+    public int MaxListItems { get; set; } = 999_999_999;
+
+    /// <summary>
+    /// More model files to load after <see cref="ModelPath"/> (or the shipped model): their users and workspaces are added,
+    /// and a workspace with an id already loaded gets their models.
+    /// </summary>
+    public IList<string> AdditionalModelPaths { get; } = [];
+
     /// <summary>How many requests the request log keeps (oldest dropped first).</summary>
     public int RequestLogCapacity { get; set; } = 20_000;
 
     /// <summary>Logger factory for the emulator's own logs; none by default when run in-process.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    internal static string DefaultModelPath => Path.Combine(AppContext.BaseDirectory, "models", "fpa-model.json");
+    /// <summary>The simple model shipped beside the FP&amp;A one (<c>models/simple-model.json</c>).</summary>
+    public static string SimpleModelPath => ModelFile("simple-model.json");
+
+    /// <summary>The native-time model shipped beside the FP&amp;A one (<c>models/native-time-model.json</c>).</summary>
+    public static string NativeTimeModelPath => ModelFile("native-time-model.json");
+
+    internal static string DefaultModelPath => ModelFile("fpa-model.json");
+
+    private static string ModelFile(string name) => Path.Combine(AppContext.BaseDirectory, "models", name);
 }

@@ -2,7 +2,8 @@ using Connector.Emulators.Anaplan;
 using Microsoft.Extensions.Logging.Console;
 
 // dotnet run --project emulators/anaplan -- --urls http://127.0.0.1:5081 --model emulators/anaplan/models/fpa-model.json
-//   [--token-lifetime 00:35:00] [--rate-limit-per-minute 600] [--task-duration 00:00:02] [--user name:password]
+//   [--also-model other.json[,another.json]] [--token-lifetime 00:35:00] [--rate-limit-per-minute 600]
+//   [--task-duration 00:00:02] [--user name:password]
 IConfiguration config = new ConfigurationBuilder()
     .AddEnvironmentVariables("ANAPLAN_EMULATOR_")
     .AddCommandLine(args)
@@ -22,6 +23,10 @@ var options = new AnaplanEmulatorOptions
     TaskDuration = config.GetValue("task-duration", TimeSpan.Zero),
     LoggerFactory = loggerFactory,
 };
+foreach (string path in (config["also-model"] ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+{
+    options.AdditionalModelPaths.Add(path);
+}
 
 await using AnaplanEmulator emulator = await AnaplanEmulator.StartAsync(options);
 foreach (string user in (config["user"] ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries))

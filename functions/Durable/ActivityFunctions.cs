@@ -47,9 +47,17 @@ public static class ActivityFunctions
     public static Task<CommitResult> CommitWatermark([ActivityTrigger] CommitWatermarkInput input, FunctionContext context)
         => Run<CommitWatermarkActivity, CommitWatermarkInput, CommitResult>(context, input);
 
+    [Function(nameof(ResolveImportLayoutsActivity))]
+    public static Task<Orchestrations.ModelFit.ImportLayouts> ResolveImportLayouts([ActivityTrigger] RunRef input, FunctionContext context)
+        => Run<ResolveImportLayoutsActivity, RunRef, Orchestrations.ModelFit.ImportLayouts>(context, input);
+
     [Function(nameof(ReadSageDimensionsActivity))]
-    public static Task<SageDimensions> ReadSageDimensions([ActivityTrigger] RunRef input, FunctionContext context)
-        => Run<ReadSageDimensionsActivity, RunRef, SageDimensions>(context, input);
+    public static Task<SageDimensions> ReadSageDimensions([ActivityTrigger] SageDimensionsInput input, FunctionContext context)
+        => Run<ReadSageDimensionsActivity, SageDimensionsInput, SageDimensions>(context, input);
+
+    [Function(nameof(ReadAnaplanListsActivity))]
+    public static Task<ListReadResult> ReadAnaplanLists([ActivityTrigger] ReadListsInput input, FunctionContext context)
+        => Run<ReadAnaplanListsActivity, ReadListsInput, ListReadResult>(context, input);
 
     [Function(nameof(BuildAlignmentActivity))]
     public static Task<AlignmentResult> BuildAlignment([ActivityTrigger] BuildAlignmentInput input, FunctionContext context)

@@ -1,6 +1,7 @@
 using System.Net;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Operations;
+using Connector.Orchestrations.Operations.Api;
 using Connector.Orchestrations.Storage;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
@@ -10,17 +11,14 @@ using Microsoft.Extensions.Options;
 namespace Connector.Functions.Http;
 
 /// <summary>
-/// Starting runs on demand and managing a connection's mappings and audit over HTTP. Thin: <see cref="FlowStarter"/>,
-/// <see cref="MappingStore"/> and <see cref="AuditStore"/> do the work, <see cref="ApiEdge"/> applies read-only mode and
+/// Starting runs on demand and managing a connection's mappings over HTTP. Thin: <see cref="FlowStarter"/> and
+/// <see cref="MappingStore"/> do the work, <see cref="ApiEdge"/> applies read-only mode and
 /// turns their exceptions into ProblemDetails. A run id is deterministic per request key, so a retried request with
 /// the same key answers with the run it already started.
 /// </summary>
 public sealed class FlowFunctions(
-    ApiEdge edge, IOptionsMonitor<ConnectorOptions> options, TimeProvider time, MappingStore mappings, AuditStore audit, ConnectorStorage storage)
+    ApiEdge edge, IOptionsMonitor<ConnectorOptions> options, TimeProvider time, MappingStore mappings, ConnectorStorage storage)
 {
-    /// <summary>The most record rows one audit answer carries.</summary>
-    public const int MaxAuditRecords = 1000;
-
     [Function("StartActualsRun")]
     public Task<HttpResponseData> StartActualsAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "connections/{connectionId}/runs/actuals")] HttpRequestData request,
@@ -36,18 +34,6 @@ public sealed class FlowFunctions(
         string connectionId)
         => this.StartAsync(request, client, connectionId, async (starter, ct) => await starter.StartBudgetsAsync(
             connectionId, "http", await ApiEdge.ReadBodyAsync<BudgetRunRequest>(request, ct) ?? new BudgetRunRequest(), ct));
-
-    [Function("GetRunAudit")]
-    public Task<HttpResponseData> GetRunAuditAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "connections/{connectionId}/runs/{runId}/audit")] HttpRequestData request,
-        string connectionId,
-        string runId)
-        => edge.RunAsync(request, "get-audit", runId, async ct =>
-        {
-            string connection = this.Known(connectionId);
-            await storage.EnsureCreatedOnceAsync();
-            return ApiResult.Ok(await RunAuditReport.ReadAsync(audit, connection, runId, MaxAuditRecords, cancellationToken: ct));
-        });
 
     [Function("ListMappings")]
     public Task<HttpResponseData> ListMappingsAsync(

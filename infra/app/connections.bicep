@@ -118,9 +118,46 @@ type glReadBackColumns = {
 @description('Header names of the AP read-back export; unset names keep the shipped model\'s.')
 type apReadBackColumns = {
   vendor: string?
+  costCenter: string?
   period: string?
   invoiceAmount: string?
   invoiceCount: string?
+}
+
+@export()
+@sealed()
+@description('The Anaplan lists alignment reads through the list API; unset names keep the shipped model\'s, \'\' for no cost-centre list.')
+type dimensionLists = {
+  accounts: string?
+  costCenters: string?
+}
+
+@export()
+@description('Column overrides of one import: header (its letters and digits, e.g. CostCenter for "Cost Center") to a field, or "=" and a fixed value.')
+type columnOverrides = {
+  *: string
+}
+
+@export()
+@sealed()
+@description('Column overrides per import; headers not named here are mapped by name and alias.')
+type importColumns = {
+  accounts: columnOverrides?
+  costCenters: columnOverrides?
+  vendors: columnOverrides?
+  glActuals: columnOverrides?
+  apActuals: columnOverrides?
+}
+
+@export()
+@sealed()
+@description('Header names of the budget export; \'\' for a column the view does not have (the version fixed by the view, a combined account code, periods across columns).')
+type budgetColumns = {
+  account: string?
+  costCenter: string?
+  period: string?
+  version: string?
+  amount: string?
 }
 
 @export()
@@ -162,6 +199,10 @@ type actualsFlow = {
 
   exports: dimensionExports?
 
+  lists: dimensionLists?
+
+  columns: importColumns?
+
   readBack: readBack?
 }
 
@@ -179,6 +220,11 @@ type budgetsFlow = {
 
   @description('Anaplan export action on the saved view of approved values.')
   export: string?
+
+  @description('Rows (one amount column) or PeriodColumns (one column per period, the header its code). The app defaults to Rows.')
+  layout: ('Rows' | 'PeriodColumns')?
+
+  columns: budgetColumns?
 
   @description('Version posted when a run names none (Budget, Forecast).')
   version: string?
@@ -214,91 +260,126 @@ type connection = {
   @description('The account segment that is the cost centre: its number (2-10) or its description.')
   costCenterSegment: string
 
-  @description('How a fiscal period is named in Anaplan: {year} and {period} ("FY{year}-P{period}" by default).')
+  @description('How a fiscal period is named in Anaplan: {year}/{yyyy}, {yy}, {period}/{pp}, {p}, {mon}, {mm} ("FY{year}-P{period}" by default).')
   periodFormat: string?
+
+  @description('Whether the year in a period code is the fiscal year or the calendar year of the period (Fiscal by default).')
+  periodYear: ('Fiscal' | 'Calendar')?
+
+  @description('A 13th period: Own (its own code), Fold (into period 12) or Skip. The app defaults to Own.')
+  period13: ('Own' | 'Fold' | 'Skip')?
+
+  @description('The 13th period\'s own format (e.g. "FY{yy} Adj"); unset uses periodFormat.')
+  period13Format: string?
+
+  @description('The Anaplan account item of a Sage account: {account}, {costcenter}, {sage} ("{account}" by default).')
+  accountFormat: string?
 
   actuals: actualsFlow?
 
   budgets: budgetsFlow?
 }
 
-// 'true'/'false' for a set flag, '' (dropped) for an unset one.
-func flag(value bool?) string => value == null ? '' : (value! ? 'true' : 'false')
+// 'true'/'false' for a set flag, null (dropped) for an unset one.
+func flag(value bool?) string? => value == null ? null : (value! ? 'true' : 'false')
 
-// The number as text for a set one ('0' included), '' (dropped) for an unset one.
-func number(value int?) string => value == null ? '' : string(value!)
+// The number as text for a set one ('0' included), null (dropped) for an unset one.
+func number(value int?) string? => value == null ? null : string(value!)
 
-// Drops settings without a value, so unset optional fields keep the app's defaults.
-func withoutEmpty(settings object) object =>
-  toObject(filter(items(settings), setting => !empty(setting.value)), setting => setting.key, setting => setting.value)
+// Drops unset settings (null), so unset optional fields keep the app's defaults. A field set to '' is kept: an empty
+// setting clears a default (no version column in the budget view, no cost-centre list).
+func withoutUnset(settings object) object =>
+  toObject(filter(items(settings), setting => setting.value != null), setting => setting.key, setting => setting.value)
+
+// One app setting per entry of a dictionary setting (column overrides), under `prefix`.
+func entries(prefix string, values object?) object =>
+  toObject(items(values ?? {}), entry => '${prefix}__${entry.key}', entry => entry.value)
 
 @export()
 @description('The app settings of connection number `index`.')
 func connectionSettings(index int, c connection) object =>
-  withoutEmpty(union(
+  withoutUnset(union(
     {
       'Connector__Connections__${index}__Id': c.id
       'Connector__Connections__${index}__CostCenterSegment': c.costCenterSegment
-      'Connector__Connections__${index}__PeriodFormat': c.?periodFormat ?? ''
+      'Connector__Connections__${index}__PeriodFormat': c.?periodFormat
+      'Connector__Connections__${index}__PeriodYear': c.?periodYear
+      'Connector__Connections__${index}__Period13': c.?period13
+      'Connector__Connections__${index}__Period13Format': c.?period13Format
+      'Connector__Connections__${index}__AccountFormat': c.?accountFormat
       'Connector__Connections__${index}__Sage__BaseUrl': c.sage.baseUrl
       'Connector__Connections__${index}__Sage__Company': c.sage.company
       'Connector__Connections__${index}__Sage__ApiKeyReference': c.sage.apiKeySecretName
-      'Connector__Connections__${index}__Sage__TlsMode': c.sage.?tlsMode ?? ''
-      'Connector__Connections__${index}__Sage__Timeout': c.sage.?timeout ?? ''
+      'Connector__Connections__${index}__Sage__TlsMode': c.sage.?tlsMode
+      'Connector__Connections__${index}__Sage__Timeout': c.sage.?timeout
       'Connector__Connections__${index}__Sage__MaxRetryAttempts': number(c.sage.?maxRetryAttempts)
-      'Connector__Connections__${index}__Sage__RetryBaseDelay': c.sage.?retryBaseDelay ?? ''
-      'Connector__Connections__${index}__Anaplan__AuthUrl': c.anaplan.?authUrl ?? ''
-      'Connector__Connections__${index}__Anaplan__ApiUrl': c.anaplan.?apiUrl ?? ''
+      'Connector__Connections__${index}__Sage__RetryBaseDelay': c.sage.?retryBaseDelay
+      'Connector__Connections__${index}__Anaplan__AuthUrl': c.anaplan.?authUrl
+      'Connector__Connections__${index}__Anaplan__ApiUrl': c.anaplan.?apiUrl
       'Connector__Connections__${index}__Anaplan__WorkspaceId': c.anaplan.workspaceId
       'Connector__Connections__${index}__Anaplan__ModelId': c.anaplan.modelId
-      'Connector__Connections__${index}__Anaplan__AuthMode': c.anaplan.?authMode ?? ''
-      'Connector__Connections__${index}__Anaplan__UserName': c.anaplan.?userName ?? ''
-      'Connector__Connections__${index}__Anaplan__PasswordReference': c.anaplan.?passwordSecretName ?? ''
-      'Connector__Connections__${index}__Anaplan__CertificateReference': c.anaplan.?certificateSecretName ?? ''
-      'Connector__Connections__${index}__Anaplan__PrivateKeyReference': c.anaplan.?privateKeySecretName ?? ''
+      'Connector__Connections__${index}__Anaplan__AuthMode': c.anaplan.?authMode
+      'Connector__Connections__${index}__Anaplan__UserName': c.anaplan.?userName
+      'Connector__Connections__${index}__Anaplan__PasswordReference': c.anaplan.?passwordSecretName
+      'Connector__Connections__${index}__Anaplan__CertificateReference': c.anaplan.?certificateSecretName
+      'Connector__Connections__${index}__Anaplan__PrivateKeyReference': c.anaplan.?privateKeySecretName
       'Connector__Connections__${index}__Anaplan__ChunkSizeMb': number(c.anaplan.?chunkSizeMb)
       'Connector__Connections__${index}__Anaplan__RequestsPerMinute': number(c.anaplan.?requestsPerMinute)
-      'Connector__Connections__${index}__Anaplan__PollInterval': c.anaplan.?pollInterval ?? ''
-      'Connector__Connections__${index}__Anaplan__TaskTimeout': c.anaplan.?taskTimeout ?? ''
+      'Connector__Connections__${index}__Anaplan__PollInterval': c.anaplan.?pollInterval
+      'Connector__Connections__${index}__Anaplan__TaskTimeout': c.anaplan.?taskTimeout
       'Connector__Connections__${index}__Actuals__Enabled': flag(c.?actuals.?enabled)
-      'Connector__Connections__${index}__Actuals__Schedule': c.?actuals.?schedule ?? ''
-      'Connector__Connections__${index}__Actuals__TimeZone': c.?actuals.?timeZone ?? ''
+      'Connector__Connections__${index}__Actuals__Schedule': c.?actuals.?schedule
+      'Connector__Connections__${index}__Actuals__TimeZone': c.?actuals.?timeZone
       'Connector__Connections__${index}__Actuals__PriorPeriods': number(c.?actuals.?priorPeriods)
-      'Connector__Connections__${index}__Actuals__IncrementalOverlap': c.?actuals.?incrementalOverlap ?? ''
-      'Connector__Connections__${index}__Actuals__Imports__Accounts': c.?actuals.?imports.?accounts ?? ''
-      'Connector__Connections__${index}__Actuals__Imports__CostCenters': c.?actuals.?imports.?costCenters ?? ''
-      'Connector__Connections__${index}__Actuals__Imports__Vendors': c.?actuals.?imports.?vendors ?? ''
-      'Connector__Connections__${index}__Actuals__Imports__GlActuals': c.?actuals.?imports.?glActuals ?? ''
-      'Connector__Connections__${index}__Actuals__Imports__ApActuals': c.?actuals.?imports.?apActuals ?? ''
-      'Connector__Connections__${index}__Actuals__Exports__Accounts': c.?actuals.?exports.?accounts ?? ''
-      'Connector__Connections__${index}__Actuals__Exports__CostCenters': c.?actuals.?exports.?costCenters ?? ''
-      'Connector__Connections__${index}__Actuals__ReadBack__GlExport': c.?actuals.?readBack.?glExport ?? ''
-      'Connector__Connections__${index}__Actuals__ReadBack__ApExport': c.?actuals.?readBack.?apExport ?? ''
-      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Account': c.?actuals.?readBack.?glColumns.?account ?? ''
-      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__CostCenter': c.?actuals.?readBack.?glColumns.?costCenter ?? ''
-      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Period': c.?actuals.?readBack.?glColumns.?period ?? ''
-      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Debit': c.?actuals.?readBack.?glColumns.?debit ?? ''
-      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Credit': c.?actuals.?readBack.?glColumns.?credit ?? ''
-      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Net': c.?actuals.?readBack.?glColumns.?net ?? ''
-      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__Vendor': c.?actuals.?readBack.?apColumns.?vendor ?? ''
-      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__Period': c.?actuals.?readBack.?apColumns.?period ?? ''
-      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__InvoiceAmount': c.?actuals.?readBack.?apColumns.?invoiceAmount ?? ''
-      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__InvoiceCount': c.?actuals.?readBack.?apColumns.?invoiceCount ?? ''
+      'Connector__Connections__${index}__Actuals__IncrementalOverlap': c.?actuals.?incrementalOverlap
+      'Connector__Connections__${index}__Actuals__Imports__Accounts': c.?actuals.?imports.?accounts
+      'Connector__Connections__${index}__Actuals__Imports__CostCenters': c.?actuals.?imports.?costCenters
+      'Connector__Connections__${index}__Actuals__Imports__Vendors': c.?actuals.?imports.?vendors
+      'Connector__Connections__${index}__Actuals__Imports__GlActuals': c.?actuals.?imports.?glActuals
+      'Connector__Connections__${index}__Actuals__Imports__ApActuals': c.?actuals.?imports.?apActuals
+      'Connector__Connections__${index}__Actuals__Exports__Accounts': c.?actuals.?exports.?accounts
+      'Connector__Connections__${index}__Actuals__Exports__CostCenters': c.?actuals.?exports.?costCenters
+      'Connector__Connections__${index}__Actuals__Lists__Accounts': c.?actuals.?lists.?accounts
+      'Connector__Connections__${index}__Actuals__Lists__CostCenters': c.?actuals.?lists.?costCenters
+      'Connector__Connections__${index}__Actuals__ReadBack__GlExport': c.?actuals.?readBack.?glExport
+      'Connector__Connections__${index}__Actuals__ReadBack__ApExport': c.?actuals.?readBack.?apExport
+      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Account': c.?actuals.?readBack.?glColumns.?account
+      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__CostCenter': c.?actuals.?readBack.?glColumns.?costCenter
+      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Period': c.?actuals.?readBack.?glColumns.?period
+      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Debit': c.?actuals.?readBack.?glColumns.?debit
+      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Credit': c.?actuals.?readBack.?glColumns.?credit
+      'Connector__Connections__${index}__Actuals__ReadBack__GlColumns__Net': c.?actuals.?readBack.?glColumns.?net
+      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__Vendor': c.?actuals.?readBack.?apColumns.?vendor
+      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__CostCenter': c.?actuals.?readBack.?apColumns.?costCenter
+      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__Period': c.?actuals.?readBack.?apColumns.?period
+      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__InvoiceAmount': c.?actuals.?readBack.?apColumns.?invoiceAmount
+      'Connector__Connections__${index}__Actuals__ReadBack__ApColumns__InvoiceCount': c.?actuals.?readBack.?apColumns.?invoiceCount
       'Connector__Connections__${index}__Budgets__Enabled': flag(c.?budgets.?enabled)
-      'Connector__Connections__${index}__Budgets__Schedule': c.?budgets.?schedule ?? ''
-      'Connector__Connections__${index}__Budgets__TimeZone': c.?budgets.?timeZone ?? ''
-      'Connector__Connections__${index}__Budgets__Export': c.?budgets.?export ?? ''
-      'Connector__Connections__${index}__Budgets__Version': c.?budgets.?version ?? ''
-      'Connector__Connections__${index}__Budgets__OffsetAccount': c.?budgets.?offsetAccount ?? ''
-      'Connector__Connections__${index}__Budgets__SourceJournal': c.?budgets.?sourceJournal ?? ''
-      'Connector__Connections__${index}__Budgets__Grouping': c.?budgets.?grouping ?? ''
+      'Connector__Connections__${index}__Budgets__Schedule': c.?budgets.?schedule
+      'Connector__Connections__${index}__Budgets__TimeZone': c.?budgets.?timeZone
+      'Connector__Connections__${index}__Budgets__Export': c.?budgets.?export
+      'Connector__Connections__${index}__Budgets__Layout': c.?budgets.?layout
+      'Connector__Connections__${index}__Budgets__Columns__Account': c.?budgets.?columns.?account
+      'Connector__Connections__${index}__Budgets__Columns__CostCenter': c.?budgets.?columns.?costCenter
+      'Connector__Connections__${index}__Budgets__Columns__Period': c.?budgets.?columns.?period
+      'Connector__Connections__${index}__Budgets__Columns__Version': c.?budgets.?columns.?version
+      'Connector__Connections__${index}__Budgets__Columns__Amount': c.?budgets.?columns.?amount
+      'Connector__Connections__${index}__Budgets__Version': c.?budgets.?version
+      'Connector__Connections__${index}__Budgets__OffsetAccount': c.?budgets.?offsetAccount
+      'Connector__Connections__${index}__Budgets__SourceJournal': c.?budgets.?sourceJournal
+      'Connector__Connections__${index}__Budgets__Grouping': c.?budgets.?grouping
       'Connector__Connections__${index}__Budgets__MaxParallelPosts': number(c.?budgets.?maxParallelPosts)
     },
     toObject(
       range(0, length(c.sage.?pinnedFingerprints ?? [])),
       j => 'Connector__Connections__${index}__Sage__PinnedFingerprints__${j}',
       j => c.sage.pinnedFingerprints![j]
-    )
+    ),
+    entries('Connector__Connections__${index}__Actuals__Columns__Accounts', c.?actuals.?columns.?accounts),
+    entries('Connector__Connections__${index}__Actuals__Columns__CostCenters', c.?actuals.?columns.?costCenters),
+    entries('Connector__Connections__${index}__Actuals__Columns__Vendors', c.?actuals.?columns.?vendors),
+    entries('Connector__Connections__${index}__Actuals__Columns__GlActuals', c.?actuals.?columns.?glActuals),
+    entries('Connector__Connections__${index}__Actuals__Columns__ApActuals', c.?actuals.?columns.?apActuals)
   ))
 
 @export()

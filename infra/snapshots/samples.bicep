@@ -37,7 +37,11 @@ var connections connection[] = [
       taskTimeout: '02:00:00'
     }
     costCenterSegment: 'Department'
-    periodFormat: '{year}-{period}'
+    periodFormat: 'FY{yy} P{pp}'
+    periodYear: 'Calendar'
+    period13: 'Fold'
+    period13Format: 'FY{yy} Adj'
+    accountFormat: '{account}-{costcenter}'
     actuals: {
       enabled: true
       schedule: '0 15 2 * * *'
@@ -46,14 +50,25 @@ var connections connection[] = [
       incrementalOverlap: '00:20:00'
       imports: {
         accounts: 'Accounts (Sage)'
-        costCenters: 'Cost Centers (Sage)'
+        costCenters: ''
         vendors: 'Vendors (Sage)'
         glActuals: 'GL Actuals (Sage)'
         apActuals: 'AP Actuals (Sage)'
       }
       exports: {
         accounts: 'Accounts Export'
-        costCenters: 'Cost Centers Export'
+        costCenters: ''
+      }
+      lists: {
+        accounts: 'GL Accounts'
+        costCenters: ''
+      }
+      columns: {
+        accounts: { Description: 'name' }
+        costCenters: { Department: 'code' }
+        vendors: { Supplier: 'code' }
+        glActuals: { Version: '=Actual', DataSource: '=Sage 100' }
+        apActuals: { Spend: 'invoice amount' }
       }
       readBack: {
         glExport: 'GL Actuals Read-back (Sage)'
@@ -68,6 +83,7 @@ var connections connection[] = [
         }
         apColumns: {
           vendor: 'Supplier'
+          costCenter: 'Department'
           period: 'Fiscal Period'
           invoiceAmount: 'Invoiced'
           invoiceCount: 'Invoices'
@@ -79,6 +95,14 @@ var connections connection[] = [
       schedule: '0 0 6 * * 1-5'
       timeZone: 'UTC'
       export: 'Approved Budget'
+      layout: 'PeriodColumns'
+      columns: {
+        account: 'GL Account'
+        costCenter: 'Department'
+        period: ''
+        version: ''
+        amount: ''
+      }
       version: 'Forecast'
       offsetAccount: '9999-00'
       sourceJournal: 'BU'

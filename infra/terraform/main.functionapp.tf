@@ -39,7 +39,8 @@ locals {
   }
 
   # One indexed key per ConnectionOptions property (Connector__Connections__{i}__...); unset optional fields are left
-  # out so the app's defaults apply. The *Reference settings carry Key Vault secret names.
+  # out so the app's defaults apply, and a field set to "" is kept (it clears a default: no version column in the
+  # budget view, no cost-centre list). The *Reference settings carry Key Vault secret names.
   connection_settings = merge({}, [
     for i, c in var.connections : merge(
       {
@@ -47,6 +48,10 @@ locals {
           "Connector__Connections__${i}__Id"                                          = c.id
           "Connector__Connections__${i}__CostCenterSegment"                           = c.cost_center_segment
           "Connector__Connections__${i}__PeriodFormat"                                = c.period_format
+          "Connector__Connections__${i}__PeriodYear"                                  = c.period_year
+          "Connector__Connections__${i}__Period13"                                    = c.period13
+          "Connector__Connections__${i}__Period13Format"                              = c.period13_format
+          "Connector__Connections__${i}__AccountFormat"                               = c.account_format
           "Connector__Connections__${i}__Sage__BaseUrl"                               = c.sage.base_url
           "Connector__Connections__${i}__Sage__Company"                               = c.sage.company
           "Connector__Connections__${i}__Sage__ApiKeyReference"                       = c.sage.api_key_secret_name
@@ -79,6 +84,8 @@ locals {
           "Connector__Connections__${i}__Actuals__Imports__ApActuals"                 = c.actuals.imports.ap_actuals
           "Connector__Connections__${i}__Actuals__Exports__Accounts"                  = c.actuals.exports.accounts
           "Connector__Connections__${i}__Actuals__Exports__CostCenters"               = c.actuals.exports.cost_centers
+          "Connector__Connections__${i}__Actuals__Lists__Accounts"                    = c.actuals.lists.accounts
+          "Connector__Connections__${i}__Actuals__Lists__CostCenters"                 = c.actuals.lists.cost_centers
           "Connector__Connections__${i}__Actuals__ReadBack__GlExport"                 = c.actuals.read_back.gl_export
           "Connector__Connections__${i}__Actuals__ReadBack__ApExport"                 = c.actuals.read_back.ap_export
           "Connector__Connections__${i}__Actuals__ReadBack__GlColumns__Account"       = c.actuals.read_back.gl_columns.account
@@ -88,6 +95,7 @@ locals {
           "Connector__Connections__${i}__Actuals__ReadBack__GlColumns__Credit"        = c.actuals.read_back.gl_columns.credit
           "Connector__Connections__${i}__Actuals__ReadBack__GlColumns__Net"           = c.actuals.read_back.gl_columns.net
           "Connector__Connections__${i}__Actuals__ReadBack__ApColumns__Vendor"        = c.actuals.read_back.ap_columns.vendor
+          "Connector__Connections__${i}__Actuals__ReadBack__ApColumns__CostCenter"    = c.actuals.read_back.ap_columns.cost_center
           "Connector__Connections__${i}__Actuals__ReadBack__ApColumns__Period"        = c.actuals.read_back.ap_columns.period
           "Connector__Connections__${i}__Actuals__ReadBack__ApColumns__InvoiceAmount" = c.actuals.read_back.ap_columns.invoice_amount
           "Connector__Connections__${i}__Actuals__ReadBack__ApColumns__InvoiceCount"  = c.actuals.read_back.ap_columns.invoice_count
@@ -95,14 +103,25 @@ locals {
           "Connector__Connections__${i}__Budgets__Schedule"                           = c.budgets.schedule
           "Connector__Connections__${i}__Budgets__TimeZone"                           = c.budgets.time_zone
           "Connector__Connections__${i}__Budgets__Export"                             = c.budgets.export
+          "Connector__Connections__${i}__Budgets__Layout"                             = c.budgets.layout
+          "Connector__Connections__${i}__Budgets__Columns__Account"                   = c.budgets.columns.account
+          "Connector__Connections__${i}__Budgets__Columns__CostCenter"                = c.budgets.columns.cost_center
+          "Connector__Connections__${i}__Budgets__Columns__Period"                    = c.budgets.columns.period
+          "Connector__Connections__${i}__Budgets__Columns__Version"                   = c.budgets.columns.version
+          "Connector__Connections__${i}__Budgets__Columns__Amount"                    = c.budgets.columns.amount
           "Connector__Connections__${i}__Budgets__Version"                            = c.budgets.version
           "Connector__Connections__${i}__Budgets__OffsetAccount"                      = c.budgets.offset_account
           "Connector__Connections__${i}__Budgets__SourceJournal"                      = c.budgets.source_journal
           "Connector__Connections__${i}__Budgets__Grouping"                           = c.budgets.grouping
           "Connector__Connections__${i}__Budgets__MaxParallelPosts"                   = c.budgets.max_parallel_posts == null ? null : tostring(c.budgets.max_parallel_posts)
-        } : key => value if value != null && value != ""
+        } : key => value if value != null
       },
-      { for j, fingerprint in c.sage.pinned_fingerprints : "Connector__Connections__${i}__Sage__PinnedFingerprints__${j}" => fingerprint }
+      { for j, fingerprint in c.sage.pinned_fingerprints : "Connector__Connections__${i}__Sage__PinnedFingerprints__${j}" => fingerprint },
+      { for header, source in c.actuals.columns.accounts : "Connector__Connections__${i}__Actuals__Columns__Accounts__${header}" => source },
+      { for header, source in c.actuals.columns.cost_centers : "Connector__Connections__${i}__Actuals__Columns__CostCenters__${header}" => source },
+      { for header, source in c.actuals.columns.vendors : "Connector__Connections__${i}__Actuals__Columns__Vendors__${header}" => source },
+      { for header, source in c.actuals.columns.gl_actuals : "Connector__Connections__${i}__Actuals__Columns__GlActuals__${header}" => source },
+      { for header, source in c.actuals.columns.ap_actuals : "Connector__Connections__${i}__Actuals__Columns__ApActuals__${header}" => source }
     )
   ]...)
 

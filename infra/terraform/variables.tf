@@ -239,6 +239,10 @@ variable "connections" {
     })
     cost_center_segment = string
     period_format       = optional(string)
+    period_year         = optional(string)
+    period13            = optional(string)
+    period13_format     = optional(string)
+    account_format      = optional(string)
     actuals = optional(object({
       enabled             = optional(bool)
       schedule            = optional(string)
@@ -256,6 +260,19 @@ variable "connections" {
         accounts     = optional(string)
         cost_centers = optional(string)
       }), {})
+      lists = optional(object({
+        accounts     = optional(string)
+        cost_centers = optional(string)
+      }), {})
+      # Column overrides per import: header (its letters and digits, e.g. CostCenter for "Cost Center") to a field,
+      # or "=" and a fixed value.
+      columns = optional(object({
+        accounts     = optional(map(string), {})
+        cost_centers = optional(map(string), {})
+        vendors      = optional(map(string), {})
+        gl_actuals   = optional(map(string), {})
+        ap_actuals   = optional(map(string), {})
+      }), {})
       read_back = optional(object({
         gl_export = optional(string)
         ap_export = optional(string)
@@ -269,6 +286,7 @@ variable "connections" {
         }), {})
         ap_columns = optional(object({
           vendor         = optional(string)
+          cost_center    = optional(string)
           period         = optional(string)
           invoice_amount = optional(string)
           invoice_count  = optional(string)
@@ -280,6 +298,14 @@ variable "connections" {
       schedule           = optional(string)
       time_zone          = optional(string)
       export             = optional(string)
+      layout             = optional(string)
+      columns = optional(object({
+        account     = optional(string)
+        cost_center = optional(string)
+        period      = optional(string)
+        version     = optional(string)
+        amount      = optional(string)
+      }), {})
       version            = optional(string)
       offset_account     = optional(string)
       source_journal     = optional(string)
@@ -301,6 +327,21 @@ variable "connections" {
   validation {
     condition     = alltrue([for c in var.connections : c.anaplan.auth_mode == null || contains(["Basic", "Certificate"], coalesce(c.anaplan.auth_mode, "Basic"))])
     error_message = "anaplan.auth_mode must be Basic or Certificate."
+  }
+
+  validation {
+    condition     = alltrue([for c in var.connections : c.period_year == null || contains(["Fiscal", "Calendar"], coalesce(c.period_year, "Fiscal"))])
+    error_message = "period_year must be Fiscal or Calendar."
+  }
+
+  validation {
+    condition     = alltrue([for c in var.connections : c.period13 == null || contains(["Own", "Fold", "Skip"], coalesce(c.period13, "Own"))])
+    error_message = "period13 must be Own, Fold or Skip."
+  }
+
+  validation {
+    condition     = alltrue([for c in var.connections : c.budgets.layout == null || contains(["Rows", "PeriodColumns"], coalesce(c.budgets.layout, "Rows"))])
+    error_message = "budgets.layout must be Rows or PeriodColumns."
   }
 
   validation {

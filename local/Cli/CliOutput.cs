@@ -1,5 +1,4 @@
 using System.Globalization;
-using CsvHelper;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -50,25 +49,6 @@ internal static class CliOutput
     {
         string line = (text ?? string.Empty).Split('\n', 2)[0].TrimEnd('\r');
         return line.Length <= max ? line : line[..(max - 1)] + "…";
-    }
-
-    /// <summary>
-    /// Writes CSV a person may open in a spreadsheet: a text cell starting with <c>= + - @</c>, tab or CR is written
-    /// with a leading <c>'</c> (and quoted), so the spreadsheet shows it as text instead of running it as a formula.
-    /// </summary>
-    public static void WriteCsv(TextWriter output, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string?>> rows)
-    {
-        using CsvWriter csv = CsvWriter.Create(
-            output,
-            new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture, Injection = CsvInjection.Escape },
-            leaveOpen: true);
-        csv.WriteHeader([.. header]);
-        foreach (IReadOnlyList<string?> row in rows)
-        {
-            csv.WriteRecord([.. row.Select(c => c ?? string.Empty)]);
-        }
-
-        csv.Flush();
     }
 
     private static string Cell(object? value) => value switch

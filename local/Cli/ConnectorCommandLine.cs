@@ -47,8 +47,11 @@ public static class ConnectorCommandLine
         root.Add(RunCommands.Build(globals));
         root.Add(LockCommands.Lock(globals));
         root.Add(LockCommands.Locks(globals));
+        root.Add(DashboardCommand.Build(globals));
         root.Add(MappingAndSecretCommands.Mappings(globals));
         root.Add(MappingAndSecretCommands.Secrets(globals));
+        root.Add(ModelFitCommands.Check(globals));
+        root.Add(ModelFitCommands.Discover(globals));
         return root;
     }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using Connector.Agent.CommandLine;
 using Connector.Orchestrations.Flows;
@@ -20,8 +19,6 @@ internal static class RunAuditCommand
 {
     private const string SageTotals = "SageTotals";
     private const string ReconciliationDetail = "Reconciliation";
-
-    private static readonly string[] CsvHeader = ["kind", "dataset", "sequence", "line", "record", "field", "reason"];
 
     public static Command Build(GlobalOptions globals)
     {
@@ -59,8 +56,7 @@ internal static class RunAuditCommand
             }
             else if (cli.Value(csv))
             {
-                CliOutput.WriteCsv(cli.Output, CsvHeader, report.Records.Select(r => (IReadOnlyList<string?>)
-                    [r.Kind, r.Dataset, r.Sequence.ToString(CultureInfo.InvariantCulture), r.Line?.ToString(CultureInfo.InvariantCulture), r.Record, r.Field, r.Reason]));
+                RunAuditReport.WriteRecordsCsv(cli.Output, report.Records);
             }
             else
             {

@@ -1,6 +1,7 @@
 using Connector.Orchestrations.Durable;
 using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Operations;
+using Connector.Orchestrations.Operations.Api;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
@@ -13,7 +14,8 @@ namespace Connector.Local.Hosting;
 
 /// <summary>
 /// Composition of the local host: the Durable Task worker and client on Azure Storage, the connector's runtime
-/// (settings, credentials, storage, API clients), the run starters and operator API, and optionally the schedule tick.
+/// (settings, credentials, storage, API clients), the run starters and the operator API (the handlers the dashboard
+/// server maps), and optionally the schedule tick.
 /// </summary>
 public static class ConnectorHost
 {
@@ -76,6 +78,10 @@ public static class ConnectorHost
             runWorker);
         builder.Services.AddConnectorRuntime(configuration, durableOptions.ConnectionString, checkCredentials: runWorker);
         builder.Services.AddSingleton(sp => new RunOperations(sp.GetRequiredService<DurableTaskClient>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.SectionName));
+        builder.Services.AddSingleton<OperatorEdge>();
+        builder.Services.AddSingleton<OperatorApiServices>();
+        builder.Services.AddSingleton(sp => new OperatorApi(sp.GetRequiredService<DurableTaskClient>(), sp.GetRequiredService<OperatorApiServices>()));
         builder.Services.AddSingleton(sp => sp.GetRequiredService<RunRecoveryFactory>().Create(sp.GetRequiredService<DurableTaskClient>()));
         builder.Services.AddSingleton(sp => new FlowStarter(
             sp.GetRequiredService<DurableTaskClient>(),

@@ -42,7 +42,7 @@ public class AnaplanClient
     private readonly HttpClient http;
     private readonly AnaplanRateLimiters limiters;
 
-    /// <summary>Creates a client without dependency injection.</summary>
+    /// <summary>Creates a client over an HttpClient from <see cref="AnaplanClientFactory"/> (the only way to build one).</summary>
     /// <param name="options">Hosts, model, credential references and limits; validated here.</param>
     /// <param name="credentials">Where the credential references resolve.</param>
     /// <param name="httpClient">The HttpClient to send with (its Timeout should be infinite: each attempt has its own).</param>
@@ -52,7 +52,7 @@ public class AnaplanClient
     /// When null, the client gets its own (shared only by calls of this client and its <see cref="ForModel"/> copies).</param>
     /// <param name="rateLimiters">The client-side token buckets; pass the process's singleton to share the budget.</param>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
-    public AnaplanClient(
+    internal AnaplanClient(
         AnaplanClientOptions options,
         ICredentialStore credentials,
         HttpClient httpClient,
@@ -76,19 +76,6 @@ public class AnaplanClient
         this.transport = new AnaplanTransport(httpClient, options, time, this.logger);
         this.authenticator = new AnaplanAuthenticator(options, credentials, this.transport);
         this.limiter = this.limiters.Get(options.ApiBaseUri.GetLeftPart(UriPartial.Authority) + "|" + options.Credential.CacheKey, options.RequestsPerMinute);
-    }
-
-    /// <summary>Creates a client that owns an HttpClient over <paramref name="handler"/>.</summary>
-    public AnaplanClient(
-        AnaplanClientOptions options,
-        ICredentialStore credentials,
-        HttpMessageHandler handler,
-        TimeProvider? timeProvider = null,
-        ILoggerFactory? loggerFactory = null,
-        AnaplanTokenProvider? tokenProvider = null,
-        AnaplanRateLimiters? rateLimiters = null)
-        : this(options, credentials, new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }, timeProvider, loggerFactory, tokenProvider, rateLimiters)
-    {
     }
 
     /// <summary>For mocking.</summary>
@@ -160,6 +147,58 @@ public class AnaplanClient
     /// <summary>All processes of the model (every page).</summary>
     public virtual Task<IReadOnlyList<AnaplanProcess>> ListProcessesAsync(CancellationToken cancellationToken = default)
         => this.ListAllAsync(this.ModelPath("processes"), "processes", e => new AnaplanProcess(Str(e, "id")!, Str(e, "name") ?? string.Empty), cancellationToken);
+
+    /// <summary>All lists of the model (every page).</summary>
+    public virtual Task<IReadOnlyList<AnaplanList>> ListListsAsync(CancellationToken cancellationToken = default)
+        => this.ListAllAsync(this.ModelPath("lists"), "lists", e => new AnaplanList(Str(e, "id")!, Str(e, "name") ?? string.Empty), cancellationToken);
+
+    /// <summary>A list's metadata: its item count and its properties.</summary>
+    /// <exception cref="AnaplanNotFoundException">No list has that id.</exception>
+    public virtual async Task<AnaplanListMetadata> GetListMetadataAsync(string listId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(listId);
+        using JsonDocument json = await this.GetJsonAsync(this.ModelPath($"lists/{Escape(listId)}"), cancellationToken);
+        JsonElement m = Required(json.RootElement, "metadata");
+        var properties = new List<string>();
+        if (m.TryGetProperty("properties", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
+        {
+            properties.AddRange(list.EnumerateArray().Select(p => p.ValueKind == JsonValueKind.Object ? Str(p, "name") ?? string.Empty : p.GetRawText()));
+        }
+
+        return new AnaplanListMetadata(Str(m, "id") ?? listId, Str(m, "name") ?? string.Empty, Long(m, "itemCount"), properties);
+    }
+
+    /// <summary>
+    /// Every item of a list, in one answer (the call is not paged: Anaplan answers 400 for a list of more than 1,000,000
+    /// items, and it needs a workspace administrator, else 403). With <paramref name="includeAll"/> the items carry their
+    /// properties.
+    /// </summary>
+    /// <exception cref="AnaplanNotFoundException">No list has that id.</exception>
+    /// <exception cref="AnaplanException">403 (not a workspace administrator) or 400 (too many items).</exception>
+    public virtual async Task<IReadOnlyList<AnaplanListItem>> GetListItemsAsync(string listId, bool includeAll = true, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(listId);
+        using JsonDocument json = await this.GetJsonAsync(this.ModelPath($"lists/{Escape(listId)}/items{(includeAll ? "?includeAll=true" : string.Empty)}"), cancellationToken);
+        var items = new List<AnaplanListItem>();
+        if (json.RootElement.TryGetProperty("listItems", out JsonElement array) && array.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement e in array.EnumerateArray())
+            {
+                var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+                if (e.TryGetProperty("properties", out JsonElement p) && p.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (JsonProperty property in p.EnumerateObject())
+                    {
+                        properties[property.Name] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() ?? string.Empty : property.Value.GetRawText();
+                    }
+                }
+
+                items.Add(new AnaplanListItem(Str(e, "id") ?? string.Empty, Str(e, "name") ?? string.Empty, Str(e, "code"), Str(e, "parent"), properties));
+            }
+        }
+
+        return items;
+    }
 
     /// <summary>An import's source description, with the header names its file must have.</summary>
     public virtual async Task<AnaplanImportMetadata> GetImportMetadataAsync(string importId, CancellationToken cancellationToken = default)

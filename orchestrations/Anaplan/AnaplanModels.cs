@@ -30,6 +30,15 @@ public sealed record AnaplanExport(string Id, string Name, string? ExportType, s
 /// <summary>A process (a sequence of actions; not atomic).</summary>
 public sealed record AnaplanProcess(string Id, string Name);
 
+/// <summary>A list of the model (<c>GET .../lists</c>).</summary>
+public sealed record AnaplanList(string Id, string Name);
+
+/// <summary>A list's metadata (<c>GET .../lists/{id}</c>): <see cref="ItemCount"/> and the names of its properties.</summary>
+public sealed record AnaplanListMetadata(string Id, string Name, long? ItemCount, IReadOnlyList<string> Properties);
+
+/// <summary>A list item (<c>GET .../lists/{id}/items</c>); <see cref="Properties"/> come with <c>includeAll=true</c>.</summary>
+public sealed record AnaplanListItem(string Id, string Name, string? Code, string? Parent, IReadOnlyDictionary<string, string> Properties);
+
 /// <summary>An import's source description.</summary>
 public sealed record AnaplanImportMetadata(
     string? Name, IReadOnlyList<string> HeaderNames, int ColumnCount, string? ColumnSeparator, string? TextDelimiter, int? HeaderRow, int? FirstDataRow, string? TextEncoding);

@@ -79,8 +79,37 @@ public sealed class ConnectionOptions
     /// </summary>
     public string CostCenterSegment { get; set; } = string.Empty;
 
-    /// <summary>Gets or sets how a fiscal period is named in Anaplan; <c>{year}</c> and <c>{period}</c> (two digits).</summary>
+    /// <summary>
+    /// Gets or sets how a fiscal period is named in Anaplan. Tokens: <c>{yyyy}</c> (or <c>{year}</c>) and <c>{yy}</c> the
+    /// year; <c>{pp}</c> (or <c>{period}</c>) the period with two digits, <c>{p}</c> without padding; <c>{mon}</c> the
+    /// month as Anaplan's native time shows it (<c>{mon} {yy}</c> → <c>Jan 26</c>), <c>{mm}</c> its number. The default
+    /// is the shipped model's (<c>FY2026-P03</c>).
+    /// </summary>
     public string PeriodFormat { get; set; } = "FY{year}-P{period}";
+
+    /// <summary>
+    /// Gets or sets which year the year tokens show: <c>Fiscal</c> (the fiscal year as Sage names it; default) or
+    /// <c>Calendar</c> (the calendar year of the period, as native time labels months). The company's fiscal calendar comes
+    /// from the agent.
+    /// </summary>
+    public string PeriodYear { get; set; } = "Fiscal";
+
+    /// <summary>
+    /// Gets or sets what happens to a 13th period: <c>Own</c> (its own code; default), <c>Fold</c> (added into period 12's
+    /// cells) or <c>Skip</c> (not sent; budgets cannot target it).
+    /// </summary>
+    public string Period13 { get; set; } = "Own";
+
+    /// <summary>Gets or sets the 13th period's own format (e.g. <c>FY{yy} Adj</c>) with <c>Period13</c> Own; empty: <see cref="PeriodFormat"/>.</summary>
+    public string? Period13Format { get; set; }
+
+    /// <summary>
+    /// Gets or sets how the Anaplan account item is made from a Sage account: <c>{account}</c> the account without its
+    /// cost-centre segment (or its mapping override; default: the cost centre is its own dimension), <c>{costcenter}</c> the
+    /// cost-centre item, <c>{sage}</c> the whole Sage account. <c>{account}-{costcenter}</c> or <c>{sage}</c> make one
+    /// combined code, for models whose account list holds account and cost centre together.
+    /// </summary>
+    public string AccountFormat { get; set; } = "{account}";
 
     /// <summary>Gets or sets the actuals flow (Sage 100 → Anaplan).</summary>
     public ActualsFlowOptions Actuals { get; set; } = new();
@@ -185,8 +214,24 @@ public sealed class ActualsFlowOptions
     /// <summary>Gets or sets the import action names.</summary>
     public ActualsImports Imports { get; set; } = new();
 
-    /// <summary>Gets or sets the export action names used to read dimension members back from Anaplan.</summary>
+    /// <summary>
+    /// Gets or sets the lists whose members alignment reads back (through the Integration API's list read) after the list
+    /// imports; an empty cost-centre list means the model has no cost-centre dimension (a combined <c>AccountFormat</c>).
+    /// </summary>
+    public DimensionLists Lists { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets export actions that list dimension members, used only when the list read is refused (it needs a
+    /// workspace administrator) and one is set. None by default.
+    /// </summary>
     public DimensionExports Exports { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets, per import, which field fills a column whose header is not a field's name or alias (header → field,
+    /// or <c>=</c> and a fixed value such as <c>=Actual</c>). The connector reads each import's header names from Anaplan
+    /// and maps the rest by name.
+    /// </summary>
+    public ImportColumnOptions Columns { get; set; } = new();
 
     /// <summary>
     /// Gets or sets the read-back exports that reconcile each GL and AP load against Sage (none by default: the run then
@@ -208,7 +253,7 @@ public sealed class ReadBackOptions
     /// <summary>Gets or sets the export action over the AP actuals module (e.g. "AP Actuals Read-back"); null or empty: AP is not reconciled.</summary>
     public string? ApExport { get; set; }
 
-    /// <summary>Gets or sets the GL read-back export's column names.</summary>
+    /// <summary>Gets or sets the GL read-back export's column names (an empty one is not compared: the model does not hold it).</summary>
     public GlReadBackColumns GlColumns { get; set; } = new();
 
     /// <summary>Gets or sets the AP read-back export's column names.</summary>
@@ -220,18 +265,18 @@ public sealed class GlReadBackColumns
 {
     public string Account { get; set; } = "Account";
 
-    public string CostCenter { get; set; } = "Cost Center";
+    public string? CostCenter { get; set; } = "Cost Center";
 
     public string Period { get; set; } = "Period";
 
-    public string Debit { get; set; } = "Debit";
+    public string? Debit { get; set; } = "Debit";
 
-    public string Credit { get; set; } = "Credit";
+    public string? Credit { get; set; } = "Credit";
 
-    public string Net { get; set; } = "Net";
+    public string? Net { get; set; } = "Net";
 
-    /// <summary>Gets the names in the order the reconciliation reads them: members, then line items.</summary>
-    public IReadOnlyList<string> All() => [this.Account, this.CostCenter, this.Period, this.Debit, this.Credit, this.Net];
+    /// <summary>Gets the names in the order of the GL fields (account, cost centre, period, debit, credit, net); empty: not shown.</summary>
+    public IReadOnlyList<string> All() => [this.Account, this.CostCenter ?? string.Empty, this.Period, this.Debit ?? string.Empty, this.Credit ?? string.Empty, this.Net ?? string.Empty];
 }
 
 /// <summary>Header names of the AP read-back export (defaults: the shipped model's).</summary>
@@ -239,14 +284,17 @@ public sealed class ApReadBackColumns
 {
     public string Vendor { get; set; } = "Vendor";
 
+    /// <summary>Gets or sets the cost-centre column, compared when the AP import sends AP by cost centre.</summary>
+    public string? CostCenter { get; set; } = "Cost Center";
+
     public string Period { get; set; } = "Period";
 
-    public string InvoiceAmount { get; set; } = "Invoice Amount";
+    public string? InvoiceAmount { get; set; } = "Invoice Amount";
 
-    public string InvoiceCount { get; set; } = "Invoice Count";
+    public string? InvoiceCount { get; set; } = "Invoice Count";
 
-    /// <summary>Gets the names in the order the reconciliation reads them: members, then line items.</summary>
-    public IReadOnlyList<string> All() => [this.Vendor, this.Period, this.InvoiceAmount, this.InvoiceCount];
+    /// <summary>Gets the names in the order of the AP fields (vendor, cost centre, period, invoice amount, invoice count); empty: not shown.</summary>
+    public IReadOnlyList<string> All() => [this.Vendor, this.CostCenter ?? string.Empty, this.Period, this.InvoiceAmount ?? string.Empty, this.InvoiceCount ?? string.Empty];
 }
 
 /// <summary>Anaplan import action names of the actuals flow.</summary>
@@ -254,7 +302,8 @@ public sealed class ActualsImports
 {
     public string Accounts { get; set; } = "Accounts from Sage";
 
-    public string CostCenters { get; set; } = "Cost Centers from Sage";
+    /// <summary>Gets or sets the cost-centre list import; empty when the model has no cost-centre list.</summary>
+    public string? CostCenters { get; set; } = "Cost Centers from Sage";
 
     public string Vendors { get; set; } = "Vendors from Sage";
 
@@ -263,12 +312,37 @@ public sealed class ActualsImports
     public string ApActuals { get; set; } = "AP Actuals from Sage";
 }
 
-/// <summary>Anaplan export action names that list dimension members.</summary>
+/// <summary>Anaplan export action names that list dimension members (the fallback of <see cref="DimensionLists"/>); none by default.</summary>
 public sealed class DimensionExports
 {
-    public string Accounts { get; set; } = "Accounts List";
+    /// <summary>Gets or sets the export of the accounts list (e.g. "Accounts List"), whose "Code" column holds the items.</summary>
+    public string? Accounts { get; set; }
 
-    public string CostCenters { get; set; } = "Cost Centers List";
+    /// <summary>Gets or sets the export of the cost-centres list.</summary>
+    public string? CostCenters { get; set; }
+}
+
+/// <summary>The Anaplan lists that hold the dimension members (defaults: the shipped model's).</summary>
+public sealed class DimensionLists
+{
+    public string Accounts { get; set; } = "Accounts";
+
+    /// <summary>Gets or sets the cost-centre list; empty when the model has none (the account item carries the cost centre).</summary>
+    public string? CostCenters { get; set; } = "Cost Centers";
+}
+
+/// <summary>Column overrides per import: header → field (or <c>=</c> and a fixed value).</summary>
+public sealed class ImportColumnOptions
+{
+    public Dictionary<string, string> Accounts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public Dictionary<string, string> CostCenters { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public Dictionary<string, string> Vendors { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public Dictionary<string, string> GlActuals { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public Dictionary<string, string> ApActuals { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>The Anaplan → Sage 100 budgets flow.</summary>
@@ -286,6 +360,15 @@ public sealed class BudgetsFlowOptions
     /// <summary>Gets or sets the export action on the saved view of approved values.</summary>
     public string Export { get; set; } = "Approved Budget";
 
+    /// <summary>
+    /// Gets or sets how the saved view lays out its values: <c>Rows</c> (one amount column; default) or
+    /// <c>PeriodColumns</c> (one column per period, its header the period's code).
+    /// </summary>
+    public string Layout { get; set; } = "Rows";
+
+    /// <summary>Gets or sets the export's column names (defaults: the shipped model's); columns not named here are ignored.</summary>
+    public BudgetColumns Columns { get; set; } = new();
+
     /// <summary>Gets or sets the version posted when a run does not name one (e.g. Budget, Forecast).</summary>
     public string Version { get; set; } = "Budget";
 
@@ -300,4 +383,23 @@ public sealed class BudgetsFlowOptions
 
     /// <summary>Gets or sets how many entries are posted at once (Sage serializes writes per company anyway).</summary>
     public int MaxParallelPosts { get; set; } = 2;
+}
+
+/// <summary>
+/// The budget export's column names. An empty <see cref="Version"/> means the version is fixed in the view (its page
+/// selector): every line is the run's version. An empty <see cref="CostCenter"/> means the account column holds one code
+/// for account and cost centre (the connection's <c>AccountFormat</c>). <see cref="Period"/> and <see cref="Amount"/> are
+/// not used with the <c>PeriodColumns</c> layout.
+/// </summary>
+public sealed class BudgetColumns
+{
+    public string Account { get; set; } = "Account";
+
+    public string? CostCenter { get; set; } = "Cost Center";
+
+    public string? Period { get; set; } = "Period";
+
+    public string? Version { get; set; } = "Version";
+
+    public string? Amount { get; set; } = "Amount";
 }

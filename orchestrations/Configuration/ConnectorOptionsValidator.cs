@@ -15,6 +15,7 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
     private static readonly string[] TlsModes = ["System", "Pinned", "InsecureSkipVerify"];
     private static readonly string[] AuthModes = ["Basic", "Certificate"];
     private static readonly string[] Groupings = ["VersionPeriodCostCenter", "VersionPeriod", "VersionPeriodAccount"];
+    private static readonly string[] BudgetLayouts = ["Rows", "PeriodColumns"];
 
     /// <summary>Validates and throws <see cref="OptionsValidationException"/> listing every problem.</summary>
     public static void ThrowIfInvalid(ConnectorOptions options)
@@ -60,10 +61,17 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
                 Error("CostCenterSegment", $"segment {segment} cannot be a cost centre: segment 1 is the main account and there are at most 10.");
             }
 
-            if (!c.PeriodFormat.Contains("{year}", StringComparison.Ordinal) || !c.PeriodFormat.Contains("{period}", StringComparison.Ordinal))
+            if (ModelFit.PeriodCodec.Problem(ModelFit.PeriodSettings.Of(c)) is { } periods)
             {
-                Error("PeriodFormat", $"must contain {{year}} and {{period}}; got '{c.PeriodFormat}'.");
+                Error(periods.Setting, periods.Message);
             }
+
+            if (ModelFit.AccountItems.Problem(c.AccountFormat) is { } accountFormat)
+            {
+                Error("AccountFormat", accountFormat);
+            }
+
+            bool combined = ModelFit.AccountItems.CarriesCostCenter(c.AccountFormat);
 
             if (c.Actuals.Enabled)
             {
@@ -78,19 +86,44 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
                     Error("Actuals:IncrementalOverlap", $"must be between 0 and one day; got {c.Actuals.IncrementalOverlap}.");
                 }
 
-                RequireNames("Actuals:Imports", Error, ("Accounts", c.Actuals.Imports.Accounts), ("CostCenters", c.Actuals.Imports.CostCenters), ("Vendors", c.Actuals.Imports.Vendors), ("GlActuals", c.Actuals.Imports.GlActuals), ("ApActuals", c.Actuals.Imports.ApActuals));
-                RequireNames("Actuals:Exports", Error, ("Accounts", c.Actuals.Exports.Accounts), ("CostCenters", c.Actuals.Exports.CostCenters));
+                RequireNames("Actuals:Imports", Error, ("Accounts", c.Actuals.Imports.Accounts), ("Vendors", c.Actuals.Imports.Vendors), ("GlActuals", c.Actuals.Imports.GlActuals), ("ApActuals", c.Actuals.Imports.ApActuals));
+                RequireNames("Actuals:Lists", Error, ("Accounts", c.Actuals.Lists.Accounts));
+                bool costCenterImport = !string.IsNullOrWhiteSpace(c.Actuals.Imports.CostCenters), costCenterList = !string.IsNullOrWhiteSpace(c.Actuals.Lists.CostCenters);
+                if (!combined && !costCenterImport)
+                {
+                    Error("Actuals:Imports:CostCenters", $"is required: AccountFormat '{c.AccountFormat}' keeps the cost centre out of the account item, so the model needs its own cost-centre list.");
+                }
+
+                if (costCenterImport != costCenterList)
+                {
+                    Error(costCenterImport ? "Actuals:Lists:CostCenters" : "Actuals:Imports:CostCenters", "must be set together with " + (costCenterImport ? "Actuals:Imports:CostCenters" : "Actuals:Lists:CostCenters") + ": the cost-centre list is loaded by the one and read back from the other.");
+                }
+
+                foreach ((string dataset, IReadOnlyDictionary<string, string> overrides) in new (string, IReadOnlyDictionary<string, string>)[]
+                {
+                    ("Accounts", c.Actuals.Columns.Accounts), ("CostCenters", c.Actuals.Columns.CostCenters), ("Vendors", c.Actuals.Columns.Vendors),
+                    ("GlActuals", c.Actuals.Columns.GlActuals), ("ApActuals", c.Actuals.Columns.ApActuals),
+                })
+                {
+                    foreach ((string header, string source) in overrides.Where(o => string.IsNullOrWhiteSpace(o.Value)))
+                    {
+                        Error($"Actuals:Columns:{dataset}:{header}", "is empty: name the field that fills the column, or '=' and a fixed value.");
+                    }
+                }
+
                 ReadBackOptions readBack = c.Actuals.ReadBack;
                 if (!string.IsNullOrWhiteSpace(readBack.GlExport))
                 {
                     GlReadBackColumns gl = readBack.GlColumns;
-                    RequireNames("Actuals:ReadBack:GlColumns", Error, ("Account", gl.Account), ("CostCenter", gl.CostCenter), ("Period", gl.Period), ("Debit", gl.Debit), ("Credit", gl.Credit), ("Net", gl.Net));
+                    RequireNames("Actuals:ReadBack:GlColumns", Error, ("Account", gl.Account), ("Period", gl.Period));
+                    RequireOne("Actuals:ReadBack:GlColumns", Error, ("Debit", gl.Debit), ("Credit", gl.Credit), ("Net", gl.Net));
                 }
 
                 if (!string.IsNullOrWhiteSpace(readBack.ApExport))
                 {
                     ApReadBackColumns ap = readBack.ApColumns;
-                    RequireNames("Actuals:ReadBack:ApColumns", Error, ("Vendor", ap.Vendor), ("Period", ap.Period), ("InvoiceAmount", ap.InvoiceAmount), ("InvoiceCount", ap.InvoiceCount));
+                    RequireNames("Actuals:ReadBack:ApColumns", Error, ("Vendor", ap.Vendor), ("Period", ap.Period));
+                    RequireOne("Actuals:ReadBack:ApColumns", Error, ("InvoiceAmount", ap.InvoiceAmount), ("InvoiceCount", ap.InvoiceCount));
                 }
             }
 
@@ -101,6 +134,22 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
                 if (!SourceJournal().IsMatch(c.Budgets.SourceJournal ?? string.Empty))
                 {
                     Error("Budgets:SourceJournal", $"must be a two-character Sage source journal such as GJ; got '{c.Budgets.SourceJournal}'.");
+                }
+
+                if (!BudgetLayouts.Contains(c.Budgets.Layout, StringComparer.Ordinal))
+                {
+                    Error("Budgets:Layout", $"must be one of {string.Join(", ", BudgetLayouts)}; got '{c.Budgets.Layout}'.");
+                }
+
+                RequireNames("Budgets:Columns", Error, ("Account", c.Budgets.Columns.Account));
+                if (c.Budgets.Layout == "Rows")
+                {
+                    RequireNames("Budgets:Columns", Error, ("Period", c.Budgets.Columns.Period ?? string.Empty), ("Amount", c.Budgets.Columns.Amount ?? string.Empty));
+                }
+
+                if (!combined && string.IsNullOrWhiteSpace(c.Budgets.Columns.CostCenter))
+                {
+                    Error("Budgets:Columns:CostCenter", $"is required: AccountFormat '{c.AccountFormat}' keeps the cost centre out of the account item, so the view must show it.");
                 }
 
                 if (!Groupings.Contains(c.Budgets.Grouping, StringComparer.OrdinalIgnoreCase))
@@ -287,14 +336,22 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
         }
     }
 
-    private static void RequireNames(string prefix, Action<string, string> error, params (string Key, string Value)[] names)
+    private static void RequireNames(string prefix, Action<string, string> error, params (string Key, string? Value)[] names)
     {
-        foreach ((string key, string value) in names)
+        foreach ((string key, string? value) in names)
         {
             if (string.IsNullOrWhiteSpace(value))
             {
                 error($"{prefix}:{key}", "is required.");
             }
+        }
+    }
+
+    private static void RequireOne(string prefix, Action<string, string> error, params (string Key, string? Value)[] names)
+    {
+        if (names.All(n => string.IsNullOrWhiteSpace(n.Value)))
+        {
+            error($"{prefix}:{names[0].Key}", $"or one of {string.Join(", ", names.Skip(1).Select(n => n.Key))} is required: the read-back must show at least one value to compare.");
         }
     }
 

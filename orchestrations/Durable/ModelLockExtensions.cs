@@ -15,6 +15,8 @@ public static class ModelLockExtensions
     /// <remarks>
     /// Inside the section only activities and timers may be awaited (Durable Task forbids sub-orchestrations while
     /// holding locks). Keep sections short and release between datasets so other flows on the model are not starved.
+    /// While it waits and while it holds the lock, the orchestration's custom status is a <see cref="ModelLockProgress"/>
+    /// (which lock, for what, since when): that is how operators see who waits for a model; it is cleared on release.
     /// </remarks>
     /// <param name="context">The orchestration context.</param>
     /// <param name="workspaceId">The Anaplan workspace id.</param>
@@ -27,8 +29,10 @@ public static class ModelLockExtensions
         EntityInstanceId id = ModelLock.IdFor(workspaceId, modelId);
         DateTime asked = context.CurrentUtcDateTime;
 
+        context.SetCustomStatus(new ModelLockProgress(ModelLockProgress.Waiting, id.Key, purpose, asked));
         IAsyncDisposable locks = await context.Entities.LockEntitiesAsync(id);
         ConnectorTelemetry.ModelLockWaited(context.IsReplaying, modelId, context.CurrentUtcDateTime - asked);
+        context.SetCustomStatus(new ModelLockProgress(ModelLockProgress.Holding, id.Key, purpose, context.CurrentUtcDateTime));
         try
         {
             await context.Entities.CallEntityAsync(
@@ -64,7 +68,21 @@ public static class ModelLockExtensions
             finally
             {
                 await locks.DisposeAsync();
+                context.SetCustomStatus(null);
             }
         }
     }
+}
+
+/// <summary>
+/// The custom status of an orchestration at a model lock: <see cref="Waiting"/> for it or <see cref="Holding"/> it, the
+/// lock's key (<c>{workspace}:{model}</c>, lower case), what for and since when (orchestration time, UTC).
+/// </summary>
+public sealed record ModelLockProgress(string Step, string Lock, string Detail, DateTime Since)
+{
+    /// <summary>The step while the orchestration waits for the lock.</summary>
+    public const string Waiting = "waiting for the model lock";
+
+    /// <summary>The step while the orchestration holds the lock.</summary>
+    public const string Holding = "holding the model lock";
 }

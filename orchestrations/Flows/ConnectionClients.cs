@@ -1,60 +1,39 @@
 using System.Collections.Concurrent;
 using Connector.Orchestrations.Anaplan;
 using Connector.Orchestrations.Configuration;
-using Connector.Orchestrations.Credentials;
 using Connector.Orchestrations.Sage100;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Connector.Orchestrations.Flows;
 
 /// <summary>
-/// The Sage agent and Anaplan clients of each configured connection, built once per process and shared by every
-/// activity: one HTTP connection pool per agent, and (through the shared token provider and rate limiters) one Anaplan
-/// token per credential and one request budget per tenant host, however many activities run at once.
+/// The Sage agent and Anaplan clients of each configured connection, built once per process by the same factories the
+/// tests use (<see cref="SageAgentClientFactory"/>, <see cref="AnaplanClientFactory"/>, both over IHttpClientFactory)
+/// and shared by every activity: one named HttpClient per agent (its pinned certificate on the primary handler), and
+/// (through the shared token provider and rate limiters) one Anaplan token per credential and one request budget per
+/// tenant host, however many activities run at once.
 /// </summary>
 public class ConnectionClients : IDisposable
 {
     private readonly IOptionsMonitor<ConnectorOptions> options;
-    private readonly ICredentialStore credentials;
-    private readonly TimeProvider time;
-    private readonly ILoggerFactory loggerFactory;
-    private readonly AnaplanTokenProvider tokens;
-    private readonly AnaplanRateLimiters limiters;
-    private readonly HttpClient anaplanHttp;
+    private readonly SageAgentClientFactory sageFactory;
+    private readonly AnaplanClientFactory anaplanFactory;
     private readonly ConcurrentDictionary<string, Lazy<SageAgentClient>> sage = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, Lazy<AnaplanClient>> anaplan = new(StringComparer.OrdinalIgnoreCase);
 
-    public ConnectionClients(
-        IOptionsMonitor<ConnectorOptions> options,
-        ICredentialStore credentials,
-        TimeProvider time,
-        ILoggerFactory loggerFactory)
+    public ConnectionClients(IOptionsMonitor<ConnectorOptions> options, SageAgentClientFactory sageFactory, AnaplanClientFactory anaplanFactory)
     {
         this.options = options;
-        this.credentials = credentials;
-        this.time = time;
-        this.loggerFactory = loggerFactory;
-        this.tokens = new AnaplanTokenProvider(time, loggerFactory.CreateLogger<AnaplanTokenProvider>());
-        this.limiters = new AnaplanRateLimiters(time);
-        this.anaplanHttp = new HttpClient(
-            new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10), ConnectTimeout = TimeSpan.FromSeconds(30) },
-            disposeHandler: true)
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+        this.sageFactory = sageFactory;
+        this.anaplanFactory = anaplanFactory;
     }
 
     /// <summary>For mocking.</summary>
     protected ConnectionClients()
     {
         this.options = null!;
-        this.credentials = null!;
-        this.time = TimeProvider.System;
-        this.loggerFactory = null!;
-        this.tokens = null!;
-        this.limiters = null!;
-        this.anaplanHttp = null!;
+        this.sageFactory = null!;
+        this.anaplanFactory = null!;
     }
 
     /// <summary>Gets a connection's settings.</summary>
@@ -76,7 +55,6 @@ public class ConnectionClients : IDisposable
             client.Value.Dispose();
         }
 
-        this.anaplanHttp?.Dispose();
         GC.SuppressFinalize(this);
     }
 
@@ -97,7 +75,7 @@ public class ConnectionClients : IDisposable
             sageOptions.PinnedSha256Fingerprints.Add(fingerprint);
         }
 
-        return new SageAgentClient(sageOptions, this.credentials, this.time, this.loggerFactory);
+        return this.sageFactory.Create(connection.Id, sageOptions);
     }
 
     private AnaplanClient CreateAnaplan(ConnectionOptions connection)
@@ -121,6 +99,6 @@ public class ConnectionClients : IDisposable
                 PrivateKeyReference = a.PrivateKeyReference,
             },
         };
-        return new AnaplanClient(anaplanOptions, this.credentials, this.anaplanHttp, this.time, this.loggerFactory, this.tokens, this.limiters);
+        return this.anaplanFactory.Create(anaplanOptions);
     }
 }

@@ -2,6 +2,7 @@ using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Credentials;
+using Connector.Orchestrations.Sage100;
 using Connector.Orchestrations.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,7 +46,10 @@ public static class ConnectorRuntime
         services.TryAddSingleton<MappingStore>();
         services.TryAddSingleton<JournalStore>();
         services.TryAddSingleton<StepResultStore>();
+        services.AddSageAgentClients();
+        services.AddAnaplanClients();
         services.TryAddSingleton<ConnectionClients>();
+        services.TryAddSingleton<ModelFit.ConnectionChecker>();
         services.TryAddSingleton<Operations.RunRecoveryFactory>();
         return services;
     }

@@ -1,3 +1,4 @@
+using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Storage;
 
 namespace Connector.Orchestrations.Flows;
@@ -58,8 +59,8 @@ public sealed record ResentRows(string FromRunId, string Reason, long Rows, IRea
 /// <param name="Columns">The columns the export must have (the configured header names).</param>
 public sealed record ReadBackRequest(string ExportName, string Setting, IReadOnlyList<string> Columns, string BlobName);
 
-/// <summary>Input of <see cref="Anaplan.LoadDatasetOrchestrator"/>.</summary>
-public sealed record LoadDatasetInput(RunRef Run, string Dataset, string ImportName, StagedCsv Staged, ReadBackRequest? ReadBack = null);
+/// <summary>Input of <see cref="Anaplan.LoadDatasetOrchestrator"/>; <c>Layout</c> is the import's file as the run staged it.</summary>
+public sealed record LoadDatasetInput(RunRef Run, string Dataset, string ImportName, StagedCsv Staged, ReadBackRequest? ReadBack = null, DatasetLayout? Layout = null);
 
 /// <summary>
 /// Outcome of loading one dataset into Anaplan. <c>RefusedKeysBlob</c> names the rows the failure dump listed (key →
@@ -103,7 +104,7 @@ public static class Datasets
     public const string Dimensions = "dimensions";
     public const string Budget = "budget";
 
-    /// <summary>Gets the CSV header of each dataset the connector uploads (the import's header names must match).</summary>
+    /// <summary>Gets the CSV header of each dataset in the shipped model (the default layout; a run maps the connector's fields onto each import's own headers).</summary>
     public static IReadOnlyList<string> Header(string dataset) => dataset switch
     {
         Accounts => ["Code", "Name", "Type", "Group"],
@@ -137,6 +138,9 @@ public static class Datasets
 
     /// <summary>The folder of what a run left for later runs (<c>state/{connection}/{run}/</c>).</summary>
     public static string StateFolder(string connectionId, string runId) => $"{StatePrefix}{BlobSafe(connectionId)}/{BlobSafe(runId)}/";
+
+    /// <summary>A name made safe for a blob path segment (no ':' or '/', no spaces).</summary>
+    public static string BlobSafeName(string value) => BlobSafe(value).Replace(' ', '-').ToLowerInvariant();
 
     private static string BlobSafe(string value) => value.Replace(':', '_').Replace('/', '_');
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Connector.Orchestrations.Configuration;
+using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Storage;
 using Connector.Orchestrations.Telemetry;
 using Microsoft.DurableTask;
@@ -29,8 +30,9 @@ public sealed record RecordDatasetInput(RunRef Run, string Dataset, string Statu
 /// <summary>
 /// Input of <see cref="CommitWatermarkActivity"/>, after a load has ended (however it ended). Incremental datasets pass
 /// the watermark, the rows the pull returned (<c>SentRowsBlob</c>), what was staged and how the load went
-/// (<see cref="LoadOutcomes"/>; for <c>Refused</c>, the refused rows by key). GL passes the codes of the periods it sent
-/// (<c>SentPeriods</c>) and those of them it must send again (<c>PendingPeriods</c>).
+/// (<see cref="LoadOutcomes"/>; for <c>Refused</c>, the refused rows by key) and the layout the rows were staged in (its
+/// signature is kept with the watermark: a later run with another layout sends everything again). GL passes the codes of
+/// the periods it sent (<c>SentPeriods</c>) and those of them it must send again (<c>PendingPeriods</c>).
 /// </summary>
 public sealed record CommitWatermarkInput(
     RunRef Run,
@@ -43,7 +45,8 @@ public sealed record CommitWatermarkInput(
     StagedCsv? Staged = null,
     string? RefusedKeysBlob = null,
     IReadOnlyList<string>? SentPeriods = null,
-    IReadOnlyList<PendingPeriod>? PendingPeriods = null);
+    IReadOnlyList<PendingPeriod>? PendingPeriods = null,
+    DatasetLayout? Layout = null);
 
 /// <summary>What a commit left for the next run: rows (incremental) or periods (GL) to send again.</summary>
 public sealed record CommitResult(long PendingRows, int PendingPeriods);
@@ -176,12 +179,13 @@ public sealed class CommitWatermarkActivity(WatermarkStore watermarks, Connector
 
         var accepted = await SentRows.ReadAsync(storage.StagingContainer, input.SentRowsBlob);
         var pendingRows = new List<PendingRow>();
+        DatasetLayout layout = input.Layout ?? DatasetLayout.Default(input.Dataset);
         if (input.Outcome != LoadOutcomes.Loaded && input.Staged is { } staged)
         {
             var rows = new List<(string Key, string[] Fields)>();
             await foreach (string[] row in StagedCsvReader.ReadAsync(storage, staged))
             {
-                rows.Add((Anaplan.DatasetRecords.Key(input.Dataset, row), row));
+                rows.Add((layout.Key(row), row));
             }
 
             Dictionary<string, string>? refused = input.Outcome == LoadOutcomes.Refused
@@ -213,7 +217,7 @@ public sealed class CommitWatermarkActivity(WatermarkStore watermarks, Connector
             ? null
             : await SentRows.WriteAsync(storage.StagingContainer, Datasets.StateBlob(input.Run, $"{input.Dataset}-accepted.json"), accepted);
         string? pendingBlob = await PendingRows.WriteAsync(storage.StagingContainer, Datasets.StateBlob(input.Run, $"{input.Dataset}-pending.json"), pendingRows);
-        await watermarks.CommitAsync(input.Run.ConnectionId, input.Dataset, input.Value, input.Run.RunId, at, acceptedBlob, pendingBlob, pendingRows.Count);
+        await watermarks.CommitAsync(input.Run.ConnectionId, input.Dataset, input.Value, input.Run.RunId, at, acceptedBlob, pendingBlob, pendingRows.Count, layout.Signature);
         return new CommitResult(pendingRows.Count, 0);
     }
 }
@@ -244,10 +248,10 @@ public static class SummaryJson
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 }
 
-/// <summary>Anaplan period codes from Sage fiscal periods.</summary>
+/// <summary>Anaplan period codes of the first format (<c>{year}</c>, <c>{period}</c>), for runs started before <see cref="PeriodCodec"/>.</summary>
 public static class PeriodCodes
 {
-    /// <summary>Formats a period with the connection's <c>PeriodFormat</c> ("FY{year}-P{period}" → "FY2026-P03").</summary>
+    /// <summary>Formats a period with a <c>PeriodFormat</c> of <c>{year}</c> and <c>{period}</c> ("FY{year}-P{period}" → "FY2026-P03").</summary>
     public static string Format(string format, string fiscalYear, int period)
         => format.Replace("{year}", fiscalYear, StringComparison.Ordinal)
             .Replace("{period}", period.ToString("D2", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);

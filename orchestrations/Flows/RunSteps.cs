@@ -15,6 +15,9 @@ public static class StepKeys
     /// <summary>The alignment of accounts and cost centres built from both sides.</summary>
     public const string Alignment = "alignment";
 
+    /// <summary>The layouts of the run's imports (the files it stages are written in them).</summary>
+    public const string Layouts = "layouts";
+
     /// <summary>The fiscal periods the run sends.</summary>
     public const string Periods = "periods";
 

@@ -208,3 +208,37 @@ public sealed class OperationNotSupportedException : ConnectorException
     {
     }
 }
+
+/// <summary>No endpoint of the API answers this method and path (the local host's answer to a route it does not have).</summary>
+public sealed class EndpointNotFoundException : ConnectorException
+{
+    public EndpointNotFoundException(string method, string path)
+        : base($"This server has no endpoint {method} {path}.")
+    {
+        this.Method = method;
+        this.Path = path;
+    }
+
+    public EndpointNotFoundException()
+    {
+        this.Method = this.Path = string.Empty;
+    }
+
+    public EndpointNotFoundException(string message)
+        : base(message)
+    {
+        this.Method = this.Path = string.Empty;
+    }
+
+    public EndpointNotFoundException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        this.Method = this.Path = string.Empty;
+    }
+
+    /// <summary>Gets the method asked for.</summary>
+    public string Method { get; }
+
+    /// <summary>Gets the path asked for.</summary>
+    public string Path { get; }
+}

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Connector.Orchestrations.Storage;
+using CsvHelper;
 
 namespace Connector.Orchestrations.Operations;
 
@@ -46,5 +48,47 @@ public sealed record RunAuditReport(RunAudit Run, IReadOnlyList<DatasetAudit> Da
         {
             Events = await audit.GetEventsAsync(runId, cancellationToken),
         };
+    }
+
+    /// <summary>The CSV header of <see cref="WriteRecordsCsv"/>.</summary>
+    public static IReadOnlyList<string> RecordsCsvHeader { get; } = ["kind", "dataset", "sequence", "line", "record", "field", "reason"];
+
+    /// <summary>
+    /// Writes records as CSV a person may open in a spreadsheet: a text cell starting with <c>= + - @</c>, tab or CR is
+    /// written with a leading <c>'</c> (and quoted), so the spreadsheet shows it as text instead of running it as a formula.
+    /// </summary>
+    public static void WriteRecordsCsv(TextWriter output, IEnumerable<RecordAudit> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        WriteCsv(output, RecordsCsvHeader, records.Select(r => (IReadOnlyList<string?>)
+            [r.Kind, r.Dataset, r.Sequence.ToString(CultureInfo.InvariantCulture), r.Line?.ToString(CultureInfo.InvariantCulture), r.Record, r.Field, r.Reason]));
+    }
+
+    /// <summary>Writes formula-safe CSV (see <see cref="WriteRecordsCsv"/>): a header, then the rows.</summary>
+    public static void WriteCsv(TextWriter output, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string?>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(rows);
+        using CsvWriter csv = CsvWriter.Create(
+            output,
+            new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture, Injection = CsvInjection.Escape },
+            leaveOpen: true);
+        csv.WriteHeader([.. header]);
+        foreach (IReadOnlyList<string?> row in rows)
+        {
+            csv.WriteRecord([.. row.Select(c => c ?? string.Empty)]);
+        }
+
+        csv.Flush();
+    }
+
+    /// <summary>Gets a value indicating whether a record's dataset, record, field or reason contains <paramref name="text"/> (any case).</summary>
+    public static bool Matches(RecordAudit record, string text)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.Dataset.Contains(text, StringComparison.OrdinalIgnoreCase)
+            || record.Record.Contains(text, StringComparison.OrdinalIgnoreCase)
+            || (record.Field?.Contains(text, StringComparison.OrdinalIgnoreCase) ?? false)
+            || record.Reason.Contains(text, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -64,6 +64,12 @@ public sealed record RunSummary(
     /// <summary>Gets the innermost failure the message reports (what failed first, inside the sub-runs and activities).</summary>
     public string? FailureCause => FailureText.Cause(this.FailureMessage);
 
+    /// <summary>Gets what started the run (<c>schedule</c>, <c>http</c>, <c>cli</c>...) as its audit row records it, when asked for.</summary>
+    public string? Trigger { get; init; }
+
+    /// <summary>Gets the run's outcome as its audit row records it once the run completed (<c>CompletedWithRejections</c>...), when asked for.</summary>
+    public string? Outcome { get; init; }
+
     internal static RunSummary From(OrchestrationMetadata m)
         => new(m.InstanceId, m.Name, m.RuntimeStatus, m.CreatedAt, m.LastUpdatedAt)
         {
@@ -177,6 +183,12 @@ public sealed record RunStep(string Kind, string Name, DateTimeOffset Started, D
         public const string Timer = "timer";
         public const string Event = "event";
         public const string Operator = "operator";
+
+        /// <summary>Waiting for an entity lock (a model lock): from the request to the grant.</summary>
+        public const string LockWait = "lock-wait";
+
+        /// <summary>Holding an entity lock: from the grant to the release (open while the run still holds it).</summary>
+        public const string LockHeld = "lock-held";
     }
 
     /// <summary>Step outcomes.</summary>
@@ -191,12 +203,18 @@ public sealed record RunStep(string Kind, string Name, DateTimeOffset Started, D
 /// <summary>A sub-run in the tree of a run.</summary>
 public sealed record RunNode(string InstanceId, string Name, OrchestrationRuntimeStatus Status, DateTimeOffset CreatedAt, DateTimeOffset LastUpdatedAt, IReadOnlyList<RunNode> SubRuns)
 {
-    /// <summary>Builds the tree under <paramref name="rootId"/> from its descendants (ids <c>{parent}|{step}</c>).</summary>
-    internal static IReadOnlyList<RunNode> Tree(string rootId, IReadOnlyList<RunSummary> descendants)
+    /// <summary>Gets the sub-run's own steps, when the whole tree was asked for (null otherwise).</summary>
+    public IReadOnlyList<RunStep>? Steps { get; init; }
+
+    /// <summary>Builds the tree under <paramref name="rootId"/> from its descendants (ids <c>{parent}|{step}</c>), with their steps when known.</summary>
+    internal static IReadOnlyList<RunNode> Tree(string rootId, IReadOnlyList<RunSummary> descendants, IReadOnlyDictionary<string, IReadOnlyList<RunStep>>? steps = null)
     {
         ILookup<string?, RunSummary> byParent = descendants.ToLookup(d => d.ParentInstanceId, StringComparer.Ordinal);
         IReadOnlyList<RunNode> Children(string parent)
-            => [.. byParent[parent].OrderBy(c => c.CreatedAt).Select(c => new RunNode(c.InstanceId, c.Name, c.Status, c.CreatedAt, c.LastUpdatedAt, Children(c.InstanceId)))];
+            => [.. byParent[parent].OrderBy(c => c.CreatedAt).Select(c => new RunNode(c.InstanceId, c.Name, c.Status, c.CreatedAt, c.LastUpdatedAt, Children(c.InstanceId))
+            {
+                Steps = steps is not null && steps.TryGetValue(c.InstanceId, out IReadOnlyList<RunStep>? own) ? own : null,
+            })];
         return Children(rootId);
     }
 }
@@ -210,7 +228,16 @@ public sealed record ModelLockStatus(
 
     /// <summary>Gets a value indicating whether the lock is held by a run that no longer runs.</summary>
     public bool HolderIsOrphaned { get; init; }
+
+    /// <summary>Gets the runs waiting for the lock, longest waiting first (from their progress: <see cref="ModelLockProgress"/>).</summary>
+    public IReadOnlyList<ModelLockWaiter> Waiting { get; init; } = [];
+
+    /// <summary>Gets how many requests are queued on the lock's entity (lock requests and operations), as the backend reports it.</summary>
+    public int? Backlog { get; init; }
 }
+
+/// <summary>A run waiting for a model lock: its id (a sub-run: <see cref="RootInstanceId"/> is the run it belongs to), what for, since when (UTC).</summary>
+public sealed record ModelLockWaiter(string InstanceId, string RootInstanceId, string Purpose, DateTime Since);
 
 /// <summary>A model lock held by a run that no longer runs.</summary>
 public sealed record OrphanedLock(string Key, string Holder, OrchestrationRuntimeStatus? HolderStatus, string? Purpose, DateTime? Since);
@@ -290,6 +317,8 @@ internal static class RunSteps
         var tasks = new Dictionary<int, int>();
         var subRuns = new Dictionary<int, int>();
         var timers = new Dictionary<int, int>();
+        var lockWaits = new Dictionary<string, int>(StringComparer.Ordinal);
+        var locksHeld = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (HistoryEvent e in history)
         {
             DateTimeOffset at = new(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc));
@@ -322,6 +351,18 @@ internal static class RunSteps
                 case TimerFiredEvent fired:
                     End(timers, fired.TimerId, at, null);
                     break;
+                case EventSentEvent sent when sent.Name == "op" && LockRequest(sent) is { } request:
+                    lockWaits[request.Id] = steps.Count;
+                    steps.Add(new RunStep(RunStep.Kinds.LockWait, request.Entity, at, null, RunStep.Statuses.Running));
+                    break;
+                case EventRaisedEvent granted when granted.Name is { } name && lockWaits.Remove(name, out int wait):
+                    steps[wait] = steps[wait] with { Ended = at, Status = RunStep.Statuses.Completed };
+                    locksHeld[name] = steps.Count;
+                    steps.Add(new RunStep(RunStep.Kinds.LockHeld, steps[wait].Name, at, null, RunStep.Statuses.Running));
+                    break;
+                case EventSentEvent released when released.Name == "release" && JsonText(released.Input, "id") is { } id && locksHeld.Remove(id, out int held):
+                    steps[held] = steps[held] with { Ended = at, Status = RunStep.Statuses.Completed };
+                    break;
                 case EventRaisedEvent raised when !Guid.TryParse(raised.Name, out _):
                     // Entity responses arrive as events named by their request id; those are plumbing, not steps.
                     steps.Add(new RunStep(RunStep.Kinds.Event, raised.Name ?? "event", at, at, RunStep.Statuses.Completed));
@@ -337,6 +378,11 @@ internal static class RunSteps
                     break;
                 case ExecutionRewoundEvent rewound:
                     steps.Add(new RunStep(RunStep.Kinds.Operator, Operator("rewound", rewound.Reason), at, at, RunStep.Statuses.Completed));
+                    break;
+                case GenericEvent rewind when rewind.Data is { } reason && !reason.StartsWith("Rewound: ", StringComparison.Ordinal):
+                    // The Azure Storage backend rewinds by rewriting the failed events as "Rewound: ..." generic events and
+                    // sending the run a generic event carrying the operator's reason.
+                    steps.Add(new RunStep(RunStep.Kinds.Operator, Operator("rewound", reason), at, at, RunStep.Statuses.Completed));
                     break;
             }
         }
@@ -354,6 +400,41 @@ internal static class RunSteps
                     Failure = failure,
                 };
             }
+        }
+    }
+
+    /// <summary>
+    /// An entity lock request in the history: an event named <c>op</c> sent to an entity (<c>@name@key</c>) whose message
+    /// is a lock request (<c>IsLockRequest</c>, with its <c>id</c>, which the grant event is named by).
+    /// </summary>
+    private static (string Id, string Entity)? LockRequest(EventSentEvent sent)
+    {
+        if (sent.InstanceId is not ['@', ..] entity || sent.Input is null || !sent.Input.Contains("\"IsLockRequest\":true", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string[] parts = entity.Split('@', 3);
+        return JsonText(sent.Input, "id") is { } id ? (id, parts.Length == 3 ? $"{parts[1]} {parts[2]}" : entity) : null;
+    }
+
+    private static string? JsonText(string? json, string name)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -97,7 +97,15 @@ public class RunOperations
     /// and timer with its start, end and outcome) and the tree of its sub-runs.
     /// </summary>
     /// <exception cref="RunNotFoundException">The run does not exist.</exception>
-    public virtual async Task<RunInspection> InspectAsync(string instanceId, CancellationToken cancellationToken = default)
+    public virtual Task<RunInspection> InspectAsync(string instanceId, CancellationToken cancellationToken = default)
+        => this.InspectAsync(instanceId, withSubRunSteps: false, cancellationToken);
+
+    /// <summary>
+    /// Gets one run in depth (<see cref="InspectAsync(string, CancellationToken)"/>); with <paramref name="withSubRunSteps"/>
+    /// every sub-run of the tree carries its own steps too, read from its history (one read per sub-run).
+    /// </summary>
+    /// <exception cref="RunNotFoundException">The run does not exist.</exception>
+    public virtual async Task<RunInspection> InspectAsync(string instanceId, bool withSubRunSteps, CancellationToken cancellationToken = default)
     {
         RunDetails details = await this.GetAsync(instanceId, cancellationToken) ?? throw new RunNotFoundException(instanceId);
         IReadOnlyList<RunStep>? steps = null;
@@ -119,7 +127,20 @@ public class RunOperations
             children.Add(run);
         }
 
-        return new RunInspection(details, steps, unavailable, RunNode.Tree(instanceId, children))
+        Dictionary<string, IReadOnlyList<RunStep>>? subRunSteps = null;
+        if (withSubRunSteps && steps is not null)
+        {
+            subRunSteps = new Dictionary<string, IReadOnlyList<RunStep>>(StringComparer.Ordinal);
+            foreach (RunSummary child in children)
+            {
+                if (await this.StepsOrNullAsync(child.InstanceId, cancellationToken) is { } own)
+                {
+                    subRunSteps[child.InstanceId] = own;
+                }
+            }
+        }
+
+        return new RunInspection(details, steps, unavailable, RunNode.Tree(instanceId, children, subRunSteps))
         {
             FailurePath = steps is null ? [] : await this.FailurePathAsync(instanceId, steps, cancellationToken),
         };
@@ -361,15 +382,35 @@ public class RunOperations
             return null;
         }
 
-        string? holder = entity.State.Holder?.InstanceId ?? entity.LockedBy;
-        OrchestrationRuntimeStatus? holderStatus = holder is null
-            ? null
-            : (await this.client.GetInstanceAsync(holder, false, cancellationToken))?.RuntimeStatus;
-        return new ModelLockStatus(entity.Id.Key, entity.LockedBy, entity.State.Holder, entity.State.LastReleased, entity.State.Acquisitions)
+        return await this.LockStatusAsync(entity, await this.LockWaitersAsync(cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Lists every model lock: those of <paramref name="models"/> (workspace and model ids; a lock never used shows as
+    /// free) and every other lock entity that exists, each with its holder and the runs waiting for it.
+    /// </summary>
+    public virtual async Task<IReadOnlyList<ModelLockStatus>> ListModelLocksAsync(
+        IEnumerable<(string WorkspaceId, string ModelId)> models, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ILookup<string, ModelLockWaiter> waiting = await this.LockWaitersAsync(cancellationToken);
+        var locks = new Dictionary<string, ModelLockStatus>(StringComparer.Ordinal);
+        await foreach (EntityMetadata<ModelLockState> entity in this.client.Entities.GetAllEntitiesAsync<ModelLockState>(
+            new EntityQuery { InstanceIdStartsWith = $"@{ModelLock.EntityName}@", IncludeState = true }).WithCancellation(cancellationToken))
         {
-            HolderStatus = holderStatus,
-            HolderIsOrphaned = holder is not null && (holderStatus is null || Terminal.Contains(holderStatus.Value)),
-        };
+            locks[entity.Id.Key] = await this.LockStatusAsync(entity, waiting, cancellationToken);
+        }
+
+        foreach ((string workspaceId, string modelId) in models)
+        {
+            string key = ModelLock.IdFor(workspaceId, modelId).Key;
+            if (!locks.ContainsKey(key))
+            {
+                locks[key] = new ModelLockStatus(key, null, null, null, 0) { Waiting = [.. waiting[key]] };
+            }
+        }
+
+        return [.. locks.Values.OrderBy(l => l.Key, StringComparer.Ordinal)];
     }
 
     /// <summary>
@@ -557,6 +598,85 @@ public class RunOperations
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), this.time, cancellationToken);
+        }
+    }
+
+    private async Task<ModelLockStatus> LockStatusAsync(
+        EntityMetadata<ModelLockState> entity, ILookup<string, ModelLockWaiter> waiting, CancellationToken cancellationToken)
+    {
+        ModelLockState state = entity.State ?? new ModelLockState();
+        string? holder = state.Holder?.InstanceId ?? entity.LockedBy;
+        OrchestrationRuntimeStatus? holderStatus = holder is null
+            ? null
+            : (await this.client.GetInstanceAsync(holder, false, cancellationToken))?.RuntimeStatus;
+        return new ModelLockStatus(entity.Id.Key, entity.LockedBy, state.Holder, state.LastReleased, state.Acquisitions)
+        {
+            HolderStatus = holderStatus,
+            HolderIsOrphaned = holder is not null && (holderStatus is null || Terminal.Contains(holderStatus.Value)),
+            Waiting = [.. waiting[entity.Id.Key].Where(w => w.InstanceId != holder)],
+            Backlog = entity.BacklogQueueSize,
+        };
+    }
+
+    /// <summary>
+    /// The runs waiting for a model lock, by lock key, longest waiting first: running orchestrations whose progress says
+    /// <see cref="ModelLockProgress.Waiting"/> (set by <see cref="ModelLockExtensions.LockModelAsync"/>).
+    /// </summary>
+    private async Task<ILookup<string, ModelLockWaiter>> LockWaitersAsync(CancellationToken cancellationToken)
+    {
+        var waiters = new List<(string Lock, ModelLockWaiter Waiter)>();
+        var query = new OrchestrationQuery
+        {
+            Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Suspended],
+            FetchInputsAndOutputs = true,
+            PageSize = 100,
+        };
+        await foreach (OrchestrationMetadata run in this.client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
+        {
+            if (!run.InstanceId.StartsWith('@') && LockProgress(run.SerializedCustomStatus) is { Step: ModelLockProgress.Waiting } progress)
+            {
+                waiters.Add((progress.Lock, new ModelLockWaiter(run.InstanceId, RunIds.Root(run.InstanceId), progress.Detail, progress.Since)));
+            }
+        }
+
+        return waiters.OrderBy(w => w.Waiter.Since).ToLookup(w => w.Lock, w => w.Waiter, StringComparer.Ordinal);
+    }
+
+    private static ModelLockProgress? LockProgress(string? customStatus)
+    {
+        if (customStatus is null || !customStatus.Contains(ModelLockProgress.Waiting, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(customStatus);
+            JsonElement e = document.RootElement;
+            string? Text(string name) => (e.TryGetProperty(name, out JsonElement v) || e.TryGetProperty(char.ToLowerInvariant(name[0]) + name[1..], out v)) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            return Text(nameof(ModelLockProgress.Step)) is { } step && Text(nameof(ModelLockProgress.Lock)) is { } key
+                ? new ModelLockProgress(
+                    step,
+                    key,
+                    Text(nameof(ModelLockProgress.Detail)) ?? string.Empty,
+                    DateTime.TryParse(Text(nameof(ModelLockProgress.Since)), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out DateTime since) ? since : default)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<IReadOnlyList<RunStep>?> StepsOrNullAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return RunSteps.From(await this.client.GetOrchestrationHistoryAsync(instanceId, cancellationToken));
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or NotImplementedException)
+        {
+            return null; // purged meanwhile, or no history on this backend
         }
     }
 

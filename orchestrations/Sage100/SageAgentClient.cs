@@ -1,10 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Security;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Connector.Orchestrations.Credentials;
 using Connector.Orchestrations.Telemetry;
@@ -38,44 +35,19 @@ public class SageAgentClient : IDisposable
     private readonly HttpClient http = null!;
     private readonly bool ownsHttp;
     private readonly ResiliencePipeline pipeline = null!;
-    private readonly TlsCheck tls = null!;
+    private readonly SageTlsPolicy tls = null!;
 
-    /// <summary>Creates a client.</summary>
-    /// <param name="options">Agent address, company, key reference, TLS mode, timeouts, retry budget.</param>
-    /// <param name="credentials">Where the API key is read from (by <see cref="SageAgentClientOptions.ApiKeyReference"/>).</param>
-    /// <param name="timeProvider">Clock for backoff delays and timeouts; <see cref="TimeProvider.System"/> when null.</param>
-    /// <param name="loggerFactory">Logging; none when null.</param>
-    /// <param name="handler">An HTTP handler to use instead of the client's own (TLS settings are then the handler's).</param>
-    /// <exception cref="ArgumentException">The options are incomplete.</exception>
-    public SageAgentClient(SageAgentClientOptions options, ICredentialStore credentials, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, HttpMessageHandler? handler = null)
+    /// <summary>Creates a client over an HttpClient built by <see cref="SageAgentClientFactory"/> (the only way to build one).</summary>
+    internal SageAgentClient(SageAgentClientOptions options, ICredentialStore credentials, HttpClient http, SageTlsPolicy tls, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(credentials);
-        options.Validate();
         this.options = options;
         this.credentials = credentials;
-        this.logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SageAgentClient>();
-        this.tls = new TlsCheck(options, this.logger);
-        if (options.TlsMode == SageTlsMode.InsecureSkipVerify)
-        {
-            Logs.SageTlsValidationDisabled(this.logger, options.BaseAddress!);
-        }
-
-        handler ??= new SocketsHttpHandler
-        {
-            ConnectTimeout = options.ConnectTimeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = this.tls.Validate },
-        };
-        string baseText = options.BaseAddress!.ToString();
-        this.http = new HttpClient(handler, disposeHandler: true)
-        {
-            BaseAddress = new Uri(baseText.EndsWith('/') ? baseText : baseText + "/"),
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+        this.logger = loggerFactory.CreateLogger<SageAgentClient>();
+        this.tls = tls;
+        this.http = http;
         this.ownsHttp = true;
         this.CompanyCode = options.CompanyCode.ToUpperInvariant();
-        this.pipeline = BuildPipeline(options, timeProvider ?? TimeProvider.System, this.logger, () => this.CompanyCode);
+        this.pipeline = BuildPipeline(options, timeProvider, this.logger, () => this.CompanyCode);
     }
 
     /// <summary>For mocking.</summary>
@@ -155,6 +127,15 @@ public class SageAgentClient : IDisposable
         => new(changedSince, (feed, ct) => this.Pages<SageInvoiceTotal, SageInvoiceTotal>("invoice-totals", this.Company("ap/invoice-totals"), Window(changedSince, overlap),
             t => t, w => feed.Watermark = w is null ? null : SageWatermark.Parse(w), ct));
 
+    /// <summary>
+    /// AP invoice GL distribution totalled per (division, vendor, fiscal year, period of the invoice date, code of account
+    /// segment <paramref name="segment"/>): every group (full pull) or every group of a (vendor, period) holding an invoice
+    /// changed since the watermark, each with its full recomputed totals (replace, don't add).
+    /// </summary>
+    public virtual SageChangeFeed<SageInvoiceDistributionTotal> GetInvoiceDistributionTotalsAsync(int segment, SageWatermark? changedSince = null, TimeSpan? overlap = null)
+        => new(changedSince, (feed, ct) => this.Pages<SageInvoiceDistributionTotal, SageInvoiceDistributionTotal>("invoice-distribution", this.Company("ap/invoice-distribution"),
+            [("segment", segment.ToString(CultureInfo.InvariantCulture)), .. Window(changedSince, overlap)], t => t, w => feed.Watermark = w is null ? null : SageWatermark.Parse(w), ct));
+
     /// <summary>Finds the journal entry carrying <paramref name="externalId"/> (unposted first, then history); null when there is none.</summary>
     public virtual async Task<SageJournalEntry?> FindJournalEntryAsync(string externalId, CancellationToken cancellationToken = default)
     {
@@ -191,22 +172,13 @@ public class SageAgentClient : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Releases the HTTP connections (only the client that created them owns them).</summary>
+    /// <summary>Releases the HttpClient (only the client that created it owns it; the factory keeps the handler).</summary>
     protected virtual void Dispose(bool disposing)
     {
         if (disposing && this.ownsHttp)
         {
             this.http.Dispose();
         }
-    }
-
-    /// <summary>The delay before retry <paramref name="attempt"/> (0-based): exponential with jitter, at least Retry-After, at most MaxRetryDelay.</summary>
-    internal static TimeSpan RetryDelay(int attempt, TimeSpan? retryAfter, SageAgentClientOptions options, double jitter)
-    {
-        double exponential = options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30));
-        double backoff = Math.Min(options.MaxRetryDelay.TotalMilliseconds, exponential) * (0.5 + (jitter / 2));
-        double wanted = Math.Max(backoff, retryAfter?.TotalMilliseconds ?? 0);
-        return TimeSpan.FromMilliseconds(Math.Min(wanted, options.MaxRetryDelay.TotalMilliseconds));
     }
 
     private static ResiliencePipeline BuildPipeline(SageAgentClientOptions options, TimeProvider time, ILogger logger, Func<string> company)
@@ -219,7 +191,15 @@ public class SageAgentClient : IDisposable
                     .Handle<SageAgentException>(e => e.IsTransient)
                     .Handle<HttpRequestException>(e => !IsTls(e))
                     .Handle<TimeoutRejectedException>(),
-                DelayGenerator = args => new ValueTask<TimeSpan?>(RetryDelay(args.AttemptNumber, (args.Outcome.Exception as SageAgentException)?.RetryAfter, options, Random.Shared.NextDouble())),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.MaxRetryDelay,
+
+                // A positive Retry-After from the agent sets the wait (capped); otherwise Polly's exponential backoff with jitter.
+                DelayGenerator = args => ValueTask.FromResult((args.Outcome.Exception as SageAgentException)?.RetryAfter is { } wait && wait > TimeSpan.Zero
+                    ? (TimeSpan?)(wait < options.MaxRetryDelay ? wait : options.MaxRetryDelay)
+                    : null),
                 OnRetry = args =>
                 {
                     string failure = args.Outcome.Exception is SageAgentException s ? s.Code.ToString() : args.Outcome.Exception?.GetType().Name ?? "failure";
@@ -359,50 +339,5 @@ public class SageAgentClient : IDisposable
         return SageAgentRefusedException.IsRefusal(code, error?.Record)
             ? new SageAgentRefusedException(code, message, status, error?.SageMessage, error?.Record, error?.Field, error?.Line)
             : new SageAgentException(code, message, status, error?.SageMessage, error?.Record, error?.Field, error?.Line, retryAfter);
-    }
-
-    /// <summary>The TLS policy of one client, and the explanation of a rejection.</summary>
-    private sealed class TlsCheck(SageAgentClientOptions options, ILogger logger)
-    {
-        private readonly HashSet<string> pins = options.PinnedSha256Fingerprints
-            .Select(p => p.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant())
-            .ToHashSet(StringComparer.Ordinal);
-
-        private string? lastProblem;
-
-        public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
-        {
-            string host = (sender as SslStream)?.TargetHostName ?? options.BaseAddress!.Host;
-            switch (options.TlsMode)
-            {
-                case SageTlsMode.InsecureSkipVerify:
-                    return true;
-                case SageTlsMode.Pinned:
-                    string actual = certificate is null ? "(none)" : certificate.GetCertHashString(HashAlgorithmName.SHA256);
-                    if (certificate is not null && this.pins.Contains(actual))
-                    {
-                        return true;
-                    }
-
-                    this.lastProblem = $"The Sage agent at {host} presented a certificate with SHA-256 fingerprint {actual}, which is not pinned (pinned: {string.Join(", ", this.pins)}). " +
-                        "The connection was refused. If the agent's certificate was replaced on purpose, pin the new fingerprint the agent prints at start.";
-                    break;
-                default:
-                    if (errors == SslPolicyErrors.None)
-                    {
-                        return true;
-                    }
-
-                    this.lastProblem = $"The Sage agent's certificate at {host} is not trusted by this machine ({errors}). Sage agents usually have a self-signed certificate: " +
-                        "set TlsMode to Pinned with the agent's SHA-256 fingerprint (the agent prints it at start), or give the agent a certificate from a trusted CA.";
-                    break;
-            }
-
-            Logs.SageCertificateRejected(logger, host, this.lastProblem);
-            return false;
-        }
-
-        public SageAgentException Explain(HttpRequestException ex)
-            => new SageAgentRefusedException(SageAgentErrorCode.Tls, this.lastProblem ?? $"The TLS handshake with the Sage agent at {options.BaseAddress} failed: {ex.Message}", innerException: ex);
     }
 }

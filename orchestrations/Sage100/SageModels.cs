@@ -92,6 +92,12 @@ public sealed record SageVendor(
 /// <summary>The full totals of one (division, vendor, fiscal year, period of the invoice date) group; replace, don't add.</summary>
 public sealed record SageInvoiceTotal(string DivisionNo, string VendorNo, string VendorKey, string FiscalYear, int FiscalPeriod, int InvoiceCount, decimal InvoiceAmount, decimal OpenBalance);
 
+/// <summary>
+/// Posted invoices' GL distribution totalled per (vendor, fiscal year and period of the invoice date, code of one account
+/// segment): the full recomputed group (replace, don't add).
+/// </summary>
+public sealed record SageInvoiceDistributionTotal(string DivisionNo, string VendorNo, string VendorKey, string FiscalYear, int FiscalPeriod, int Segment, string SegmentCode, int InvoiceCount, decimal Amount);
+
 /// <summary>A journal entry line to create.</summary>
 /// <param name="Account">The formatted account, e.g. <c>600-01-02</c>.</param>
 public sealed record NewSageJournalLine(string Account, decimal Debit, decimal Credit, string? Comment = null);

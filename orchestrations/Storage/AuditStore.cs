@@ -63,8 +63,11 @@ public class AuditStore
     public virtual async IAsyncEnumerable<RunAudit> ListRunsStartedBeforeAsync(
         string connectionId, DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // A filter string: the LINQ form (GetDateTimeOffset in the predicate) is not supported by Azure.Data.Tables and
+        // made every retention purge fail.
+        string partition = TableKeys.Escape(connectionId);
         await foreach (TableEntity e in this.storage.Table(TableNames.Runs).QueryAsync<TableEntity>(
-            x => x.PartitionKey == TableKeys.Escape(connectionId) && x.GetDateTimeOffset("StartedAt") < before,
+            TableClient.CreateQueryFilter($"PartitionKey eq {partition} and StartedAt lt {before}"),
             select: ["PartitionKey", "RowKey", "Flow", "Trigger", "Status", "StartedAt", "FinishedAt", "Attempt"],
             cancellationToken: cancellationToken))
         {
@@ -175,20 +178,18 @@ public class AuditStore
             return null;
         }
 
-        TableEntity e = row.Value;
-        return new RunAudit(
-            connectionId,
-            runId,
-            e.GetString("Flow") ?? string.Empty,
-            e.GetString("Trigger") ?? string.Empty,
-            e.GetString("Status") ?? string.Empty,
-            e.GetDateTimeOffset("StartedAt") ?? default,
-            e.GetDateTimeOffset("FinishedAt"),
-            await this.GetTextAsync(e, "Summary", cancellationToken),
-            await this.GetTextAsync(e, "Error", cancellationToken))
+        return await this.ToRunAsync(connectionId, runId, row.Value, cancellationToken);
+    }
+
+    /// <summary>Lists the run rows of a connection started at or after <paramref name="startedFrom"/>, in key order.</summary>
+    public virtual async IAsyncEnumerable<RunAudit> ListRunsAsync(
+        string connectionId, DateTimeOffset startedFrom, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string filter = TableClient.CreateQueryFilter($"PartitionKey eq {TableKeys.Escape(connectionId)} and StartedAt ge {startedFrom}");
+        await foreach (TableEntity e in this.storage.Table(TableNames.Runs).QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            Attempt = e.GetInt32("Attempt") ?? 1,
-        };
+            yield return await this.ToRunAsync(connectionId, Uri.UnescapeDataString(e.RowKey), e, cancellationToken);
+        }
     }
 
     /// <summary>Writes (or rewrites) a dataset row of a run.</summary>
@@ -299,6 +300,21 @@ public class AuditStore
                 e.GetInt64("Line"));
         }
     }
+
+    private async Task<RunAudit> ToRunAsync(string connectionId, string runId, TableEntity e, CancellationToken cancellationToken)
+        => new(
+            connectionId,
+            runId,
+            e.GetString("Flow") ?? string.Empty,
+            e.GetString("Trigger") ?? string.Empty,
+            e.GetString("Status") ?? string.Empty,
+            e.GetDateTimeOffset("StartedAt") ?? default,
+            e.GetDateTimeOffset("FinishedAt"),
+            await this.GetTextAsync(e, "Summary", cancellationToken),
+            await this.GetTextAsync(e, "Error", cancellationToken))
+        {
+            Attempt = e.GetInt32("Attempt") ?? 1,
+        };
 
     /// <summary>Puts a text on a row, or in a blob the row names when it is too long for a Table property.</summary>
     private async Task SetTextAsync(TableEntity entity, string name, string? text, CancellationToken cancellationToken)

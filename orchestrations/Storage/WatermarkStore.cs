@@ -31,7 +31,8 @@ public class WatermarkStore
                 e.GetString("SentRowsBlob"),
                 e.GetString("PendingBlob"),
                 e.GetInt64("PendingRows") ?? 0,
-                PendingPeriod.Parse(e.GetString("PendingPeriods")))
+                PendingPeriod.Parse(e.GetString("PendingPeriods")),
+                e.GetString("Layout"))
             : null;
     }
 
@@ -75,7 +76,8 @@ public class WatermarkStore
     /// Commits <paramref name="value"/> unless a later one is already committed (optimistic concurrency on the row).
     /// <paramref name="sentRowsBlob"/> names the rows Anaplan accepted at the edge of the window and
     /// <paramref name="pendingBlob"/> the rows it did not take (both written by the caller before): they are replaced
-    /// along with the watermark, and also when the watermark stays where it was.
+    /// along with the watermark, and also when the watermark stays where it was. <paramref name="layout"/> is the signature
+    /// of the import layout the rows were staged in.
     /// </summary>
     /// <returns>True when the stored watermark moved.</returns>
     public virtual async Task<bool> CommitAsync(
@@ -87,6 +89,7 @@ public class WatermarkStore
         string? sentRowsBlob = null,
         string? pendingBlob = null,
         long pendingRows = 0,
+        string? layout = null,
         CancellationToken cancellationToken = default)
     {
         TableClient table = this.storage.Table(TableNames.Watermarks);
@@ -102,6 +105,7 @@ public class WatermarkStore
                 ["SentRowsBlob"] = sentRowsBlob,
                 ["PendingBlob"] = pendingBlob,
                 ["PendingRows"] = pendingRows,
+                ["Layout"] = layout,
             };
             try
             {
@@ -128,7 +132,10 @@ public class WatermarkStore
     }
 }
 
-/// <summary>A committed watermark, with what its dataset still has to send again.</summary>
+/// <summary>
+/// A committed watermark, with what its dataset still has to send again and the signature of the import layout its rows
+/// were staged in (null: the shipped model's, before layouts were recorded).
+/// </summary>
 public sealed record Watermark(
     string Value,
     string RunId,
@@ -136,7 +143,8 @@ public sealed record Watermark(
     string? SentRowsBlob = null,
     string? PendingBlob = null,
     long PendingRows = 0,
-    IReadOnlyList<PendingPeriod>? PendingPeriods = null);
+    IReadOnlyList<PendingPeriod>? PendingPeriods = null,
+    string? Layout = null);
 
 /// <summary>A period (Sage fiscal year and period, and its Anaplan code) a run must send again, and why.</summary>
 public sealed record PendingPeriod(string FiscalYear, int Period, string PeriodCode, string RunId, string Reason)

@@ -51,6 +51,10 @@ public sealed class ContractTests : AgentTestBase
         await c.CheckAsync(await this.Http.GetAsync($"v1/companies/{company}/ap/vendors?changedSince=2026-11-01T00:00:00&overlapSeconds=60"), co + "/ap/vendors", "get");
         await c.CheckAsync(await this.Http.GetAsync($"v1/companies/{company}/ap/invoice-totals?limit=7"), co + "/ap/invoice-totals", "get");
         await c.CheckAsync(await this.Http.GetAsync($"v1/companies/{company}/ap/invoice-totals?changedSince=2026-11-20T00:00:00"), co + "/ap/invoice-totals", "get");
+        JsonNode? distribution = await c.CheckAsync(await this.Http.GetAsync($"v1/companies/{company}/ap/invoice-distribution?segment=2&limit=7"), co + "/ap/invoice-distribution", "get");
+        Assert.NotEmpty(distribution!["items"]!.AsArray());
+        await c.CheckAsync(await this.Http.GetAsync($"v1/companies/{company}/ap/invoice-distribution?segment=2&limit=7&cursor={distribution.Str("nextCursor")}"), co + "/ap/invoice-distribution", "get");
+        await c.CheckAsync(await this.Http.GetAsync($"v1/companies/{company}/ap/invoice-distribution?segment=2&changedSince=2026-11-20T00:00:00"), co + "/ap/invoice-distribution", "get");
     }
 
     [Fact]
@@ -66,6 +70,9 @@ public sealed class ContractTests : AgentTestBase
         await c.CheckAsync(await this.Http.GetAsync("v1/companies/XYZ/gl/accounts"), co + "/gl/accounts", "get");
         await c.CheckAsync(await this.Http.GetAsync("v1/companies/ABC/gl/accounts?cursor=not-a-cursor"), co + "/gl/accounts", "get");
         await c.CheckAsync(await this.Http.GetAsync("v1/companies/ABC/gl/period-balances"), co + "/gl/period-balances", "get");
+        HttpResponseMessage noSegment = await this.Http.GetAsync("v1/companies/ABC/ap/invoice-distribution");
+        Assert.Equal(HttpStatusCode.BadRequest, noSegment.StatusCode);
+        Assert.Equal("segment", (await c.CheckAsync(noSegment, co + "/ap/invoice-distribution", "get")).Str("field"));
         await c.CheckAsync(await this.Http.GetAsync("v1/companies/ABC/ap/vendors?changedSince=yesterday"), co + "/ap/vendors", "get");
         await c.CheckAsync(await this.Http.GetAsync("v1/companies/ABC/gl/journal-entries?externalId=NOPE-1"), co + "/gl/journal-entries", "get");
         this.Agent.Sim.Faults("ABC").Set(new(UnavailableReason: "licence", UnavailableCount: 1));

@@ -121,11 +121,11 @@ public sealed class AppSettingsTests
         Assert.Equal("9999-00", full.Budgets.OffsetAccount);
 
         // The settings the first version of this parameter left out.
-        Assert.Equal("{year}-{period}", full.PeriodFormat);
+        Assert.Equal("FY{yy} P{pp}", full.PeriodFormat);
         Assert.Equal(0, full.Actuals.PriorPeriods);
         Assert.Equal(TimeSpan.FromMinutes(20), full.Actuals.IncrementalOverlap);
         Assert.Equal("GL Actuals (Sage)", full.Actuals.Imports.GlActuals);
-        Assert.Equal("Cost Centers Export", full.Actuals.Exports.CostCenters);
+        Assert.Equal(string.Empty, full.Actuals.Exports.CostCenters);
         Assert.Equal("BU", full.Budgets.SourceJournal);
         Assert.Equal("VersionPeriod", full.Budgets.Grouping);
         Assert.Equal(4, full.Budgets.MaxParallelPosts);
@@ -142,6 +142,18 @@ public sealed class AppSettingsTests
         Assert.Equal("AP Actuals Read-back (Sage)", full.Actuals.ReadBack.ApExport);
         Assert.Equal("Department", full.Actuals.ReadBack.GlColumns.CostCenter);
         Assert.Equal("Invoices", full.Actuals.ReadBack.ApColumns.InvoiceCount);
+
+        // Issue 11's model fit: period codes, the account item, lists, column overrides, the budget view's shape. A
+        // field set to '' reaches the app as empty and clears the default (no cost-centre list, no version column).
+        Assert.Equal(("Calendar", "Fold", "FY{yy} Adj", "{account}-{costcenter}"), (full.PeriodYear, full.Period13, full.Period13Format, full.AccountFormat));
+        Assert.Equal("GL Accounts", full.Actuals.Lists.Accounts);
+        Assert.Equal(string.Empty, full.Actuals.Lists.CostCenters);
+        Assert.Equal(string.Empty, full.Actuals.Imports.CostCenters);
+        Assert.Equal("=Sage 100", full.Actuals.Columns.GlActuals["DataSource"]);
+        Assert.Equal("invoice amount", full.Actuals.Columns.ApActuals["Spend"]);
+        Assert.Equal("Department", full.Actuals.ReadBack.ApColumns.CostCenter);
+        Assert.Equal("PeriodColumns", full.Budgets.Layout);
+        Assert.Equal(("GL Account", string.Empty, string.Empty), (full.Budgets.Columns.Account, full.Budgets.Columns.Version, full.Budgets.Columns.Amount));
     }
 
     [Fact]
@@ -268,6 +280,12 @@ public sealed class AppSettingsTests
     {
         foreach (string segment in path)
         {
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+            {
+                type = type.GetGenericArguments()[1]; // any key: a dictionary setting (column overrides by header)
+                continue;
+            }
+
             if (type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(type) && type.IsGenericType && int.TryParse(segment, out _))
             {
                 type = type.GetGenericArguments()[0];

@@ -116,11 +116,12 @@ public sealed partial class TerraformTests
     [Fact]
     public void AppSettingNames_AreTheOnesTheBicepEmits()
     {
-        // Connection keys are compared as templates: Connector__Connections__${i}__..., fingerprints __${j}.
+        // Connection keys are compared as templates: Connector__Connections__${i}__..., fingerprints __${j}, column
+        // overrides __${header}.
         // The sample's additional settings are the template's input, not its own settings.
         var bicep = Deployment.Full.AppSettings.Keys
             .Where(k => k != "Logging__LogLevel__Connector")
-            .Select(k => PinnedIndex().Replace(ConnectionIndex().Replace(k, "${1}${i}__"), "${1}${j}"))
+            .Select(k => ColumnHeader().Replace(PinnedIndex().Replace(ConnectionIndex().Replace(k, "${1}${i}__"), "${1}${j}"), "${1}${header}"))
             .ToHashSet();
         var terraform = Module.Locals["connector_settings"]!.AsObject().Select(p => p.Key)
             .Concat(Module.Locals["platform_settings"]!.AsObject().Select(p => p.Key))
@@ -220,6 +221,9 @@ public sealed partial class TerraformTests
     [GeneratedRegex(@"(__PinnedFingerprints__)\d+$")]
     private static partial Regex PinnedIndex();
 
-    [GeneratedRegex(@"""(Connector__Connections__\$\{i\}__[A-Za-z]+(?:__[A-Za-z]+)*(?:__\$\{j\})?)""")]
+    [GeneratedRegex(@"(__Actuals__Columns__[A-Za-z]+__)[A-Za-z0-9_.]+$")]
+    private static partial Regex ColumnHeader();
+
+    [GeneratedRegex(@"""(Connector__Connections__\$\{i\}__[A-Za-z0-9]+(?:__[A-Za-z0-9]+)*(?:__\$\{j\}|__\$\{header\})?)""")]
     private static partial Regex ConnectionKeyTemplate();
 }

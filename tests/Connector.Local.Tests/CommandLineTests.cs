@@ -29,6 +29,8 @@ public sealed class CommandLineTests
         { "mappings list abc vendor", "'vendor'" },
         { "runs frobnicate x", "'frobnicate'" },
         { "--settings /no/such/settings.json runs list", "/no/such/settings.json" },
+        { "check", "connection" },
+        { "discover --model x", "Option '--connection' is required." },
     };
 
     [Theory]
@@ -104,7 +106,7 @@ public sealed class CommandLineTests
         using var output = new StringWriter();
         string[] risky = ["=SUM(A1:A9)", "+44 20", "-1+2", "@cmd", "\tx", "\ry", "600-01-02 / FY2026-P10"];
 
-        CliOutput.WriteCsv(output, ["record", "reason"], risky.Select(r => (IReadOnlyList<string?>)[r, "ok"]));
+        Connector.Orchestrations.Operations.RunAuditReport.WriteCsv(output, ["record", "reason"], risky.Select(r => (IReadOnlyList<string?>)[r, "ok"]));
 
         string[] lines = output.ToString().Split(["\r\n", "\n"], StringSplitOptions.None);
         Assert.Equal("record,reason", lines[0]);

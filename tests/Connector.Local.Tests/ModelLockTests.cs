@@ -130,6 +130,46 @@ public sealed class ModelLockTests(ModelLockTests.Fixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task ListModelLocks_ShowsTheHolderAndWhoWaits_ThenTheWaitersStepsShowTheWaitAndTheHold()
+    {
+        string model = NewModelId();
+        string holder = await StartHolderAsync(fixture.Client, fixture.Operations, Workspace, model);
+        string waiter = await fixture.Client.ScheduleNewOrchestrationInstanceAsync(nameof(SelfTestOrchestrator), new SelfTestInput(Workspace, model));
+        string key = ModelLock.IdFor(Workspace, model).Key;
+
+        ModelLockStatus? seen = null;
+        await Eventually.TrueAsync(
+            async () => (seen = (await fixture.Operations.ListModelLocksAsync([])).SingleOrDefault(l => l.Key == key)) is { Waiting.Count: 1 },
+            TimeSpan.FromSeconds(60),
+            "the self-test is listed as waiting for the lock");
+        Assert.Equal(holder, seen!.Holder?.InstanceId);
+        Assert.Equal("probe stuck", seen.Holder?.Purpose);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, seen.HolderStatus);
+        ModelLockWaiter waiting = Assert.Single(seen.Waiting);
+        Assert.Equal(waiter, waiting.InstanceId);
+        Assert.Equal("self-test", waiting.Purpose);
+        Assert.Equal(waiting, Assert.Single((await fixture.Operations.GetModelLockAsync(Workspace, model))!.Waiting));
+
+        // A model no run has locked yet is listed (free) when asked for; one that exists is listed anyway.
+        string unused = NewModelId();
+        IReadOnlyList<ModelLockStatus> all = await fixture.Operations.ListModelLocksAsync([(Workspace, unused)]);
+        Assert.Contains(all, l => l.Key == ModelLock.IdFor(Workspace, unused).Key && l.Holder is null && l.Acquisitions == 0);
+        Assert.Contains(all, l => l.Key == key);
+
+        await fixture.Client.RaiseEventAsync(holder, "go", "done");
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await fixture.WaitAsync(waiter, TimeSpan.FromSeconds(60))).RuntimeStatus);
+        RunInspection inspection = await fixture.Operations.InspectAsync(waiter);
+        RunStep wait = Assert.Single(inspection.Steps!, s => s.Kind == RunStep.Kinds.LockWait);
+        RunStep held = Assert.Single(inspection.Steps!, s => s.Kind == RunStep.Kinds.LockHeld);
+        Assert.Equal($"modellock {key}", wait.Name);
+        Assert.Equal(RunStep.Statuses.Completed, held.Status);
+        Assert.True(wait.Ended <= held.Started && held.Ended >= held.Started, $"wait {wait.Started:O}–{wait.Ended:O}, held {held.Started:O}–{held.Ended:O}");
+        RunStep activity = Assert.Single(inspection.Steps!, s => s.Name == nameof(SelfTestActivity));
+        Assert.True(activity.Started >= held.Started && activity.Ended <= held.Ended, "the activity ran while the lock was held");
+        Assert.Empty((await fixture.Operations.ListModelLocksAsync([])).Single(l => l.Key == key).Waiting);
+    }
+
+    [Fact]
     public async Task Client_SignalAndGetEntity_OperateOnTheLockEntity()
     {
         // The operator view of a lock goes through the same client calls on both hosts.

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Connector.Agent.CommandLine;
-using Connector.Emulators.Anaplan.Model;
 using Connector.Local.Demo;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows;
@@ -16,8 +15,8 @@ namespace Connector.Local.Tests;
 /// <summary>
 /// <c>connector runs list|show|audit</c> as an operator runs them (the program as its own process) against a task hub
 /// holding real runs: an actuals run on ABC whose model lacks a cost centre (rows rejected by the connector) and has no
-/// vendors (AP rows failed by Anaplan), and a run of a connection whose Accounts import does not exist (failed, in a
-/// sub-run of a sub-run).
+/// vendors (AP rows failed by Anaplan), and a run of a connection whose Accounts import does not exist (failed at its
+/// start, when the run reads the imports' layouts: before Sage is read or anything is loaded).
 /// </summary>
 public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) : IClassFixture<RunsCommandTests.Fixture>
 {
@@ -34,7 +33,7 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
         Assert.DoesNotContain(lines, l => l.Contains('|', StringComparison.Ordinal));
         List<string> ids = [.. lines.Skip(1).Select(RunIdOf)];
         Assert.Equal([s.Failed, s.Good], ids); // the failed run was started last
-        Assert.Matches($@"{Regex.Escape(s.Failed)}\s+Import 'Accounts from Nowhere' does not exist", lines[1]);
+        Assert.Matches($@"{Regex.Escape(s.Failed)}\s+Import 'Accounts from Nowhere' \(accounts list, Actuals:Imports:Accounts\) does not exist", lines[1]);
 
         (_, string all, _) = await fixture.ConnectorAsync("runs", "list", "--all", "--max", "100");
         Assert.Contains(Lines(all), l => l.Contains($"{s.Good}|dimensions|accounts", StringComparison.Ordinal));
@@ -75,7 +74,7 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
     }
 
     [Fact]
-    public async Task Show_FailedRun_StatusFailureWithCause_InputAsJson_StepsWithTimes_SubRunTree()
+    public async Task Show_FailedRun_StatusFailureWithCause_InputAsJson_StepsWithTimes_NothingAfterTheFailure_SubRunTreeOfTheGoodRun()
     {
         Fixture.Scenario s = await fixture.ScenarioAsync();
 
@@ -84,11 +83,10 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
         Assert.True(exit == ExitCodes.Ok, errors);
         Assert.Contains($"Run        {s.Failed}", output, StringComparison.Ordinal);
         Assert.Contains("Status     Failed", output, StringComparison.Ordinal);
-        Assert.Contains("Failure    Import 'Accounts from Nowhere' does not exist in model", output, StringComparison.Ordinal);
-        string[] path = [.. output.Split('\n').SkipWhile(l => !l.StartsWith("Failed at", StringComparison.Ordinal)).Take(3)];
-        Assert.Matches($@"^Failed at  sub-run DimensionAlignmentOrchestrator \({Regex.Escape(s.Failed)}\|dimensions\) at \d{{4}}-", path[0]);
-        Assert.Matches($@"^\s+sub-run LoadDatasetOrchestrator \({Regex.Escape(s.Failed)}\|dimensions\|accounts\) at ", path[1]);
-        Assert.Matches(@"^\s+activity PrepareAnaplanImportActivity at .*: Import 'Accounts from Nowhere' does not exist", path[2]);
+        // The failure names the import, its dataset and the setting to fix; the run stopped when it read the imports' layouts.
+        Assert.Contains("Failure    Import 'Accounts from Nowhere' (accounts list, Actuals:Imports:Accounts) does not exist in model", output, StringComparison.Ordinal);
+        string failedAt = output.Split('\n').First(l => l.StartsWith("Failed at", StringComparison.Ordinal));
+        Assert.Matches(@"^Failed at  activity ResolveImportLayoutsActivity at \d{4}-.*: Import 'Accounts from Nowhere' \(accounts list, Actuals:Imports:Accounts\) does not exist", failedAt);
         Assert.Contains("Output\n  (none: the run failed)", output, StringComparison.Ordinal);
         Assert.Contains("    \"ConnectionId\": \"bad\",", output, StringComparison.Ordinal); // JSON, not JSON in a string
         Assert.DoesNotContain("\\u0027", output, StringComparison.Ordinal);
@@ -96,11 +94,18 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
         string[] steps = [.. Lines(output.Split("\nSteps\n", 2)[1].Split("\nSub-runs", 2)[0])];
         Assert.Matches(@"^\s*#\s+KIND\s+STEP\s+STARTED \(UTC\)\s+ENDED \(UTC\)\s+DURATION\s+RESULT", steps[0]);
         Assert.Matches(@"^\s*1\s+activity\s+BeginRunActivity\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+[\d.]+ (ms|s)\s+completed", steps[1]);
-        Assert.Contains(steps, l => Regex.IsMatch(l, @"sub-run\s+DimensionAlignmentOrchestrator .*failed: .*Accounts from Nowhere"));
+        Assert.Contains(steps, l => Regex.IsMatch(l, @"activity\s+ResolveImportLayoutsActivity .*failed: .*Accounts from Nowhere"));
 
-        string tree = output.Split("\nSub-runs\n", 2)[1];
-        Assert.Contains($"{s.Failed}|dimensions  Failed (dimensionalignment", tree, StringComparison.Ordinal);
-        Assert.Contains($"{s.Failed}|dimensions|accounts  Failed (loaddataset", tree, StringComparison.Ordinal);
+        // Nothing was read from Sage or loaded into Anaplan: no step after the failed one, no sub-run.
+        Assert.DoesNotContain(steps, l => l.Contains("DimensionAlignmentOrchestrator", StringComparison.Ordinal) || l.Contains("Extract", StringComparison.Ordinal));
+        Assert.Contains("Sub-runs: none", output, StringComparison.Ordinal);
+
+        // The good run's sub-runs, as a tree: alignment, and the list loads inside it.
+        (int goodExit, string good, string goodErrors) = await fixture.ConnectorAsync("runs", "show", s.Good);
+        Assert.True(goodExit == ExitCodes.Ok, goodErrors);
+        string tree = good.Split("\nSub-runs\n", 2)[1];
+        Assert.Contains($"{s.Good}|dimensions  Completed (dimensionalignment", tree, StringComparison.Ordinal);
+        Assert.Contains($"{s.Good}|dimensions|accounts  Completed (loaddataset", tree, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -124,7 +129,10 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
         });
         Assert.Contains(steps, step => step.GetProperty("kind").GetString() == "sub-run" && step.GetProperty("instanceId").GetString() == $"{s.Good}|gl-actuals");
         JsonElement dimensions = json.RootElement.GetProperty("subRuns").EnumerateArray().Single(n => n.GetProperty("instanceId").GetString() == $"{s.Good}|dimensions");
-        Assert.Equal(4, dimensions.GetProperty("subRuns").GetArrayLength());
+        // The two list loads; Anaplan's members are read from the lists (an activity), so no export sub-run.
+        Assert.Equal(
+            [$"{s.Good}|dimensions|accounts", $"{s.Good}|dimensions|cost-centers"],
+            dimensions.GetProperty("subRuns").EnumerateArray().Select(n => n.GetProperty("instanceId").GetString()).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -245,18 +253,7 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
         }
 
         protected override LocalEnvironmentOptions EnvironmentOptions(string storage)
-            => new()
-            {
-                StorageConnectionString = storage,
-                ConfigureAnaplan = o =>
-                {
-                    TenantDefinition definition = TenantDefinition.LoadDefault();
-                    var imports = definition.Workspaces[0].Models[0].Imports;
-                    imports.Single(i => i.Name == "Cost Centers from Sage").CreateItems = false;
-                    imports.Single(i => i.Name == "Vendors from Sage").CreateItems = false;
-                    o.Definition = definition;
-                },
-            };
+            => WithoutNewCostCentersOrVendors(storage);
 
         protected override IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment)
         {

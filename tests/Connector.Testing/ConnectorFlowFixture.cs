@@ -56,11 +56,11 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
     /// <summary>Gets a value indicating whether this process runs a worker (false: only a client; a worker process runs the hub).</summary>
     protected virtual bool RunWorker => true;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         string storage = await TestStorage.GetConnectionStringAsync();
         this.Environment = await LocalEnvironment.StartAsync(this.EnvironmentOptions(storage));
-        IReadOnlyList<ConnectionOptions> connections = this.Connections(this.Environment);
+        IReadOnlyList<ConnectionOptions> connections = await this.ConnectionsAsync(this.Environment);
         this.ConnectionList = connections;
         string container = this.StagingContainer;
         string tables = this.TablePrefix;
@@ -88,7 +88,7 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
         await this.host.StartAsync();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (this.host is not null)
         {
@@ -184,6 +184,9 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
     /// <summary>The connections of the test class.</summary>
     protected abstract IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment);
 
+    /// <summary>The connections, when finding them needs the running systems (discovery); by default <see cref="Connections"/>.</summary>
+    protected virtual Task<IReadOnlyList<ConnectionOptions>> ConnectionsAsync(LocalEnvironment environment) => Task.FromResult(this.Connections(environment));
+
     /// <summary>Adds or replaces services of the connector host (after the fixture's own).</summary>
     protected virtual void ConfigureServices(IServiceCollection services)
     {
@@ -191,4 +194,22 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
 
     /// <summary>The environment's settings (override to change the simulated companies' size or the emulator).</summary>
     protected virtual LocalEnvironmentOptions EnvironmentOptions(string storage) => new() { StorageConnectionString = storage };
+
+    /// <summary>
+    /// The environment with the emulator's default model whose cost-centre and vendor imports create no list items, as a
+    /// model builder may set them: rows on a department or vendor the model lacks are rejected or fail.
+    /// </summary>
+    protected static LocalEnvironmentOptions WithoutNewCostCentersOrVendors(string storage)
+        => new()
+        {
+            StorageConnectionString = storage,
+            ConfigureAnaplan = o =>
+            {
+                var definition = Connector.Emulators.Anaplan.Model.TenantDefinition.LoadDefault();
+                var imports = definition.Workspaces[0].Models[0].Imports;
+                imports.Single(i => i.Name == "Cost Centers from Sage").CreateItems = false;
+                imports.Single(i => i.Name == "Vendors from Sage").CreateItems = false;
+                o.Definition = definition;
+            },
+        };
 }

@@ -188,6 +188,50 @@ public sealed class BoiBackend : ISageBackend
         });
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Reads AP_InvoiceHistoryDetail through its service object; the distribution columns (<c>AccountKey$</c>,
+    /// <c>DistributionAmt</c>) are Sage's documented names as far as known, and the segment code comes from the account's
+    /// formatted number cut by the company's account structure.
+    /// </remarks>
+    public Task<InvoiceDistributionResult> GetInvoiceDistributionAsync(string company, int segment, SageTimestamp? since, (string Division, string Vendor)? after, int limit, CancellationToken cancellationToken)
+        => this.UseAsync(company, s =>
+        {
+            FiscalCalendarInfo calendar = this.ReadCalendar(s);
+            AccountStructureInfo structure = (this.companies[company].Info ??= this.ReadInfo(s)).AccountStructure;
+            var codes = s.Scan("GL_Account_svc", ["AccountKey$", "Account$"])
+                .ToDictionary(a => a["AccountKey"], a => SegmentOf(structure, a["Account"], segment), StringComparer.Ordinal);
+            string[] columns = ["APDivisionNo$", "VendorNo$", "InvoiceNo$", "HeaderSeqNo$", "InvoiceDate$", "DateUpdated$", "TimeUpdated$"];
+            static string Key(Dictionary<string, string> r) => $"{r["APDivisionNo"]}|{r["VendorNo"]}|{r["InvoiceNo"]}|{r["HeaderSeqNo"]}";
+            var headers = s.Scan("AP_InvoiceHistoryHeader_svc", columns).ToDictionary(Key, StringComparer.Ordinal);
+            var openChanged = s.Scan("AP_OpenInvoice_svc", columns).Where(Changed).Select(Key).ToHashSet(StringComparer.Ordinal);
+            var lines = s.Scan("AP_InvoiceHistoryDetail_svc", ["APDivisionNo$", "VendorNo$", "InvoiceNo$", "HeaderSeqNo$", "AccountKey$", "DistributionAmt"])
+                .Where(l => headers.ContainsKey(Key(l)))
+                .Where(l => after is not { } a || (l["APDivisionNo"], l["VendorNo"]).CompareTo(a) > 0)
+                .ToList();
+            HashSet<(string, string, string, int)>? changed = since is null ? null
+                : headers.Values.Where(h => Changed(h) || openChanged.Contains(Key(h)))
+                    .Select(h => (h, At: calendar.Locate(SageFormats.ParseSageDate(h["InvoiceDate"])!.Value))).Where(x => x.At is not null)
+                    .Select(x => (x.h["APDivisionNo"], x.h["VendorNo"], x.At!.Value.FiscalYear, x.At.Value.Period)).ToHashSet();
+            var vendors = lines.GroupBy(l => (l["APDivisionNo"], l["VendorNo"]))
+                .Where(g => changed is null || changed.Any(c => c.Item1 == g.Key.Item1 && c.Item2 == g.Key.Item2))
+                .OrderBy(g => g.Key).ToList();
+            var rows = new List<InvoiceDistributionRow>();
+            int unmapped = 0, i = 0;
+            (string, string)? last = null;
+            for (; i < vendors.Count && rows.Count < limit; i++)
+            {
+                var g = vendors[i];
+                var vendorLines = g.Select(l => (l["InvoiceNo"], SageFormats.ParseSageDate(headers[Key(l)]["InvoiceDate"])!.Value, codes.GetValueOrDefault(l["AccountKey"], string.Empty), SageFormats.ParseMoney(l["DistributionAmt"])));
+                rows.AddRange(InvoiceAggregation.Distribution(g.Key.Item1, g.Key.Item2, vendorLines, calendar, changed, ref unmapped));
+                last = g.Key;
+            }
+
+            return new InvoiceDistributionResult(rows, i < vendors.Count, last, unmapped);
+
+            bool Changed(Dictionary<string, string> r) => since is not { } t || t.Includes(r["DateUpdated"], r["TimeUpdated"]);
+        });
+
+    /// <inheritdoc/>
     public Task<JournalEntryInfo?> FindJournalEntryAsync(string company, string externalId, CancellationToken cancellationToken)
         => this.UseAsync(company, s => this.FindUnposted(s, externalId) ?? FindPosted(s, externalId));
 
@@ -424,6 +468,13 @@ public sealed class BoiBackend : ISageBackend
     }
 
     private static string? Blank(string value) => value.Length == 0 ? null : value;
+
+    /// <summary>The code of segment <paramref name="segment"/> in a formatted account, by the company's structure (empty when it has fewer).</summary>
+    private static string SegmentOf(AccountStructureInfo structure, string account, int segment)
+    {
+        IReadOnlyList<string> parts = structure.Split(account.Trim());
+        return segment >= 1 && segment <= parts.Count ? parts[segment - 1] : string.Empty;
+    }
 
     private sealed class CompanyState(BoiWorker worker, TimeProvider clock)
     {

@@ -159,6 +159,68 @@ public sealed class SimulatedCompany
         return new InvoiceTotalsResult(rows, i < vendors.Count, last, unmapped);
     }
 
+    /// <summary>
+    /// Posted invoices' GL distribution (AP_InvoiceHistoryDetail) totalled per vendor, fiscal period of the invoice date
+    /// and the code of account segment <paramref name="segment"/> (GL_AccountSegment); with <paramref name="since"/>, the
+    /// groups of every (vendor, period) holding an invoice changed since then.
+    /// </summary>
+    public InvoiceDistributionResult GetInvoiceDistribution(int segment, SageTimestamp? since, (string Division, string Vendor)? after, int limit)
+    {
+        FiscalCalendarInfo calendar = this.Calendar();
+        using SqliteConnection c = this.Open();
+        (string Division, string Vendor) start = after ?? (string.Empty, string.Empty);
+        HashSet<(string, string, string, int)>? changedGroups = null;
+        List<(string Division, string Vendor)> vendors;
+        if (since is not null)
+        {
+            changedGroups = [];
+            using SqliteCommand changed = Command(c, $"""
+                SELECT APDivisionNo, VendorNo, InvoiceDate FROM AP_InvoiceHistoryHeader h WHERE (APDivisionNo, VendorNo) > ($afterDiv, $afterVendor) AND {PagedQueries.Changed.H}
+                UNION
+                SELECT APDivisionNo, VendorNo, InvoiceDate FROM AP_OpenInvoice o WHERE (APDivisionNo, VendorNo) > ($afterDiv, $afterVendor) AND {PagedQueries.Changed.O}
+                """, [("$afterDiv", start.Division), ("$afterVendor", start.Vendor), .. SinceParameters(since)]);
+            foreach ((string d, string v, string date) in Read(changed, r => (S(r, 0), S(r, 1), S(r, 2))))
+            {
+                if (calendar.Locate(SageFormats.ParseSageDate(date)!.Value) is { } at)
+                {
+                    changedGroups.Add((d, v, at.FiscalYear, at.Period));
+                }
+            }
+
+            vendors = changedGroups.Select(g => (g.Item1, g.Item2)).Distinct().Order().ToList();
+        }
+        else
+        {
+            using SqliteCommand list = Command(c, """
+                SELECT APDivisionNo, VendorNo FROM AP_InvoiceHistoryHeader WHERE (APDivisionNo, VendorNo) > ($afterDiv, $afterVendor) GROUP BY APDivisionNo, VendorNo
+                ORDER BY 1, 2 LIMIT $limit
+                """, ("$afterDiv", start.Division), ("$afterVendor", start.Vendor), ("$limit", limit + 1));
+            vendors = Read(list, r => (S(r, 0), S(r, 1))).ToList();
+        }
+
+        using SqliteCommand lines = Command(c, """
+            SELECT h.InvoiceNo, h.InvoiceDate, IFNULL(s.SubAccountCode, ''), d.DistributionAmt FROM AP_InvoiceHistoryHeader h
+              JOIN AP_InvoiceHistoryDetail d ON d.APDivisionNo = h.APDivisionNo AND d.VendorNo = h.VendorNo AND d.InvoiceNo = h.InvoiceNo AND d.HeaderSeqNo = h.HeaderSeqNo
+              LEFT JOIN GL_AccountSegment s ON s.AccountKey = d.AccountKey AND s.SegmentNo = $segment
+              WHERE h.APDivisionNo = $d AND h.VendorNo = $v
+            """, ("$d", string.Empty), ("$v", string.Empty), ("$segment", SageFormats.Period(segment)));
+        var rows = new List<InvoiceDistributionRow>();
+        int unmapped = 0;
+        (string, string)? last = null;
+        int i = 0;
+        for (; i < vendors.Count && rows.Count < limit; i++)
+        {
+            (string d, string v) = vendors[i];
+            lines.Parameters["$d"].Value = d;
+            lines.Parameters["$v"].Value = v;
+            var vendorLines = Read(lines, r => (S(r, 0), SageFormats.ParseSageDate(S(r, 1))!.Value, S(r, 2).Trim(), SageFormats.ParseMoney(S(r, 3))));
+            rows.AddRange(InvoiceAggregation.Distribution(d, v, vendorLines, calendar, changedGroups, ref unmapped));
+            last = (d, v);
+        }
+
+        return new InvoiceDistributionResult(rows, i < vendors.Count, last, unmapped);
+    }
+
     /// <summary>Finds the entry carrying <paramref name="externalId"/>: unposted entries first, then posted history.</summary>
     public JournalEntryInfo? FindJournalEntry(string externalId)
     {
@@ -396,8 +458,14 @@ public sealed class SimulatedCompany
         return row;
     }
 
-    /// <summary>Adds or changes an invoice (history always; open while it has a balance), stamping both rows.</summary>
-    public SimInvoiceRow UpsertInvoice(string division, string vendorNo, string invoiceNo, DateOnly? invoiceDate, decimal? amount, decimal? balance, SageTimestamp? updatedAt, bool blankTime, bool create)
+    /// <summary>
+    /// Adds or changes an invoice (history always; open while it has a balance), stamping both rows. Its GL distribution
+    /// is <paramref name="distribution"/> (formatted account → amount, summing to the invoice amount) when given; else a
+    /// new invoice goes wholly to the company's first active expense account, and a changed amount rescales the lines.
+    /// </summary>
+    public SimInvoiceRow UpsertInvoice(
+        string division, string vendorNo, string invoiceNo, DateOnly? invoiceDate, decimal? amount, decimal? balance, SageTimestamp? updatedAt, bool blankTime, bool create,
+        IReadOnlyList<(string Account, decimal Amount)>? distribution = null)
     {
         (string date, string time) = this.StampOf(updatedAt, blankTime);
         string paddedInvoice = SageFormats.Pad(invoiceNo, W.InvoiceNo);
@@ -477,6 +545,7 @@ public sealed class SimulatedCompany
             }
         }
 
+        this.Distribute(c, tx, key, record, create, amount, distribution);
         using SqliteCommand read = Command(c, """
             SELECT h.InvoiceDate, h.InvoiceAmt, o.Balance, h.InvoiceNo IS NOT NULL, o.InvoiceNo IS NOT NULL
             FROM (SELECT $d AS D, $v AS V, $i AS I) k
@@ -488,6 +557,78 @@ public sealed class SimulatedCompany
             SageFormats.ParseMoney(S(r, 1)), SageFormats.ParseMoney(S(r, 2)), r.GetInt64(3) == 1, r.GetInt64(4) == 1)).Single();
         tx.Commit();
         return row;
+    }
+
+    /// <summary>Every posted invoice's GL distribution line, read straight from the tables (for tests' expected values).</summary>
+    public IReadOnlyList<SimDistributionLine> GetDistributionLines()
+    {
+        using SqliteConnection c = this.Open();
+        using SqliteCommand cmd = Command(c, """
+            SELECT h.APDivisionNo, h.VendorNo, h.InvoiceNo, h.InvoiceDate, a.Account, d.DistributionAmt FROM AP_InvoiceHistoryDetail d
+              JOIN AP_InvoiceHistoryHeader h ON h.APDivisionNo = d.APDivisionNo AND h.VendorNo = d.VendorNo AND h.InvoiceNo = d.InvoiceNo AND h.HeaderSeqNo = d.HeaderSeqNo
+              JOIN GL_Account a ON a.AccountKey = d.AccountKey
+            """);
+        return Read(cmd, r => new SimDistributionLine(S(r, 0), S(r, 1), S(r, 2).Trim(), SageFormats.ParseSageDate(S(r, 3))!.Value, S(r, 4).Trim(), SageFormats.ParseMoney(S(r, 5))));
+    }
+
+    /// <summary>The GL distribution of an invoice's lines: formatted account and amount.</summary>
+    public IReadOnlyList<(string Account, decimal Amount)> GetInvoiceDistribution(string division, string vendorNo, string invoiceNo)
+    {
+        using SqliteConnection c = this.Open();
+        using SqliteCommand cmd = Command(c, """
+            SELECT a.Account, d.DistributionAmt FROM AP_InvoiceHistoryDetail d JOIN GL_Account a ON a.AccountKey = d.AccountKey
+            WHERE d.APDivisionNo = $d AND d.VendorNo = $v AND d.InvoiceNo = $i ORDER BY d.DetailSeqNo
+            """, ("$d", division), ("$v", vendorNo), ("$i", SageFormats.Pad(invoiceNo, W.InvoiceNo)));
+        return Read(cmd, r => (S(r, 0).Trim(), SageFormats.ParseMoney(S(r, 1))));
+    }
+
+    private void Distribute(SqliteConnection c, SqliteTransaction tx, (string, object?)[] key, string record, bool create, decimal? amount, IReadOnlyList<(string Account, decimal Amount)>? distribution)
+    {
+        List<(string AccountKey, decimal Amount)> lines;
+        if (distribution is not null)
+        {
+            decimal total = amount ?? SageFormats.ParseMoney(Scalar(c, "SELECT InvoiceAmt FROM AP_InvoiceHistoryHeader WHERE APDivisionNo = $d AND VendorNo = $v AND InvoiceNo = $i", tx, key));
+            if (distribution.Sum(l => l.Amount) != total)
+            {
+                throw Invalid($"The distribution sums to {distribution.Sum(l => l.Amount)}, not the invoice amount {total}.", record, "distribution");
+            }
+
+            lines = [.. distribution.Select(l => (Scalar(c, "SELECT IFNULL(MAX(AccountKey), '') FROM GL_Account WHERE TRIM(Account) = $a", tx, ("$a", l.Account)) is { Length: > 0 } k
+                ? k : throw Invalid($"Account {l.Account} is not on file.", record, "distribution"), l.Amount))];
+        }
+        else if (create)
+        {
+            string first = Scalar(c, "SELECT IFNULL(MIN(AccountKey), '') FROM GL_Account WHERE AccountType LIKE 'E%' AND Status = 'A'", tx);
+            lines = first.Length == 0 ? [] : [(first, amount!.Value)];
+        }
+        else if (amount is { } changed)
+        {
+            using SqliteCommand current = Command(c, "SELECT AccountKey, DistributionAmt FROM AP_InvoiceHistoryDetail WHERE APDivisionNo = $d AND VendorNo = $v AND InvoiceNo = $i ORDER BY DetailSeqNo", key);
+            current.Transaction = tx;
+            var before = Read(current, r => (S(r, 0), SageFormats.ParseMoney(S(r, 1))));
+            decimal old = before.Sum(l => l.Item2);
+            lines = [];
+            decimal left = changed;
+            for (int i = 0; i < before.Count; i++)
+            {
+                decimal part = i == before.Count - 1 || old == 0m ? left : Math.Round(changed * before[i].Item2 / old, 2);
+                lines.Add((before[i].Item1, part));
+                left -= part;
+            }
+        }
+        else
+        {
+            return;
+        }
+
+        Exec(c, tx, "DELETE FROM AP_InvoiceHistoryDetail WHERE APDivisionNo = $d AND VendorNo = $v AND InvoiceNo = $i", key);
+        for (int i = 0; i < lines.Count; i++)
+        {
+            Exec(c, tx, """
+                INSERT INTO AP_InvoiceHistoryDetail (APDivisionNo, VendorNo, InvoiceNo, HeaderSeqNo, DetailSeqNo, AccountKey, DistributionAmt)
+                SELECT APDivisionNo, VendorNo, InvoiceNo, HeaderSeqNo, $seq, $k, $amt FROM AP_InvoiceHistoryHeader WHERE APDivisionNo = $d AND VendorNo = $v AND InvoiceNo = $i
+                """, [.. key, ("$seq", SageFormats.ZeroFill(i + 1, 6)), ("$k", lines[i].AccountKey), ("$amt", SageFormats.FormatMoney(lines[i].Amount))]);
+        }
     }
 
     /// <summary>Sets a period-balance row's amounts (creating the row when missing), stamping DateUpdated/TimeUpdated.</summary>
@@ -809,7 +950,7 @@ internal static class PagedQueries
         """;
 
     /// <summary>Changed since (<c>$sinceDate</c>, <c>$sinceHours</c>): a later date, or the same date at or after the time, or a blank time on that date.</summary>
-    private static class Changed
+    internal static class Changed
     {
         public const string V = "(v.DateUpdated > $sinceDate OR (v.DateUpdated = $sinceDate AND (TRIM(v.TimeUpdated) = '' OR CAST(v.TimeUpdated AS REAL) >= $sinceHours)))";
         public const string H = "(h.DateUpdated > $sinceDate OR (h.DateUpdated = $sinceDate AND (TRIM(h.TimeUpdated) = '' OR CAST(h.TimeUpdated AS REAL) >= $sinceHours)))";
@@ -818,4 +959,7 @@ internal static class PagedQueries
 }
 
 /// <summary>An invoice as the test-control surface reports it.</summary>
+/// <summary>One GL distribution line of a posted invoice.</summary>
+public sealed record SimDistributionLine(string DivisionNo, string VendorNo, string InvoiceNo, DateOnly InvoiceDate, string Account, decimal Amount);
+
 public sealed record SimInvoiceRow(string DivisionNo, string VendorNo, string InvoiceNo, DateOnly InvoiceDate, decimal InvoiceAmount, decimal Balance, bool InHistory, bool Open);

@@ -51,7 +51,7 @@ public static class SimulatedCompanyGenerator
             WriteCompany(connection, tx, profile, years);
             var accounts = WriteChart(connection, tx, profile, scale, rng, now);
             balances = WriteBalances(connection, tx, accounts, calendar, rng, now);
-            invoices = WriteAp(connection, tx, profile, scale, years, rng, now);
+            invoices = WriteAp(connection, tx, profile, scale, years, accounts, rng, now);
             tx.Commit();
         }
 
@@ -90,7 +90,7 @@ public static class SimulatedCompanyGenerator
         }
     }
 
-    private sealed record GeneratedAccount(string Key, bool BalanceSheet, DateTime Created);
+    private sealed record GeneratedAccount(string Key, bool BalanceSheet, DateTime Created, bool Expense = false);
 
     private static List<GeneratedAccount> WriteChart(SqliteConnection c, SqliteTransaction tx, CompanyProfile profile, SimulatedScale scale, Random rng, DateTime now)
     {
@@ -160,7 +160,7 @@ public static class SimulatedCompanyGenerator
                 Run(seg, accountKey, SageFormats.Period(s + 2), a.Subs[s]);
             }
 
-            result.Add(new GeneratedAccount(accountKey, a.Main.BalanceSheet, created));
+            result.Add(new GeneratedAccount(accountKey, a.Main.BalanceSheet, created, a.Main.AccountType == "E"));
         }
 
         return result;
@@ -205,8 +205,14 @@ public static class SimulatedCompanyGenerator
         return rows;
     }
 
-    private static long WriteAp(SqliteConnection c, SqliteTransaction tx, CompanyProfile profile, SimulatedScale scale, IReadOnlyList<FiscalYearInfo> years, Random rng, DateTime now)
+    private static long WriteAp(
+        SqliteConnection c, SqliteTransaction tx, CompanyProfile profile, SimulatedScale scale, IReadOnlyList<FiscalYearInfo> years, List<GeneratedAccount> accounts, Random rng, DateTime now)
     {
+        // The GL distribution of each invoice (one to three expense accounts) draws from its own stream, so the vendors,
+        // invoices and amounts stay what they were before distributions existed.
+        var distributionRng = new Random((profile.Seed * 7) + 13);
+        string[] expense = [.. accounts.Where(a => a.Expense).Select(a => a.Key)];
+        using var detailCmd = Prepare(c, tx, "AP_InvoiceHistoryDetail", ["APDivisionNo", "VendorNo", "InvoiceNo", "HeaderSeqNo", "DetailSeqNo", "AccountKey", "DistributionAmt"]);
         using var vendorCmd = Prepare(c, tx, "AP_Vendor", ["APDivisionNo", "VendorNo", "VendorName", "AddressLine1", "City", "State", "ZipCode", "TermsCode", "TemporaryVendor", "HoldPayment", "DateCreated", "TimeCreated", "UserCreatedKey", "DateUpdated", "TimeUpdated", "UserUpdatedKey"]);
         using var historyCmd = Prepare(c, tx, "AP_InvoiceHistoryHeader", ["APDivisionNo", "VendorNo", "InvoiceNo", "HeaderSeqNo", "SourceJournal", "InvoiceDate", "TransactionDate", "InvoiceAmt", "FreightAmt", "Comment", "DateCreated", "TimeCreated", "UserCreatedKey", "DateUpdated", "TimeUpdated", "UserUpdatedKey"]);
         using var openCmd = Prepare(c, tx, "AP_OpenInvoice", ["APDivisionNo", "VendorNo", "InvoiceNo", "HeaderSeqNo", "InvoiceDate", "InvoiceDueDate", "InvoiceAmt", "DiscountAmt", "Balance", "DateCreated", "TimeCreated", "UserCreatedKey", "DateUpdated", "TimeUpdated", "UserUpdatedKey"]);
@@ -242,6 +248,12 @@ public static class SimulatedCompanyGenerator
                     Run(historyCmd, division, vendorNo, invoiceNo, "000000", "PJ", SageFormats.ToSageDate(invoiceDate), SageFormats.ToSageDate(createdDate),
                         SageFormats.FormatMoney(amount), SageFormats.FormatMoney(rng.NextDouble() < 0.2 ? Money(rng, 5, 250) : 0m),
                         SageFormats.Pad("Purchase invoice", W.Comment), cd, ct, User("APCLERK"), hd, ht, User("APCLERK"));
+                    int line = 0;
+                    foreach ((string accountKey, decimal share) in Distribution(distributionRng, expense, amount))
+                    {
+                        Run(detailCmd, division, vendorNo, invoiceNo, "000000", SageFormats.ZeroFill(++line, 6), accountKey, SageFormats.FormatMoney(share));
+                    }
+
                     if (open)
                     {
                         decimal balance = rng.NextDouble() < 0.3 ? Math.Round(amount * 0.5m, 2) : amount;
@@ -256,6 +268,38 @@ public static class SimulatedCompanyGenerator
         }
 
         return invoices;
+    }
+
+    /// <summary>Splits an invoice amount over one to three distinct expense accounts; the lines sum to the amount exactly.</summary>
+    internal static IReadOnlyList<(string AccountKey, decimal Amount)> Distribution(Random rng, IReadOnlyList<string> expenseAccounts, decimal amount)
+    {
+        if (expenseAccounts.Count == 0)
+        {
+            return [];
+        }
+
+        int lines = Math.Min(expenseAccounts.Count, 1 + rng.Next(3));
+        var chosen = new List<string>(lines);
+        while (chosen.Count < lines)
+        {
+            string account = expenseAccounts[rng.Next(expenseAccounts.Count)];
+            if (!chosen.Contains(account))
+            {
+                chosen.Add(account);
+            }
+        }
+
+        var result = new List<(string, decimal)>(lines);
+        decimal left = amount;
+        for (int i = 0; i < lines - 1; i++)
+        {
+            decimal part = Math.Round(left * (decimal)(0.2 + (rng.NextDouble() * 0.5)), 2);
+            result.Add((chosen[i], part));
+            left -= part;
+        }
+
+        result.Add((chosen[^1], left));
+        return result;
     }
 
     /// <summary>A (DateUpdated, TimeUpdated) pair between <paramref name="from"/> and <paramref name="latest"/>, never after it.</summary>

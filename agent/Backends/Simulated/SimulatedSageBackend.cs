@@ -137,6 +137,13 @@ public sealed class SimulatedSageBackend : ISageBackend, IWriteFaultSource
     }
 
     /// <inheritdoc/>
+    public async Task<InvoiceDistributionResult> GetInvoiceDistributionAsync(string company, int segment, SageTimestamp? since, (string Division, string Vendor)? after, int limit, CancellationToken cancellationToken)
+    {
+        SimulatedCompany c = await this.PageAsync(company, cancellationToken);
+        return c.GetInvoiceDistribution(segment, since, after, limit);
+    }
+
+    /// <inheritdoc/>
     public Task<JournalEntryInfo?> FindJournalEntryAsync(string company, string externalId, CancellationToken cancellationToken)
         => Task.FromResult(this.Guard(company).FindJournalEntry(externalId));
 

@@ -5,7 +5,8 @@ namespace Connector.Agent.Backends.Simulated;
 /// (GL_Account, GL_SubAccount, GL_MainAccount, GL_PeriodPostingHistory, GL_DetailPosting, AP_Vendor,
 /// AP_OpenInvoice, AP_InvoiceHistoryHeader, SY_Company). Where Sage's layout is unconfirmed (GL_AccountStructure,
 /// GL_FiscalYear/GL_FiscalYearDetail columns, GL_GeneralJournalHeader/Detail, GL_JournalBatch, GL_SourceJournal,
-/// GL_Options) the names are plausible stand-ins and the agent reads them in one place only.
+/// GL_Options, the distribution columns of AP_InvoiceHistoryDetail) the names are plausible stand-ins and the agent reads
+/// them in one place only.
 /// Every value is TEXT, as Sage keeps it: padded strings, zero-filled keys, YYYYMMDD dates, decimal-hour times and
 /// amounts as exact decimal text (SQLite has no decimal type, so amounts are never stored as REAL).
 /// </summary>
@@ -67,6 +68,9 @@ internal static class SimulatedSchema
             SourceJournal TEXT NOT NULL, InvoiceDate TEXT NOT NULL, TransactionDate TEXT NOT NULL, InvoiceAmt TEXT NOT NULL, FreightAmt TEXT NOT NULL, Comment TEXT NOT NULL,
             DateCreated TEXT, TimeCreated TEXT, UserCreatedKey TEXT, DateUpdated TEXT, TimeUpdated TEXT, UserUpdatedKey TEXT,
             PRIMARY KEY (APDivisionNo, VendorNo, InvoiceNo, HeaderSeqNo)) WITHOUT ROWID;
+        CREATE TABLE AP_InvoiceHistoryDetail (APDivisionNo TEXT NOT NULL, VendorNo TEXT NOT NULL, InvoiceNo TEXT NOT NULL, HeaderSeqNo TEXT NOT NULL,
+            DetailSeqNo TEXT NOT NULL, AccountKey TEXT NOT NULL, DistributionAmt TEXT NOT NULL,
+            PRIMARY KEY (APDivisionNo, VendorNo, InvoiceNo, HeaderSeqNo, DetailSeqNo)) WITHOUT ROWID;
         """;
 
     /// <summary>Indexes built after the bulk load (faster than maintaining them row by row).</summary>

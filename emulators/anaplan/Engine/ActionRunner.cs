@@ -310,7 +310,7 @@ internal static class ActionRunner
             rows = export.List is not null ? ListRows(model.List(export.List), export) : ModuleRows(model, model.Module(export.Module!), export);
         }
 
-        byte[] csvBytes = WriteCsv([.. export.Columns.Select(c => c.Header)], rows);
+        byte[] csvBytes = WriteCsv(ExportHeader(model, export), rows);
         int chunkSize = Math.Max(1, model.Tenant.Options.DownloadChunkSize);
         var chunks = new List<byte[]>();
         for (int offset = 0; offset < csvBytes.Length; offset += chunkSize)
@@ -339,6 +339,15 @@ internal static class ActionRunner
         }
     }
 
+    /// <summary>An export's header: its columns, then (a grid view) one column per item of the column dimension.</summary>
+    internal static IReadOnlyList<string> ExportHeader(EmulatedModel model, ExportDefinition export)
+    {
+        lock (model.DataSync)
+        {
+            return [.. export.Columns.Select(c => c.Header), .. export.ColumnDimension is null ? [] : model.List(export.ColumnDimension).Items.Select(i => i.Code)];
+        }
+    }
+
     private static List<string[]> ListRows(ListData list, ExportDefinition export)
         => [.. list.Items.Select(item => export.Columns.Select(c =>
             ModelValidation.Is(c.Field, "code") ? item.Code
@@ -349,8 +358,14 @@ internal static class ActionRunner
     private static List<string[]> ModuleRows(EmulatedModel model, ModuleData module, ExportDefinition export)
     {
         ListData[] lists = [.. module.Dimensions.Select(model.List)];
-        int filterAt = export.FilterList is null ? -1 : module.Dimensions.ToList().FindIndex(d => string.Equals(d, export.FilterList, StringComparison.OrdinalIgnoreCase));
-        var selected = new List<(int[] Order, string[] Members, Dictionary<string, object> Values)>();
+        int At(string dimension) => module.Dimensions.ToList().FindIndex(d => string.Equals(d, dimension, StringComparison.OrdinalIgnoreCase));
+        int filterAt = export.FilterList is null ? -1 : At(export.FilterList);
+        (int At, string Item)[] pages = [.. export.Pages.Select(p => (At(p.Key), p.Value))];
+        int pivotAt = export.ColumnDimension is null ? -1 : At(export.ColumnDimension);
+        ListItem[] pivotItems = pivotAt < 0 ? [] : [.. lists[pivotAt].Items];
+
+        // A grid view shows one row per combination of the other dimensions, its cells across the column dimension.
+        var selected = new Dictionary<string, (int[] Order, string[] Members, Dictionary<string, object> Values, Dictionary<string, object> Pivot)>(StringComparer.OrdinalIgnoreCase);
         foreach ((string key, Dictionary<string, object> values) in module.Rows)
         {
             string[] members = key.Split(ModuleData.Separator);
@@ -363,16 +378,41 @@ internal static class ActionRunner
                 }
             }
 
-            IEnumerable<object?> exported = export.Columns.Where(c => c.LineItem is not null).Select(c => values.GetValueOrDefault(c.LineItem!));
-            if (export.NonZeroOnly && exported.All(v => v is null || (v is double d && d == 0)))
+            if (pages.Any(p => !string.Equals(members[p.At], p.Item, StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
             }
 
-            selected.Add(([.. members.Select((m, i) => lists[i].IndexOf(m))], members, values));
+            if (pivotAt >= 0)
+            {
+                if (!values.TryGetValue(export.ColumnLineItem!, out object? cell) || cell is double d && d == 0 && export.NonZeroOnly)
+                {
+                    continue;
+                }
+
+                string[] rowMembers = [.. members.Select((m, i) => i == pivotAt ? string.Empty : m)];
+                string rowKey = ModuleData.Key(rowMembers);
+                if (!selected.TryGetValue(rowKey, out var row))
+                {
+                    row = ([.. rowMembers.Select((m, i) => i == pivotAt ? 0 : lists[i].IndexOf(m))], rowMembers, values, new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase));
+                    selected[rowKey] = row;
+                }
+
+                row.Pivot[members[pivotAt]] = cell;
+                continue;
+            }
+
+            IEnumerable<object?> exported = export.Columns.Where(c => c.LineItem is not null).Select(c => values.GetValueOrDefault(c.LineItem!));
+            if (export.NonZeroOnly && exported.All(v => v is null || (v is double z && z == 0)))
+            {
+                continue;
+            }
+
+            selected[key] = ([.. members.Select((m, i) => lists[i].IndexOf(m))], members, values, []);
         }
 
-        selected.Sort((a, b) =>
+        var ordered = selected.Values.ToList();
+        ordered.Sort((a, b) =>
         {
             for (int i = 0; i < a.Order.Length; i++)
             {
@@ -386,9 +426,24 @@ internal static class ActionRunner
             return 0;
         });
 
-        return [.. selected.Select(row => export.Columns.Select(c => c.Dimension is not null
-            ? row.Members[module.Dimensions.ToList().FindIndex(d => string.Equals(d, c.Dimension, StringComparison.OrdinalIgnoreCase))]
-            : Values.Format(row.Values.GetValueOrDefault(c.LineItem!))).ToArray())];
+        string Column(ColumnDefinition c, string[] members, Dictionary<string, object> values)
+        {
+            if (c.Value is not null)
+            {
+                return c.Value;
+            }
+
+            if (c.Dimension is null)
+            {
+                return Values.Format(values.GetValueOrDefault(c.LineItem!));
+            }
+
+            string code = members[At(c.Dimension)];
+            return ModelValidation.Is(c.Field, "name") ? lists[At(c.Dimension)].Find(code)?.Name ?? code : code;
+        }
+
+        return [.. ordered.Select(row => export.Columns.Select(c => Column(c, row.Members, row.Values))
+            .Concat(pivotItems.Select(item => row.Pivot.TryGetValue(item.Code, out object? v) ? Values.Format(v) : string.Empty)).ToArray())];
     }
 
     internal static byte[] WriteCsv(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)

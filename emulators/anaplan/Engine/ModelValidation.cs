@@ -86,6 +86,24 @@ internal static partial class ModelValidation
             {
                 throw new InvalidDataException($"{where}: filterList '{export.FilterList}' is not a dimension of module '{module.Name}'.");
             }
+
+            foreach (string page in export.Pages.Keys.Where(p => !module.Dimensions.Contains(p, StringComparer.OrdinalIgnoreCase)))
+            {
+                throw new InvalidDataException($"{where}: page '{page}' is not a dimension of module '{module.Name}'.");
+            }
+
+            if (export.ColumnDimension is not null)
+            {
+                if (!module.Dimensions.Contains(export.ColumnDimension, StringComparer.OrdinalIgnoreCase))
+                {
+                    throw new InvalidDataException($"{where}: columnDimension '{export.ColumnDimension}' is not a dimension of module '{module.Name}'.");
+                }
+
+                if (export.ColumnLineItem is null || !module.LineItems.ContainsKey(export.ColumnLineItem))
+                {
+                    throw new InvalidDataException($"{where}: columnLineItem must be a line item of module '{module.Name}'.");
+                }
+            }
         }
         else
         {
@@ -107,9 +125,9 @@ internal static partial class ModelValidation
                 throw new InvalidDataException($"{where}, column '{column.Header}': module '{module.Name}' has no line item '{column.LineItem}'.");
             }
 
-            if (column.Dimension is null && column.LineItem is null)
+            if (column.Dimension is null && column.LineItem is null && column.Value is null)
             {
-                throw new InvalidDataException($"{where}, column '{column.Header}': set 'dimension' or 'lineItem'.");
+                throw new InvalidDataException($"{where}, column '{column.Header}': set 'dimension', 'lineItem' or 'value'.");
             }
         }
     }

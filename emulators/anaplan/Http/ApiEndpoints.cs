@@ -426,15 +426,17 @@ internal static class ApiEndpoints
                     },
                 });
             case "exports" when d.Exports.FirstOrDefault(e => e.Id == actionId) is { } export:
+                IReadOnlyList<string> exportHeader = ActionRunner.ExportHeader(model, export);
+                int pivotColumns = exportHeader.Count - export.Columns.Count;
                 return Envelope.Ok("exportMetadata", "exportMetadata", new JsonObject
                 {
-                    ["columnCount"] = export.Columns.Count,
-                    ["dataTypes"] = new JsonArray([.. export.Columns.Select(c => (JsonNode)(c.LineItem is not null ? "NUMBER" : "ENTITY"))]),
+                    ["columnCount"] = exportHeader.Count,
+                    ["dataTypes"] = new JsonArray([.. export.Columns.Select(c => (JsonNode)(c.LineItem is not null ? "NUMBER" : c.Value is not null ? "TEXT" : "ENTITY")), .. Enumerable.Range(0, pivotColumns).Select(_ => (JsonNode)"NUMBER")]),
                     ["delimiter"] = "\"",
                     ["encoding"] = export.Encoding,
                     ["exportFormat"] = export.ExportFormat,
-                    ["headerNames"] = new JsonArray([.. export.Columns.Select(c => (JsonNode)c.Header)]),
-                    ["listNames"] = new JsonArray([.. export.Columns.Select(c => (JsonNode)(c.Dimension ?? string.Empty))]),
+                    ["headerNames"] = new JsonArray([.. exportHeader.Select(h => (JsonNode)h)]),
+                    ["listNames"] = new JsonArray([.. export.Columns.Select(c => (JsonNode)(c.Dimension ?? string.Empty)), .. Enumerable.Range(0, pivotColumns).Select(_ => (JsonNode)string.Empty)]),
                     ["rowCount"] = ActionRunner.CountExportRows(model, export),
                     ["separator"] = ",",
                 });

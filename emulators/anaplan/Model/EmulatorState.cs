@@ -16,6 +16,7 @@ public sealed class EmulatorState
 {
     private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> waiters = [];
     private readonly Dictionary<string, EmulatedModel> models = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> notAdministrators = new(StringComparer.OrdinalIgnoreCase);
 
     internal EmulatorState(AnaplanEmulatorOptions options, TenantDefinition definition, ILogger logger)
     {
@@ -35,6 +36,8 @@ public sealed class EmulatorState
             {
                 this.AddCertificateUser(user.UserName, user.CertificatePem);
             }
+
+            this.SetWorkspaceAdministrator(user.UserName, user.WorkspaceAdministrator);
         }
 
         var workspaces = new List<EmulatedWorkspace>();
@@ -91,6 +94,24 @@ public sealed class EmulatorState
         ArgumentException.ThrowIfNullOrWhiteSpace(userName);
         ArgumentException.ThrowIfNullOrEmpty(password);
         this.Identity.AddUser(userName, password);
+    }
+
+    /// <summary>Makes a user a workspace administrator or not (users are by default); the list read needs one.</summary>
+    public void SetWorkspaceAdministrator(string userName, bool administrator = true)
+    {
+        lock (this.notAdministrators)
+        {
+            _ = administrator ? this.notAdministrators.Remove(userName) : this.notAdministrators.Add(userName);
+        }
+    }
+
+    /// <summary>Whether a user is a workspace administrator.</summary>
+    public bool IsWorkspaceAdministrator(string userName)
+    {
+        lock (this.notAdministrators)
+        {
+            return !this.notAdministrators.Contains(userName);
+        }
     }
 
     /// <summary>Lets <paramref name="userName"/> log in with the certificate in <paramref name="certificatePem"/>.</summary>
@@ -181,6 +202,11 @@ public sealed class EmulatorState
     internal static EmulatorState Create(AnaplanEmulatorOptions options, ILogger? logger = null)
     {
         TenantDefinition definition = options.Definition ?? TenantDefinition.Load(options.ModelPath ?? AnaplanEmulatorOptions.DefaultModelPath);
+        foreach (string path in options.AdditionalModelPaths)
+        {
+            definition = definition.Merge(TenantDefinition.Load(path));
+        }
+
         return new EmulatorState(options, definition, logger ?? NullLogger.Instance);
     }
 }

@@ -42,6 +42,33 @@ public sealed class TenantDefinition
         return definition;
     }
 
+    /// <summary>
+    /// This tenant with <paramref name="other"/>'s users and workspaces added; a workspace both have gets the other's models.
+    /// </summary>
+    public TenantDefinition Merge(TenantDefinition other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var merged = new TenantDefinition
+        {
+            Users = [.. this.Users, .. other.Users.Where(u => !this.Users.Any(t => string.Equals(t.UserName, u.UserName, StringComparison.OrdinalIgnoreCase)))],
+            Workspaces = [.. this.Workspaces.Select(w => new WorkspaceDefinition { Id = w.Id, Name = w.Name, Models = [.. w.Models] })],
+        };
+        foreach (WorkspaceDefinition workspace in other.Workspaces)
+        {
+            WorkspaceDefinition? same = merged.Workspaces.FirstOrDefault(w => string.Equals(w.Id, workspace.Id, StringComparison.OrdinalIgnoreCase));
+            if (same is null)
+            {
+                merged.Workspaces.Add(workspace);
+            }
+            else
+            {
+                same.Models.AddRange(workspace.Models);
+            }
+        }
+
+        return merged;
+    }
+
     /// <summary>A relative path is tried against the working directory and then its parents, so the same
     /// <c>--model emulators/anaplan/models/fpa-model.json</c> works whether <c>dotnet run</c> starts in the
     /// repository root or in the project folder.</summary>
@@ -72,6 +99,9 @@ public sealed class UserDefinition
     public string UserName { get; set; } = string.Empty;
 
     public string? Password { get; set; }
+
+    /// <summary>Whether the user is a workspace administrator (the list read is refused to others with 403).</summary>
+    public bool WorkspaceAdministrator { get; set; } = true;
 
     /// <summary>A PEM certificate this user may log in with (optional).</summary>
     public string? CertificatePem { get; set; }
@@ -119,6 +149,12 @@ public sealed class ListDefinition
     public Dictionary<string, string> Properties { get; set; } = [];
 
     public List<ListItemDefinition> Items { get; set; } = [];
+
+    /// <summary>
+    /// Whether this is the model's native time (items named as Anaplan shows periods, e.g. <c>Jan 26</c>): a dimension
+    /// modules and imports use like a list, but not a list, so the list read neither lists nor reads it.
+    /// </summary>
+    public bool Time { get; set; }
 }
 
 public sealed class ListItemDefinition
@@ -160,6 +196,9 @@ public sealed class ColumnDefinition
 
     /// <summary>For module imports/exports: the line item this column holds.</summary>
     public string? LineItem { get; set; }
+
+    /// <summary>For module exports: a fixed text in every row (e.g. a note column a view adds).</summary>
+    public string? Value { get; set; }
 }
 
 public sealed class ImportDefinition
@@ -222,6 +261,19 @@ public sealed class ExportDefinition
     public string? FilterList { get; set; }
 
     public string? FilterProperty { get; set; }
+
+    /// <summary>Module exports: the view's page selector, one item per list (e.g. Versions = Budget); other items are not exported.</summary>
+    public Dictionary<string, string> Pages { get; set; } = [];
+
+    /// <summary>
+    /// Module exports: a dimension laid across the columns (a grid view): after <see cref="Columns"/>, one column per item
+    /// of this list, headed by the item's code, holding <see cref="ColumnLineItem"/>; a row per combination of the other
+    /// dimensions that has a value in any of them.
+    /// </summary>
+    public string? ColumnDimension { get; set; }
+
+    /// <summary>The line item shown in the <see cref="ColumnDimension"/> columns.</summary>
+    public string? ColumnLineItem { get; set; }
 }
 
 public sealed class ProcessDefinition

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Sage100;
 using Connector.Orchestrations.Storage;
 using Microsoft.DurableTask;
@@ -9,7 +10,9 @@ namespace Connector.Orchestrations.Flows.Actuals;
 
 /// <summary>
 /// Decides which fiscal periods a run sends, from the company's own calendar: a requested range (checked against the
-/// calendar), or the current period and the configured number of prior periods, across a year end if need be.
+/// calendar), or the current period and the configured number of prior periods, across a year end if need be; and gives
+/// each its code in the model (<see cref="PeriodCodec"/>). A 13th period the settings skip is left out; one folded into
+/// period 12 is always sent together with it, so the shared cells get their whole sum.
 /// </summary>
 public sealed class ResolvePeriodsActivity(ConnectionClients clients, WatermarkStore watermarks, StepResultStore steps) : TaskActivity<ResolvePeriodsInput, ResolvedPeriods>
 {
@@ -19,22 +22,24 @@ public sealed class ResolvePeriodsActivity(ConnectionClients clients, WatermarkS
     private async Task<ResolvedPeriods> ResolveAsync(ResolvePeriodsInput input)
     {
         SageFiscalCalendar calendar = await clients.Sage(input.Run.ConnectionId).GetFiscalCalendarAsync();
+        var codec = new PeriodCodec(PeriodSettings.Of(clients.Connection(input.Run.ConnectionId)), calendar);
         ResolvedPeriods periods = Resolve(input, calendar);
 
         // Periods an earlier run's GL load did not get into Anaplan are sent again, whatever this run was asked for.
         IReadOnlyList<PendingPeriod> pending = (await watermarks.GetAsync(input.Run.ConnectionId, Datasets.GlActuals))?.PendingPeriods ?? [];
         var known = calendar.Years.SelectMany(y => y.Periods.Select(p => new FiscalPeriodRef(y.FiscalYear, p.Period))).ToHashSet();
         List<PendingPeriod> resend = [.. pending.Where(p => known.Contains(new FiscalPeriodRef(p.FiscalYear, p.Period)))];
-        if (resend.Count == 0)
+        if (resend.Count > 0)
         {
-            return periods;
+            List<ResentRows> resent = [.. resend.GroupBy(p => (p.RunId, p.Reason))
+                .Select(g => new ResentRows(g.Key.RunId, g.Key.Reason, 0, [.. g.Select(p => p.PeriodCode).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]))];
+            periods = periods with { Periods = [.. periods.Periods.Union(resend.Select(p => new FiscalPeriodRef(p.FiscalYear, p.Period)))], Resent = resent };
         }
 
-        List<FiscalPeriodRef> all = [.. periods.Periods.Union(resend.Select(p => new FiscalPeriodRef(p.FiscalYear, p.Period)))
+        List<FiscalPeriodRef> sent = [.. periods.Periods.SelectMany(codec.SharingCells).Distinct()
+            .Where(p => codec.Code(p.FiscalYear, p.Period) is not null)
             .OrderBy(p => p.FiscalYear, StringComparer.Ordinal).ThenBy(p => p.Period)];
-        List<ResentRows> resent = [.. resend.GroupBy(p => (p.RunId, p.Reason))
-            .Select(g => new ResentRows(g.Key.RunId, g.Key.Reason, 0, [.. g.Select(p => p.PeriodCode).Order(StringComparer.Ordinal)]))];
-        return periods with { Periods = all, Resent = resent };
+        return periods with { Periods = sent, Codes = [.. sent.Select(p => codec.Code(p.FiscalYear, p.Period)!)] };
     }
 
     private static ResolvedPeriods Resolve(ResolvePeriodsInput input, SageFiscalCalendar calendar)
@@ -70,8 +75,10 @@ public sealed class ResolvePeriodsActivity(ConnectionClients clients, WatermarkS
 
 /// <summary>
 /// Streams GL period balances for the run's periods from the agent straight into gzip CSV parts in Blob storage, one
-/// part per Anaplan chunk. Rows whose account or cost centre is not valid on both sides are not staged: they go to the
-/// rejections with the record and the reason. Returns a small manifest with the Sage and staged control totals.
+/// part per Anaplan chunk, in the GL import's layout. Rows whose account or cost centre is not valid on both sides are not
+/// staged: they go to the rejections with the record and the reason. Sage rows that land in one Anaplan cell (a mapping
+/// override, a 13th period folded into the 12th, a model without a cost-centre column) are summed first. Returns a small
+/// manifest with the Sage and staged control totals.
 /// </summary>
 public sealed class ExtractGlActualsActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps)
     : TaskActivity<ExtractInput, DatasetManifest>
@@ -84,18 +91,22 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
         ConnectionOptions connection = clients.Connection(input.Run.ConnectionId);
         SageAgentClient sage = clients.Sage(input.Run.ConnectionId);
         AlignmentSnapshot snapshot = await AlignmentSnapshot.LoadAsync(storage.StagingContainer, input.AlignmentBlob);
+        var codec = new PeriodCodec(PeriodSettings.Of(connection), await sage.GetFiscalCalendarAsync());
+        DatasetLayout layout = (input.Layouts ?? new ImportLayouts([])).For(Datasets.GlActuals);
+        bool byCostCenter = layout.Has(ImportFields.CostCenter);
         Dictionary<string, AccountAlignment> accounts = snapshot.BySageAccount();
         var wanted = input.Periods.ToHashSet();
         var sageTotals = new Totals();
         var stagedTotals = new Totals();
-        var cells = snapshot.RequiresAggregation ? new Dictionary<(string, string, string), (decimal Debit, decimal Credit, decimal Net)>() : null;
+        bool aggregate = snapshot.RequiresAggregation || !byCostCenter || input.Periods.Any(p => codec.SharingCells(p).Count > 1);
+        var cells = aggregate ? new Dictionary<(string, string, string), (decimal Debit, decimal Credit, decimal Net)>() : null;
         long read = 0;
 
         await using var rejections = new RejectionSink(storage, audit, input.Run, Datasets.GlActuals);
         var rejectedRows = new List<RejectedGlRow>();
         await using var writer = new CsvPartWriter(
             storage.StagingContainer, Datasets.StagingPrefix(input.Run, Datasets.GlActuals), Datasets.GlActuals,
-            Datasets.Header(Datasets.GlActuals), connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
+            layout.Header, connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
 
         foreach (IGrouping<string, FiscalPeriodRef> year in input.Periods.GroupBy(p => p.FiscalYear))
         {
@@ -107,7 +118,7 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
                 }
 
                 read++;
-                string period = PeriodCodes.Format(connection.PeriodFormat, row.FiscalYear, row.FiscalPeriod);
+                string period = codec.Code(row.FiscalYear, row.FiscalPeriod)!;
                 sageTotals.Add(period, row.Debit, row.Credit, row.Net, 0m);
                 string record = $"{row.Account} / {period}";
                 if (!accounts.TryGetValue(row.Account.Trim(), out AccountAlignment? a))
@@ -127,23 +138,23 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
                 stagedTotals.Add(period, row.Debit, row.Credit, row.Net, 0m);
                 if (cells is not null)
                 {
-                    (string, string, string) key = (a.Account, a.CostCenter, period);
+                    (string, string, string) key = (a.Account, byCostCenter ? a.CostCenter : string.Empty, period);
                     (decimal d, decimal c, decimal n) = cells.GetValueOrDefault(key);
                     cells[key] = (d + row.Debit, c + row.Credit, n + row.Net);
                 }
                 else
                 {
-                    await writer.WriteRowAsync([a.Account, a.CostCenter, period, Money(row.Debit), Money(row.Credit), Money(row.Net)]);
+                    await writer.WriteRowAsync(layout.Row([a.Account, a.CostCenter, period, Money(row.Debit), Money(row.Credit), Money(row.Net)]));
                 }
             }
         }
 
         if (cells is not null)
         {
-            // Mapping overrides send several Sage accounts to one Anaplan cell: the cell gets their sum, not the last one.
+            // Several Sage rows land in one Anaplan cell: the cell gets their sum, not the last one.
             foreach (((string account, string costCenter, string period), (decimal debit, decimal credit, decimal net)) in cells.OrderBy(c => c.Key))
             {
-                await writer.WriteRowAsync([account, costCenter, period, Money(debit), Money(credit), Money(net)]);
+                await writer.WriteRowAsync(layout.Row([account, costCenter, period, Money(debit), Money(credit), Money(net)]));
             }
         }
 
@@ -168,9 +179,11 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
 }
 
 /// <summary>
-/// Pulls AP invoice totals changed since the committed watermark (minus the overlap) and stages them: full
-/// recomputed totals per vendor and invoice period, so the import replaces the cells. The next watermark is returned,
-/// not committed: the orchestration commits it once the import has completed.
+/// Pulls AP invoice totals changed since the committed watermark (minus the overlap) and stages them in the AP import's
+/// layout: full recomputed totals per vendor and invoice period, so the import replaces the cells. When the model holds
+/// AP by cost centre (the import has a cost-centre column), the totals come from the invoices' GL distribution, per
+/// cost-centre segment code. The next watermark is returned, not committed: the orchestration commits it once the import
+/// has completed.
 /// </summary>
 public sealed class ExtractApActualsActivity(ConnectionClients clients, ConnectorStorage storage, WatermarkStore watermarks, StepResultStore steps)
     : TaskActivity<ExtractInput, DatasetManifest>
@@ -180,22 +193,88 @@ public sealed class ExtractApActualsActivity(ConnectionClients clients, Connecto
 
     private async Task<DatasetManifest> ExtractAsync(ExtractInput input)
     {
+        SageAgentClient sage = clients.Sage(input.Run.ConnectionId);
+        ConnectionOptions connection = clients.Connection(input.Run.ConnectionId);
+        SageFiscalCalendar calendar = await sage.GetFiscalCalendarAsync();
+        var codec = new PeriodCodec(PeriodSettings.Of(connection), calendar);
+        DatasetLayout layout = (input.Layouts ?? new ImportLayouts([])).For(Datasets.ApActuals);
+        bool byCostCenter = layout.Has(ImportFields.CostCenter);
+
+        // A folded 13th period shares its cells with period 12: an incremental pull could bring one of the two alone and
+        // overwrite their sum, so it pulls every group (unchanged rows are still not uploaded).
+        bool folded = connection.Period13 == PeriodSettings.Fold && calendar.Years.Any(y => y.Periods.Any(p => p.Period == 13));
         var totals = new Totals();
         await using IncrementalStaging staging = await IncrementalStaging.OpenAsync(
-            clients, storage, watermarks, input, Datasets.ApActuals, fields => totals.Add(fields[1], 0m, 0m, ExtractGlActualsActivity.ParseMoney(fields[2]), ExtractGlActualsActivity.ParseMoney(fields[3])));
-        SageChangeFeed<SageInvoiceTotal> feed = clients.Sage(input.Run.ConnectionId).GetInvoiceTotalsAsync(staging.ChangedSince, staging.Overlap);
-        await foreach (SageInvoiceTotal row in feed)
+            clients, storage, watermarks, input, Datasets.ApActuals, layout, folded,
+            fields => totals.Add(layout.Value(fields, ImportFields.Period) ?? string.Empty, 0m, 0m, Number(layout.Value(fields, ImportFields.InvoiceAmount)), Number(layout.Value(fields, ImportFields.InvoiceCount))));
+        var vendor = new VendorCells(staging, layout);
+        if (byCostCenter)
         {
-            string period = PeriodCodes.Format(staging.Connection.PeriodFormat, row.FiscalYear, row.FiscalPeriod);
-            string[] fields = [row.VendorKey, period, ExtractGlActualsActivity.Money(row.InvoiceAmount), row.InvoiceCount.ToString(CultureInfo.InvariantCulture)];
-            await staging.StageIfChangedAsync($"{row.VendorKey}|{period}", fields);
+            AlignmentSnapshot snapshot = await AlignmentSnapshot.LoadAsync(storage.StagingContainer, input.AlignmentBlob);
+            SageChangeFeed<SageInvoiceDistributionTotal> feed = sage.GetInvoiceDistributionTotalsAsync(snapshot.CostCenterSegment, staging.ChangedSince, staging.Overlap);
+            await foreach (SageInvoiceDistributionTotal row in feed)
+            {
+                string code = row.SegmentCode.Trim();
+                await vendor.AddAsync(row.VendorKey, snapshot.CostCenterItems.GetValueOrDefault(code, code), codec.CodeOrNull(row.FiscalYear, row.FiscalPeriod), row.Amount, row.InvoiceCount);
+            }
+
+            await vendor.FlushAsync();
+            return await staging.CompleteAsync(feed.Watermark, totals);
         }
 
-        return await staging.CompleteAsync(feed.Watermark, totals);
+        SageChangeFeed<SageInvoiceTotal> totalsFeed = sage.GetInvoiceTotalsAsync(staging.ChangedSince, staging.Overlap);
+        await foreach (SageInvoiceTotal row in totalsFeed)
+        {
+            await vendor.AddAsync(row.VendorKey, string.Empty, codec.CodeOrNull(row.FiscalYear, row.FiscalPeriod), row.InvoiceAmount, row.InvoiceCount);
+        }
+
+        await vendor.FlushAsync();
+        return await staging.CompleteAsync(totalsFeed.Watermark, totals);
+    }
+
+    private static decimal Number(string? text) => string.IsNullOrEmpty(text) ? 0m : ExtractGlActualsActivity.ParseMoney(text);
+
+    /// <summary>
+    /// One vendor's cells, summed before they are staged: the agent sends a vendor's groups together, and groups that land
+    /// in one cell (a folded 13th period) must go as one row. A skipped period (null code) is read but not staged.
+    /// </summary>
+    private sealed class VendorCells(IncrementalStaging staging, DatasetLayout layout)
+    {
+        private readonly SortedDictionary<(string CostCenter, string Period), (decimal Amount, int Count)> cells = [];
+        private string? vendor;
+
+        public async Task AddAsync(string vendorKey, string costCenter, string? period, decimal amount, int count)
+        {
+            if (vendorKey != this.vendor)
+            {
+                await this.FlushAsync();
+                this.vendor = vendorKey;
+            }
+
+            if (period is null)
+            {
+                staging.Skip();
+                return;
+            }
+
+            (decimal a, int c) = this.cells.GetValueOrDefault((costCenter, period));
+            this.cells[(costCenter, period)] = (a + amount, c + count);
+        }
+
+        public async Task FlushAsync()
+        {
+            foreach (((string costCenter, string period), (decimal amount, int count)) in this.cells)
+            {
+                string[] row = layout.Row([this.vendor, costCenter, period, ExtractGlActualsActivity.Money(amount), count.ToString(CultureInfo.InvariantCulture)]);
+                await staging.StageIfChangedAsync(layout.Key(row), row);
+            }
+
+            this.cells.Clear();
+        }
     }
 }
 
-/// <summary>Pulls vendors changed since the committed watermark (minus the overlap) and stages them for the Vendors list.</summary>
+/// <summary>Pulls vendors changed since the committed watermark (minus the overlap) and stages them for the Vendors list, in its import's layout.</summary>
 public sealed class ExtractVendorsActivity(ConnectionClients clients, ConnectorStorage storage, WatermarkStore watermarks, StepResultStore steps)
     : TaskActivity<ExtractInput, DatasetManifest>
 {
@@ -204,11 +283,13 @@ public sealed class ExtractVendorsActivity(ConnectionClients clients, ConnectorS
 
     private async Task<DatasetManifest> ExtractAsync(ExtractInput input)
     {
-        await using IncrementalStaging staging = await IncrementalStaging.OpenAsync(clients, storage, watermarks, input, Datasets.Vendors, null);
+        DatasetLayout layout = (input.Layouts ?? new ImportLayouts([])).For(Datasets.Vendors);
+        await using IncrementalStaging staging = await IncrementalStaging.OpenAsync(clients, storage, watermarks, input, Datasets.Vendors, layout, false, null);
         SageChangeFeed<SageVendor> feed = clients.Sage(input.Run.ConnectionId).GetVendorsAsync(staging.ChangedSince, staging.Overlap);
         await foreach (SageVendor vendor in feed)
         {
-            await staging.StageIfChangedAsync(vendor.VendorKey, [vendor.VendorKey, SpreadsheetSafe.Text(vendor.Name.Trim()), vendor.DivisionNo, vendor.Status]);
+            string[] row = layout.Row([vendor.VendorKey, SpreadsheetSafe.Text(vendor.Name.Trim()), vendor.DivisionNo, vendor.Status]);
+            await staging.StageIfChangedAsync(layout.Key(row), row);
         }
 
         return await staging.CompleteAsync(feed.Watermark, null);
@@ -218,7 +299,9 @@ public sealed class ExtractVendorsActivity(ConnectionClients clients, ConnectorS
 /// <summary>
 /// What the incremental extractions share: the committed watermark (none on a full resync), the rows Anaplan accepted
 /// near it (so the overlap re-reads nothing twice), the rows earlier loads did not get into Anaplan (staged again, unless
-/// the pull brings a newer version of the same key), the staging writer, and the manifest with the next watermark.
+/// the pull brings a newer version of the same key), the staging writer, and the manifest with the next watermark. When
+/// the import's layout changed since the last commit (another import, another mapping), nothing remembered fits the new
+/// file: the pull is a full one and every row goes again.
 /// </summary>
 internal sealed class IncrementalStaging : IAsyncDisposable
 {
@@ -231,39 +314,51 @@ internal sealed class IncrementalStaging : IAsyncDisposable
     private readonly List<PendingRow> resent = [];
     private readonly Action<string[]>? count;
     private readonly CsvPartWriter writer;
+    private readonly bool full;
     private long read;
 
     private IncrementalStaging(
-        ConnectionOptions connection, ConnectorStorage storage, ExtractInput input, string dataset, Watermark? since, SentRows sent, IReadOnlyList<PendingRow> pending, Action<string[]>? count)
+        ConnectionOptions connection, ConnectorStorage storage, ExtractInput input, string dataset, DatasetLayout layout, Watermark? since, bool full, SentRows sent, IReadOnlyList<PendingRow> pending, Action<string[]>? count)
     {
         this.Connection = connection;
         this.storage = storage;
         this.input = input;
         this.dataset = dataset;
         this.since = since;
+        this.full = full;
         this.sent = sent;
         this.pending = pending.ToDictionary(p => p.Key, StringComparer.Ordinal);
         this.count = count;
         this.writer = new CsvPartWriter(
-            storage.StagingContainer, Datasets.StagingPrefix(input.Run, dataset), dataset, Datasets.Header(dataset), connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
+            storage.StagingContainer, Datasets.StagingPrefix(input.Run, dataset), dataset, layout.Header, connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
     }
 
     public ConnectionOptions Connection { get; }
 
-    public SageWatermark? ChangedSince => this.since is null || this.input.FullResync ? null : SageWatermark.Parse(this.since.Value);
+    public SageWatermark? ChangedSince => this.since is null || this.full ? null : SageWatermark.Parse(this.since.Value);
 
     public TimeSpan Overlap => this.Connection.Actuals.IncrementalOverlap;
 
-    /// <summary>Opens the staging; <paramref name="count"/> adds a staged row to the control totals (null when the dataset has none).</summary>
+    /// <summary>
+    /// Opens the staging in <paramref name="layout"/>; <paramref name="pullAll"/> asks for every row (the watermark is still
+    /// moved, and unchanged rows are still skipped); <paramref name="count"/> adds a staged row to the control totals (null
+    /// when the dataset has none).
+    /// </summary>
     public static async Task<IncrementalStaging> OpenAsync(
-        ConnectionClients clients, ConnectorStorage storage, WatermarkStore watermarks, ExtractInput input, string dataset, Action<string[]>? count)
+        ConnectionClients clients, ConnectorStorage storage, WatermarkStore watermarks, ExtractInput input, string dataset, DatasetLayout layout, bool pullAll, Action<string[]>? count)
     {
-        // A full resync reads everything again, but still owes Anaplan the rows earlier loads did not get in.
+        // A full resync reads everything again, but still owes Anaplan the rows earlier loads did not get in (in the
+        // layout they were staged in: when the layout changed, the full pull brings every row again instead).
         Watermark? since = await watermarks.GetAsync(input.Run.ConnectionId, dataset);
-        SentRows sent = await SentRows.LoadAsync(storage.StagingContainer, input.FullResync ? null : since?.SentRowsBlob);
-        IReadOnlyList<PendingRow> pending = await PendingRows.ReadAsync(storage.StagingContainer, since?.PendingBlob);
-        return new IncrementalStaging(clients.Connection(input.Run.ConnectionId), storage, input, dataset, since, sent, pending, count);
+        bool sameLayout = since is null || (since.Layout ?? DatasetLayout.Default(dataset).Signature) == layout.Signature;
+        bool full = input.FullResync || !sameLayout;
+        SentRows sent = await SentRows.LoadAsync(storage.StagingContainer, full ? null : since?.SentRowsBlob);
+        IReadOnlyList<PendingRow> pending = sameLayout ? await PendingRows.ReadAsync(storage.StagingContainer, since?.PendingBlob) : [];
+        return new IncrementalStaging(clients.Connection(input.Run.ConnectionId), storage, input, dataset, layout, since, full || pullAll, sent, pending, count);
     }
+
+    /// <summary>Counts a row read that the settings leave out (a skipped 13th period).</summary>
+    public void Skip() => this.read++;
 
     /// <summary>Counts a row read and stages it unless Anaplan already has it unchanged; true when staged.</summary>
     public async Task<bool> StageIfChangedAsync(string key, string[] fields)

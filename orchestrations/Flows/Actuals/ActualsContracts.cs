@@ -1,4 +1,5 @@
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.ModelFit;
 
 namespace Connector.Orchestrations.Flows.Actuals;
 
@@ -14,14 +15,33 @@ public sealed record ActualsRunInput(
 public sealed record ResolvePeriodsInput(RunRef Run, string? FiscalYear, int? FromPeriod, int? ToPeriod, int PriorPeriods);
 
 /// <summary>
-/// The fiscal periods a run sends, in order, with the periods it sends again because an earlier run's GL load did not go
+/// The fiscal periods a run sends, in order, with their codes in Anaplan (<c>Codes</c>, one per period; two periods share
+/// one when a 13th is folded into the 12th) and the periods it sends again because an earlier run's GL load did not go
 /// through (<c>Resent</c>, one entry per earlier run and reason).
 /// </summary>
-public sealed record ResolvedPeriods(IReadOnlyList<FiscalPeriodRef> Periods, string CurrentFiscalYear, int CurrentPeriod, IReadOnlyList<ResentRows>? Resent = null);
+public sealed record ResolvedPeriods(
+    IReadOnlyList<FiscalPeriodRef> Periods, string CurrentFiscalYear, int CurrentPeriod, IReadOnlyList<ResentRows>? Resent = null, IReadOnlyList<string>? Codes = null)
+{
+    /// <summary>The code of one of the run's periods (a run recorded before codes existed formats it the first way).</summary>
+    public string CodeOf(FiscalPeriodRef period, string periodFormat)
+    {
+        ArgumentNullException.ThrowIfNull(period);
+        int at = -1;
+        for (int i = 0; i < this.Periods.Count && at < 0; i++)
+        {
+            at = this.Periods[i] == period ? i : -1;
+        }
 
-/// <summary>Input of the extraction activities.</summary>
+        return this.Codes is { } codes && at >= 0 && at < codes.Count ? codes[at] : PeriodCodes.Format(periodFormat, period.FiscalYear, period.Period);
+    }
+
+    /// <summary>The codes of the run's periods, each once, in order.</summary>
+    public IReadOnlyList<string> DistinctCodes(string periodFormat) => [.. this.Periods.Select(p => this.CodeOf(p, periodFormat)).Distinct(StringComparer.Ordinal)];
+}
+
+/// <summary>Input of the extraction activities: each stages its dataset in its import's layout (<c>Layouts</c>).</summary>
 /// <remarks><c>FullResync</c> ignores the watermarks and sends every AP total and vendor again.</remarks>
-public sealed record ExtractInput(RunRef Run, string AlignmentBlob, IReadOnlyList<FiscalPeriodRef> Periods, bool FullResync = false);
+public sealed record ExtractInput(RunRef Run, string AlignmentBlob, IReadOnlyList<FiscalPeriodRef> Periods, bool FullResync = false, ImportLayouts? Layouts = null);
 
 /// <summary>
 /// One dataset of a run, as a person reads it in the summary. <c>SageTotals</c> are what was read from Sage;

@@ -1,6 +1,7 @@
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows.Anaplan;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Scheduling;
 using Connector.Orchestrations.Storage;
 using Microsoft.DurableTask;
@@ -8,11 +9,13 @@ using Microsoft.DurableTask;
 namespace Connector.Orchestrations.Flows.Actuals;
 
 /// <summary>
-/// The main flow, Sage 100 → Anaplan: align dimensions, extract GL balances (current and prior periods), AP invoice
-/// totals and vendors (incrementally) from the agent into Blob staging in parallel, then load each dataset into Anaplan
-/// inside the per-model lock, one after another, and audit every step. Only references (blob names, counts, totals)
-/// pass through its history. A rewound run (attempt 2 and later) takes the recorded result of every step an earlier
-/// attempt finished (<see cref="RecordedSteps"/>): nothing extracted again, no dataset Anaplan took uploaded or imported
+/// The main flow, Sage 100 → Anaplan: map the connector's fields onto each import's header names (read from Anaplan),
+/// align dimensions, extract GL balances (current and prior periods), AP invoice totals and vendors (incrementally) from
+/// the agent into Blob staging in parallel, each in its import's layout, then load each dataset into Anaplan inside the
+/// per-model lock, one after another, and audit every step. Only references (blob names, counts, totals, the small
+/// import layouts) pass through its history. A rewound run (attempt 2 and later) takes the recorded result of every step an earlier
+/// attempt finished (<see cref="RecordedSteps"/>), the import layouts included (what it staged is loaded in the layout
+/// it was staged in): nothing extracted again, no dataset Anaplan took uploaded or imported
 /// again, a started import polled rather than started again.
 /// </summary>
 public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, ActualsRunSummary>
@@ -30,10 +33,14 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         ConnectionOptions connection = start.Connection;
         var steps = new RecordedSteps(start.Steps);
 
+        // The model decides the files: each import's header names, with the connector's fields mapped onto them.
+        ImportLayouts layouts = steps.Get<ImportLayouts>(StepKeys.Layouts)
+            ?? await context.CallActivityAsync<ImportLayouts>(nameof(ResolveImportLayoutsActivity), run, AnaplanPolling.Retry);
+
         context.SetCustomStatus(new RunProgress("aligning dimensions", null, "accounts and cost centres"));
         DimensionAlignmentResult dimensions = await context.CallSubOrchestratorAsync<DimensionAlignmentResult>(
             nameof(DimensionAlignmentOrchestrator),
-            new DimensionAlignmentInput(run, connection, steps.Subset(
+            new DimensionAlignmentInput(run, connection, layouts, steps.Subset(
                 StepKeys.SageDimensions, StepKeys.Alignment, StepKeys.Load(Datasets.Accounts), StepKeys.Load(Datasets.CostCenters),
                 StepKeys.Task(Datasets.Accounts), StepKeys.Task(Datasets.CostCenters), StepKeys.Export(string.Empty), StepKeys.Task("export:"))),
             DimensionAlignmentOrchestrator.SubOptions(context, "dimensions"));
@@ -46,7 +53,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
 
         // Fan out: the three extractions read the agent and write Blob staging independently (each only once per run).
         context.SetCustomStatus(new RunProgress("extracting", null, $"{periods.Periods.Count} period(s), AP and vendors changed since the last load"));
-        var extract = new ExtractInput(run, alignment.AlignmentBlob, periods.Periods, input.FullResync);
+        var extract = new ExtractInput(run, alignment.AlignmentBlob, periods.Periods, input.FullResync, layouts);
         Task<DatasetManifest> gl = Extract(context, steps, nameof(ExtractGlActualsActivity), Datasets.GlActuals, extract);
         Task<DatasetManifest> ap = Extract(context, steps, nameof(ExtractApActualsActivity), Datasets.ApActuals, extract);
         Task<DatasetManifest> vendors = Extract(context, steps, nameof(ExtractVendorsActivity), Datasets.Vendors, extract);
@@ -54,9 +61,12 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
 
         var summaries = new List<DatasetSummary>
         {
-            ListSummary(Datasets.Accounts, dimensions.Sage.AccountsCsv, dimensions.Sage.SageAccounts, dimensions.Sage.Rejected, dimensions.Accounts),
-            ListSummary(Datasets.CostCenters, dimensions.Sage.CostCentersCsv, dimensions.Sage.CostCenterItems, 0, dimensions.CostCenters),
+            ListSummary(Datasets.Accounts, dimensions.Sage.AccountsCsv!, dimensions.Sage.SageAccounts, dimensions.Sage.Rejected, dimensions.Accounts),
         };
+        if (dimensions.CostCenters is { } costCenters)
+        {
+            summaries.Add(ListSummary(Datasets.CostCenters, dimensions.Sage.CostCentersCsv!, dimensions.Sage.CostCenterItems, 0, costCenters));
+        }
 
         // Vendors before AP (AP rows reference vendor items); each load takes and releases the model lock.
         foreach ((DatasetManifest manifest, string importName, bool incremental) in new[]
@@ -66,7 +76,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             (await ap, connection.Actuals.Imports.ApActuals, true),
         })
         {
-            DatasetSummary summary = await DatasetLoads.LoadAsync(context, run, connection, manifest, importName, incremental, periods, steps);
+            DatasetSummary summary = await DatasetLoads.LoadAsync(context, run, connection, manifest, importName, incremental, periods, steps, layouts.For(manifest.Dataset));
             summaries.Add(summary);
             await context.CallActivityAsync<bool>(nameof(RecordDatasetActivity), DatasetLoads.ToAudit(run, summary), AnaplanPolling.Retry);
         }
@@ -78,7 +88,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             run.ConnectionId,
             status,
             input.Trigger,
-            [.. periods.Periods.Select(p => PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period))],
+            periods.DistinctCodes(connection.PeriodFormat),
             alignment,
             summaries,
             startedAt,

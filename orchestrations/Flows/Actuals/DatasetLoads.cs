@@ -1,6 +1,7 @@
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows.Anaplan;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Scheduling;
 using Connector.Orchestrations.Storage;
 using Microsoft.DurableTask;
@@ -69,6 +70,7 @@ internal static class DatasetLoads
     /// <param name="incremental">Whether the dataset is pulled incrementally (AP, vendors).</param>
     /// <param name="periods">The periods the run sends.</param>
     /// <param name="steps">What earlier attempts of the run recorded.</param>
+    /// <param name="layout">The import's file as the dataset was staged in it.</param>
     /// <param name="partial">True when the staged rows are only some cells of the periods (rejected rows sent again): nothing
     /// is committed as sent by period, and only the cells sent are reconciled.</param>
     internal static async Task<DatasetSummary> LoadAsync(
@@ -80,6 +82,7 @@ internal static class DatasetLoads
         bool incremental,
         ResolvedPeriods periods,
         RecordedSteps steps,
+        DatasetLayout layout,
         bool partial = false)
     {
         IReadOnlyList<ResentRows> resent = incremental ? manifest.Resent ?? [] : ResentPeriods(periods, manifest);
@@ -88,13 +91,13 @@ internal static class DatasetLoads
             // Nothing changed in Sage since the last load: nothing is uploaded, and the model is not locked for nothing.
             if (steps.Get<CommitResult>(StepKeys.Commit(manifest.Dataset)) is null)
             {
-                await CommitAsync(context, run, connection, manifest, periods, LoadOutcomes.Loaded, null, null, []);
+                await CommitAsync(context, run, connection, manifest, periods, layout, LoadOutcomes.Loaded, null, null, []);
             }
 
             return Summary(manifest, DatasetStatuses.NoChanges, null, null) with { Resent = resent };
         }
 
-        ReadBackRequest? readBack = ReadBackFor(connection, run, manifest.Dataset);
+        ReadBackRequest? readBack = ReadBackFor(connection, run, manifest.Dataset, layout);
         context.SetCustomStatus(new RunProgress("loading", manifest.Dataset, $"{manifest.Staged.Rows} row(s) in {manifest.Staged.Parts.Count} chunk(s)"));
         LoadDatasetResult? load = null;
         string? failure = null;
@@ -104,7 +107,7 @@ internal static class DatasetLoads
             (load, redone) = await LoadDatasetOrchestrator.LoadOrResumeAsync(
                 context,
                 connection,
-                new LoadDatasetInput(run, manifest.Dataset, importName, manifest.Staged, readBack),
+                new LoadDatasetInput(run, manifest.Dataset, importName, manifest.Staged, readBack, layout),
                 steps,
                 DimensionAlignmentOrchestrator.SubOptions(context, manifest.Dataset));
         }
@@ -129,10 +132,10 @@ internal static class DatasetLoads
         CommitResult committed = partial
             ? new CommitResult(0, 0)
             : recorded.Get<CommitResult>(StepKeys.Commit(manifest.Dataset))
-                ?? await CommitAsync(context, run, connection, manifest, periods, outcome, reason, load?.RefusedKeysBlob, load?.FailedTotals ?? []);
+                ?? await CommitAsync(context, run, connection, manifest, periods, layout, outcome, reason, load?.RefusedKeysBlob, load?.FailedTotals ?? []);
 
         Reconciliation? reconciliation = manifest.Dataset is Datasets.GlActuals or Datasets.ApActuals
-            ? recorded.Get<Reconciliation>(StepKeys.Reconcile(manifest.Dataset)) ?? await ReconcileAsync(context, run, connection, manifest, periods, readBack, load, partial)
+            ? recorded.Get<Reconciliation>(StepKeys.Reconcile(manifest.Dataset)) ?? await ReconcileAsync(context, run, connection, manifest, periods, readBack, load, layout, partial)
             : null;
         string message = load is null ? failure ?? "the load failed"
             : load.State != "COMPLETE" ? $"the import ended {load.State}"
@@ -154,6 +157,7 @@ internal static class DatasetLoads
         ConnectionOptions connection,
         DatasetManifest manifest,
         ResolvedPeriods periods,
+        DatasetLayout layout,
         string outcome,
         string? reason,
         string? refusedKeysBlob,
@@ -165,19 +169,20 @@ internal static class DatasetLoads
             // GL is sent by period: a period whose load did not fully go through is sent again by the next run.
             var refusedPeriods = refusedTotals.Select(t => t.Period).ToHashSet(StringComparer.OrdinalIgnoreCase);
             List<PendingPeriod> pending = [.. periods.Periods
-                .Select(p => (Ref: p, Code: PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period)))
+                .Select(p => (Ref: p, Code: periods.CodeOf(p, connection.PeriodFormat)))
                 .Where(p => outcome == LoadOutcomes.Failed || (outcome == LoadOutcomes.Refused && refusedPeriods.Contains(p.Code)))
                 .Select(p => new PendingPeriod(
                     p.Ref.FiscalYear, p.Ref.Period, p.Code, run.RunId, reason ?? $"{LoadOutcomes.RefusedPrefix}s of the GL import of run {run.RunId} (see its audit)"))];
             input = new CommitWatermarkInput(
                 run, manifest.Dataset, null, context.CurrentUtcDateTime,
-                SentPeriods: [.. periods.Periods.Select(p => PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period))],
-                PendingPeriods: pending);
+                SentPeriods: periods.DistinctCodes(connection.PeriodFormat),
+                PendingPeriods: pending,
+                Layout: layout);
         }
         else if (manifest.NextWatermark is { } watermark)
         {
             input = new CommitWatermarkInput(
-                run, manifest.Dataset, watermark, context.CurrentUtcDateTime, manifest.SentRowsBlob, outcome, reason, manifest.Staged, refusedKeysBlob);
+                run, manifest.Dataset, watermark, context.CurrentUtcDateTime, manifest.SentRowsBlob, outcome, reason, manifest.Staged, refusedKeysBlob, Layout: layout);
         }
         else
         {
@@ -194,17 +199,24 @@ internal static class DatasetLoads
             Rows = manifest.StagedTotals.Where(t => r.Periods?.Contains(t.Period, StringComparer.OrdinalIgnoreCase) == true).Sum(t => t.Rows),
         })];
 
-    internal static ReadBackRequest? ReadBackFor(ConnectionOptions connection, RunRef run, string dataset)
+    /// <summary>The read-back of a dataset: its export and, per field of the dataset, the column compared (only fields the import sends).</summary>
+    internal static ReadBackRequest? ReadBackFor(ConnectionOptions connection, RunRef run, string dataset, DatasetLayout layout)
     {
         ReadBackOptions options = connection.Actuals.ReadBack;
-        return dataset switch
+        (string? export, string setting, IReadOnlyList<string> names) = dataset switch
         {
-            Datasets.GlActuals when !string.IsNullOrWhiteSpace(options.GlExport)
-                => new ReadBackRequest(options.GlExport, "Actuals:ReadBack:GlExport", options.GlColumns.All(), Datasets.RunBlob(run, "gl-actuals-readback.csv")),
-            Datasets.ApActuals when !string.IsNullOrWhiteSpace(options.ApExport)
-                => new ReadBackRequest(options.ApExport, "Actuals:ReadBack:ApExport", options.ApColumns.All(), Datasets.RunBlob(run, "ap-actuals-readback.csv")),
-            _ => null,
+            Datasets.GlActuals => (options.GlExport, "Actuals:ReadBack:GlExport", options.GlColumns.All()),
+            Datasets.ApActuals => (options.ApExport, "Actuals:ReadBack:ApExport", options.ApColumns.All()),
+            _ => (null, string.Empty, []),
         };
+        if (string.IsNullOrWhiteSpace(export))
+        {
+            return null;
+        }
+
+        IReadOnlyList<string> fields = ImportFields.Of(dataset);
+        string[] columns = [.. fields.Select((f, i) => layout.Has(f) ? names[i] : string.Empty)];
+        return new ReadBackRequest(export, setting, columns, Datasets.RunBlob(run, $"{dataset}-readback.csv"));
     }
 
     private static async Task<Reconciliation> ReconcileAsync(
@@ -215,6 +227,7 @@ internal static class DatasetLoads
         ResolvedPeriods periods,
         ReadBackRequest? readBack,
         LoadDatasetResult? load,
+        DatasetLayout layout,
         bool sentCellsOnly)
     {
         if (readBack is null)
@@ -234,12 +247,10 @@ internal static class DatasetLoads
         }
 
         context.SetCustomStatus(new RunProgress("reconciling", manifest.Dataset, readBack.ExportName));
-        IReadOnlyList<string> runPeriods = manifest.Dataset == Datasets.GlActuals
-            ? [.. periods.Periods.Select(p => PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period))]
-            : [];
+        IReadOnlyList<string> runPeriods = manifest.Dataset == Datasets.GlActuals ? periods.DistinctCodes(connection.PeriodFormat) : [];
         return await context.CallActivityAsync<Reconciliation>(
             nameof(ReconcileDatasetActivity),
-            new ReconcileInput(run, manifest.Dataset, readBack.ExportName, manifest.Staged, blob, readBack.Columns, runPeriods) { SentCellsOnly = sentCellsOnly },
+            new ReconcileInput(run, manifest.Dataset, readBack.ExportName, manifest.Staged, blob, readBack.Columns, runPeriods, layout) { SentCellsOnly = sentCellsOnly },
             AnaplanPolling.Retry);
     }
 

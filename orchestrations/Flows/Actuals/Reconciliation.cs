@@ -1,15 +1,16 @@
 using System.Globalization;
 using Azure.Storage.Blobs.Specialized;
+using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Storage;
 using CsvHelper;
 using Microsoft.DurableTask;
 
 namespace Connector.Orchestrations.Flows.Actuals;
 
-/// <summary>Input of <see cref="ReconcileDatasetActivity"/>: what was sent, what Anaplan exported right after, and how to read it.</summary>
-/// <param name="Columns">The read-back export's column names: the members (GL: account, cost centre, period; AP: vendor, period), then the line items in the order of the dataset's CSV.</param>
+/// <summary>Input of <see cref="ReconcileDatasetActivity"/>: what was sent (in <c>Layout</c>), what Anaplan exported right after, and how to read it.</summary>
+/// <param name="Columns">The read-back export's column name of each field of the dataset, in the order of <see cref="ImportFields.Of"/>; an empty name is not compared (the import does not send that field, or the model does not show it).</param>
 /// <param name="Periods">GL: the run's periods (every cell of them is compared); AP: empty (the cells the run sent are compared).</param>
-public sealed record ReconcileInput(RunRef Run, string Dataset, string Export, StagedCsv Staged, string ReadBackBlob, IReadOnlyList<string> Columns, IReadOnlyList<string> Periods)
+public sealed record ReconcileInput(RunRef Run, string Dataset, string Export, StagedCsv Staged, string ReadBackBlob, IReadOnlyList<string> Columns, IReadOnlyList<string> Periods, DatasetLayout? Layout = null)
 {
     /// <summary>Gets a value indicating whether only the cells sent are compared, for GL too (a run that sent some cells of its periods).</summary>
     public bool SentCellsOnly { get; init; }
@@ -74,15 +75,22 @@ public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStor
     private async Task<Reconciliation> ReconcileAsync(ReconcileInput input)
     {
         bool gl = input.Dataset == Datasets.GlActuals;
-        int members = gl ? 3 : 2;
-        string[] lineItems = [.. Datasets.Header(input.Dataset).Skip(members)];
+        DatasetLayout layout = input.Layout ?? DatasetLayout.Default(input.Dataset);
+        IReadOnlyList<string> fields = ImportFields.Of(input.Dataset);
+        IReadOnlyList<string> keyFields = ImportFields.KeyOf(input.Dataset);
+        string ColumnOf(string field) => Column(input.Columns, fields, field, input.Dataset);
+
+        // The members and line items compared: those the import sends and the read-back shows (the period last).
+        string[] memberFields = [.. keyFields.Where(f => layout.Has(f) && ColumnOf(f).Length > 0)];
+        string[] lineItems = [.. fields.Except(keyFields).Where(f => layout.Has(f) && ColumnOf(f).Length > 0)];
+        int members = memberFields.Length;
 
         // What was sent: the staged rows, keyed by their members.
         var sent = new Dictionary<string, (string[] Members, decimal[] Values)>(StringComparer.OrdinalIgnoreCase);
         await foreach (string[] row in StagedCsvReader.ReadAsync(storage, input.Staged))
         {
-            string[] key = [.. row.Take(members).Select(m => m.Trim())];
-            decimal[] values = [.. row.Skip(members).Select(v => decimal.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture))];
+            string[] key = [.. memberFields.Select(f => (layout.Value(row, f) ?? string.Empty).Trim())];
+            decimal[] values = [.. lineItems.Select(f => decimal.Parse(layout.Value(row, f)!, NumberStyles.Float, CultureInfo.InvariantCulture))];
             string k = string.Join('|', key);
             sent[k] = sent.TryGetValue(k, out var before) ? (key, [.. before.Values.Zip(values, (a, b) => a + b)]) : (key, values);
         }
@@ -94,11 +102,12 @@ public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStor
         await using (CsvReader csv = CsvReader.Create(stream, new CsvReaderOptions { HasHeader = true, FormatProvider = CultureInfo.InvariantCulture }, leaveOpen: true))
         {
             await csv.ReadHeaderAsync();
-            int[] at = [.. input.Columns.Select(c => csv.Headers.ToList().FindIndex(h => string.Equals(h.Trim(), c, StringComparison.OrdinalIgnoreCase)))];
+            string[] wanted = [.. memberFields.Concat(lineItems).Select(ColumnOf)];
+            int[] at = [.. wanted.Select(c => csv.Headers.ToList().FindIndex(h => string.Equals(h.Trim(), c, StringComparison.OrdinalIgnoreCase)))];
             if (Array.IndexOf(at, -1) is int missing and >= 0)
             {
                 throw new ConnectorConfigurationException(
-                    $"The read-back export '{input.Export}' has no column '{input.Columns[missing]}' (its columns are {string.Join(", ", csv.Headers.Select(h => $"'{h}'"))}).");
+                    $"The read-back export '{input.Export}' has no column '{wanted[missing]}' (its columns are {string.Join(", ", csv.Headers.Select(h => $"'{h}'"))}).");
             }
 
             while (await csv.ReadAsync())
@@ -124,7 +133,7 @@ public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStor
         {
             string[] key = sent.TryGetValue(k, out var s) ? s.Members : held[k].Members;
             string period = key[^1];
-            string item = gl ? $"{key[0]} × {key[1]}" : key[0];
+            string item = string.Join(" × ", key[..^1]);
             (long cells, decimal[] sageTotals, decimal[] anaplanTotals, bool matches) = byPeriod.GetValueOrDefault(period, (0, new decimal[lineItems.Length], new decimal[lineItems.Length], true));
             for (int l = 0; l < lineItems.Length; l++)
             {
@@ -145,8 +154,8 @@ public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStor
         var periodResults = byPeriod.Select(p => new PeriodReconciliation(
             p.Key,
             p.Value.Cells,
-            Totals(gl, p.Key, p.Value.Cells, p.Value.Sage),
-            Totals(gl, p.Key, p.Value.Cells, p.Value.Anaplan),
+            Totals(lineItems, p.Key, p.Value.Cells, p.Value.Sage),
+            Totals(lineItems, p.Key, p.Value.Cells, p.Value.Anaplan),
             p.Value.Sage.Zip(p.Value.Anaplan).All(x => decimal.Round(x.First, 2, MidpointRounding.AwayFromZero) == decimal.Round(x.Second, 2, MidpointRounding.AwayFromZero))
                 && !differences.Any(d => d.Period == p.Key))).ToList();
 
@@ -179,8 +188,38 @@ public sealed class ReconcileDatasetActivity(ConnectorStorage storage, AuditStor
         return decimal.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out value);
     }
 
-    private static PeriodTotals Totals(bool gl, string period, long cells, decimal[] values)
-        => gl ? new PeriodTotals(period, cells, values[0], values[1], values[2], 0m) : new PeriodTotals(period, cells, 0m, 0m, values[0], values[1]);
+    private static PeriodTotals Totals(string[] lineItems, string period, long cells, decimal[] values)
+    {
+        decimal Value(string field) => Array.IndexOf(lineItems, field) is int i and >= 0 ? values[i] : 0m;
+        return new PeriodTotals(
+            period, cells, Value(ImportFields.Debit), Value(ImportFields.Credit), Value(ImportFields.Net) + Value(ImportFields.InvoiceAmount), Value(ImportFields.InvoiceCount));
+    }
+
+    /// <summary>The read-back column of a field: <paramref name="columns"/> holds one per field, or (a run recorded before fields) the old members-then-line-items list.</summary>
+    private static string Column(IReadOnlyList<string> columns, IReadOnlyList<string> fields, string field, string dataset)
+    {
+        if (columns.Count == fields.Count)
+        {
+            return columns[IndexOf(fields, field)];
+        }
+
+        IReadOnlyList<string> old = Datasets.Header(dataset);
+        int at = IndexOf(old, field);
+        return at >= 0 && at < columns.Count ? columns[at] : string.Empty;
+    }
+
+    private static int IndexOf(IReadOnlyList<string> list, string value)
+    {
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (list[i] == value)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 
     private async Task<string> WriteDifferencesAsync(ReconcileInput input, List<CellDifference> differences)
     {

@@ -1,12 +1,16 @@
 using System.Globalization;
 using Connector.Orchestrations.Anaplan;
+using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Storage;
 using Microsoft.DurableTask;
 
 namespace Connector.Orchestrations.Flows.Anaplan;
 
-/// <summary>Input of <see cref="PrepareAnaplanImportActivity"/>; <c>ReadBack</c> is checked too when the load has one.</summary>
-public sealed record PrepareImportInput(RunRef Run, string Dataset, string ImportName, int ChunkCount, ReadBackRequest? ReadBack = null);
+/// <summary>
+/// Input of <see cref="PrepareAnaplanImportActivity"/>; <c>ReadBack</c> is checked too when the load has one, and
+/// <c>Layout</c> is the file the run staged (the shipped model's when null).
+/// </summary>
+public sealed record PrepareImportInput(RunRef Run, string Dataset, string ImportName, int ChunkCount, ReadBackRequest? ReadBack = null, DatasetLayout? Layout = null);
 
 /// <summary>The import and the file it reads, ready for the chunks.</summary>
 public sealed record PreparedImport(string ImportId, string FileId);
@@ -38,8 +42,8 @@ public sealed record TaskStatus(
 /// <summary>Input of <see cref="GetAnaplanTaskStatusActivity"/> and <see cref="CancelAnaplanTaskActivity"/>.</summary>
 public sealed record TaskRef(RunRef Run, string ActionType, string ActionId, string TaskId);
 
-/// <summary>Input of <see cref="RecordImportFailuresActivity"/>.</summary>
-public sealed record ImportFailuresInput(RunRef Run, string Dataset, string ImportId, string TaskId);
+/// <summary>Input of <see cref="RecordImportFailuresActivity"/>: <c>Layout</c> says which dump columns hold which fields.</summary>
+public sealed record ImportFailuresInput(RunRef Run, string Dataset, string ImportId, string TaskId, DatasetLayout? Layout = null);
 
 /// <summary>What Anaplan refused: how many rows, the control totals of those rows, and the refused rows by key (key → error).</summary>
 public sealed record ImportFailures(long Rows, IReadOnlyList<PeriodTotals> Totals, string? RefusedKeysBlob = null);
@@ -48,18 +52,35 @@ public sealed record ImportFailures(long Rows, IReadOnlyList<PeriodTotals> Total
 public sealed record DownloadExportInput(RunRef Run, string ExportId, string BlobName);
 
 /// <summary>
-/// Resolves an import by name, checks that its header names are the dataset's CSV header (so a changed import is
-/// refused before anything is uploaded), checks that its source file exists (Anaplan would otherwise silently create a
-/// new private file), checks the read-back export the load will run after it (it exists and shows the configured
-/// columns) and announces the chunk count.
+/// Reads each configured import's header names from Anaplan and maps the connection's fields onto them, before anything
+/// is extracted: the run then stages every file in its import's own layout, and an import that does not fit fails the
+/// run at once, naming the import, the column and the fields that could fill it. The layouts are recorded for the run
+/// (<see cref="StepKeys.Layouts"/>): a resumed run, and a replay of what the run staged, load the files in the layout
+/// they were staged in.
+/// </summary>
+public sealed class ResolveImportLayoutsActivity(ConnectionClients clients, StepResultStore steps) : TaskActivity<RunRef, ImportLayouts>
+{
+    public override async Task<ImportLayouts> RunAsync(TaskActivityContext context, RunRef input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ImportLayouts layouts = await ImportLayoutResolver.ResolveOrThrowAsync(clients.Connection(input.ConnectionId), clients.Anaplan(input.ConnectionId));
+        return await steps.RecordAsync(input, StepKeys.Layouts, layouts);
+    }
+}
+
+/// <summary>
+/// Resolves an import by name, checks that its header names are the header of the staged file (so an import changed
+/// since the run mapped it is refused before anything is uploaded), checks that its source file exists (Anaplan would
+/// otherwise silently create a new private file), checks the read-back export the load will run after it (it exists
+/// and shows the configured columns) and announces the chunk count.
 /// </summary>
 public sealed class PrepareAnaplanImportActivity(ConnectionClients clients) : TaskActivity<PrepareImportInput, PreparedImport>
 {
     public override async Task<PreparedImport> RunAsync(TaskActivityContext context, PrepareImportInput input)
     {
         AnaplanClient anaplan = clients.Anaplan(input.Run.ConnectionId);
-        AnaplanImport import = await AnaplanNames.FindImportAsync(anaplan, input.ImportName);
-        await anaplan.CheckCsvHeaderAsync(import.Id, Datasets.Header(input.Dataset));
+        AnaplanImport import = await AnaplanNames.FindImportAsync(anaplan, input.ImportName, input.Dataset);
+        await anaplan.CheckCsvHeaderAsync(import.Id, input.Layout?.Header ?? Datasets.Header(input.Dataset));
         if (input.ReadBack is { } readBack)
         {
             await CheckReadBackAsync(anaplan, readBack);
@@ -78,7 +99,7 @@ public sealed class PrepareAnaplanImportActivity(ConnectionClients clients) : Ta
             ?? throw new ConnectorConfigurationException(
                 $"{readBack.Setting}: the read-back export '{readBack.ExportName}' does not exist in model {anaplan.Options.ModelId}; the model has: {string.Join(", ", exports.Select(e => $"'{e.Name}'"))}.");
         IReadOnlyList<string> header = (await anaplan.GetExportMetadataAsync(export.Id)).HeaderNames;
-        string[] missing = [.. readBack.Columns.Where(c => !header.Any(h => string.Equals(h.Trim(), c, StringComparison.OrdinalIgnoreCase)))];
+        string[] missing = [.. readBack.Columns.Where(c => c.Length > 0 && !header.Any(h => string.Equals(h.Trim(), c, StringComparison.OrdinalIgnoreCase)))];
         if (missing.Length > 0)
         {
             throw new ConnectorConfigurationException(
@@ -157,12 +178,13 @@ public sealed class RecordImportFailuresActivity(ConnectionClients clients, Conn
         var records = new List<RecordAudit>(dump.Rows.Count);
         var totals = new Dictionary<string, PeriodTotals>(StringComparer.Ordinal);
         var refused = new Dictionary<string, string>(StringComparer.Ordinal);
+        DatasetLayout layout = input.Layout ?? DatasetLayout.Default(input.Dataset);
         long sequence = 0;
         foreach (AnaplanFailedRow row in dump.Rows)
         {
-            records.Add(new RecordAudit(input.Dataset, RecordKinds.Failed, ++sequence, DatasetRecords.Describe(input.Dataset, row.Values), null, row.Error, row.Line));
-            refused[DatasetRecords.Key(input.Dataset, row.Values)] = row.Error;
-            if (DatasetRecords.Amounts(input.Dataset, row.Values) is { } amounts)
+            records.Add(new RecordAudit(input.Dataset, RecordKinds.Failed, ++sequence, layout.Describe(row.Values), null, row.Error, row.Line));
+            refused[layout.Key(row.Values)] = row.Error;
+            if (DatasetRecords.Amounts(layout, row.Values) is { } amounts)
             {
                 PeriodTotals current = totals.GetValueOrDefault(amounts.Period) ?? PeriodTotals.Empty(amounts.Period);
                 totals[amounts.Period] = current.Add(amounts.Debit, amounts.Credit, amounts.Amount, amounts.Count);
@@ -218,13 +240,15 @@ internal static class AnaplanNames
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Use import or export."),
     };
 
-    public static async Task<AnaplanImport> FindImportAsync(AnaplanClient anaplan, string name)
+    /// <summary>Finds an import by name; a missing one is named with its dataset and setting when <paramref name="dataset"/> is an uploaded dataset.</summary>
+    public static async Task<AnaplanImport> FindImportAsync(AnaplanClient anaplan, string name, string? dataset = null)
     {
+        ArgumentNullException.ThrowIfNull(anaplan);
         IReadOnlyList<AnaplanImport> imports = await anaplan.ListImportsAsync();
         return imports.FirstOrDefault(i => i.Name == name)
             ?? imports.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase))
-            ?? throw new AnaplanActionException(
-                $"Import '{name}' does not exist in model {anaplan.Options.ModelId}; the model has: {string.Join(", ", imports.Select(i => $"'{i.Name}'"))}.");
+            ?? throw new AnaplanActionException(ImportFields.MissingImport(
+                name, dataset is not null && ImportLayoutResolver.Datasets.Contains(dataset) ? dataset : null, anaplan.Options.ModelId, imports.Select(i => i.Name)));
     }
 
     public static async Task<AnaplanExport> FindExportAsync(AnaplanClient anaplan, string name)
@@ -255,61 +279,21 @@ internal static class AnaplanNames
     }
 }
 
-/// <summary>How a dataset's CSV row is named in the audit, and which of its columns are control amounts.</summary>
+/// <summary>Which of a dataset's columns are control amounts.</summary>
 public static class DatasetRecords
 {
-    /// <summary>A short identity of a row ("6000-00 / 01 / FY2026-P03").</summary>
-    public static string Describe(string dataset, IReadOnlyDictionary<string, string> values)
+    /// <summary>The control amounts of a row read by header (null for list datasets; an amount that does not parse counts 0).</summary>
+    public static (string Period, decimal Debit, decimal Credit, decimal Amount, decimal Count)? Amounts(DatasetLayout layout, IReadOnlyDictionary<string, string> values)
     {
-        string Get(string column) => values.TryGetValue(column, out string? v) ? v : string.Empty;
-        return dataset switch
+        ArgumentNullException.ThrowIfNull(layout);
+        decimal Parse(string field)
+            => decimal.TryParse(layout.Value(values, field), NumberStyles.Number, CultureInfo.InvariantCulture, out decimal d) ? d : 0m;
+
+        string period = layout.Value(values, ImportFields.Period) ?? string.Empty;
+        return layout.Dataset switch
         {
-            Datasets.GlActuals => $"{Get("Account")} / {Get("Cost Center")} / {Get("Period")}",
-            Datasets.ApActuals => $"{Get("Vendor")} / {Get("Period")}",
-            _ => Get("Code"),
-        };
-    }
-
-    /// <summary>
-    /// The identity of a row: what a later row for the same record would share (vendor code; vendor and period; account,
-    /// cost centre and period). The incremental memory and the refused rows are keyed by it.
-    /// </summary>
-    public static string Key(string dataset, IReadOnlyDictionary<string, string> values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        string Get(string column) => values.TryGetValue(column, out string? v) ? v.Trim() : string.Empty;
-        return dataset switch
-        {
-            Datasets.GlActuals => $"{Get("Account")}|{Get("Cost Center")}|{Get("Period")}",
-            Datasets.ApActuals => $"{Get("Vendor")}|{Get("Period")}",
-            _ => Get("Code"),
-        };
-    }
-
-    /// <summary>The identity of a staged row, its fields in the order of <see cref="Datasets.Header"/>.</summary>
-    public static string Key(string dataset, IReadOnlyList<string> fields)
-    {
-        ArgumentNullException.ThrowIfNull(fields);
-        IReadOnlyList<string> header = Datasets.Header(dataset);
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < header.Count && i < fields.Count; i++)
-        {
-            values[header[i]] = fields[i];
-        }
-
-        return Key(dataset, values);
-    }
-
-    /// <summary>The control amounts of a row (null for list datasets or when the amounts do not parse).</summary>
-    public static (string Period, decimal Debit, decimal Credit, decimal Amount, decimal Count)? Amounts(string dataset, IReadOnlyDictionary<string, string> values)
-    {
-        static decimal Parse(IReadOnlyDictionary<string, string> v, string column)
-            => v.TryGetValue(column, out string? text) && decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out decimal d) ? d : 0m;
-
-        return dataset switch
-        {
-            Datasets.GlActuals => (values.GetValueOrDefault("Period") ?? string.Empty, Parse(values, "Debit"), Parse(values, "Credit"), Parse(values, "Net"), 0m),
-            Datasets.ApActuals => (values.GetValueOrDefault("Period") ?? string.Empty, 0m, 0m, Parse(values, "Invoice Amount"), Parse(values, "Invoice Count")),
+            Datasets.GlActuals => (period, Parse(ImportFields.Debit), Parse(ImportFields.Credit), Parse(ImportFields.Net), 0m),
+            Datasets.ApActuals => (period, 0m, 0m, Parse(ImportFields.InvoiceAmount), Parse(ImportFields.InvoiceCount)),
             _ => null,
         };
     }

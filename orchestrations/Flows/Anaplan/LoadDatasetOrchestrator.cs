@@ -78,7 +78,7 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
         {
             PreparedImport prepared = await context.CallActivityAsync<PreparedImport>(
                 nameof(PrepareAnaplanImportActivity),
-                new PrepareImportInput(run, input.Dataset, input.ImportName, input.Staged.Parts.Count, input.ReadBack),
+                new PrepareImportInput(run, input.Dataset, input.ImportName, input.Staged.Parts.Count, input.ReadBack, input.Layout),
                 AnaplanPolling.Retry);
 
             for (int i = 0; i < input.Staged.Parts.Count; i++)
@@ -102,7 +102,7 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
         {
             failures = await context.CallActivityAsync<ImportFailures>(
                 nameof(RecordImportFailuresActivity),
-                new ImportFailuresInput(run, input.Dataset, done.ActionId, done.TaskId),
+                new ImportFailuresInput(run, input.Dataset, done.ActionId, done.TaskId, input.Layout),
                 AnaplanPolling.Retry);
         }
 

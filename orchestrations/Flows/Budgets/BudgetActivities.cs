@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs.Specialized;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Sage100;
 using Connector.Orchestrations.Storage;
 using CsvHelper;
@@ -12,10 +13,11 @@ using Microsoft.DurableTask;
 namespace Connector.Orchestrations.Flows.Budgets;
 
 /// <summary>
-/// Reads the staged export (<see cref="BudgetExportReader"/>: column names from the export's header, numbers in invariant
-/// culture, blank and zero rows skipped), rejects lines with an unknown member, a bad or non-finite amount or a period outside
-/// the company's calendar (record and reason, in the audit), and writes the proposed balanced entries: one blob per
-/// entry for posting, and a CSV of all of them for people.
+/// Reads the staged export in the shape the settings describe (<see cref="BudgetExportReader"/>: columns by name, the
+/// version from a column or fixed by the view, one amount column or one per period, other columns ignored; numbers in
+/// invariant culture, blank and zero values skipped), rejects lines with an unknown member, a bad or non-finite amount or
+/// a period code outside the company's calendar (record and reason, in the audit), and writes the proposed balanced
+/// entries: one blob per entry for posting, and a CSV of all of them for people.
 /// </summary>
 public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps)
     : TaskActivity<PlanBudgetInput, BudgetPlan>
@@ -30,14 +32,15 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
         ConnectionOptions connection = clients.Connection(input.Run.ConnectionId);
         SageFiscalCalendar calendar = await clients.Sage(input.Run.ConnectionId).GetFiscalCalendarAsync();
         AlignmentSnapshot snapshot = await AlignmentSnapshot.LoadAsync(storage.StagingContainer, input.SageSnapshotBlob);
+        var periods = new PeriodCodec(PeriodSettings.Of(connection), calendar);
         var planner = new BudgetPlanner(
-            connection.Id, connection.PeriodFormat, connection.Budgets.Grouping, connection.Budgets.SourceJournal, connection.Budgets.OffsetAccount, snapshot, calendar);
+            connection.Id, periods, connection.Budgets.Grouping, connection.Budgets.SourceJournal, connection.Budgets.OffsetAccount, snapshot, calendar);
 
         long read = 0, blankOrZero = 0, otherVersion = 0, outsideRange = 0;
         await using var rejections = new RejectionSink(storage, audit, input.Run, Datasets.Budget);
         await using (Stream stream = await storage.StagingContainer.GetBlobClient(input.ExportBlob).OpenReadAsync())
         {
-            await foreach (BudgetExportLine line in BudgetExportReader.ReadAsync(stream))
+            await foreach (BudgetExportLine line in BudgetExportReader.ReadAsync(stream, connection.Budgets, periods, input.Version))
             {
                 read++;
                 switch (line.Kind)
@@ -56,7 +59,7 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
                     continue;
                 }
 
-                if (input.FiscalYear is not null && !InRange(connection.PeriodFormat, line.Period, input))
+                if (input.FiscalYear is not null && !InRange(periods, line.Period, input))
                 {
                     outsideRange++;
                     continue;
@@ -69,6 +72,9 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
             }
         }
 
+        // The refused lines are recorded before the entries are built: building can fail on the connection's settings
+        // (an offset account Sage does not have), and the records of such a run must still be there to read and fix.
+        await rejections.CompleteAsync();
         IReadOnlyList<PlannedEntry> entries = planner.Build();
         string prefix = Datasets.RunBlob(input.Run, "budget/entries");
         foreach (PlannedEntry entry in entries)
@@ -78,7 +84,6 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
 
         string csvBlob = Datasets.RunBlob(input.Run, "budget/proposed-entries.csv");
         await WriteProposedCsvAsync(storage, csvBlob, entries);
-        await rejections.CompleteAsync();
         ConnectorTelemetry.DatasetRecorded(input.Run.ConnectionId, Datasets.Budget, new Dictionary<string, long> { ["read"] = read, ["rejected"] = rejections.Count });
         return new BudgetPlan(
             prefix,
@@ -96,18 +101,9 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
             [.. entries.Select(e => new EntrySummary(e.ExternalId, e.GroupKey, e.PeriodCode, e.Lines.Count, e.Debit, e.Credit))]);
     }
 
-    private static bool InRange(string format, string period, PlanBudgetInput input)
-    {
-        for (int p = input.FromPeriod ?? 1; p <= (input.ToPeriod ?? 13); p++)
-        {
-            if (string.Equals(PeriodCodes.Format(format, input.FiscalYear!, p), period, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool InRange(PeriodCodec periods, string period, PlanBudgetInput input)
+        => periods.TryParse(period, out string year, out int number)
+            && year == input.FiscalYear && number >= (input.FromPeriod ?? 1) && number <= (input.ToPeriod ?? 13);
 
     private static async Task WriteProposedCsvAsync(ConnectorStorage storage, string blobName, IReadOnlyList<PlannedEntry> entries)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Sage100;
 
 namespace Connector.Orchestrations.Flows.Budgets;
@@ -10,7 +11,9 @@ namespace Connector.Orchestrations.Flows.Budgets;
 /// Turns approved budget lines (Anaplan account, cost centre, period, version, amount) into balanced Sage journal
 /// entries: maps each line to a Sage formatted account through the alignment (main account + cost-centre segment,
 /// composed from the company's own structure), checks the period against the company's calendar, groups lines into
-/// entries, balances each against the offset account and gives each a deterministic external id. Pure: no I/O.
+/// entries, balances each against the offset account and gives each a deterministic external id. A line without a cost
+/// centre names a combined account item (account and cost centre in one code): the alignment says which Sage account it
+/// is. Periods are read back with the connection's own period codes. Pure: no I/O.
 /// </summary>
 public sealed class BudgetPlanner
 {
@@ -23,22 +26,24 @@ public sealed class BudgetPlanner
     }
 
     private readonly string connectionId;
-    private readonly string periodFormat;
+    private readonly PeriodCodec periods;
     private readonly string grouping;
     private readonly string sourceJournal;
     private readonly string offsetAccount;
     private readonly AlignmentSnapshot snapshot;
     private readonly SageFiscalCalendar calendar;
     private readonly Dictionary<(string Account, string CostCenter), List<AccountAlignment>> byAnaplan;
+    private readonly Dictionary<string, List<AccountAlignment>> byAccountItem;
     private readonly Dictionary<string, AccountAlignment> bySage;
     private readonly SortedDictionary<string, Group> groups = new(StringComparer.Ordinal);
 
     public BudgetPlanner(
-        string connectionId, string periodFormat, string grouping, string sourceJournal, string offsetAccount, AlignmentSnapshot snapshot, SageFiscalCalendar calendar)
+        string connectionId, PeriodCodec periods, string grouping, string sourceJournal, string offsetAccount, AlignmentSnapshot snapshot, SageFiscalCalendar calendar)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(periods);
         this.connectionId = connectionId;
-        this.periodFormat = periodFormat;
+        this.periods = periods;
         this.grouping = grouping;
         this.sourceJournal = sourceJournal;
         this.offsetAccount = offsetAccount.Trim();
@@ -47,38 +52,39 @@ public sealed class BudgetPlanner
         this.byAnaplan = snapshot.Accounts.Where(a => a.Valid)
             .GroupBy(a => (a.Account, a.CostCenter))
             .ToDictionary(g => g.Key, g => g.ToList());
+        this.byAccountItem = snapshot.Accounts.Where(a => a.Valid).GroupBy(a => a.Account).ToDictionary(g => g.Key, g => g.ToList());
         this.bySage = snapshot.BySageAccount();
     }
 
-    /// <summary>Adds one export line; returns null when it is taken, or why it is rejected (field, reason).</summary>
+    /// <summary>
+    /// Adds one export line; returns null when it is taken, or why it is rejected (field, reason). An empty
+    /// <paramref name="costCenter"/> means <paramref name="account"/> is a combined item that carries the cost centre.
+    /// </summary>
     public (string Field, string Reason)? Add(string account, string costCenter, string period, string version, decimal amount, long line)
     {
-        if (!this.TryParsePeriod(period, out string year, out int number))
+        if (!this.periods.TryParse(period, out string year, out int number))
         {
-            return ("Period", $"period '{period}' does not have the form {this.periodFormat}");
+            return ("Period", this.periods.WhyUnknown(period));
         }
 
-        SageFiscalYear? fiscalYear = this.calendar.Years.FirstOrDefault(y => y.FiscalYear == year);
-        SageFiscalPeriod? fiscalPeriod = fiscalYear?.Periods.FirstOrDefault(p => p.Period == number);
-        if (fiscalPeriod is null)
-        {
-            return ("Period", $"period '{period}' is outside the company's fiscal calendar ({string.Join(", ", this.calendar.Years.Select(y => $"{y.FiscalYear}: {y.Periods.Count} periods"))})");
-        }
-
-        if (!this.byAnaplan.TryGetValue((account, costCenter), out List<AccountAlignment>? sage))
+        SageFiscalPeriod fiscalPeriod = this.calendar.Years.First(y => y.FiscalYear == year).Periods.First(p => p.Period == number);
+        bool combined = costCenter.Length == 0;
+        List<AccountAlignment>? sage = combined ? this.byAccountItem.GetValueOrDefault(account) : this.byAnaplan.GetValueOrDefault((account, costCenter));
+        if (sage is null)
         {
             bool accountKnown = this.snapshot.Accounts.Any(a => a.Valid && a.Account == account);
-            return accountKnown
+            return accountKnown && !combined
                 ? ("Cost Center", $"no Sage account combines account '{account}' with cost centre '{costCenter}'")
                 : ("Account", $"account '{account}' has no Sage account (it exists only in Anaplan)");
         }
 
         if (sage.Count > 1)
         {
-            return ("Account", $"account '{account}' with cost centre '{costCenter}' maps to several Sage accounts ({string.Join(", ", sage.Select(s => s.SageAccount))}); a mapping override makes it ambiguous");
+            return ("Account", $"account '{account}'{(combined ? string.Empty : $" with cost centre '{costCenter}'")} maps to several Sage accounts ({string.Join(", ", sage.Select(s => s.SageAccount))}); a mapping override makes it ambiguous");
         }
 
         AccountAlignment target = sage[0];
+        costCenter = combined ? target.CostCenter : costCenter;
         if (!target.Active)
         {
             return ("Account", $"Sage account {target.SageAccount} is inactive");
@@ -97,7 +103,7 @@ public sealed class BudgetPlanner
 
         decimal cents = amount;
 
-        string periodCode = PeriodCodes.Format(this.periodFormat, year, number);
+        string periodCode = this.periods.Code(year, number)!;
         string key = this.grouping switch
         {
             Groupings.VersionPeriod => $"{version}|{periodCode}",
@@ -114,7 +120,7 @@ public sealed class BudgetPlanner
             target.SageAccount,
             cents > 0 ? cents : 0m,
             cents < 0 ? -cents : 0m,
-            $"Budget {version} {periodCode} {account}/{costCenter}",
+            combined ? $"Budget {version} {periodCode} {account}" : $"Budget {version} {periodCode} {account}/{costCenter}",
             $"{account}|{costCenter}|{period}|{version}",
             line));
         return null;
@@ -208,26 +214,6 @@ public sealed class BudgetPlanner
         }
 
         return sage.SageAccount;
-    }
-
-    private bool TryParsePeriod(string text, out string year, out int period)
-    {
-        // The period format has {year} and {period} (two digits): read them back at their positions.
-        year = string.Empty;
-        period = 0;
-        string format = this.periodFormat;
-        int y = format.IndexOf("{year}", StringComparison.Ordinal), p = format.IndexOf("{period}", StringComparison.Ordinal);
-        string pattern = "^" + System.Text.RegularExpressions.Regex.Escape(format)
-            .Replace(@"\{year}", "(?<year>[0-9A-Za-z]{2,6})", StringComparison.Ordinal)
-            .Replace(@"\{period}", "(?<period>[0-9]{1,2})", StringComparison.Ordinal) + "$";
-        System.Text.RegularExpressions.Match match = System.Text.RegularExpressions.Regex.Match(text.Trim(), pattern);
-        if (y < 0 || p < 0 || !match.Success)
-        {
-            return false;
-        }
-
-        year = match.Groups["year"].Value;
-        return int.TryParse(match.Groups["period"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out period) && period >= 1;
     }
 
     private sealed record Group(string Key, string Version, string FiscalYear, int Period, string PeriodCode, DateOnly PostingDate, string? CostCenter)

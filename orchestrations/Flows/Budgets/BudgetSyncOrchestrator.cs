@@ -45,7 +45,7 @@ public sealed class BudgetSyncOrchestrator : TaskOrchestrator<BudgetRunInput, Bu
         context.SetCustomStatus(new RunProgress("reading Sage dimensions", null, "account structure, accounts, cost centres"));
         SageDimensions? sage = steps.Get<SageDimensions>(StepKeys.SageDimensions);
         bool replan = sage is null;
-        sage ??= await context.CallActivityAsync<SageDimensions>(nameof(ReadSageDimensionsActivity), run, AnaplanPolling.Retry);
+        sage ??= await context.CallActivityAsync<SageDimensions>(nameof(ReadSageDimensionsActivity), new SageDimensionsInput(run), AnaplanPolling.Retry);
 
         context.SetCustomStatus(new RunProgress("exporting", Datasets.Budget, connection.Budgets.Export));
         (ExportResult export, bool exported) = await RunExportOrchestrator.ExportOrResumeAsync(

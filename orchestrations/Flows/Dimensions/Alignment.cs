@@ -30,6 +30,12 @@ public sealed class AlignmentSnapshot
     /// <summary>Gets or sets the number of the cost-centre segment.</summary>
     public int CostCenterSegment { get; set; }
 
+    /// <summary>Gets or sets each Sage cost-centre code's Anaplan cost-centre item (the code itself, or its mapping override).</summary>
+    public Dictionary<string, string> CostCenterItems { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets a value indicating whether the model has a cost-centre list whose members were read back.</summary>
+    public bool HasCostCenterList { get; set; } = true;
+
     /// <summary>Gets or sets every Sage account and where it lands.</summary>
     public List<AccountAlignment> Accounts { get; set; } = [];
 
@@ -64,19 +70,45 @@ public sealed class AlignmentSnapshot
     }
 }
 
-/// <summary>What the Sage side of alignment produced.</summary>
+/// <summary>What the Sage side of alignment produced; the list CSVs are staged only when the run loads the lists.</summary>
 public sealed record SageDimensions(
     string SnapshotBlob,
-    Storage.StagedCsv AccountsCsv,
-    Storage.StagedCsv CostCentersCsv,
+    Storage.StagedCsv? AccountsCsv,
+    Storage.StagedCsv? CostCentersCsv,
     int SageAccounts,
     int AnaplanAccountItems,
     int CostCenterItems,
     int Rejected,
     string Structure);
 
-/// <summary>Input of <see cref="BuildAlignmentActivity"/>.</summary>
-public sealed record BuildAlignmentInput(RunRef Run, string SageSnapshotBlob, string? AccountsExportBlob, string? CostCentersExportBlob);
+/// <summary>
+/// Input of <see cref="ReadSageDimensionsActivity"/>: whether to stage the lists for their imports (the budgets flow loads
+/// none), in which layouts (the shipped model's when none was resolved), and whether the model has a cost-centre list.
+/// </summary>
+public sealed record SageDimensionsInput(RunRef Run, bool StageLists = false, ModelFit.ImportLayouts? Layouts = null, bool CostCenterList = true);
+
+/// <summary>
+/// Input of <see cref="BuildAlignmentActivity"/>: blobs listing the members Anaplan holds (a "Code" column), read from the
+/// lists or their fallback exports; no cost-centre blob when the model has no cost-centre list. <c>ReadThrough</c> says how
+/// each list was read (kept in the result, so a resumed run's summary says it too).
+/// </summary>
+public sealed record BuildAlignmentInput(
+    RunRef Run, string SageSnapshotBlob, string? AccountsExportBlob, string? CostCentersExportBlob, bool HasCostCenterList = true, IReadOnlyList<string>? ReadThrough = null);
+
+/// <summary>Input of <see cref="ReadAnaplanListsActivity"/>: the lists to read (name, the setting that names it, the fallback export's setting and name).</summary>
+public sealed record ReadListsInput(RunRef Run, IReadOnlyList<ListToRead> Lists);
+
+/// <summary>One list alignment reads back.</summary>
+public sealed record ListToRead(string Dimension, string ListName, string ListSetting, string? FallbackExport, string FallbackSetting);
+
+/// <summary>
+/// What the list reads gave: per list, the blob of its members, or (when the read was refused and a fallback export is
+/// set) why, so the orchestration runs the export instead.
+/// </summary>
+public sealed record ListReadResult(IReadOnlyList<ListMembers> Lists);
+
+/// <summary>One list's members (<c>Blob</c>) or why they could not be read through the list API (<c>FallbackReason</c>).</summary>
+public sealed record ListMembers(string Dimension, string ListName, string? Blob, int Count, string? FallbackExport, string? FallbackReason);
 
 /// <summary>The alignment every later step of a run uses: where it is, and the counts a person reads in the summary.</summary>
 public sealed record AlignmentResult(
@@ -91,4 +123,5 @@ public sealed record AlignmentResult(
     IReadOnlyList<string> AnaplanOnlyCostCenters,
     int AnaplanOnlyTotal,
     string? AnaplanOnlyBlob,
-    bool RequiresAggregation);
+    bool RequiresAggregation,
+    IReadOnlyList<string>? ReadThrough = null);

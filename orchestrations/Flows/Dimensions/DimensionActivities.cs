@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Connector.Orchestrations.Anaplan;
 using Connector.Orchestrations.Configuration;
+using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Sage100;
 using Connector.Orchestrations.Storage;
 using CsvHelper;
@@ -11,14 +13,16 @@ namespace Connector.Orchestrations.Flows.Dimensions;
 /// <summary>
 /// Reads the company's account structure, accounts and cost-centre codes from the agent; parses every formatted
 /// account into segments from that structure (a malformed one is rejected, naming the account and the problem);
-/// applies the mapping overrides; stages the Accounts and Cost Centers lists for Anaplan; and saves the Sage half of
-/// the alignment.
+/// applies the mapping overrides and the connection's <c>AccountFormat</c> (the account item alone, or a combined code
+/// carrying the cost centre); stages the Accounts and Cost Centers lists for Anaplan in their imports' layouts (when the
+/// input has layouts: the budgets flow loads no list); and saves the Sage half of the alignment.
 /// </summary>
 public sealed class ReadSageDimensionsActivity(ConnectionClients clients, ConnectorStorage storage, MappingStore mappings, AuditStore audit, StepResultStore steps)
-    : TaskActivity<RunRef, SageDimensions>
+    : TaskActivity<SageDimensionsInput, SageDimensions>
 {
-    public override async Task<SageDimensions> RunAsync(TaskActivityContext context, RunRef input)
+    public override async Task<SageDimensions> RunAsync(TaskActivityContext context, SageDimensionsInput dimensions)
     {
+        RunRef input = dimensions.Run;
         ConnectionOptions connection = clients.Connection(input.ConnectionId);
         SageAgentClient sage = clients.Sage(input.ConnectionId);
         AccountStructure structure = await sage.GetAccountStructureAsync();
@@ -47,9 +51,10 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
             }
 
             string sageAccountItem = CostCenters.AccountWithoutCostCenter(structure, parsed, costCenter.Number);
-            string anaplanAccount = accountMap.GetValueOrDefault(sageAccountItem, sageAccountItem);
             string sageCostCenter = parsed.Segment(costCenter.Number);
             string anaplanCostCenter = costCenterMap.GetValueOrDefault(sageCostCenter, sageCostCenter);
+            string anaplanAccount = AccountItems.Apply(connection.AccountFormat, accountMap.GetValueOrDefault(sageAccountItem, sageAccountItem), anaplanCostCenter, parsed.Account);
+            snapshot.CostCenterItems.TryAdd(sageCostCenter, anaplanCostCenter);
             bool deleted = account.Status == "D";
             snapshot.Accounts.Add(new AccountAlignment(
                 parsed.Account, anaplanAccount, anaplanCostCenter, !deleted, deleted ? "the account is deleted in Sage" : null, deleted ? "Account" : null, account.IsActive));
@@ -68,6 +73,7 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
             string code = sub.Code.Trim();
             string anaplanCode = costCenterMap.GetValueOrDefault(code, code);
             costCenterItems.TryAdd(anaplanCode, code);
+            snapshot.CostCenterItems.TryAdd(code, anaplanCode);
             names[anaplanCode] = SpreadsheetSafe.Text(sub.Description.Trim());
         }
 
@@ -75,10 +81,15 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
             .GroupBy(a => (a.Account, a.CostCenter)).Any(g => g.Count() > 1);
 
         long maxPart = connection.Anaplan.ChunkSizeMb * 1024L * 1024L;
-        StagedCsv accountsCsv = await StageAsync(storage, input, Datasets.Accounts, maxPart, accountItems.Values.OrderBy(r => r[0], StringComparer.Ordinal));
-        StagedCsv costCentersCsv = await StageAsync(
-            storage, input, Datasets.CostCenters, maxPart,
-            costCenterItems.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new[] { kv.Key, names.GetValueOrDefault(kv.Key, kv.Value) }));
+        ImportLayouts layouts = dimensions.Layouts ?? new ImportLayouts([]);
+        StagedCsv? accountsCsv = dimensions.StageLists
+            ? await StageAsync(storage, input, layouts.For(Datasets.Accounts), maxPart, accountItems.Values.OrderBy(r => r[0], StringComparer.Ordinal))
+            : null;
+        StagedCsv? costCentersCsv = dimensions.StageLists && dimensions.CostCenterList
+            ? await StageAsync(
+                storage, input, layouts.For(Datasets.CostCenters), maxPart,
+                costCenterItems.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new[] { kv.Key, names.GetValueOrDefault(kv.Key, kv.Value) }))
+            : null;
 
         string snapshotBlob = Datasets.RunBlob(input, "sage-dimensions.json");
         await snapshot.SaveAsync(storage.StagingContainer, snapshotBlob);
@@ -87,12 +98,12 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
             snapshotBlob, accountsCsv, costCentersCsv, snapshot.Accounts.Count, accountItems.Count, costCenterItems.Count, rejections.Count, structure.Describe()));
     }
 
-    private static async Task<StagedCsv> StageAsync(ConnectorStorage storage, RunRef run, string dataset, long maxPart, IEnumerable<string[]> rows)
+    private static async Task<StagedCsv> StageAsync(ConnectorStorage storage, RunRef run, DatasetLayout layout, long maxPart, IEnumerable<string[]> rows)
     {
-        await using var writer = new CsvPartWriter(storage.StagingContainer, Datasets.StagingPrefix(run, dataset), dataset, Datasets.Header(dataset), maxPart);
+        await using var writer = new CsvPartWriter(storage.StagingContainer, Datasets.StagingPrefix(run, layout.Dataset), layout.Dataset, layout.Header, maxPart);
         foreach (string[] row in rows)
         {
-            await writer.WriteRowAsync(row);
+            await writer.WriteRowAsync(layout.Row(row));
         }
 
         return await writer.CompleteAsync();
@@ -100,9 +111,9 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
 }
 
 /// <summary>
-/// Reads back which list items exist in Anaplan (from the list exports run after the loads) and intersects them with
-/// the Sage side: an account is valid only when its account item and its cost-centre item both exist in Anaplan.
-/// Items that exist only in Anaplan are reported (a budget on them could not be posted to Sage).
+/// Takes which list items exist in Anaplan (read back after the loads) and intersects them with the Sage side: an
+/// account is valid only when its account item and (when the model has a cost-centre list) its cost-centre item both
+/// exist in Anaplan. Items that exist only in Anaplan are reported (a budget on them could not be posted to Sage).
 /// </summary>
 public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultStore steps) : TaskActivity<BuildAlignmentInput, AlignmentResult>
 {
@@ -125,7 +136,7 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
             {
                 aligned.Add(a with { Valid = false, Reason = $"account item '{a.Account}' does not exist in the Anaplan Accounts list", Field = "Account" });
             }
-            else if (!anaplanCostCenters.Contains(a.CostCenter))
+            else if (input.HasCostCenterList && !anaplanCostCenters.Contains(a.CostCenter))
             {
                 aligned.Add(a with { Valid = false, Reason = $"cost centre item '{a.CostCenter}' does not exist in the Anaplan Cost Centers list", Field = "Cost Center" });
             }
@@ -136,11 +147,12 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
         }
 
         snapshot.Accounts = aligned;
+        snapshot.HasCostCenterList = input.HasCostCenterList;
         snapshot.AnaplanAccounts = [.. anaplanAccounts.Order(StringComparer.Ordinal)];
         snapshot.AnaplanCostCenters = [.. anaplanCostCenters.Order(StringComparer.Ordinal)];
 
         var sageAccounts = snapshot.Accounts.Where(a => a.Account.Length > 0).Select(a => a.Account).ToHashSet(StringComparer.Ordinal);
-        var sageCostCenters = snapshot.Accounts.Where(a => a.CostCenter.Length > 0).Select(a => a.CostCenter).ToHashSet(StringComparer.Ordinal);
+        var sageCostCenters = snapshot.Accounts.Where(a => a.CostCenter.Length > 0).Select(a => a.CostCenter).Concat(snapshot.CostCenterItems.Values).ToHashSet(StringComparer.Ordinal);
         List<string> onlyAccounts = [.. anaplanAccounts.Where(a => !sageAccounts.Contains(a)).Order(StringComparer.Ordinal)];
         List<string> onlyCostCenters = [.. anaplanCostCenters.Where(c => !sageCostCenters.Contains(c)).Order(StringComparer.Ordinal)];
 
@@ -178,7 +190,8 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
             [.. onlyCostCenters.Take(ListedAnaplanOnly)],
             onlyAccounts.Count + onlyCostCenters.Count,
             onlyBlob,
-            snapshot.RequiresAggregation));
+            snapshot.RequiresAggregation,
+            input.ReadThrough));
     }
 
     private static string CsvField(string value)
@@ -215,6 +228,77 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
 
         return codes;
     }
+}
+
+/// <summary>
+/// Reads the members of the dimension lists back from Anaplan through the Integration API's list read
+/// (<c>GET .../lists</c>, then <c>.../lists/{id}/items</c>) and writes each list's codes to a blob. The read needs a
+/// workspace administrator and lists of at most 1,000,000 items: when it is refused and the connection names a fallback
+/// export for that list, the result says why and the orchestration runs the export instead; without one, the run fails
+/// naming what to fix. Nothing here changes the model, so it needs no model lock.
+/// </summary>
+public sealed class ReadAnaplanListsActivity(ConnectionClients clients, ConnectorStorage storage) : TaskActivity<ReadListsInput, ListReadResult>
+{
+    public override async Task<ListReadResult> RunAsync(TaskActivityContext context, ReadListsInput input)
+    {
+        AnaplanClient anaplan = clients.Anaplan(input.Run.ConnectionId);
+        IReadOnlyList<AnaplanList> lists = await anaplan.ListListsAsync();
+        var results = new List<ListMembers>();
+        foreach (ListToRead wanted in input.Lists)
+        {
+            AnaplanList? list = lists.FirstOrDefault(l => l.Name == wanted.ListName) ?? lists.FirstOrDefault(l => string.Equals(l.Name, wanted.ListName, StringComparison.OrdinalIgnoreCase));
+            string? refused = null;
+            IReadOnlyList<AnaplanListItem>? items = null;
+            if (list is null)
+            {
+                refused = $"{wanted.ListSetting} names the list '{wanted.ListName}', which model {anaplan.Options.ModelId} does not have (its lists are {string.Join(", ", lists.Select(l => $"'{l.Name}'"))})";
+            }
+            else
+            {
+                try
+                {
+                    items = await anaplan.GetListItemsAsync(list.Id, includeAll: false);
+                }
+                catch (AnaplanException ex) when (ex.StatusCode is 403 or 400)
+                {
+                    refused = ex.StatusCode == 403
+                        ? $"Anaplan refused to read the list '{list.Name}' (403): the list read needs a workspace administrator"
+                        : $"Anaplan refused to read the list '{list.Name}' (400: more than 1,000,000 items)";
+                }
+            }
+
+            if (refused is not null)
+            {
+                if (string.IsNullOrWhiteSpace(wanted.FallbackExport))
+                {
+                    throw new ConnectorConfigurationException(
+                        $"Alignment cannot tell which {wanted.Dimension} exist in Anaplan: {refused}. Fix the list name, give the integration user workspace administrator rights, or set {wanted.FallbackSetting} to an export of the list.");
+                }
+
+                results.Add(new ListMembers(wanted.Dimension, wanted.ListName, null, 0, wanted.FallbackExport, refused));
+                continue;
+            }
+
+            string blob = Datasets.RunBlob(input.Run, $"anaplan-{Datasets.BlobSafeName(wanted.Dimension)}.csv");
+            var text = new StringBuilder("Code\r\n");
+            int count = 0;
+            foreach (AnaplanListItem item in items!)
+            {
+                // An item without a code is named by its name, as an import matches it.
+                string code = string.IsNullOrWhiteSpace(item.Code) ? item.Name : item.Code;
+                text.Append(CsvField(code.Trim())).Append("\r\n");
+                count++;
+            }
+
+            await storage.StagingContainer.GetBlobClient(blob).UploadAsync(BinaryData.FromString(text.ToString()), overwrite: true);
+            results.Add(new ListMembers(wanted.Dimension, list!.Name, blob, count, null, null));
+        }
+
+        return new ListReadResult(results);
+    }
+
+    private static string CsvField(string value)
+        => value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
 }
 
 /// <summary>Which account segment is the cost centre, and what the account item is without it.</summary>

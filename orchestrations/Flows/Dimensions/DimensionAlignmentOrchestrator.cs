@@ -5,24 +5,25 @@ using Microsoft.DurableTask;
 namespace Connector.Orchestrations.Flows.Dimensions;
 
 /// <summary>
-/// Input of <see cref="DimensionAlignmentOrchestrator"/>: the run, the connection's settings as the run started, and what
-/// earlier attempts of the run recorded (for a resumed run).
+/// Input of <see cref="DimensionAlignmentOrchestrator"/>: the run, the connection's settings as the run started, its
+/// import layouts, and what earlier attempts of the run recorded (for a resumed run).
 /// </summary>
-public sealed record DimensionAlignmentInput(RunRef Run, ConnectionOptions Connection, IReadOnlyDictionary<string, Storage.RecordedStep>? Steps = null);
+public sealed record DimensionAlignmentInput(
+    RunRef Run, ConnectionOptions Connection, ModelFit.ImportLayouts? Layouts = null, IReadOnlyDictionary<string, Storage.RecordedStep>? Steps = null);
 
-/// <summary>Outcome of alignment, with the list loads that made it.</summary>
-public sealed record DimensionAlignmentResult(AlignmentResult Alignment, SageDimensions Sage, LoadDatasetResult Accounts, LoadDatasetResult CostCenters);
+/// <summary>Outcome of alignment, with the list loads that made it (no cost-centre load when the model has no cost-centre list).</summary>
+public sealed record DimensionAlignmentResult(AlignmentResult Alignment, SageDimensions Sage, LoadDatasetResult Accounts, LoadDatasetResult? CostCenters);
 
 /// <summary>
 /// Aligns the chart of accounts and the cost centres before any data moves: reads and parses them from Sage, loads
 /// the Accounts and Cost Centers lists through their import actions (each inside the model lock), reads back from
-/// Anaplan which items exist, and keeps the members valid on both sides for the rest of the run. In a resumed run, each
-/// of these steps an earlier attempt finished is taken as recorded; once one is done again, the steps that depend on it
-/// are done again too.
+/// Anaplan which items exist (the Integration API's list read; a list export only when that read is refused and one is
+/// set), and keeps the members valid on both sides for the rest of the run. In a resumed run, each of these steps an
+/// earlier attempt finished is taken as recorded; once one is done again, the steps that depend on it are done again too.
 /// </summary>
 public sealed class DimensionAlignmentOrchestrator : TaskOrchestrator<DimensionAlignmentInput, DimensionAlignmentResult>
 {
-    /// <summary>The export steps of the list read-backs.</summary>
+    /// <summary>The export steps of the list read-backs (when a list read is refused and its fallback export runs).</summary>
     internal const string AccountItems = "accounts", CostCenterItems = "cost-centers";
 
     public override async Task<DimensionAlignmentResult> RunAsync(TaskOrchestrationContext context, DimensionAlignmentInput input)
@@ -33,34 +34,100 @@ public sealed class DimensionAlignmentOrchestrator : TaskOrchestrator<DimensionA
         ConnectionOptions connection = input.Connection;
         ActualsFlowOptions actuals = connection.Actuals;
         var steps = new RecordedSteps(input.Steps);
+        ModelFit.ImportLayouts layouts = input.Layouts ?? new ModelFit.ImportLayouts([]);
+        bool costCenterList = !string.IsNullOrWhiteSpace(actuals.Imports.CostCenters);
 
         SageDimensions? sage = steps.Get<SageDimensions>(StepKeys.SageDimensions);
         bool redone = sage is null;
-        sage ??= await context.CallActivityAsync<SageDimensions>(nameof(ReadSageDimensionsActivity), run, AnaplanPolling.Retry);
+        sage ??= await context.CallActivityAsync<SageDimensions>(
+            nameof(ReadSageDimensionsActivity), new SageDimensionsInput(run, StageLists: true, layouts, costCenterList), AnaplanPolling.Retry);
         RecordedSteps after = redone ? RecordedSteps.None : steps;
 
         (LoadDatasetResult accounts, bool accountsRedone) = await LoadDatasetOrchestrator.LoadOrResumeAsync(
-            context, connection, new LoadDatasetInput(run, Datasets.Accounts, actuals.Imports.Accounts, sage.AccountsCsv), after, SubOptions(context, Datasets.Accounts));
-        (LoadDatasetResult costCenters, bool costCentersRedone) = await LoadDatasetOrchestrator.LoadOrResumeAsync(
-            context, connection, new LoadDatasetInput(run, Datasets.CostCenters, actuals.Imports.CostCenters, sage.CostCentersCsv), after, SubOptions(context, Datasets.CostCenters));
+            context,
+            connection,
+            new LoadDatasetInput(run, Datasets.Accounts, actuals.Imports.Accounts, sage.AccountsCsv!, Layout: layouts.For(Datasets.Accounts)),
+            after,
+            SubOptions(context, Datasets.Accounts));
+        (LoadDatasetResult? costCenters, bool costCentersRedone) = costCenterList
+            ? await LoadDatasetOrchestrator.LoadOrResumeAsync(
+                context,
+                connection,
+                new LoadDatasetInput(run, Datasets.CostCenters, actuals.Imports.CostCenters!, sage.CostCentersCsv!, Layout: layouts.For(Datasets.CostCenters)),
+                after,
+                SubOptions(context, Datasets.CostCenters))
+            : (null, false);
         after = redone || accountsRedone || costCentersRedone ? RecordedSteps.None : steps;
 
-        (ExportResult accountItems, bool accountItemsRedone) = await RunExportOrchestrator.ExportOrResumeAsync(
-            context, connection, new RunExportInput(run, actuals.Exports.Accounts, Datasets.RunBlob(run, "anaplan-accounts.csv")), AccountItems, after, SubOptions(context, "export-accounts"));
-        (ExportResult costCenterItems, bool costCenterItemsRedone) = await RunExportOrchestrator.ExportOrResumeAsync(
-            context, connection, new RunExportInput(run, actuals.Exports.CostCenters, Datasets.RunBlob(run, "anaplan-cost-centers.csv")), CostCenterItems, after, SubOptions(context, "export-cost-centers"));
-        if (accountItems.BlobName is null || costCenterItems.BlobName is null)
+        AlignmentResult alignment = after.Get<AlignmentResult>(StepKeys.Alignment) ?? await AlignAsync(context, run, connection, sage, costCenterList, after);
+        return new DimensionAlignmentResult(alignment, sage, accounts, costCenters);
+    }
+
+    /// <summary>
+    /// Which members exist in Anaplan now, read from the lists (a list whose read Anaplan refuses is read through its
+    /// fallback export, or an export an earlier attempt recorded), then the alignment built from both sides.
+    /// </summary>
+    private static async Task<AlignmentResult> AlignAsync(
+        TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, SageDimensions sage, bool costCenterList, RecordedSteps steps)
+    {
+        (string[] blobs, IReadOnlyList<string> readThrough) = await ReadMembersAsync(context, run, connection, costCenterList, steps);
+        return await context.CallActivityAsync<AlignmentResult>(
+            nameof(BuildAlignmentActivity),
+            new BuildAlignmentInput(run, sage.SnapshotBlob, blobs[0], costCenterList ? blobs[1] : null, costCenterList, readThrough),
+            AnaplanPolling.Retry);
+    }
+
+    /// <summary>
+    /// The blobs of the members Anaplan holds now (accounts, then cost centres when the model has that list), read through
+    /// the Integration API's list read, or the list's fallback export when that read is refused; and how each was read.
+    /// Used by alignment and by a recovery run that checks rejected rows against Anaplan's current members.
+    /// </summary>
+    internal static async Task<(string[] Blobs, IReadOnlyList<string> ReadThrough)> ReadMembersAsync(
+        TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, bool costCenterList, RecordedSteps steps)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(connection);
+        ActualsFlowOptions actuals = connection.Actuals;
+        var lists = new List<ListToRead>
         {
-            throw new InvalidOperationException(
-                $"Anaplan did not export its list items (Accounts: {accountItems.State}, Cost Centers: {costCenterItems.State}); alignment cannot tell which members exist.");
+            new("accounts", actuals.Lists.Accounts, "Actuals:Lists:Accounts", actuals.Exports.Accounts, "Actuals:Exports:Accounts"),
+        };
+        if (costCenterList)
+        {
+            lists.Add(new("cost centres", actuals.Lists.CostCenters!, "Actuals:Lists:CostCenters", actuals.Exports.CostCenters, "Actuals:Exports:CostCenters"));
         }
 
-        AlignmentResult? alignment = accountItemsRedone || costCenterItemsRedone ? null : after.Get<AlignmentResult>(StepKeys.Alignment);
-        alignment ??= await context.CallActivityAsync<AlignmentResult>(
-            nameof(BuildAlignmentActivity),
-            new BuildAlignmentInput(run, sage.SnapshotBlob, accountItems.BlobName, costCenterItems.BlobName),
-            AnaplanPolling.Retry);
-        return new DimensionAlignmentResult(alignment, sage, accounts, costCenters);
+        ListReadResult read = await context.CallActivityAsync<ListReadResult>(nameof(ReadAnaplanListsActivity), new ReadListsInput(run, lists), AnaplanPolling.Retry);
+        var blobs = new List<string>();
+        var readThrough = new List<string>();
+        foreach (ListMembers members in read.Lists)
+        {
+            if (members.Blob is not null)
+            {
+                blobs.Add(members.Blob);
+                readThrough.Add($"{members.Dimension}: list '{members.ListName}' ({members.Count} item(s))");
+                continue;
+            }
+
+            string step = members.Dimension == "accounts" ? AccountItems : CostCenterItems;
+            (ExportResult export, _) = await RunExportOrchestrator.ExportOrResumeAsync(
+                context,
+                connection,
+                new RunExportInput(run, members.FallbackExport!, Datasets.RunBlob(run, $"anaplan-{step}-export.csv")),
+                step,
+                steps,
+                SubOptions(context, "export-" + step));
+            if (export.BlobName is null)
+            {
+                throw new InvalidOperationException(
+                    $"Anaplan did not export the {members.Dimension} list ('{members.FallbackExport}' ended {export.State}), read instead of the list because {members.FallbackReason}; alignment cannot tell which members exist.");
+            }
+
+            blobs.Add(export.BlobName);
+            readThrough.Add($"{members.Dimension}: export '{members.FallbackExport}' ({members.FallbackReason})");
+        }
+
+        return ([.. blobs], readThrough);
     }
 
     /// <summary>Sub-orchestration ids derived from the parent's, so a replayed parent finds its children.</summary>

@@ -2,6 +2,7 @@ using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Anaplan;
 using Connector.Orchestrations.Flows.Dimensions;
+using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Sage100;
 using Connector.Orchestrations.Storage;
 using Microsoft.DurableTask;
@@ -24,18 +25,24 @@ public static class RecoveryModes
 /// </summary>
 public sealed record DatasetRecoveryInput(string ConnectionId, string SourceRunId, string Dataset, string Mode, string Trigger, int Attempt = 1);
 
-/// <summary>Input of <see cref="PrepareRecoveryActivity"/>; the list exports are Anaplan's current members (retry only).</summary>
+/// <summary>
+/// Input of <see cref="PrepareRecoveryActivity"/>; the blobs list Anaplan's current members (retry only; no cost-centre
+/// blob when the model has no cost-centre list).
+/// </summary>
 public sealed record PrepareRecoveryInput(RunRef Run, string SourceRunId, string Dataset, string Mode, string? AccountItemsBlob = null, string? CostCenterItemsBlob = null);
 
-/// <summary>What a recovery run loads: the staged dataset, the periods it covers, the import, whether it is incremental.</summary>
-public sealed record RecoveryPlan(DatasetManifest Manifest, ResolvedPeriods Periods, string ImportName, bool Incremental);
+/// <summary>
+/// What a recovery run loads: the staged dataset, the periods it covers, the import, whether it is incremental, and the
+/// layout the file is in (the source run's, as it recorded it).
+/// </summary>
+public sealed record RecoveryPlan(DatasetManifest Manifest, ResolvedPeriods Periods, string ImportName, bool Incremental, DatasetLayout? Layout = null);
 
 /// <summary>
 /// A recovery run of one dataset of a finished actuals run, itself a run of the connection (flow <c>recovery</c>, its own
 /// id, audit and summary): <see cref="RecoveryModes.Replay"/> loads the files the source run staged again, without reading
 /// Sage; <see cref="RecoveryModes.RetryRejected"/> maps the GL rows the source run rejected again with the current
-/// mappings, keeps those whose account and cost-centre items Anaplan has now (read from its lists, inside the model
-/// lock), and sends them (a cell that also holds rows the source run sent gets their sum). Each load goes the way a
+/// mappings, keeps those whose account and cost-centre items Anaplan has now (read from its lists, or the lists' fallback
+/// exports inside the model lock), and sends them in the layout the source run staged GL in (a cell that also holds rows the source run sent gets their sum). Each load goes the way a
 /// sync's does: inside the model lock, remembered as sent, reconciled against the read-back.
 /// </summary>
 public sealed class DatasetRecoveryOrchestrator : TaskOrchestrator<DatasetRecoveryInput, ActualsRunSummary>
@@ -60,21 +67,11 @@ public sealed class DatasetRecoveryOrchestrator : TaskOrchestrator<DatasetRecove
         if (plan is null && input.Mode == RecoveryModes.RetryRejected)
         {
             context.SetCustomStatus(new RunProgress("reading Anaplan's members", input.Dataset, "Accounts and Cost Centers lists"));
-            (ExportResult accounts, _) = await RunExportOrchestrator.ExportOrResumeAsync(
-                context, connection, new RunExportInput(run, connection.Actuals.Exports.Accounts, Datasets.RunBlob(run, "anaplan-accounts.csv")),
-                DimensionAlignmentOrchestrator.AccountItems, steps, DimensionAlignmentOrchestrator.SubOptions(context, "export-accounts"));
-            (ExportResult costCenters, _) = await RunExportOrchestrator.ExportOrResumeAsync(
-                context, connection, new RunExportInput(run, connection.Actuals.Exports.CostCenters, Datasets.RunBlob(run, "anaplan-cost-centers.csv")),
-                DimensionAlignmentOrchestrator.CostCenterItems, steps, DimensionAlignmentOrchestrator.SubOptions(context, "export-cost-centers"));
-            if (accounts.BlobName is null || costCenters.BlobName is null)
-            {
-                throw new InvalidOperationException(
-                    $"Anaplan did not export its list items (Accounts: {accounts.State}, Cost Centers: {costCenters.State}); the rejected rows cannot be checked against its members.");
-            }
-
+            bool costCenterList = !string.IsNullOrWhiteSpace(connection.Actuals.Imports.CostCenters);
+            (string[] members, _) = await DimensionAlignmentOrchestrator.ReadMembersAsync(context, run, connection, costCenterList, steps);
             plan = await context.CallActivityAsync<RecoveryPlan>(
                 nameof(PrepareRecoveryActivity),
-                new PrepareRecoveryInput(run, input.SourceRunId, input.Dataset, input.Mode, accounts.BlobName, costCenters.BlobName),
+                new PrepareRecoveryInput(run, input.SourceRunId, input.Dataset, input.Mode, members[0], costCenterList ? members[1] : null),
                 AnaplanPolling.Retry);
         }
 
@@ -85,7 +82,16 @@ public sealed class DatasetRecoveryOrchestrator : TaskOrchestrator<DatasetRecove
         DatasetSummary summary = manifest.Staged.Rows == 0
             ? DatasetLoads.Summary(manifest, DatasetStatuses.NoChanges, null, null) with { Message = "nothing to send" }
             : await DatasetLoads.LoadAsync(
-                context, run, connection, manifest, plan.ImportName, plan.Incremental, plan.Periods, steps, partial: input.Mode == RecoveryModes.RetryRejected);
+                context,
+                run,
+                connection,
+                manifest,
+                plan.ImportName,
+                plan.Incremental,
+                plan.Periods,
+                steps,
+                plan.Layout ?? DatasetLayout.Default(manifest.Dataset),
+                partial: input.Mode == RecoveryModes.RetryRejected);
         await context.CallActivityAsync<bool>(nameof(RecordDatasetActivity), DatasetLoads.ToAudit(run, summary), AnaplanPolling.Retry);
 
         string status = DatasetLoads.RunStatus([summary], 0);
@@ -95,7 +101,7 @@ public sealed class DatasetRecoveryOrchestrator : TaskOrchestrator<DatasetRecove
             run.ConnectionId,
             status,
             input.Trigger,
-            [.. plan.Periods.Periods.Select(p => PeriodCodes.Format(connection.PeriodFormat, p.FiscalYear, p.Period))],
+            plan.Periods.DistinctCodes(connection.PeriodFormat),
             null,
             [summary],
             startedAt,
@@ -112,9 +118,10 @@ public sealed class DatasetRecoveryOrchestrator : TaskOrchestrator<DatasetRecove
 /// <summary>
 /// Decides what a recovery run loads. Replay: the source run's staged files of the dataset (its extraction's manifest,
 /// or the list the run staged for accounts and cost centres), as they are. Retry of rejected rows (GL): each row the
-/// source run rejected, mapped again with the current mapping overrides and kept when Anaplan's lists (just exported)
-/// have its account and cost-centre items; rows that still do not fit are rejected again, with the reason, in this run's
-/// audit.
+/// source run rejected, mapped again with the current mapping overrides and account format, and kept when Anaplan's
+/// lists (just read) have its account and cost-centre items; rows that still do not fit are rejected again, with the
+/// reason, in this run's audit. Both stage in the layout the source run recorded for the dataset's import, with the
+/// period codes it recorded.
 /// </summary>
 public sealed class PrepareRecoveryActivity(
     ConnectionClients clients, ConnectorStorage storage, StepResultStore steps, MappingStore mappings, AuditStore audit)
@@ -151,23 +158,28 @@ public sealed class PrepareRecoveryActivity(
     /// <summary>The datasets a replay can load.</summary>
     public static IReadOnlyList<string> ReplayableDatasets { get; } = [Datasets.Accounts, Datasets.CostCenters, Datasets.Vendors, Datasets.GlActuals, Datasets.ApActuals];
 
-    private static DatasetManifest ListManifest(string dataset, StagedCsv staged) => new(dataset, staged, staged.Rows, 0, [], [], null, null);
+    private static DatasetManifest? ListManifest(string dataset, StagedCsv? staged) => staged is null ? null : new(dataset, staged, staged.Rows, 0, [], [], null, null);
 
     private static RecoveryPlan Replay(PrepareRecoveryInput input, ConnectionOptions connection, RecordedSteps source)
     {
         DatasetManifest manifest = StagedManifest(source, input.SourceRunId, input.Dataset);
         ResolvedPeriods periods = source.Get<ResolvedPeriods>(StepKeys.Periods) ?? new ResolvedPeriods([], string.Empty, 0);
-        return new RecoveryPlan(manifest, periods, ImportOf(connection, input.Dataset), input.Dataset is Datasets.Vendors or Datasets.ApActuals);
+        return new RecoveryPlan(
+            manifest, periods, ImportOf(connection, input.Dataset), input.Dataset is Datasets.Vendors or Datasets.ApActuals, LayoutOf(source, input.Dataset));
     }
 
-    private static string ImportOf(ConnectionOptions connection, string dataset) => dataset switch
+    /// <summary>The layout the source run staged a dataset in (the shipped model's when it recorded none).</summary>
+    private static DatasetLayout LayoutOf(RecordedSteps source, string dataset)
+        => (source.Get<ImportLayouts>(StepKeys.Layouts) ?? new ImportLayouts([])).For(dataset);
+
+    private static string ImportOf(ConnectionOptions connection, string dataset)
     {
-        Datasets.Accounts => connection.Actuals.Imports.Accounts,
-        Datasets.CostCenters => connection.Actuals.Imports.CostCenters,
-        Datasets.Vendors => connection.Actuals.Imports.Vendors,
-        Datasets.GlActuals => connection.Actuals.Imports.GlActuals,
-        _ => connection.Actuals.Imports.ApActuals,
-    };
+        string name = ColumnMapper.ImportNameOf(connection, dataset);
+        return string.IsNullOrWhiteSpace(name)
+            ? throw new Operations.RunStateException(
+                $"Connection '{connection.Id}' names no import for dataset '{dataset}' (its Actuals:Imports:{ImportFields.Setting(dataset)["Actuals:Columns:".Length..]} setting is empty); there is nothing to load it with.")
+            : name;
+    }
 
     private async Task<RecoveryPlan> RetryRejectedAsync(PrepareRecoveryInput input, ConnectionOptions connection, RecordedSteps source)
     {
@@ -176,6 +188,9 @@ public sealed class PrepareRecoveryActivity(
         SageDimensions sage = source.Get<SageDimensions>(StepKeys.SageDimensions)
             ?? throw new Operations.RunStateException($"Run '{input.SourceRunId}' has no Sage dimensions recorded.");
         ResolvedPeriods periods = source.Get<ResolvedPeriods>(StepKeys.Periods) ?? new ResolvedPeriods([], string.Empty, 0);
+        DatasetLayout layout = LayoutOf(source, Datasets.GlActuals);
+        bool byCostCenter = layout.Has(ImportFields.CostCenter);
+        bool costCenterList = input.CostCenterItemsBlob is not null;
         IReadOnlyList<RejectedGlRow> rejected = original.RejectedRowsBlob is { } blob
             ? (await storage.StagingContainer.GetBlobClient(blob).DownloadContentAsync()).Value.Content.ToObjectFromJson<List<RejectedGlRow>>(RejectedGlRow.Json) ?? []
             : [];
@@ -194,7 +209,7 @@ public sealed class PrepareRecoveryActivity(
         await using var rejections = new RejectionSink(storage, audit, input.Run, Datasets.GlActuals);
         foreach (RejectedGlRow row in rejected)
         {
-            string period = PeriodCodes.Format(connection.PeriodFormat, row.FiscalYear, row.Period);
+            string period = periods.CodeOf(new FiscalPeriodRef(row.FiscalYear, row.Period), connection.PeriodFormat);
             sageTotals.Add(period, row.Debit, row.Credit, row.Net, 0m);
             string record = $"{row.Account} / {period}";
             if (sageAccounts.TryGetValue(row.Account, out AccountAlignment? known) && known.Reason == "the account is deleted in Sage")
@@ -210,23 +225,24 @@ public sealed class PrepareRecoveryActivity(
             }
 
             string sageAccountItem = CostCenters.AccountWithoutCostCenter(structure, parsed, snapshot.CostCenterSegment);
-            string account = accountMap.GetValueOrDefault(sageAccountItem, sageAccountItem);
             string sageCostCenter = parsed.Segment(snapshot.CostCenterSegment);
             string costCenter = costCenterMap.GetValueOrDefault(sageCostCenter, sageCostCenter);
+            string account = AccountItems.Apply(connection.AccountFormat, accountMap.GetValueOrDefault(sageAccountItem, sageAccountItem), costCenter, parsed.Account);
             if (!anaplanAccounts.Contains(account))
             {
                 await rejections.RejectAsync(record, "Account", $"account item '{account}' does not exist in the Anaplan Accounts list");
                 continue;
             }
 
-            if (!anaplanCostCenters.Contains(costCenter))
+            if (costCenterList && !anaplanCostCenters.Contains(costCenter))
             {
                 await rejections.RejectAsync(record, "Cost Center", $"cost centre item '{costCenter}' does not exist in the Anaplan Cost Centers list");
                 continue;
             }
 
-            (decimal d, decimal c, decimal n) = cells.GetValueOrDefault((account, costCenter, period));
-            cells[(account, costCenter, period)] = (d + row.Debit, c + row.Credit, n + row.Net);
+            (string, string, string) cell = (account, byCostCenter ? costCenter : string.Empty, period);
+            (decimal d, decimal c, decimal n) = cells.GetValueOrDefault(cell);
+            cells[cell] = (d + row.Debit, c + row.Credit, n + row.Net);
         }
 
         // A cell that also holds rows the source run sent gets their sum (the import replaces the cell's value).
@@ -234,13 +250,16 @@ public sealed class PrepareRecoveryActivity(
         {
             await foreach (string[] staged in StagedCsvReader.ReadAsync(storage, original.Staged))
             {
-                (string, string, string) key = (staged[0].Trim(), staged[1].Trim(), staged[2].Trim());
+                (string, string, string) key = (
+                    layout.Value(staged, ImportFields.Account)?.Trim() ?? string.Empty,
+                    layout.Value(staged, ImportFields.CostCenter)?.Trim() ?? string.Empty,
+                    layout.Value(staged, ImportFields.Period)?.Trim() ?? string.Empty);
                 if (cells.TryGetValue(key, out var sum))
                 {
                     cells[key] = (
-                        sum.Debit + ExtractGlActualsActivity.ParseMoney(staged[3]),
-                        sum.Credit + ExtractGlActualsActivity.ParseMoney(staged[4]),
-                        sum.Net + ExtractGlActualsActivity.ParseMoney(staged[5]));
+                        sum.Debit + Money(layout.Value(staged, ImportFields.Debit)),
+                        sum.Credit + Money(layout.Value(staged, ImportFields.Credit)),
+                        sum.Net + Money(layout.Value(staged, ImportFields.Net)));
                 }
             }
         }
@@ -248,17 +267,20 @@ public sealed class PrepareRecoveryActivity(
         var stagedTotals = new Totals();
         await using var writer = new CsvPartWriter(
             storage.StagingContainer, Datasets.StagingPrefix(input.Run, Datasets.GlActuals), Datasets.GlActuals,
-            Datasets.Header(Datasets.GlActuals), connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
+            layout.Header, connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
         foreach (((string account, string costCenter, string period), (decimal debit, decimal credit, decimal net)) in cells)
         {
             stagedTotals.Add(period, debit, credit, net, 0m);
-            await writer.WriteRowAsync([account, costCenter, period, ExtractGlActualsActivity.Money(debit), ExtractGlActualsActivity.Money(credit), ExtractGlActualsActivity.Money(net)]);
+            await writer.WriteRowAsync(layout.Row([account, costCenter, period, ExtractGlActualsActivity.Money(debit), ExtractGlActualsActivity.Money(credit), ExtractGlActualsActivity.Money(net)]));
         }
 
         StagedCsv stagedCsv = await writer.CompleteAsync();
         await rejections.CompleteAsync();
         var manifest = new DatasetManifest(
             Datasets.GlActuals, stagedCsv, rejected.Count, rejections.Count, sageTotals.ToList(), stagedTotals.ToList(), null, rejections.BlobName);
-        return new RecoveryPlan(manifest, periods, connection.Actuals.Imports.GlActuals, Incremental: false);
+        return new RecoveryPlan(manifest, periods, connection.Actuals.Imports.GlActuals, Incremental: false, layout);
     }
+
+    /// <summary>A staged amount (a column the layout does not carry counts as zero).</summary>
+    private static decimal Money(string? text) => string.IsNullOrWhiteSpace(text) ? 0m : ExtractGlActualsActivity.ParseMoney(text);
 }

@@ -30,7 +30,7 @@ public sealed class AuditAndMappingFunctionsTests(HttpFunctionsFixture fixture) 
         await audit.WriteRecordsAsync(runId, [new RecordAudit("budget", RecordKinds.Failed, 1, "entry ANP-1", null, reason, null)]);
 
         Answer answer = await new TestCaller(fixture.App).CallAsync("GET", $"connections/{Connection}/runs/{Uri.EscapeDataString(runId)}/audit", null, "GetRunAudit", request =>
-            HttpFunctionsFixture.Flows(fixture.App).GetRunAuditAsync(request, Connection, runId));
+            HttpFunctionsFixture.Ops(fixture.App).GetRunAuditAsync(request, fixture.Client, Connection, runId));
 
         Assert.True(answer.Status == HttpStatusCode.OK, answer.ToString());
         JsonElement body = answer.Json;

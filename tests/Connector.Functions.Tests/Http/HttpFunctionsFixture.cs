@@ -130,7 +130,8 @@ public sealed class HttpFunctionsFixture : DurableHostFixture
         return settings;
     }
 
-    private static void AddConnection(Dictionary<string, string?> settings, int index, string id, bool enabled)
+    /// <summary>Adds a connection's settings as an app setting file would hold them.</summary>
+    internal static void AddConnection(Dictionary<string, string?> settings, int index, string id, bool enabled)
     {
         string at = $"Connector:Connections:{index}:";
         settings[at + "Id"] = id;

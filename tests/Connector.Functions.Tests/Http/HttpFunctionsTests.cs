@@ -5,9 +5,12 @@ using Connector.Orchestrations.Durable;
 using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Operations;
+using Connector.Orchestrations.Operations.Api;
+using Connector.Orchestrations.Storage;
 using Connector.Testing;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Connector.Functions.Tests.Http;
 
@@ -273,6 +276,120 @@ public sealed class HttpFunctionsTests(HttpFunctionsFixture fixture) : IClassFix
         await this.TerminateAsync(id);
     }
 
+    // ---- the recovery routes (issue 10's, served through the shared operator API) ----
+
+    public static TheoryData<string, string> RecoveryRoutes() => new()
+    {
+        { "ReplayDataset", "runs/{run}/datasets/gl-actuals/replay" },
+        { "RetryRejected", "runs/{run}/retry-rejected" },
+        { "RewindRuns", $"connections/{Connection}/runs-rewind" },
+        { "ReplayRuns", $"connections/{Connection}/runs-replay" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RecoveryRoutes))]
+    public async Task RecoveryRoute_WithoutAReason_Answers400NamingTheField_AndStartsNothing(string function, string route)
+    {
+        string id = await this.StartWaitingRunAsync("input");
+        int before = (await this.RunsAsync(id)).Count;
+
+        Answer answer = await this.RecoveryAsync(fixture.App, function, route.Replace("{run}", Uri.EscapeDataString(id), StringComparison.Ordinal), """{"dryRun":true}""");
+
+        AssertProblem(answer, HttpStatusCode.BadRequest, ProblemTypes.Invalid, PathOf(route.Replace("{run}", Uri.EscapeDataString(id), StringComparison.Ordinal)));
+        Assert.Equal("reason", answer.Json.GetProperty("field").GetString());
+        Assert.Contains("A reason is required", answer.Error, StringComparison.Ordinal);
+        Assert.Equal(before, (await this.RunsAsync(id)).Count);
+        await this.TerminateAsync(id);
+    }
+
+    [Theory]
+    [MemberData(nameof(RecoveryRoutes))]
+    public async Task RecoveryRoute_ReadOnly_Answers403_AndStartsNothing(string function, string route)
+    {
+        string id = await this.StartWaitingRunAsync("input");
+
+        Answer answer = await this.RecoveryAsync(fixture.ReadOnlyApp, function, route.Replace("{run}", Uri.EscapeDataString(id), StringComparison.Ordinal), """{"reason":"x"}""");
+
+        AssertProblem(answer, HttpStatusCode.Forbidden, ProblemTypes.ReadOnly, PathOf(route.Replace("{run}", Uri.EscapeDataString(id), StringComparison.Ordinal)));
+        Assert.Contains("Ops:ReadOnly", answer.Error, StringComparison.Ordinal);
+        Assert.Single(await this.RunsAsync(id));
+        await this.TerminateAsync(id);
+    }
+
+    [Fact]
+    public async Task ReplayDatasetAndRetryRejected_NoSuchRun_Answer404_OfARunThatIsNoActualsRun_Answer409SayingWhy()
+    {
+        string id = await this.StartWaitingRunAsync("input");
+
+        Answer replayMissing = await this.RecoveryAsync(fixture.App, "ReplayDataset", "runs/abc-fpa%3Aactuals%3Anone/datasets/gl-actuals/replay", """{"reason":"x"}""");
+        Answer retryMissing = await this.RecoveryAsync(fixture.App, "RetryRejected", "runs/abc-fpa%3Aactuals%3Anone/retry-rejected", """{"reason":"x"}""");
+        Answer replay = await this.RecoveryAsync(fixture.App, "ReplayDataset", $"runs/{Uri.EscapeDataString(id)}/datasets/gl-actuals/replay", """{"reason":"x"}""");
+        Answer retry = await this.RecoveryAsync(fixture.App, "RetryRejected", $"runs/{Uri.EscapeDataString(id)}/retry-rejected", """{"reason":"x"}""");
+
+        AssertProblem(replayMissing, HttpStatusCode.NotFound, ProblemTypes.RunNotFound, PathOf("runs/abc-fpa%3Aactuals%3Anone/datasets/gl-actuals/replay"));
+        AssertProblem(retryMissing, HttpStatusCode.NotFound, ProblemTypes.RunNotFound, PathOf("runs/abc-fpa%3Aactuals%3Anone/retry-rejected"));
+        Assert.Equal("abc-fpa:actuals:none", replayMissing.Json.GetProperty("instanceId").GetString());
+        AssertProblem(replay, HttpStatusCode.Conflict, ProblemTypes.WrongState, PathOf($"runs/{Uri.EscapeDataString(id)}/datasets/gl-actuals/replay"));
+        AssertProblem(retry, HttpStatusCode.Conflict, ProblemTypes.WrongState, PathOf($"runs/{Uri.EscapeDataString(id)}/retry-rejected"));
+        Assert.Contains("only the datasets of an actuals run can be replayed", replay.Error, StringComparison.Ordinal);
+        Assert.Equal("Running", replay.Json.GetProperty("runStatus").GetString());
+        Assert.Single(await this.RunsAsync(id));
+        await this.TerminateAsync(id);
+    }
+
+    [Fact]
+    public async Task BulkRoutes_DryRun_Answer200ListingWhatWouldBeDone_AndDoNothing_UnknownConnection404()
+    {
+        string range = $$"""{"reason":"agent back","from":"{{DateTimeOffset.UtcNow.AddHours(-1):O}}","to":"{{DateTimeOffset.UtcNow.AddMinutes(1):O}}","dryRun":true}""";
+
+        Answer rewind = await this.RecoveryAsync(fixture.App, "RewindRuns", $"connections/{Connection}/runs-rewind", range);
+        Answer replay = await this.RecoveryAsync(fixture.App, "ReplayRuns", $"connections/{Connection}/runs-replay", range);
+        Answer unknown = await this.RecoveryAsync(fixture.App, "RewindRuns", "connections/no-such/runs-rewind", range);
+
+        Assert.True(rewind.Status == HttpStatusCode.OK, rewind.ToString());
+        Assert.True(replay.Status == HttpStatusCode.OK, replay.ToString());
+        Assert.True(rewind.Json.GetProperty("dryRun").GetBoolean());
+
+        // Whatever failed here (the start tests' runs have no Sage agent) is listed as what would be done, and stays as it is.
+        AuditStore audit = fixture.App.GetRequiredService<AuditStore>();
+        foreach ((Answer answer, string would) in new[] { (rewind, "would rewind"), (replay, "would replay") })
+        {
+            foreach (JsonElement run in answer.Json.GetProperty("runs").EnumerateArray())
+            {
+                Assert.Equal(would, run.GetProperty("action").GetString());
+                Assert.Empty(await audit.GetEventsAsync(run.GetProperty("runId").GetString()!));
+            }
+        }
+
+        AssertProblem(unknown, HttpStatusCode.NotFound, ProblemTypes.ConnectionNotFound, PathOf("connections/no-such/runs-rewind"));
+    }
+
+    [Fact]
+    public async Task Terminate_RecordsWhoDidItInTheAudit_TheFunctionKey_OrThePlatformsPrincipalWithAppServiceAuthentication()
+    {
+        string byKey = await this.StartWaitingRunAsync("input");
+        string bySignIn = await this.StartWaitingRunAsync("input");
+
+        Answer key = await this.RunActionAsync(fixture.App, byKey, "terminate", """{"reason":"by key"}""");
+        Answer signedIn = await new TestCaller(fixture.AuthenticatedApp).CallAsync("POST", $"runs/{Uri.EscapeDataString(bySignIn)}/terminate", """{"reason":"signed in"}""", "RunAction", request =>
+        {
+            request.Headers.Add("X-MS-CLIENT-PRINCIPAL-NAME", "alice@contoso.com");
+            return HttpFunctionsFixture.Ops(fixture.AuthenticatedApp).RunActionAsync(request, this.Client, bySignIn, "terminate");
+        });
+        Answer noReason = await this.RunActionAsync(fixture.App, await this.StartWaitingRunAsync("input"), "terminate", null);
+
+        Assert.True(key.Status == HttpStatusCode.Accepted, key.ToString());
+        Assert.True(signedIn.Status == HttpStatusCode.Accepted, signedIn.ToString());
+        Assert.True(key.Json.GetProperty("stopped").GetBoolean());
+        AuditStore audit = fixture.App.GetRequiredService<AuditStore>();
+        RunEvent first = Assert.Single(await audit.GetEventsAsync(byKey));
+        RunEvent second = Assert.Single(await audit.GetEventsAsync(bySignIn));
+        Assert.Equal((RunEventActions.Terminate, "function key", "by key"), (first.Action, first.By, first.Reason));
+        Assert.Equal((RunEventActions.Terminate, "alice@contoso.com", "signed in"), (second.Action, second.By, second.Reason));
+        Assert.True(noReason.Status == HttpStatusCode.BadRequest, noReason.ToString());
+        Assert.Equal("reason", noReason.Json.GetProperty("field").GetString());
+    }
+
     [Fact]
     public async Task StartSelfTest_Answers202WithStatusLinks_AndStartsTheSelfTest()
     {
@@ -370,7 +487,7 @@ public sealed class HttpFunctionsTests(HttpFunctionsFixture fixture) : IClassFix
         Answer mappings = await new TestCaller(fixture.App).CallAsync("GET", "connections/nope/mappings/account", null, "ListMappings", request =>
             HttpFunctionsFixture.Flows(fixture.App).ListMappingsAsync(request, "nope", "account"));
         Answer audit = await new TestCaller(fixture.App).CallAsync("GET", "connections/nope/runs/r1/audit", null, "GetRunAudit", request =>
-            HttpFunctionsFixture.Flows(fixture.App).GetRunAuditAsync(request, "nope", "r1"));
+            HttpFunctionsFixture.Ops(fixture.App).GetRunAuditAsync(request, this.Client, "nope", "r1"));
 
         AssertProblem(start, HttpStatusCode.NotFound, ProblemTypes.ConnectionNotFound, "/api/connections/nope/runs/actuals");
         AssertProblem(mappings, HttpStatusCode.NotFound, ProblemTypes.ConnectionNotFound, "/api/connections/nope/mappings/account");
@@ -526,6 +643,24 @@ public sealed class HttpFunctionsTests(HttpFunctionsFixture fixture) : IClassFix
     private Task<Answer> PurgeRunAsync(IServiceProvider app, string instanceId)
         => new TestCaller(app).CallAsync("DELETE", $"runs/{Uri.EscapeDataString(instanceId)}", null, "PurgeRun", request =>
             HttpFunctionsFixture.Ops(app).PurgeRunAsync(request, this.Client, instanceId));
+
+    /// <summary>The path of a route as the edge names it in a problem's <c>instance</c>.</summary>
+    private static string PathOf(string route) => new Uri(TestCaller.BaseUrl, "/api/" + route).AbsolutePath;
+
+    private Task<Answer> RecoveryAsync(IServiceProvider app, string function, string route, string? body)
+        => new TestCaller(app).CallAsync("POST", route, body, function, request =>
+        {
+            OpsFunctions ops = HttpFunctionsFixture.Ops(app);
+            string[] parts = [.. route.Split('/').Select(Uri.UnescapeDataString)];
+            return function switch
+            {
+                "ReplayDataset" => ops.ReplayDatasetAsync(request, this.Client, parts[1], parts[3]),
+                "RetryRejected" => ops.RetryRejectedAsync(request, this.Client, parts[1]),
+                "RewindRuns" => ops.RewindRunsAsync(request, this.Client, parts[1]),
+                "ReplayRuns" => ops.ReplayRunsAsync(request, this.Client, parts[1]),
+                _ => throw new ArgumentOutOfRangeException(nameof(function), function, "not a recovery route"),
+            };
+        });
 
     private async Task<string> StartWaitingRunAsync(string input, string? instanceId = null)
     {

@@ -4,6 +4,7 @@ using Connector.Emulators.Anaplan.Model;
 using Connector.Orchestrations.Anaplan;
 using Connector.Orchestrations.Credentials;
 using Connector.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -28,8 +29,19 @@ internal sealed class AnaplanTestHost : IAsyncDisposable
         this.Time = time;
         this.Tokens = new AnaplanTokenProvider(time);
         this.Limiters = new AnaplanRateLimiters(time);
-        this.Handler = new ProbeHandler(new SocketsHttpHandler());
         this.Credentials.Set("anaplan-password", Password);
+        this.loggerFactory = LoggerFactory.Create(b => b.AddProvider(this.Logs).SetMinimumLevel(LogLevel.Trace));
+
+        // The registration production uses (ConnectorRuntime): clients come from AnaplanClientFactory over IHttpClientFactory,
+        // sharing this host's token cache, rate limiters and clock; the probe sits in the named client's handler chain.
+        var services = new ServiceCollection()
+            .AddSingleton(this.loggerFactory)
+            .AddSingleton(time)
+            .AddSingleton<ICredentialStore>(this.Credentials)
+            .AddSingleton(this.Tokens)
+            .AddSingleton(this.Limiters);
+        services.AddAnaplanClients().AddHttpMessageHandler(() => new ProbeHandler(this.Handler));
+        this.services = services.BuildServiceProvider();
     }
 
     public AnaplanEmulator Emulator { get; }
@@ -46,9 +58,12 @@ internal sealed class AnaplanTestHost : IAsyncDisposable
 
     public AnaplanRateLimiters Limiters { get; }
 
-    public ProbeHandler Handler { get; }
+    public RequestProbe Handler { get; } = new();
 
     public CapturingLoggerProvider Logs { get; } = new();
+
+    private readonly ILoggerFactory loggerFactory;
+    private readonly ServiceProvider services;
 
     public static async Task<AnaplanTestHost> StartAsync(Action<AnaplanEmulatorOptions>? emulator = null, TimeProvider? time = null)
     {
@@ -77,10 +92,7 @@ internal sealed class AnaplanTestHost : IAsyncDisposable
     }
 
     public AnaplanClient Client(Action<AnaplanClientOptions>? configure = null)
-    {
-        var loggerFactory = LoggerFactory.Create(b => b.AddProvider(this.Logs).SetMinimumLevel(LogLevel.Trace));
-        return new AnaplanClient(this.Options(configure), this.Credentials, this.Handler, this.Time, loggerFactory, this.Tokens, this.Limiters);
-    }
+        => this.services.GetRequiredService<AnaplanClientFactory>().Create(this.Options(configure));
 
     /// <summary>Waits (event-driven, bounded) until every task of the model is COMPLETE or CANCELLED.</summary>
     public Task TasksFinishedAsync() => this.State.WaitUntilAsync(
@@ -91,19 +103,24 @@ internal sealed class AnaplanTestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await this.Emulator.DisposeAsync();
+        await this.services.DisposeAsync();
         this.Limiters.Dispose();
-        this.Handler.Dispose();
+        this.loggerFactory.Dispose();
     }
 }
 
-/// <summary>Passes requests through and lets a test look at each one as it leaves.</summary>
-internal sealed class ProbeHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+/// <summary>Lets a test look at each request as it leaves.</summary>
+internal sealed class RequestProbe
 {
     public Action<HttpRequestMessage>? OnSend { get; set; }
+}
 
+/// <summary>The named client's handler that shows each request to the probe.</summary>
+internal sealed class ProbeHandler(RequestProbe probe) : DelegatingHandler
+{
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        this.OnSend?.Invoke(request);
+        probe.OnSend?.Invoke(request);
         return base.SendAsync(request, cancellationToken);
     }
 }

@@ -1,6 +1,9 @@
 using System.Text;
+using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Flows.Budgets;
+using Connector.Orchestrations.ModelFit;
+using Connector.Orchestrations.Tests.ModelFit;
 
 namespace Connector.Orchestrations.Tests.Flows;
 
@@ -93,21 +96,82 @@ public sealed class BudgetExportReaderTests
     }
 
     [Theory]
-    [InlineData("Account,Cost Center,Period,Amount\n600-01,01,FY2027-P01,5\n", "Version")]
-    [InlineData("Account,Cost Centre,Period,Version,Amount\n", "Cost Center")]
-    [InlineData("", "Account")]
-    public async Task Read_ViewWithoutARequiredColumn_IsAConfigurationErrorNamingIt(string csv, string column)
+    [InlineData("Account,Cost Center,Period,Amount\n600-01,01,FY2027-P01,5\n", "Version", "Version")]
+    [InlineData("Account,Cost Centre,Period,Version,Amount\n", "CostCenter", "Cost Center")]
+    [InlineData("", "Account", "Account")]
+    public async Task Read_ViewWithoutANamedColumn_IsAConfigurationErrorNamingTheSetting(string csv, string setting, string column)
     {
         var ex = await Assert.ThrowsAsync<ConnectorConfigurationException>(() => ReadAsync(csv));
-        Assert.Contains($"no '{column}' column", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("the saved view must show Account, Cost Center, Period, Version, Amount", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"Budgets:Columns:{setting} is '{column}', which is not a column of the export 'Approved Budget'", ex.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<List<BudgetExportLine>> ReadAsync(string csv)
+    [Fact]
+    public async Task Read_VersionFixedByTheView_EveryLineIsTheRunsVersion_ExtraColumnsIgnored()
+    {
+        var budgets = new BudgetsFlowOptions();
+        budgets.Columns.Version = null;
+        List<BudgetExportLine> lines = await ReadAsync(
+            """
+            Account,Account Name,Cost Center,Period,Amount,Comment
+            600-01,Salaries,01,FY2027-P01,10,approved by CFO
+            """,
+            budgets,
+            version: "Forecast");
+
+        BudgetExportLine line = Assert.Single(lines);
+        Assert.Equal(("600-01", "01", "FY2027-P01", "Forecast", 10m), (line.Account, line.CostCenter, line.Period, line.Version, line.Amount));
+    }
+
+    [Fact]
+    public async Task Read_PeriodsAcrossColumns_OneLinePerPeriodColumn_HeaderNamesThePeriod()
+    {
+        var budgets = new BudgetsFlowOptions { Layout = "PeriodColumns" };
+        budgets.Columns.Version = null;
+        List<BudgetExportLine> lines = await ReadAsync(
+            """
+            Account,Cost Center,Notes,FY27 P01,FY27 P02,FY27 P03
+            600-01,01,x,100.5,,0
+            600-01,02,y,abc,7,8
+            """,
+            budgets,
+            new PeriodCodec(new PeriodSettings("FY{yy} P{pp}"), PeriodCodecTests.Monthly("2027")));
+
+        Assert.Equal(6, lines.Count);
+        Assert.Equal(("FY27 P01", 100.5m, BudgetAmountKind.Value), (lines[0].Period, lines[0].Amount, lines[0].Kind));
+        Assert.Equal(BudgetAmountKind.Blank, lines[1].Kind);
+        Assert.Equal(BudgetAmountKind.Zero, lines[2].Kind);
+        BudgetExportLine bad = lines[3];
+        Assert.Equal(BudgetAmountKind.Invalid, bad.Kind);
+        Assert.Equal("FY27 P01", bad.ProblemField);
+        Assert.Equal("line 3, column 'FY27 P01': 600-01 / 02 / FY27 P01 / Budget", bad.Record);
+        Assert.Equal(("FY27 P03", 8m), (lines[5].Period, lines[5].Amount));
+    }
+
+    [Fact]
+    public async Task Read_PeriodsAcrossColumns_NoHeaderIsAPeriodCode_IsAConfigurationErrorShowingTheCodes()
+    {
+        var budgets = new BudgetsFlowOptions { Layout = "PeriodColumns" };
+        var ex = await Assert.ThrowsAsync<ConnectorConfigurationException>(() => ReadAsync(
+            "Account,Cost Center,Version,Jan 27,Feb 27\n", budgets, new PeriodCodec(new PeriodSettings("FY{yy} P{pp}"), PeriodCodecTests.Monthly("2027"))));
+        Assert.Contains("needs one column per period, headed by its code (codes look like FY27 P01, FY27 P02, FY27 P03, …)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Read_CombinedAccountCode_NoCostCenterColumn_LinesCarryNone()
+    {
+        var budgets = new BudgetsFlowOptions();
+        budgets.Columns.CostCenter = null;
+        budgets.Columns.Account = "GL Account";
+        BudgetExportLine line = Assert.Single(await ReadAsync("GL Account,Period,Version,Amount\n600-01-02,FY2027-P01,Budget,5\n", budgets));
+        Assert.Equal(("600-01-02", string.Empty), (line.Account, line.CostCenter));
+        Assert.Equal("line 2: 600-01-02 / FY2027-P01 / Budget", line.Record);
+    }
+
+    private static async Task<List<BudgetExportLine>> ReadAsync(string csv, BudgetsFlowOptions? budgets = null, PeriodCodec? codec = null, string version = "Budget")
     {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(csv));
         var lines = new List<BudgetExportLine>();
-        await foreach (BudgetExportLine line in BudgetExportReader.ReadAsync(stream))
+        await foreach (BudgetExportLine line in BudgetExportReader.ReadAsync(stream, budgets ?? new BudgetsFlowOptions(), codec, version))
         {
             lines.Add(line);
         }

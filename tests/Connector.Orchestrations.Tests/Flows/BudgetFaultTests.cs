@@ -103,10 +103,16 @@ public sealed class BudgetFaultTests(BudgetFaultTests.Fixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task OffsetAccountNotInSage_FailsTheRunBeforePostingAnything()
+    public async Task OffsetAccountNotInSage_FailsTheRunBeforePostingAnything_TheRefusedLinesAreRecorded()
     {
         SimulatedCompany abc = fixture.Environment.Sage.Company("ABC");
-        BudgetSeed.Seed(fixture.Environment.Anaplan.DefaultModel, [new("600-01", "01", "FY2027-P03", "Budget", 55.00m)], "Budget");
+        BudgetSeed.Seed(
+            fixture.Environment.Anaplan.DefaultModel,
+            [
+                new("600-01", "01", "FY2027-P03", "Budget", 55.00m),
+                new("999-97", "01", "FY2027-P03", "Budget", 7.00m), // an account only Anaplan has: refused before planning
+            ],
+            "Budget");
 
         OrchestrationMetadata done = await fixture.RunBudgetsToEndAsync("abc-bad-offset", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 3, ToPeriod: 3));
 
@@ -115,6 +121,12 @@ public sealed class BudgetFaultTests(BudgetFaultTests.Fixture fixture) : IClassF
             done.FailureDetails?.ErrorMessage?.Contains("Budgets:OffsetAccount resolves to 999-00-01, which is not an account in Sage", StringComparison.Ordinal) == true,
             done.FailureDetails?.ErrorMessage);
         Assert.Empty(BudgetSeed.Posted(abc));
+
+        // The run failed on a setting, but the line it refused is in the audit for the operator to see and fix.
+        RecordAudit refused = Assert.Single(await fixture.Audit.GetRecordsAsync(done.InstanceId, Datasets.Budget).ToListAsync());
+        Assert.Equal(RecordKinds.Rejected, refused.Kind);
+        Assert.Equal("Account", refused.Field);
+        Assert.Contains("'999-97'", refused.Reason, StringComparison.Ordinal);
     }
 
     public sealed class Fixture : ConnectorFlowFixture

@@ -60,8 +60,10 @@ public sealed class BudgetPlannerTests
     }
 
     [Theory]
-    [InlineData("600-01", "01", "FY2031-P01", "Period", "outside the company's fiscal calendar")]
-    [InlineData("600-01", "01", "2027/01", "Period", "does not have the form FY{year}-P{period}")]
+    [InlineData("600-01", "01", "FY2031-P01", "Period", "period 'FY2031-P01' is outside the company's fiscal calendar (2026: 12 periods, 2027: 12 periods")]
+    [InlineData("600-01", "01", "fy2031-p13", "Period", "period 'fy2031-p13' is outside the company's fiscal calendar")]
+    [InlineData("600-01", "01", "2027/01", "Period", "period '2027/01' does not have the form of PeriodFormat 'FY{year}-P{period}' (codes look like FY2026-P01, FY2026-P02, FY2026-P03, …)")]
+    [InlineData("600-01", "01", "FY27-P01", "Period", "does not have the form of PeriodFormat")]
     [InlineData("699-01", "01", "FY2027-P01", "Account", "account '699-01' has no Sage account")]
     [InlineData("600-01", "03", "FY2027-P01", "Cost Center", "no Sage account combines account '600-01' with cost centre '03'")]
     [InlineData("630-02", "03", "FY2027-P01", "Account", "Sage account 630-02-03 is inactive")]
@@ -111,8 +113,34 @@ public sealed class BudgetPlannerTests
         Assert.Equal(3m, entry.Credit);
     }
 
+    [Fact]
+    public void Add_CombinedAccountCode_WithoutCostCenter_PostsToTheSageAccountItNames_OffsetTakesItsCostCentre()
+    {
+        // AccountFormat {account}-{costcenter}: the account item is one code, the view shows no cost-centre column.
+        var combined = new AlignmentSnapshot
+        {
+            Separator = "-",
+            SegmentLengths = [3, 2, 2],
+            SegmentNames = ["Main Account", "Division", "Department"],
+            CostCenterSegment = 3,
+            Accounts =
+            [
+                new("600-01-02", "600-01-02", "02", true, null, null),
+                new("300-00-02", "300-00-02", "02", true, null, null),
+            ],
+        };
+        var planner = new BudgetPlanner("abc", new Connector.Orchestrations.ModelFit.PeriodCodec(new("FY{year}-P{period}"), Calendar), BudgetPlanner.Groupings.VersionPeriodCostCenter, "GJ", "300-00", combined, Calendar);
+
+        Assert.Null(planner.Add("600-01-02", string.Empty, "FY2027-P03", "Budget", 75.25m, 2));
+        Assert.Equal("Account", planner.Add("600-01-09", string.Empty, "FY2027-P03", "Budget", 1m, 3)?.Field);
+
+        PlannedEntry entry = Assert.Single(planner.Build());
+        Assert.Equal("Budget|FY2027-P03|costcenter=02", entry.GroupKey);
+        Assert.Equal([("600-01-02", 75.25m, 0m), ("300-00-02", 0m, 75.25m)], entry.Lines.Select(l => (l.Account, l.Debit, l.Credit)));
+    }
+
     private static BudgetPlanner Planner(string offset = "300-00-00", string grouping = BudgetPlanner.Groupings.VersionPeriodCostCenter)
-        => new("abc", "FY{year}-P{period}", grouping, "GJ", offset, Snapshot, Calendar);
+        => new("abc", new Connector.Orchestrations.ModelFit.PeriodCodec(new("FY{year}-P{period}"), Calendar), grouping, "GJ", offset, Snapshot, Calendar);
 
     private static SageFiscalPeriod Period(int year, int month)
         => new(month, new DateOnly(year, month, 1), new DateOnly(year, month, DateTime.DaysInMonth(year, month)), true);

@@ -24,6 +24,10 @@ internal static class BudgetSeed
             }
 
             model.SetCell("Budget", [cell.Account, cell.CostCenter, cell.Period, cell.Version], "Amount", (double)cell.Amount);
+            if (model.GetListItems("Versions").All(i => i.Code != cell.Version))
+            {
+                model.AddListItem("Versions", cell.Version, cell.Version);
+            }
         }
 
         foreach (string version in approvedVersions)

@@ -32,6 +32,65 @@ internal static class SimulatedTruth
         return cells;
     }
 
+    /// <summary>
+    /// GL net per cell for the given periods, with the model's own codes: (account item, cost centre, period code) → net.
+    /// <paramref name="accountItem"/> makes the account item from (account without the cost centre, cost centre, Sage account).
+    /// </summary>
+    public static Dictionary<(string Account, string CostCenter, string Period), decimal> GlNet(
+        SimulatedCompany company, char separator, int costCenterSegment, IEnumerable<(string Year, int Period)> periods,
+        Func<string, int, string> periodCode, Func<string, string, string, string> accountItem, bool keepCostCenter = true)
+    {
+        var cells = new Dictionary<(string, string, string), decimal>();
+        foreach ((string year, int period) in periods)
+        {
+            foreach (PeriodBalanceRow row in company.GetPeriodBalances(year, period, period, null, int.MaxValue))
+            {
+                string[] segments = row.Account.Trim().Split(separator);
+                string costCenter = segments[costCenterSegment - 1];
+                string account = accountItem(string.Join(separator, segments.Where((_, i) => i != costCenterSegment - 1)), costCenter, row.Account.Trim());
+                (string, string, string) key = (account, keepCostCenter ? costCenter : string.Empty, periodCode(year, period));
+                cells[key] = cells.GetValueOrDefault(key) + row.Debit - row.Credit;
+            }
+        }
+
+        return cells;
+    }
+
+    /// <summary>
+    /// AP from the invoices' GL distribution, read straight from the company's tables: (vendor key, cost-centre code,
+    /// period code) → amount, invoices; the period is the fiscal period of the invoice date.
+    /// </summary>
+    public static Dictionary<(string Vendor, string CostCenter, string Period), (decimal Amount, int Count)> ApByCostCenter(
+        SimulatedCompany company, char separator, int costCenterSegment, Func<string, int, string> periodCode)
+    {
+        FiscalCalendarInfo calendar = company.Calendar();
+        return company.GetDistributionLines()
+            .Select(l => (Line: l, At: calendar.Locate(l.InvoiceDate)!.Value))
+            .GroupBy(x => ($"{x.Line.DivisionNo}-{x.Line.VendorNo}", x.Line.Account.Split(separator)[costCenterSegment - 1], periodCode(x.At.FiscalYear, x.At.Period)))
+            .ToDictionary(g => g.Key, g => (g.Sum(x => x.Line.Amount), g.Select(x => x.Line.InvoiceNo).Distinct().Count()));
+    }
+
+    /// <summary>The calendar month of a fiscal period as Anaplan's native time names it ("Nov 26").</summary>
+    public static Func<string, int, string> NativeMonth(SimulatedCompany company)
+    {
+        FiscalCalendarInfo calendar = company.Calendar();
+        return (year, period) =>
+        {
+            FiscalPeriodInfo p = calendar.Years.Single(y => y.FiscalYear == year).Periods.Single(x => x.Period == period);
+            return p.BeginDate.AddDays((p.EndDate.DayNumber - p.BeginDate.DayNumber) / 2).ToString("MMM yy", CultureInfo.InvariantCulture);
+        };
+    }
+
+    /// <summary>AP cells expected from every invoice, with the model's period codes: (vendor key, period) → amount, count.</summary>
+    public static Dictionary<(string Vendor, string Period), (decimal Amount, int Count)> ApCells(SimulatedCompany company, Func<string, int, string> periodCode)
+        => company.GetInvoiceTotals(null, null, int.MaxValue).Rows
+            .ToDictionary(r => ($"{r.DivisionNo}-{r.VendorNo}", periodCode(r.FiscalYear, r.FiscalPeriod)), r => (r.InvoiceAmount, r.InvoiceCount));
+
+    /// <summary>A module's cells of one line item, by members (dimension order), as decimals.</summary>
+    public static Dictionary<string, decimal> ModelCells(EmulatedModel model, string module, string lineItem, Func<IReadOnlyList<string>, bool>? where = null)
+        => model.GetCells(module).Where(c => c.LineItem == lineItem && (where?.Invoke(c.Members) ?? true))
+            .ToDictionary(c => string.Join("|", c.Members), c => Convert.ToDecimal(c.Value, CultureInfo.InvariantCulture));
+
     /// <summary>AP cells expected from every invoice: (vendor key, period) → amount, count.</summary>
     public static Dictionary<(string Vendor, string Period), (decimal Amount, int Count)> ApCells(SimulatedCompany company)
         => company.GetInvoiceTotals(null, null, int.MaxValue).Rows

@@ -14,12 +14,21 @@ public sealed class SageAgentClientTests : IAsyncLifetime
 {
     private const string KeyRef = "sage-abc-apikey";
     private readonly CapturingLoggerProvider clientLogs = new();
+    private readonly InMemoryCredentialStore credentials = new();
     private TestAgent agent = null!;
     private ILoggerFactory loggerFactory = null!;
+    private ServiceProvider services = null!;
 
     public Task InitializeAsync()
     {
         this.loggerFactory = LoggerFactory.Create(b => b.AddProvider(this.clientLogs).SetMinimumLevel(LogLevel.Debug));
+
+        // The registration production uses (ConnectorRuntime): clients come from SageAgentClientFactory over IHttpClientFactory.
+        this.services = new ServiceCollection()
+            .AddSingleton(this.loggerFactory)
+            .AddSingleton<ICredentialStore>(this.credentials)
+            .AddSageAgentClients()
+            .BuildServiceProvider();
         return this.StartAgent();
     }
 
@@ -27,30 +36,33 @@ public sealed class SageAgentClientTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await this.services.DisposeAsync();
         this.loggerFactory.Dispose();
         await this.agent.DisposeAsync();
     }
 
-    private SageAgentClient Client(string company = "ABC", SageTlsMode tls = SageTlsMode.Pinned, string? pin = null, string apiKey = TestAgent.ApiKey, int retries = 4, int pageSize = 100, TimeSpan? requestTimeout = null)
+    private SageAgentClient Client(string company = "ABC", SageTlsMode tls = SageTlsMode.Pinned, string? pin = null, string apiKey = TestAgent.ApiKey, int retries = 4, int pageSize = 100, TimeSpan? requestTimeout = null, TimeSpan? maxRetryDelay = null, TestAgent? on = null)
     {
+        TestAgent target = on ?? this.agent;
         var options = new SageAgentClientOptions
         {
-            BaseAddress = this.agent.BaseAddress,
+            BaseAddress = target.BaseAddress,
             CompanyCode = company,
             ApiKeyReference = KeyRef,
             TlsMode = tls,
             MaxRetryAttempts = retries,
             RetryBaseDelay = TimeSpan.FromMilliseconds(5),
-            MaxRetryDelay = TimeSpan.FromMilliseconds(50),
+            MaxRetryDelay = maxRetryDelay ?? TimeSpan.FromMilliseconds(50),
             RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30),
             PageSize = pageSize,
         };
         if (tls == SageTlsMode.Pinned)
         {
-            options.PinnedSha256Fingerprints.Add(pin ?? this.agent.Handle.CertificateSha256);
+            options.PinnedSha256Fingerprints.Add(pin ?? target.Handle.CertificateSha256);
         }
 
-        return new SageAgentClient(options, new InMemoryCredentialStore().Set(KeyRef, apiKey), TimeProvider.System, this.loggerFactory);
+        this.credentials.Set(KeyRef, apiKey);
+        return this.services.GetRequiredService<SageAgentClientFactory>().Create(Guid.NewGuid().ToString("N"), options);
     }
 
     private static NewSageJournalEntry Budget(string id, decimal amount = 2500.00m, string date = "2027-01-31")
@@ -290,6 +302,43 @@ public sealed class SageAgentClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task JournalEntry_RecordLock_RetriedThroughPipelineWithBackoffAndBounded()
+    {
+        this.agent.Sim.Faults("ABC").Set(new SimulatedFaultSettings(LockNextWrites: 10));
+        using SageAgentClient client = this.Client(retries: 4);
+
+        var error = await Assert.ThrowsAsync<SageAgentException>(() => client.CreateJournalEntryAsync(Budget("LOCK-BOUNDED")));
+
+        // One first attempt and exactly four retries reached Sage; each retry waited a positive backoff under the cap
+        // (the test agent sends Retry-After: 0, so the exponential backoff with jitter decides).
+        Assert.Equal(SageAgentErrorCode.Locked, error.Code);
+        Assert.Equal(10 - 5, this.agent.Sim.Faults("ABC").Current.LockNextWrites);
+        Assert.Empty(this.agent.Sim.Company("ABC").ListJournalEntries());
+        long[] delays = RetryDelays(this.clientLogs, "Locked");
+        Assert.Equal(4, delays.Length);
+        Assert.All(delays, d => Assert.InRange(d, 1, 50));
+    }
+
+    [Fact]
+    public async Task JournalEntry_RecordLockWithRetryAfter_WaitsWhatTheAgentAsksWithinTheCap()
+    {
+        await using TestAgent slow = await TestAgent.StartAsync(o => o.LockRetryAfter = TimeSpan.FromSeconds(1));
+        slow.Sim.Faults("ABC").Set(new SimulatedFaultSettings(LockNextWrites: 1));
+        using SageAgentClient client = this.Client(retries: 3, maxRetryDelay: TimeSpan.FromSeconds(5), on: slow);
+
+        SageJournalEntryResult result = await client.CreateJournalEntryAsync(Budget("LOCK-RA"));
+
+        Assert.True(result.Created);
+        Assert.Single(slow.Sim.Company("ABC").ListJournalEntries());
+        Assert.Equal([1000L], RetryDelays(this.clientLogs, "Locked"));
+    }
+
+    private static long[] RetryDelays(CapturingLoggerProvider logs, string failure)
+        => logs.Lines.Where(l => l.Contains("[4001]", StringComparison.Ordinal) && l.Contains(failure, StringComparison.Ordinal))
+            .Select(l => long.Parse(System.Text.RegularExpressions.Regex.Match(l, @" in (\d+) ms").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
+
+    [Fact]
     public async Task JournalEntry_OutOfBalance_ValidationNotRetriedNothingPosted()
     {
         using SageAgentClient client = this.Client();
@@ -344,21 +393,6 @@ public sealed class SageAgentClientTests : IAsyncLifetime
         Assert.Contains("did not answer", error.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData(0, null, 5, 10)]
-    [InlineData(3, null, 25, 50)]
-    [InlineData(0, 30, 30, 30)]
-    [InlineData(0, 5000, 50, 50)]
-    public void RetryDelay_ExponentialWithJitter_HonoursRetryAfterWithinCap(int attempt, int? retryAfterMs, int minMs, int maxMs)
-    {
-        var options = new SageAgentClientOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(10), MaxRetryDelay = TimeSpan.FromMilliseconds(50) };
-        foreach (double jitter in new[] { 0.0, 0.5, 0.999 })
-        {
-            TimeSpan delay = SageAgentClient.RetryDelay(attempt, retryAfterMs is null ? null : TimeSpan.FromMilliseconds(retryAfterMs.Value), options, jitter);
-            Assert.InRange(delay.TotalMilliseconds, minMs, maxMs);
-        }
-    }
-
     [Fact]
     public void AddSageAgentClient_Twice_OneClientResolvedWithoutDi()
     {
@@ -382,7 +416,7 @@ public sealed class SageAgentClientTests : IAsyncLifetime
     public void Options_PinnedWithoutFingerprint_Rejected()
     {
         var options = new SageAgentClientOptions { BaseAddress = new Uri("https://h:1"), CompanyCode = "ABC", ApiKeyReference = "r", TlsMode = SageTlsMode.Pinned };
-        var error = Assert.Throws<ArgumentException>(() => new SageAgentClient(options, new InMemoryCredentialStore()));
+        var error = Assert.Throws<ArgumentException>(() => this.services.GetRequiredService<SageAgentClientFactory>().Create("no-pin", options));
         Assert.Contains("fingerprint", error.Message, StringComparison.Ordinal);
     }
 }
