@@ -19,7 +19,7 @@ namespace Connector.Orchestrations.Tests.Recovery;
 /// the approved-values export ran again only when the first attempt had not got it; the Sage dimensions were not read
 /// again; the audit shows the rewind. The agent's key is rotated after the dimensions are read, so the rewound run must
 /// not read them again. The agent down during extraction is the main flow's class (this flow extracts nothing from
-/// Sage; an agent that cannot be reached while posting is covered by the record-lock case's failed posts). Not applicable to this flow: a chunk upload or an import failing (the return flow
+/// Sage). Not applicable to this flow: a chunk upload or an import failing (the return flow
 /// uploads and imports nothing).
 /// </summary>
 public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClassFixture<BudgetRewindTests.Fixture>
