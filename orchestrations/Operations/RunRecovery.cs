@@ -695,12 +695,12 @@ public class RunRecovery
     {
         string connectionId = run.ReadInputAs<ActualsRunInput>()?.ConnectionId ?? RunIds.Connection(run.InstanceId) ?? string.Empty;
         this.options.CurrentValue.Get(connectionId);
-        string id = $"{run.InstanceId}{suffix}-{this.time.GetUtcNow():yyyyMMddHHmmss}";
+        string id = $"{run.InstanceId}{suffix}-{this.time.GetUtcNow():yyyyMMddHHmmssfff}";
         StartRunResult started = await this.Runs.StartAsync(
             nameof(DatasetRecoveryOrchestrator), id, new DatasetRecoveryInput(connectionId, run.InstanceId, dataset, mode, $"{mode} of {run.InstanceId} by {by}"), cancellationToken);
         if (!started.Started)
         {
-            throw new RunStateException(id, started.Status, $"A {mode} of '{run.InstanceId}' was already started this second ({id}, {started.Status}).");
+            throw new RunStateException(id, started.Status, $"A {mode} of '{run.InstanceId}' was already started at this moment ({id}, {started.Status}).");
         }
 
         await this.RecordEventAsync(
