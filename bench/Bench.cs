@@ -268,7 +268,8 @@ internal static class Bench
 
     /// <summary>
     /// Seeds an approved budget of <paramref name="entries"/> entries (one Anaplan account × open period each, grouping
-    /// VersionPeriodAccount, cost centre 010), posts it, and reads back what happened. The cells of an earlier budget run
+    /// VersionPeriodAccount, cost centre 010), posts it, and reads back what happened (the summary, and every entry's
+    /// result from the blob it names). The cells of an earlier budget run
     /// (<paramref name="seeded"/>) are cleared first and its accounts left out, so every entry of this run is new in Sage.
     /// </summary>
     private static async Task<BudgetResult> BudgetAsync(BenchStack stack, int entries, List<(string Account, string Period)> seeded)
@@ -298,26 +299,33 @@ internal static class Bench
         TimeSpan run = watch.Elapsed;
         var history = new HistoryStages(start.InstanceId, await RunHistory.ReadAsync(stack.Service, stack.Client, start.InstanceId));
         BudgetRunSummary? summary = null;
+        IReadOnlyList<EntryResult> results = [];
         string? error = done.FailureDetails?.ErrorMessage;
         try
         {
             summary = done.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? done.ReadOutputAs<BudgetRunSummary>() : null;
+            if (summary?.ResultsBlob is { } blob)
+            {
+                // Readable in full: every entry's result, read back from the blob the summary names.
+                results = await BudgetRunResults.ReadAsync(stack.Storage.StagingContainer, blob);
+            }
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or NotSupportedException)
         {
             error = "summary unreadable: " + ex.Message;
         }
 
-        var posts = history.Activities.Where(a => a.Name == nameof(PostJournalEntryActivity)).ToList();
+        var posts = history.Activities.Where(a => a.Name == nameof(PostJournalBatchActivity)).ToList();
         return new BudgetResult
         {
             Entries = entries,
-            Posted = summary?.Posted ?? posts.Count,
+            Posted = summary is null ? 0 : results.Count(r => r.Status == JournalStatuses.Posted),
             Status = summary?.Status ?? done.RuntimeStatus.ToString(),
             Run = run,
             Posting = posts.Count == 0 ? TimeSpan.Zero : new Span(posts.Min(p => p.Span.Start), posts.Max(p => p.Span.End)).Length,
             HistoryRows = history.Rows,
-            SummaryReadable = summary is not null && summary.Results.Count == summary.Plan.EntryCount && summary.Plan.EntryCount == entries,
+            SummaryReadable = summary is not null && results.Count == entries && summary.Plan.EntryCount == entries
+                && results.Select(r => r.ExternalId).Distinct().Count() == entries && summary.Posted == results.Count(r => r.Status == JournalStatuses.Posted),
             Error = error is null ? null : error.Length > 200 ? error[..200] + "…" : error,
         };
 

@@ -5,7 +5,9 @@ using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.Flows.Budgets;
 using Connector.Agent.CommandLine;
 using Connector.Local.Cli;
+using Connector.Orchestrations.Storage;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace Connector.Local;
@@ -20,8 +22,9 @@ internal static class RunPrinter
     /// Waits for the run, showing its progress; returns <see cref="ExitCodes.Ok"/>, <see cref="ExitCodes.CompletedWithFailures"/> (failed records or reconciliation differences)
     /// or <see cref="ExitCodes.Failed"/>.
     /// </summary>
-    public static async Task<int> WaitAndPrintAsync(CliContext cli, DurableTaskClient client, string instanceId, bool json, CancellationToken cancellationToken)
+    public static async Task<int> WaitAndPrintAsync(CliContext cli, IServiceProvider services, string instanceId, bool json, CancellationToken cancellationToken)
     {
+        DurableTaskClient client = services.GetRequiredService<DurableTaskClient>();
         OrchestrationMetadata state;
         try
         {
@@ -58,7 +61,11 @@ internal static class RunPrinter
             status = budget.Status;
             if (!json)
             {
-                Print(output, budget);
+                // The output carries counts and the first problems; every entry's result is in the blob it names.
+                IReadOnlyList<EntryResult> results = budget.ResultsBlob is { } blob
+                    ? await BudgetRunResults.ReadAsync(services.GetRequiredService<ConnectorStorage>().StagingContainer, blob, cancellationToken)
+                    : [];
+                Print(output, budget, results);
             }
         }
         else
@@ -97,7 +104,7 @@ internal static class RunPrinter
         }
     }
 
-    private static void Print(TextWriter output, BudgetRunSummary s)
+    private static void Print(TextWriter output, BudgetRunSummary s, IReadOnlyList<EntryResult> results)
     {
         BudgetPlan p = s.Plan;
         output.WriteLine();
@@ -107,7 +114,7 @@ internal static class RunPrinter
         output.WriteLine($"Entries: {p.EntryCount} proposed, debit {Money(p.Debit)} = credit {Money(p.Credit)}; proposed entries CSV: {p.ProposedCsvBlob}");
         if (s.DryRun)
         {
-            foreach (EntrySummary e in p.Entries)
+            foreach (EntryResult e in results)
             {
                 output.WriteLine($"  {e.ExternalId}  {e.GroupKey,-40} {e.Lines,4} lines  {Money(e.Debit),16}");
             }
@@ -115,12 +122,13 @@ internal static class RunPrinter
             return;
         }
 
-        foreach (IGrouping<string, EntryResult> group in s.Results.GroupBy(r => r.Status))
+        foreach ((string status, int count) in s.ByStatus.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            output.WriteLine($"  {group.Key}: {group.Count()}");
+            output.WriteLine($"  {status}: {count}");
         }
 
-        foreach (EntryResult r in s.Results)
+        output.WriteLine($"Every entry's result: {s.ResultsBlob}");
+        foreach (EntryResult r in results)
         {
             output.WriteLine($"  {r.ExternalId}  {r.GroupKey,-40} {r.Status,-15} {(r.EntryNo is null ? string.Empty : $"entry {r.EntryNo}")}{(r.BatchNo is null ? string.Empty : $" batch {r.BatchNo}")} {r.Message}");
         }

@@ -115,9 +115,13 @@ public static class ActivityFunctions
     public static Task<BudgetPlan> PlanBudgetEntries([ActivityTrigger] PlanBudgetInput input, FunctionContext context)
         => Run<PlanBudgetEntriesActivity, PlanBudgetInput, BudgetPlan>(context, input);
 
-    [Function(nameof(PostJournalEntryActivity))]
-    public static Task<EntryResult> PostJournalEntry([ActivityTrigger] PostEntryInput input, FunctionContext context)
-        => Run<PostJournalEntryActivity, PostEntryInput, EntryResult>(context, input);
+    [Function(nameof(PostJournalBatchActivity))]
+    public static Task<PostBatchResult> PostJournalBatch([ActivityTrigger] PostBatchInput input, FunctionContext context)
+        => Run<PostJournalBatchActivity, PostBatchInput, PostBatchResult>(context, input);
+
+    [Function(nameof(CollectBudgetResultsActivity))]
+    public static Task<BudgetResultsDigest> CollectBudgetResults([ActivityTrigger] CollectResultsInput input, FunctionContext context)
+        => Run<CollectBudgetResultsActivity, CollectResultsInput, BudgetResultsDigest>(context, input);
 
     [Function(nameof(PrepareRecoveryActivity))]
     public static Task<RecoveryPlan> PrepareRecovery([ActivityTrigger] PrepareRecoveryInput input, FunctionContext context)

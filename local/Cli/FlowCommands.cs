@@ -178,7 +178,7 @@ internal static class FlowCommands
                     cli.Output.WriteLine($"Run {started.InstanceId} already exists ({started.Status}); following it.");
                 }
 
-                return await RunPrinter.WaitAndPrintAsync(cli, host.Services.Get<DurableTaskClient>(), started.InstanceId, cli.Value(json), ct);
+                return await RunPrinter.WaitAndPrintAsync(cli, host.Services, started.InstanceId, cli.Value(json), ct);
             }
             finally
             {
@@ -219,7 +219,7 @@ internal static class FlowCommands
         {
             info.WriteLine($"Durable Task worker running. Starting the actuals sync: Sage company {company} → Anaplan model {environment.Anaplan.DefaultModel.Name} ...");
             StartRunResult started = await host.Services.Get<FlowStarter>().StartActualsAsync(connectionId, "demo", new ActualsRunRequest(), ct);
-            int exit = await RunPrinter.WaitAndPrintAsync(cli, host.Services.Get<DurableTaskClient>(), started.InstanceId, json, ct);
+            int exit = await RunPrinter.WaitAndPrintAsync(cli, host.Services, started.InstanceId, json, ct);
             info.WriteLine($"GL Actuals cells in the model now: {environment.Anaplan.DefaultModel.GetCells("GL Actuals").Count}.");
 
             return exit;

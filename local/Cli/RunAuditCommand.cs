@@ -49,7 +49,8 @@ internal static class RunAuditCommand
             string connectionId = cli.Value(connection) ?? await ConnectionOfAsync(services.Get<DurableTaskClient>(), run, ct)
                 ?? throw new ConnectorValidationException("--connection", $"Run id '{run}' does not name its connection; give --connection.");
             await services.Get<ConnectorStorage>().EnsureCreatedOnceAsync();
-            RunAuditReport report = await RunAuditReport.ReadAsync(services.Get<AuditStore>(), connectionId, run, cli.Value(max), cli.Value(kind)?.ToLowerInvariant(), ct);
+            RunAuditReport report = await RunAuditReport.ReadAsync(
+                services.Get<AuditStore>(), connectionId, run, cli.Value(max), cli.Value(kind)?.ToLowerInvariant(), services.Get<ConnectorStorage>().StagingContainer, ct);
             if (cli.Value(json))
             {
                 cli.WriteJson(report);

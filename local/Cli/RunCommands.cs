@@ -295,6 +295,12 @@ internal static class RunCommands
         globals.SetClientAction(command, async (cli, services, ct) =>
         {
             RunInspection inspection = await services.Get<RunOperations>().InspectAsync(cli.Value(id)!, ct);
+            if (inspection.Run.Name == nameof(Orchestrations.Flows.Budgets.BudgetSyncOrchestrator) && inspection.Run.Output is { } output)
+            {
+                // A budgets run's output names the blob with every entry's result: shown whole.
+                inspection = inspection with { Journal = await Orchestrations.Flows.Budgets.BudgetRunResults.ReadAsync(services.Get<ConnectorStorage>().StagingContainer, output, ct) };
+            }
+
             if (cli.Value(json))
             {
                 cli.WriteJson(inspection);

@@ -47,6 +47,19 @@ internal static class RunView
         o.WriteLine(Indent(Json(run.Input)));
         o.WriteLine("Output");
         o.WriteLine(run.Status == OrchestrationRuntimeStatus.Failed ? "  (none: the run failed)" : Indent(Json(run.Output)));
+        if (inspection.Journal is { } journal)
+        {
+            o.WriteLine();
+            o.WriteLine($"Journal entries ({journal.Count}, every entry's result from the blob the output names)");
+            Table entries = CliOutput.Table("EXTERNAL ID", "GROUP", "PERIOD", "STATUS", "SAGE ENTRY", "BATCH", "DEBIT>", "MESSAGE");
+            foreach (Orchestrations.Flows.Budgets.EntryResult r in journal)
+            {
+                entries.Row(r.ExternalId, r.GroupKey, r.Period, r.Status, r.EntryNo, r.BatchNo, r.Debit.ToString("N2", System.Globalization.CultureInfo.InvariantCulture), r.Message);
+            }
+
+            cli.Console.Write(entries);
+        }
+
         o.WriteLine();
         WriteSteps(cli, inspection);
         o.WriteLine();

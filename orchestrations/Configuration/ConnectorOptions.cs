@@ -381,8 +381,11 @@ public sealed class BudgetsFlowOptions
     /// <summary>Gets or sets how lines are grouped into entries: VersionPeriodCostCenter (default), VersionPeriod, VersionPeriodAccount.</summary>
     public string Grouping { get; set; } = "VersionPeriodCostCenter";
 
-    /// <summary>Gets or sets how many entries are posted at once (Sage serializes writes per company anyway).</summary>
+    /// <summary>Gets or sets how many batches of entries are posted at once (Sage serializes writes per company anyway).</summary>
     public int MaxParallelPosts { get; set; } = 2;
+
+    /// <summary>Gets or sets how many entries one posting activity posts, one after the other (1 to 1000).</summary>
+    public int PostBatchSize { get; set; } = 100;
 }
 
 /// <summary>

@@ -161,6 +161,11 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
                 {
                     Error("Budgets:MaxParallelPosts", $"must be between 1 and 16; got {c.Budgets.MaxParallelPosts}.");
                 }
+
+                if (c.Budgets.PostBatchSize is < 1 or > 1000)
+                {
+                    Error("Budgets:PostBatchSize", $"must be between 1 and 1000; got {c.Budgets.PostBatchSize}.");
+                }
             }
         }
 

@@ -55,7 +55,8 @@ public static class ConnectorTasks
         typeof(DownloadAnaplanExportActivity),
         typeof(ReconcileDatasetActivity),
         typeof(PlanBudgetEntriesActivity),
-        typeof(PostJournalEntryActivity),
+        typeof(PostJournalBatchActivity),
+        typeof(CollectBudgetResultsActivity),
         typeof(PrepareRecoveryActivity),
     ];
 

@@ -24,6 +24,9 @@ public static class StepKeys
     /// <summary>The proposed journal entries of a budgets run.</summary>
     public const string Plan = "plan";
 
+    /// <summary>What a batch of a budgets run's journal entries did (<see cref="Budgets.PostBatchResult"/>).</summary>
+    public static string PostBatch(int batch) => $"post:{batch.ToString("D5", System.Globalization.CultureInfo.InvariantCulture)}";
+
     /// <summary>What a recovery run loads (<see cref="Recovery.RecoveryPlan"/>).</summary>
     public const string Recovery = "recovery";
 

@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Connector.Orchestrations.Flows.Budgets;
 using Connector.Orchestrations.Storage;
 using CsvHelper;
 
@@ -18,10 +21,17 @@ public sealed record RunAuditReport(RunAudit Run, IReadOnlyList<DatasetAudit> Da
     /// <summary>Gets the operator actions on the run (rewinds, terminations, replays), oldest first: when, by whom, why, which attempt.</summary>
     public IReadOnlyList<RunEvent> Events { get; init; } = [];
 
-    /// <summary>Reads a run's audit.</summary>
+    /// <summary>
+    /// Gets every journal entry of a budgets run with its result (posted, already posted, rejected, failed, held for
+    /// review, or proposed for a dry run), read from the results blob the run's summary names; null for other runs, or
+    /// when the report was read without the staging container.
+    /// </summary>
+    public IReadOnlyList<EntryResult>? Journal { get; init; }
+
+    /// <summary>Reads a run's audit; with <paramref name="staging"/>, a budgets run's every entry too (<see cref="Journal"/>).</summary>
     /// <exception cref="RunNotFoundException">The connection has no audited run with that id.</exception>
     public static async Task<RunAuditReport> ReadAsync(
-        AuditStore audit, string connectionId, string runId, int maxRecords, string? kind = null, CancellationToken cancellationToken = default)
+        AuditStore audit, string connectionId, string runId, int maxRecords, string? kind = null, BlobContainerClient? staging = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(audit);
         RunAudit run = await audit.GetRunAsync(connectionId, runId, cancellationToken)
@@ -47,7 +57,27 @@ public sealed record RunAuditReport(RunAudit Run, IReadOnlyList<DatasetAudit> Da
         return new RunAuditReport(run, await audit.GetDatasetsAsync(runId, cancellationToken), records, truncated ? maxRecords : null)
         {
             Events = await audit.GetEventsAsync(runId, cancellationToken),
+            Journal = staging is not null && run.Flow == Scheduling.ScheduleEvaluator.Flows.Budgets ? await JournalAsync(staging, run.Summary, cancellationToken) : null,
         };
+    }
+
+    /// <summary>Reads a budgets run's every entry from its summary (null when it has no summary yet or the summary is not JSON).</summary>
+    public static async Task<IReadOnlyList<EntryResult>?> JournalAsync(BlobContainerClient staging, string? summary, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(summary))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(summary);
+            return await BudgetRunResults.ReadAsync(staging, json.RootElement, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The CSV header of <see cref="WriteRecordsCsv"/>.</summary>

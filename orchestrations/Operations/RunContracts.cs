@@ -155,6 +155,12 @@ public sealed record RunInspection(RunDetails Run, IReadOnlyList<RunStep>? Steps
     /// the sub-run's failed step, down to the step that failed first. Empty when nothing failed.
     /// </summary>
     public IReadOnlyList<FailedStep> FailurePath { get; init; } = [];
+
+    /// <summary>
+    /// Gets every journal entry of a budgets run with its result, read from the results blob its output names (the
+    /// output itself carries only counts and the first problems); null for other runs or when not read.
+    /// </summary>
+    public IReadOnlyList<Flows.Budgets.EntryResult>? Journal { get; init; }
 }
 
 /// <summary>A failed step of a run on the way down to the cause of a failure.</summary>

@@ -56,13 +56,24 @@ using (host)
 
 return 0;
 
-/// <summary>Kills the process (like a SIGKILL from outside) between Sage's write and the connector's record of it.</summary>
+/// <summary>
+/// Kills the process (like a SIGKILL from outside) between Sage's write and the connector's record of it: at the first
+/// write, or at the N-th when <c>crashFile</c> holds the number N (a crash in the middle of a batch).
+/// </summary>
 internal sealed class CrashAfterSageWrite(string crashFile) : IJournalPostingObserver
 {
+    private int writes;
+
     public void AfterSageWrite(string externalId)
     {
         if (File.Exists(crashFile))
         {
+            int at = int.TryParse(File.ReadAllText(crashFile).Trim(), out int n) && n > 1 ? n : 1;
+            if (Interlocked.Increment(ref this.writes) < at)
+            {
+                return;
+            }
+
             File.Delete(crashFile);
             File.WriteAllText(crashFile + ".crashed", externalId);
             System.Diagnostics.Process.GetCurrentProcess().Kill();

@@ -115,6 +115,10 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
     public async Task<Orchestrations.Flows.Budgets.BudgetRunSummary> RunBudgetsAsync(string connectionId, BudgetRunRequest request)
         => Completed(await this.RunBudgetsToEndAsync(connectionId, request)).ReadOutputAs<Orchestrations.Flows.Budgets.BudgetRunSummary>()!;
 
+    /// <summary>Every entry's result of a budgets run (plan order), read from the blob its summary names.</summary>
+    public async Task<IReadOnlyList<Orchestrations.Flows.Budgets.EntryResult>> ResultsAsync(Orchestrations.Flows.Budgets.BudgetRunSummary summary)
+        => summary?.ResultsBlob is { } blob ? await Orchestrations.Flows.Budgets.BudgetRunResults.ReadAsync(this.Storage.StagingContainer, blob) : [];
+
     /// <summary>Starts an actuals run and waits until it ends, however it ends.</summary>
     public async Task<OrchestrationMetadata> RunActualsToEndAsync(string connectionId, ActualsRunRequest? request = null, TimeSpan? timeout = null)
     {

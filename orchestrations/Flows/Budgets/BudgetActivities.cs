@@ -17,7 +17,7 @@ namespace Connector.Orchestrations.Flows.Budgets;
 /// version from a column or fixed by the view, one amount column or one per period, other columns ignored; numbers in
 /// invariant culture, blank and zero values skipped), rejects lines with an unknown member, a bad or non-finite amount or
 /// a period code outside the company's calendar (record and reason, in the audit), and writes the proposed balanced
-/// entries: one blob per entry for posting, and a CSV of all of them for people.
+/// entries: JSON lines in pages of a hundred for posting (read by index range), and a CSV of all of them for people.
 /// </summary>
 public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps)
     : TaskActivity<PlanBudgetInput, BudgetPlan>
@@ -77,10 +77,7 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
         await rejections.CompleteAsync();
         IReadOnlyList<PlannedEntry> entries = planner.Build();
         string prefix = Datasets.RunBlob(input.Run, "budget/entries");
-        foreach (PlannedEntry entry in entries)
-        {
-            await storage.StagingContainer.GetBlobClient($"{prefix}/{entry.Index:D5}.json").UploadAsync(BinaryData.FromObjectAsJson(entry, Json), overwrite: true);
-        }
+        await BudgetEntryPages.WriteAsync(storage.StagingContainer, prefix, entries);
 
         string csvBlob = Datasets.RunBlob(input.Run, "budget/proposed-entries.csv");
         await WriteProposedCsvAsync(storage, csvBlob, entries);
@@ -97,8 +94,7 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
             rejections.Count,
             rejections.BlobName,
             entries.Sum(e => e.Debit),
-            entries.Sum(e => e.Credit),
-            [.. entries.Select(e => new EntrySummary(e.ExternalId, e.GroupKey, e.PeriodCode, e.Lines.Count, e.Debit, e.Credit))]);
+            entries.Sum(e => e.Credit));
     }
 
     private static bool InRange(PeriodCodec periods, string period, PlanBudgetInput input)
@@ -137,41 +133,111 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
 }
 
 /// <summary>
-/// Posts one proposed entry exactly once. Sage has no idempotency key, so: look the external id up through the agent
-/// (unposted entries, then history); if it is there, it is not posted again. Otherwise record the intent, create it,
-/// record the result. A crash between Sage's write and the record is healed by the lookup on the retry. Validation
-/// errors are recorded with Sage's message and do not stop other entries; locks are retried (the client's backoff,
-/// then the orchestration's durable retry policy).
+/// Posts a batch of proposed entries (a range of the plan's indexes, read from its blobs), each exactly once, one after
+/// the other (Sage serializes writes per company). Sage has no idempotency key, so for each entry: an entry this run
+/// already posted is taken from the journal record; otherwise its external id is looked up through the agent (unposted
+/// entries, then history) and, if there, not posted again; otherwise the intent is recorded, the entry created and the
+/// result recorded. A crash between Sage's write and the record is healed by the lookup when the batch runs again.
+/// Validation errors are recorded with Sage's message and do not stop the other entries; a record lock (past the
+/// client's retries) leaves the entry failed and the others go on, then the batch fails so the orchestration's durable
+/// retry runs it again (what was posted is not posted twice); any other failure stops the batch there. The results,
+/// one per entry, go to a blob, and the batch is recorded for the run (<see cref="StepKeys.PostBatch"/>) before it
+/// returns or fails: only counts and the blob's name go back into the orchestration's history.
 /// </summary>
-public sealed class PostJournalEntryActivity(
-    ConnectionClients clients, ConnectorStorage storage, JournalStore journal, AuditStore audit, TimeProvider time, IJournalPostingObserver? observer = null)
-    : TaskActivity<PostEntryInput, EntryResult>
+public sealed class PostJournalBatchActivity(
+    ConnectionClients clients,
+    ConnectorStorage storage,
+    JournalStore journal,
+    AuditStore audit,
+    StepResultStore steps,
+    TimeProvider time,
+    IJournalPostingObserver? observer = null)
+    : TaskActivity<PostBatchInput, PostBatchResult>
 {
-    public override async Task<EntryResult> RunAsync(TaskActivityContext context, PostEntryInput input)
+    public override async Task<PostBatchResult> RunAsync(TaskActivityContext context, PostBatchInput input)
     {
-        PlannedEntry entry = (await storage.StagingContainer.GetBlobClient($"{input.EntriesPrefix}/{input.Index:D5}.json").DownloadContentAsync())
-            .Value.Content.ToObjectFromJson<PlannedEntry>(PlanBudgetEntriesActivity.Json)!;
+        ArgumentNullException.ThrowIfNull(input);
+        await storage.EnsureCreatedOnceAsync();
+        IReadOnlyList<PlannedEntry> entries = await BudgetEntryPages.ReadAsync(storage.StagingContainer, input.EntriesPrefix, input.EntriesPerPage, input.Start, input.Count);
         SageAgentClient sage = clients.Sage(input.Run.ConnectionId);
-        JournalRecord? known = await journal.GetAsync(input.Run.ConnectionId, entry.ExternalId);
-        if (known is { Status: JournalStatuses.Posted or JournalStatuses.AlreadyPosted } && known.RunId == input.Run.RunId)
+        var results = new List<EntryResult>(entries.Count);
+        Exception? stopped = null;
+        string? locked = null;
+        foreach (PlannedEntry entry in entries)
+        {
+            if (stopped is not null)
+            {
+                results.Add(Failed(entry, $"not attempted: the batch stopped at an earlier entry ({stopped.Message})"));
+                continue;
+            }
+
+            try
+            {
+                results.Add(await this.PostAsync(input.Run, sage, entry));
+            }
+            catch (SageBusyException ex) when (ex.InnerException is SageAgentException { Code: SageAgentErrorCode.Locked })
+            {
+                // A lock on this entry: the others may go through.
+                locked ??= ex.Message;
+                results.Add(Failed(entry, ex.Message));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Sage unavailable past the client's retries, or something else: the rest of the batch would meet it too.
+                stopped = ex;
+                results.Add(Failed(entry, ex.Message));
+            }
+        }
+
+        string blob = BudgetRunResults.BatchBlob(input.Run, input.Batch);
+        await BudgetRunResults.WriteAsync(storage.StagingContainer, blob, results);
+        var result = new PostBatchResult(
+            input.Batch,
+            input.Start,
+            input.Count,
+            results.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            results.Count(r => IsProblem(r.Status)),
+            blob);
+        await steps.RecordAsync(input.Run, StepKeys.PostBatch(input.Batch), result);
+        if (stopped is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(stopped);
+        }
+
+        return locked is null
+            ? result
+            : throw new SageBusyException($"{results.Count(r => r.Status == JournalStatuses.Failed)} entr(ies) of batch {input.Batch} met a record lock past the retries, e.g.: {locked}");
+    }
+
+    /// <summary>Gets a value indicating whether an entry in this status needs someone's attention (rejected, failed, held for review).</summary>
+    internal static bool IsProblem(string status) => status is JournalStatuses.Rejected or JournalStatuses.Failed or JournalStatuses.NeedsReview;
+
+    /// <summary>An entry that failed (not posted by this attempt, as far as the connector knows).</summary>
+    internal static EntryResult Failed(PlannedEntry entry, string message)
+        => new(entry.ExternalId, entry.GroupKey, entry.PeriodCode, JournalStatuses.Failed, null, null, entry.Debit, entry.Credit, message, entry.Lines.Count);
+
+    private async Task<EntryResult> PostAsync(RunRef run, SageAgentClient sage, PlannedEntry entry)
+    {
+        JournalRecord? known = await journal.GetAsync(run.ConnectionId, entry.ExternalId);
+        if (known is { Status: JournalStatuses.Posted or JournalStatuses.AlreadyPosted } && known.RunId == run.RunId)
         {
             // An earlier attempt of this run posted it and recorded Sage's entry number: nothing to ask Sage again.
-            return new EntryResult(entry.ExternalId, entry.GroupKey, entry.PeriodCode, known.Status, known.EntryNo, known.BatchNo, entry.Debit, entry.Credit, known.Message);
+            return new EntryResult(entry.ExternalId, entry.GroupKey, entry.PeriodCode, known.Status, known.EntryNo, known.BatchNo, entry.Debit, entry.Credit, known.Message, entry.Lines.Count);
         }
 
         SageJournalEntry? existing = await sage.FindJournalEntryAsync(entry.ExternalId);
         if (existing is not null)
         {
             // Posted by this run before a crash (the intent is ours and unfinished), or by an earlier run.
-            string status = known is { Status: JournalStatuses.Posting } && known.RunId == input.Run.RunId ? JournalStatuses.Posted : JournalStatuses.AlreadyPosted;
-            return await this.RecordAsync(input.Run, entry, status, existing.EntryNo, existing.BatchNo, null, markGroup: true);
+            string status = known is { Status: JournalStatuses.Posting } && known.RunId == run.RunId ? JournalStatuses.Posted : JournalStatuses.AlreadyPosted;
+            return await this.RecordAsync(run, entry, status, existing.EntryNo, existing.BatchNo, null, markGroup: true);
         }
 
-        string? postedForGroup = await journal.GetPostedForGroupAsync(input.Run.ConnectionId, entry.GroupKey);
+        string? postedForGroup = await journal.GetPostedForGroupAsync(run.ConnectionId, entry.GroupKey);
         if (postedForGroup is not null && postedForGroup != entry.ExternalId)
         {
             return await this.RecordAsync(
-                input.Run, entry, JournalStatuses.NeedsReview, null, null,
+                run, entry, JournalStatuses.NeedsReview, null, null,
                 $"the approved values of {entry.GroupKey} changed after entry {postedForGroup} was posted for it; not posted, so the budget is not counted twice (reverse {postedForGroup} in Sage, then run again)",
                 markGroup: false);
         }
@@ -180,12 +246,12 @@ public sealed class PostJournalEntryActivity(
         {
             // Every line fits Sage's amount field, but the entry's totals (and so its offset line) would not.
             return await this.RecordAsync(
-                input.Run, entry, JournalStatuses.Rejected, null, null,
+                run, entry, JournalStatuses.Rejected, null, null,
                 $"the entry totals {entry.Debit.ToString("0.00", CultureInfo.InvariantCulture)}, more than Sage 100 stores in an amount ({SageLimits.MaxAmountText}); not posted (choose a finer grouping)",
                 markGroup: false);
         }
 
-        await this.RecordAsync(input.Run, entry, JournalStatuses.Posting, null, null, null, markGroup: false);
+        await this.RecordAsync(run, entry, JournalStatuses.Posting, null, null, null, markGroup: false);
         SageJournalEntryResult created;
         try
         {
@@ -199,7 +265,7 @@ public sealed class PostJournalEntryActivity(
         catch (SageAgentException ex) when (ex.Code is SageAgentErrorCode.Validation or SageAgentErrorCode.Conflict or SageAgentErrorCode.BadRequest)
         {
             string where = ex.Line is { } line ? $" (line {line}: {entry.Lines.ElementAtOrDefault(line - 1)?.Account})" : ex.Field is null ? string.Empty : $" ({ex.Field})";
-            return await this.RecordAsync(input.Run, entry, JournalStatuses.Rejected, null, null, $"Sage refused the entry{where}: {ex.SageMessage ?? ex.Message}", markGroup: false);
+            return await this.RecordAsync(run, entry, JournalStatuses.Rejected, null, null, $"Sage refused the entry{where}: {ex.SageMessage ?? ex.Message}", markGroup: false);
         }
         catch (SageAgentException ex) when (ex.IsTransient)
         {
@@ -208,12 +274,11 @@ public sealed class PostJournalEntryActivity(
 
         observer?.AfterSageWrite(entry.ExternalId);
         return await this.RecordAsync(
-            input.Run, entry, created.Created ? JournalStatuses.Posted : JournalStatuses.AlreadyPosted, created.Entry.EntryNo, created.Entry.BatchNo, null, markGroup: true);
+            run, entry, created.Created ? JournalStatuses.Posted : JournalStatuses.AlreadyPosted, created.Entry.EntryNo, created.Entry.BatchNo, null, markGroup: true);
     }
 
     private async Task<EntryResult> RecordAsync(RunRef run, PlannedEntry entry, string status, string? entryNo, string? batchNo, string? message, bool markGroup)
     {
-        await storage.EnsureCreatedOnceAsync();
         await journal.UpsertAsync(new JournalRecord(
             run.ConnectionId,
             entry.ExternalId,
@@ -237,11 +302,86 @@ public sealed class PostJournalEntryActivity(
 
         if (status is JournalStatuses.Rejected or JournalStatuses.NeedsReview)
         {
-            await audit.WriteRecordsAsync(run.RunId, [new RecordAudit(Datasets.Budget, RecordKinds.Failed, 1_000_000 + entry.Index, $"entry {entry.ExternalId} ({entry.GroupKey})", null, message ?? status, null)]);
+            await audit.WriteRecordsAsync(run.RunId, [CollectBudgetResultsActivity.AuditRow(entry.Index, entry.ExternalId, entry.GroupKey, message ?? status)]);
         }
 
-        return new EntryResult(entry.ExternalId, entry.GroupKey, entry.PeriodCode, status, entryNo, batchNo, entry.Debit, entry.Credit, message);
+        return new EntryResult(entry.ExternalId, entry.GroupKey, entry.PeriodCode, status, entryNo, batchNo, entry.Debit, entry.Credit, message, entry.Lines.Count);
     }
+}
+
+/// <summary>
+/// Gathers a budgets run's results once posting is over: every planned entry's result, in plan order, into one blob
+/// (<see cref="BudgetRunResults.RunBlob"/>) from the batches' blobs (the batch records of this attempt, or of an earlier
+/// attempt for a batch a rewound run did not post again); an entry of a batch that failed without a result of this
+/// attempt is reported failed with the batch's message. Writes an audit row per failed entry (rejected and held ones
+/// were written when they happened). A dry run lists every entry as proposed. Returns the counts per status and the
+/// first problem entries, which is all the run's summary carries.
+/// </summary>
+public sealed class CollectBudgetResultsActivity(ConnectorStorage storage, StepResultStore steps, AuditStore audit)
+    : TaskActivity<CollectResultsInput, BudgetResultsDigest>
+{
+    /// <summary>The most problem entries a run's summary lists (the results blob has them all).</summary>
+    public const int MaxProblemsInSummary = 20;
+
+    public override async Task<BudgetResultsDigest> RunAsync(TaskActivityContext context, CollectResultsInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        await storage.EnsureCreatedOnceAsync();
+        BudgetPlan plan = input.Plan;
+        IReadOnlyDictionary<string, RecordedStep> recorded = input.DryRun ? new Dictionary<string, RecordedStep>() : await steps.GetAsync(input.Run.RunId);
+        var failed = input.FailedBatches.ToDictionary(f => f.Batch, f => f.Message);
+        var all = new List<EntryResult>(plan.EntryCount);
+        var failedAudit = new List<RecordAudit>();
+        int size = Math.Max(1, input.BatchSize);
+        for (int batch = 0, start = 0; start < plan.EntryCount; batch++, start += size)
+        {
+            int count = Math.Min(size, plan.EntryCount - start);
+            IReadOnlyList<EntryResult> results = [];
+            if (!input.DryRun
+                && recorded.TryGetValue(StepKeys.PostBatch(batch), out RecordedStep? step)
+                && step.Read<PostBatchResult>() is { } done
+                && done.Start == start && done.Count == count
+                && (!failed.ContainsKey(batch) || step.Attempt == input.Run.Attempt))
+            {
+                results = await BudgetRunResults.ReadAsync(storage.StagingContainer, done.ResultsBlob);
+            }
+
+            if (results.Count != count)
+            {
+                IReadOnlyList<PlannedEntry> entries = await BudgetEntryPages.ReadAsync(storage.StagingContainer, plan.EntriesPrefix, plan.EntriesPerPage, start, count);
+                results = input.DryRun
+                    ? [.. entries.Select(e => new EntryResult(e.ExternalId, e.GroupKey, e.PeriodCode, JournalStatuses.Proposed, null, null, e.Debit, e.Credit, null, e.Lines.Count))]
+                    : [.. entries.Select(e => PostJournalBatchActivity.Failed(
+                        e, failed.TryGetValue(batch, out string? why) ? why : "the batch recorded no result for this entry"))];
+            }
+
+            for (int i = 0; i < results.Count; i++)
+            {
+                if (results[i].Status == JournalStatuses.Failed)
+                {
+                    failedAudit.Add(AuditRow(start + i, results[i].ExternalId, results[i].GroupKey, results[i].Message ?? JournalStatuses.Failed));
+                }
+            }
+
+            all.AddRange(results);
+        }
+
+        string blob = BudgetRunResults.RunBlob(input.Run);
+        await BudgetRunResults.WriteAsync(storage.StagingContainer, blob, all);
+        if (failedAudit.Count > 0)
+        {
+            await audit.WriteRecordsAsync(input.Run.RunId, failedAudit);
+        }
+
+        return new BudgetResultsDigest(
+            blob,
+            all.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            [.. all.Where(r => PostJournalBatchActivity.IsProblem(r.Status)).Take(MaxProblemsInSummary)]);
+    }
+
+    /// <summary>The audit row of an entry that was rejected, failed or held (one per entry: its key is the entry's index).</summary>
+    internal static RecordAudit AuditRow(int index, string externalId, string groupKey, string reason)
+        => new(Datasets.Budget, RecordKinds.Failed, 1_000_000 + index, $"entry {externalId} ({groupKey})", null, reason, null);
 }
 
 /// <summary>Sage was locked or unavailable beyond the client's retries: the orchestration retries the activity later.</summary>

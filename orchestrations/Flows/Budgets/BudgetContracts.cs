@@ -33,7 +33,11 @@ public sealed record PlannedEntry(
 /// <summary>One line of a proposed entry; <c>SourceCell</c> names the Anaplan cell (account | cost centre | period | version), empty for the offset line.</summary>
 public sealed record PlannedLine(string Account, decimal Debit, decimal Credit, string Comment, string SourceCell, long? SourceLine);
 
-/// <summary>What planning produced: where the entries are, and the counts a person reads.</summary>
+/// <summary>
+/// What planning produced: where the entries are and the counts a person reads. The entries themselves stay in Blob
+/// storage (<see cref="EntriesPrefix"/>: JSON lines, <see cref="EntriesPerPage"/> entries a blob, in index order, read by
+/// index range through <see cref="BudgetEntryPages"/>), never in the orchestration's history.
+/// </summary>
 public sealed record BudgetPlan(
     string EntriesPrefix,
     string ProposedCsvBlob,
@@ -47,18 +51,50 @@ public sealed record BudgetPlan(
     string? RejectionsBlob,
     decimal Debit,
     decimal Credit,
-    IReadOnlyList<EntrySummary> Entries);
+    int EntriesPerPage = BudgetEntryPages.DefaultPerPage);
 
-/// <summary>One entry in a plan or a result: identity and totals.</summary>
+/// <summary>One entry in a plan: identity and totals.</summary>
 public sealed record EntrySummary(string ExternalId, string GroupKey, string Period, int Lines, decimal Debit, decimal Credit);
 
-/// <summary>Input of <see cref="PostJournalEntryActivity"/>.</summary>
-public sealed record PostEntryInput(RunRef Run, string EntriesPrefix, int Index);
+/// <summary>
+/// Input of <see cref="PostJournalBatchActivity"/>: batch <c>Batch</c> is the plan's entries <c>Start</c> to
+/// <c>Start + Count - 1</c>, read from the plan's blobs by that range.
+/// </summary>
+public sealed record PostBatchInput(RunRef Run, string EntriesPrefix, int EntriesPerPage, int Batch, int Start, int Count);
 
-/// <summary>What happened to one entry.</summary>
-public sealed record EntryResult(string ExternalId, string GroupKey, string Period, string Status, string? EntryNo, string? BatchNo, decimal Debit, decimal Credit, string? Message);
+/// <summary>
+/// What a batch did, as recorded for the run (<see cref="Flows.StepKeys.PostBatch"/>) and returned to the orchestrator:
+/// counts per status and the blob holding one <see cref="EntryResult"/> per entry of the batch, in index order.
+/// <c>Problems</c> counts the entries rejected, failed or held for review (a batch without any is not posted again by a
+/// rewound run).
+/// </summary>
+public sealed record PostBatchResult(int Batch, int Start, int Count, IReadOnlyDictionary<string, int> ByStatus, int Problems, string ResultsBlob);
 
-/// <summary>The result of a budgets run: its output and its audit summary.</summary>
+/// <summary>A batch whose activity still failed after the durable retries, with the failure's message.</summary>
+public sealed record FailedBatch(int Batch, string Message);
+
+/// <summary>
+/// Input of <see cref="CollectBudgetResultsActivity"/>: the plan, the batch size the run posted with, and the batches
+/// that failed in this attempt (their entries without a result of this attempt are reported failed with the message).
+/// </summary>
+public sealed record CollectResultsInput(RunRef Run, BudgetPlan Plan, int BatchSize, bool DryRun, IReadOnlyList<FailedBatch> FailedBatches);
+
+/// <summary>
+/// The run's results in short: the blob with one <see cref="EntryResult"/> per planned entry (all of them, in plan
+/// order), the count per status and the first problem entries.
+/// </summary>
+public sealed record BudgetResultsDigest(string ResultsBlob, IReadOnlyDictionary<string, int> ByStatus, IReadOnlyList<EntryResult> FirstProblems);
+
+/// <summary>What happened to one entry (<c>Lines</c>: how many lines it has, the offset line included).</summary>
+public sealed record EntryResult(
+    string ExternalId, string GroupKey, string Period, string Status, string? EntryNo, string? BatchNo, decimal Debit, decimal Credit, string? Message, int Lines = 0);
+
+/// <summary>
+/// The result of a budgets run: its output and its audit summary. It stays small whatever the number of entries: counts
+/// per status (<c>ByStatus</c>), the first problem entries (rejected, failed, held for review; at most
+/// <see cref="CollectBudgetResultsActivity.MaxProblemsInSummary"/>), and <c>ResultsBlob</c>, the blob with every entry's
+/// result (read it whole with <see cref="BudgetRunResults.ReadAsync"/>).
+/// </summary>
 public sealed record BudgetRunSummary(
     string RunId,
     string ConnectionId,
@@ -68,11 +104,16 @@ public sealed record BudgetRunSummary(
     string Version,
     string? ExportTaskId,
     BudgetPlan Plan,
-    IReadOnlyList<EntryResult> Results,
+    IReadOnlyDictionary<string, int> ByStatus,
+    IReadOnlyList<EntryResult> FirstProblems,
+    string? ResultsBlob,
     DateTime StartedAt,
     DateTime FinishedAt)
 {
-    public int Posted => this.Results.Count(r => r.Status == Storage.JournalStatuses.Posted);
+    public int Posted => this.Count(Storage.JournalStatuses.Posted);
 
-    public int AlreadyPosted => this.Results.Count(r => r.Status == Storage.JournalStatuses.AlreadyPosted);
+    public int AlreadyPosted => this.Count(Storage.JournalStatuses.AlreadyPosted);
+
+    /// <summary>Gets how many entries ended in <paramref name="status"/>.</summary>
+    public int Count(string status) => this.ByStatus.TryGetValue(status, out int n) ? n : 0;
 }

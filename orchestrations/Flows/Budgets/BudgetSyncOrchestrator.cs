@@ -9,9 +9,12 @@ namespace Connector.Orchestrations.Flows.Budgets;
 /// <summary>
 /// The return flow, Anaplan → Sage 100: export the approved values (inside the model lock), plan balanced journal
 /// entries on accounts and cost centres that exist in Sage, then post each one exactly once (natural-key lookup
-/// before every create), a few at a time since Sage serializes writes per company. A dry run stops after planning. A
-/// rewound run takes the Sage dimensions, the export and the plan an earlier attempt recorded, and posts again only the
-/// entries that were not posted (an entry this run posted is taken from the journal record, Sage is not asked again).
+/// before every create) in batches (<c>Budgets:PostBatchSize</c> entries an activity, <c>Budgets:MaxParallelPosts</c>
+/// batches in flight), so the history grows by batches, not by entries; the per-entry results go to blobs and the
+/// output carries counts, the first problem entries and the results blob's name. A dry run stops after planning. A
+/// rewound run takes the Sage dimensions, the export and the plan an earlier attempt recorded, skips the batches an
+/// earlier attempt recorded without a problem entry, and posts again only the entries that were not posted (an entry
+/// this run posted is taken from the journal record, Sage is not asked again).
 /// </summary>
 public sealed class BudgetSyncOrchestrator : TaskOrchestrator<BudgetRunInput, BudgetRunSummary>
 {
@@ -61,33 +64,31 @@ public sealed class BudgetSyncOrchestrator : TaskOrchestrator<BudgetRunInput, Bu
         }
 
         context.SetCustomStatus(new RunProgress("planning entries", Datasets.Budget, $"version {version}, grouping {connection.Budgets.Grouping}"));
-        BudgetPlan plan = (replan || exported ? null : steps.Get<BudgetPlan>(StepKeys.Plan)) ?? await context.CallActivityAsync<BudgetPlan>(
+        BudgetPlan? recordedPlan = replan || exported ? null : steps.Get<BudgetPlan>(StepKeys.Plan);
+        BudgetPlan plan = recordedPlan ?? await context.CallActivityAsync<BudgetPlan>(
             nameof(PlanBudgetEntriesActivity),
             new PlanBudgetInput(run, export.BlobName, sage.SnapshotBlob, version, input.FiscalYear, input.FromPeriod, input.ToPeriod),
             AnaplanPolling.Retry);
 
-        var results = new List<EntryResult>();
-        if (!input.DryRun)
-        {
-            int degree = Math.Max(1, connection.Budgets.MaxParallelPosts);
-            for (int start = 0; start < plan.EntryCount; start += degree)
-            {
-                context.SetCustomStatus(new RunProgress("posting", Datasets.Budget, $"{start} of {plan.EntryCount} entries done"));
-                IEnumerable<Task<EntryResult>> window = Enumerable.Range(start, Math.Min(degree, plan.EntryCount - start))
-                    .Select(i => PostAsync(context, run, plan, i));
-                results.AddRange(await Task.WhenAll(window));
-            }
-        }
+        int batchSize = connection.Budgets.PostBatchSize;
+        IReadOnlyList<FailedBatch> failed = input.DryRun
+            ? []
+            : await PostAsync(context, run, plan, batchSize, connection.Budgets.MaxParallelPosts, recordedPlan is null ? RecordedSteps.None : steps);
 
+        context.SetCustomStatus(new RunProgress("collecting results", Datasets.Budget, $"{plan.EntryCount} entries"));
+        BudgetResultsDigest digest = await context.CallActivityAsync<BudgetResultsDigest>(
+            nameof(CollectBudgetResultsActivity), new CollectResultsInput(run, plan, batchSize, input.DryRun, failed), AnaplanPolling.Retry);
+        int Count(string s) => digest.ByStatus.TryGetValue(s, out int n) ? n : 0;
         string status = input.DryRun
             ? RunStatuses.DryRun
-            : results.Any(r => r.Status is Storage.JournalStatuses.Failed or Storage.JournalStatuses.NeedsReview)
+            : Count(Storage.JournalStatuses.Failed) + Count(Storage.JournalStatuses.NeedsReview) > 0
                 ? RunStatuses.CompletedWithFailures
-                : plan.LinesRejected > 0 || results.Any(r => r.Status == Storage.JournalStatuses.Rejected)
+                : plan.LinesRejected > 0 || Count(Storage.JournalStatuses.Rejected) > 0
                     ? RunStatuses.CompletedWithRejections
                     : RunStatuses.Completed;
         DateTime finishedAt = context.CurrentUtcDateTime;
-        var summary = new BudgetRunSummary(run.RunId, run.ConnectionId, status, input.Trigger, input.DryRun, version, export.TaskId, plan, results, startedAt, finishedAt);
+        var summary = new BudgetRunSummary(
+            run.RunId, run.ConnectionId, status, input.Trigger, input.DryRun, version, export.TaskId, plan, digest.ByStatus, digest.FirstProblems, digest.ResultsBlob, startedAt, finishedAt);
         await context.CallActivityAsync<bool>(
             nameof(CompleteRunActivity),
             new CompleteRunInput(run, ScheduleEvaluator.Flows.Budgets, input.Trigger, status, startedAt, finishedAt, SummaryJson.Serialize(summary)),
@@ -96,18 +97,63 @@ public sealed class BudgetSyncOrchestrator : TaskOrchestrator<BudgetRunInput, Bu
         return summary;
     }
 
-    private static async Task<EntryResult> PostAsync(TaskOrchestrationContext context, RunRef run, BudgetPlan plan, int index)
+    /// <summary>
+    /// Posts the plan's entries in batches of <paramref name="batchSize"/>, <paramref name="degree"/> batches in flight (a
+    /// new one starts as soon as one ends). A batch an earlier attempt of this run recorded without a problem entry is not
+    /// posted again (<paramref name="recorded"/> is empty when the plan was made again). Returns the batches that still
+    /// failed after the durable retries: their entries are reported, the other batches go on.
+    /// </summary>
+    private static async Task<IReadOnlyList<FailedBatch>> PostAsync(
+        TaskOrchestrationContext context, RunRef run, BudgetPlan plan, int batchSize, int degree, RecordedSteps recorded)
+    {
+        var failed = new List<FailedBatch>();
+        var inFlight = new List<Task<(int Count, FailedBatch? Failure)>>();
+        int batches = (plan.EntryCount + batchSize - 1) / batchSize, next = 0, done = 0;
+        while (next < batches || inFlight.Count > 0)
+        {
+            while (next < batches && inFlight.Count < Math.Max(1, degree))
+            {
+                int batch = next++, start = batch * batchSize, count = Math.Min(batchSize, plan.EntryCount - start);
+                if (recorded.Get<PostBatchResult>(StepKeys.PostBatch(batch)) is { Problems: 0 } earlier && earlier.Start == start && earlier.Count == count)
+                {
+                    done += count;
+                    continue;
+                }
+
+                inFlight.Add(PostBatchAsync(context, new PostBatchInput(run, plan.EntriesPrefix, plan.EntriesPerPage, batch, start, count)));
+            }
+
+            if (inFlight.Count == 0)
+            {
+                break;
+            }
+
+            context.SetCustomStatus(new RunProgress("posting", Datasets.Budget, $"{done} of {plan.EntryCount} entries done, batches of {batchSize}"));
+            Task<(int Count, FailedBatch? Failure)> ended = await Task.WhenAny(inFlight);
+            inFlight.Remove(ended);
+            (int posted, FailedBatch? failure) = await ended;
+            done += posted;
+            if (failure is not null)
+            {
+                failed.Add(failure);
+            }
+        }
+
+        return failed;
+    }
+
+    private static async Task<(int Count, FailedBatch? Failure)> PostBatchAsync(TaskOrchestrationContext context, PostBatchInput input)
     {
         try
         {
-            return await context.CallActivityAsync<EntryResult>(nameof(PostJournalEntryActivity), new PostEntryInput(run, plan.EntriesPrefix, index), PostRetry);
+            await context.CallActivityAsync<PostBatchResult>(nameof(PostJournalBatchActivity), input, PostRetry);
+            return (input.Count, null);
         }
         catch (TaskFailedException ex)
         {
-            // Still failing after the retries: this entry is reported, the others go on. It was never half-posted:
-            // the next run finds it in Sage by its external id if the create did land.
-            EntrySummary entry = plan.Entries[index];
-            return new EntryResult(entry.ExternalId, entry.GroupKey, entry.Period, Storage.JournalStatuses.Failed, null, null, entry.Debit, entry.Credit, ex.FailureDetails.ErrorMessage);
+            // Still failing after the retries: this batch's entries are reported, the other batches go on. None was
+            // half-posted: the next attempt finds in Sage by its external id any create that did land.
+            return (input.Count, new FailedBatch(input.Batch, ex.FailureDetails.ErrorMessage));
         }
     }
 }

@@ -281,13 +281,17 @@ public sealed class OperatorApi
             : ApiResult.Ok(new { released = await this.Operations.ReleaseOrphanedLocksAsync(cancellationToken: cancellationToken) });
     }
 
-    /// <summary><c>GET /api/connections/{connectionId}/runs/{runId}/audit</c>: the run's audit (records: the first 1000).</summary>
+    /// <summary>
+    /// <c>GET /api/connections/{connectionId}/runs/{runId}/audit</c>: the run's audit (records: the first 1000); a budgets
+    /// run's every journal entry with its result (<c>journal</c>, read from the run's results blob).
+    /// </summary>
     public async Task<ApiResult> GetAuditAsync(ApiRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         string connection = this.Connector.Get(request.Route("connectionId")).Id;
         await this.services.Storage.EnsureCreatedOnceAsync();
-        return ApiResult.Ok(await RunAuditReport.ReadAsync(this.services.Audit, connection, request.Route("runId"), MaxAuditRecords, cancellationToken: cancellationToken));
+        return ApiResult.Ok(await RunAuditReport.ReadAsync(
+            this.services.Audit, connection, request.Route("runId"), MaxAuditRecords, cancellationToken: cancellationToken, staging: this.services.Storage.StagingContainer));
     }
 
     /// <summary>

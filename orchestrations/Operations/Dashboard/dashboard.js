@@ -815,16 +815,21 @@ function journalSection(audit) {
   if (!summary?.plan) {
     return append(section, [h('p', { class: 'muted' }, 'The run has no summary yet: its proposed and posted entries show once it completes.')]);
   }
-  const results = new Map((summary.results || []).map(x => [x.externalId, x]));
-  const entries = summary.plan.entries || [];
-  const posted = (summary.results || []).filter(x => x.status === 'posted' || x.status === 'already posted').length;
+  // Every entry with its result comes from the run's results blob (audit.journal); a summary written before results
+  // went to a blob carries its plan's entries and results itself.
+  const rows = audit.journal
+    ? audit.journal.map(r => ({ entry: r, result: r.status === 'proposed' ? null : r }))
+    : (() => {
+      const results = new Map((summary.results || []).map(x => [x.externalId, x]));
+      return (summary.plan.entries || []).map(e => ({ entry: e, result: results.get(e.externalId) }));
+    })();
+  const posted = rows.filter(x => x.result && (x.result.status === 'posted' || x.result.status === 'already posted')).length;
   append(section, [
-    h('p', {}, `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} proposed (version ${summary.version}), ${posted} posted in Sage`,
+    h('p', {}, `${rows.length} entr${rows.length === 1 ? 'y' : 'ies'} proposed (version ${summary.version}), ${posted} posted in Sage`,
       summary.dryRun ? ' (a dry run: nothing was posted)' : '', `; ${number(summary.plan.linesRead)} lines read, ${number(summary.plan.linesRejected)} rejected.`),
     table(
       ['Period', 'Group', 'External id', { label: 'Lines', num: true }, { label: 'Debit', num: true }, { label: 'Credit', num: true }, 'Status', 'Sage entry', 'Batch', 'Message'],
-      entries.map(e => {
-        const result = results.get(e.externalId);
+      rows.map(({ entry: e, result }) => {
         return h('tr', { 'data-entry': e.externalId },
           cell(e.period, 'mono'), cell(e.groupKey, 'mono'), cell(e.externalId, 'mono'), num(e.lines), cell(money(e.debit), 'num'), cell(money(e.credit), 'num'),
           cell(pill(result?.status || 'proposed', result ? (/posted/.test(result.status) ? 'Completed' : /review|rejected/.test(result.status) ? 'warn' : 'Failed') : 'Pending')),

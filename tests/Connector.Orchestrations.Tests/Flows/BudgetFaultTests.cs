@@ -38,7 +38,7 @@ public sealed class BudgetFaultTests(BudgetFaultTests.Fixture fixture) : IClassF
         Assert.Equal(0, fixture.Environment.Sage.Faults("TST").Current.LockNextWrites); // the storm really happened
         IReadOnlyList<JournalEntryInfo> posted = BudgetSeed.Posted(tst);
         Assert.Equal(4, posted.Count);
-        Assert.Equal(run.Results.Select(r => r.ExternalId).Order(), posted.Select(e => e.ExternalId).Order());
+        Assert.Equal((await fixture.ResultsAsync(run)).Select(r => r.ExternalId).Order(), posted.Select(e => e.ExternalId).Order());
     }
 
     [Fact]
@@ -63,10 +63,11 @@ public sealed class BudgetFaultTests(BudgetFaultTests.Fixture fixture) : IClassF
         Assert.Contains(rejected, r => r.Field == "Account" && r.Reason.Contains("account '99990000' has no Sage account", StringComparison.Ordinal));
         Assert.Contains(rejected, r => r.Field == "Period" && r.Reason.Contains("period 'FY2024-P03' is outside the company's fiscal calendar", StringComparison.Ordinal));
 
-        EntryResult refused = Assert.Single(run.Results, r => r.Status == JournalStatuses.Rejected);
+        IReadOnlyList<EntryResult> results = await fixture.ResultsAsync(run);
+        EntryResult refused = Assert.Single(results, r => r.Status == JournalStatuses.Rejected);
         Assert.Equal("FY2026-P03", refused.Period);
         Assert.Contains("which is closed", refused.Message, StringComparison.Ordinal); // Sage's own words
-        EntryResult good = Assert.Single(run.Results, r => r.Status == JournalStatuses.Posted);
+        EntryResult good = Assert.Single(results, r => r.Status == JournalStatuses.Posted);
         Assert.Equal("FY2027-P06", good.Period);
 
         JournalEntryInfo only = Assert.Single(BudgetSeed.Posted(lng));

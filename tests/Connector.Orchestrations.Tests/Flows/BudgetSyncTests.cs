@@ -50,8 +50,13 @@ public sealed class BudgetSyncTests(BudgetSyncTests.Fixture fixture) : IClassFix
         // Real run: the same entries, every line and amount as proposed, each balanced.
         BudgetRunSummary run = await fixture.RunBudgetsAsync("abc", new BudgetRunRequest());
         Assert.Equal(RunStatuses.Completed, run.Status);
-        Assert.Equal(dry.Plan.Entries.Select(e => e.ExternalId), run.Results.Select(r => r.ExternalId));
-        Assert.All(run.Results, r => Assert.Equal(JournalStatuses.Posted, r.Status));
+        IReadOnlyList<EntryResult> proposed = await fixture.ResultsAsync(dry);
+        Assert.All(proposed, r => Assert.Equal(JournalStatuses.Proposed, r.Status));
+        IReadOnlyList<EntryResult> results = await fixture.ResultsAsync(run);
+        Assert.Equal(proposed.Select(e => e.ExternalId), results.Select(r => r.ExternalId));
+        Assert.All(results, r => Assert.Equal(JournalStatuses.Posted, r.Status));
+        Assert.Equal(4, run.Posted);
+        Assert.Empty(run.FirstProblems);
 
         IReadOnlyList<JournalEntryInfo> posted = BudgetSeed.Posted(abc);
         Assert.Equal(4, posted.Count);
@@ -73,14 +78,16 @@ public sealed class BudgetSyncTests(BudgetSyncTests.Fixture fixture) : IClassFix
 
         // Again: nothing new in Sage.
         BudgetRunSummary again = await fixture.RunBudgetsAsync("abc", new BudgetRunRequest());
-        Assert.All(again.Results, r => Assert.Equal(JournalStatuses.AlreadyPosted, r.Status));
+        Assert.All(await fixture.ResultsAsync(again), r => Assert.Equal(JournalStatuses.AlreadyPosted, r.Status));
+        Assert.Equal(4, again.AlreadyPosted);
         Assert.Equal(4, BudgetSeed.Posted(abc).Count);
 
         // An approved value changes after posting: that group is held for review (not counted twice), the others stay posted once.
         model.SetCell("Budget", ["600-01", "02", "FY2026-P12", "Budget"], "Amount", 2500.00);
         BudgetRunSummary changed = await fixture.RunBudgetsAsync("abc", new BudgetRunRequest());
         Assert.Equal(RunStatuses.CompletedWithFailures, changed.Status);
-        EntryResult held = Assert.Single(changed.Results, r => r.Status == JournalStatuses.NeedsReview);
+        EntryResult held = Assert.Single(await fixture.ResultsAsync(changed), r => r.Status == JournalStatuses.NeedsReview);
+        Assert.Equal(held, Assert.Single(changed.FirstProblems)); // the summary names it too
         Assert.Contains("costcenter=02", held.GroupKey, StringComparison.Ordinal);
         Assert.Contains("changed after entry", held.Message, StringComparison.Ordinal);
         Assert.Equal(4, BudgetSeed.Posted(abc).Count);

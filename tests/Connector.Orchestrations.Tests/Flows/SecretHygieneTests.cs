@@ -35,7 +35,7 @@ public sealed class SecretHygieneTests(SecretHygieneTests.Fixture fixture) : ICl
         ActualsRunSummary actuals = await fixture.RunActualsAsync("abc");
         Assert.Equal(RunStatuses.Completed, actuals.Status);
         BudgetRunSummary budgets = await fixture.RunBudgetsAsync("abc", new BudgetRunRequest());
-        Assert.Equal(JournalStatuses.Posted, Assert.Single(budgets.Results).Status);
+        Assert.Equal(JournalStatuses.Posted, Assert.Single(await fixture.ResultsAsync(budgets)).Status);
 
         OrchestrationMetadata badKey = await fixture.RunActualsToEndAsync("abc-bad-key", UniqueRequest());
         Assert.Equal(OrchestrationRuntimeStatus.Failed, badKey.RuntimeStatus);
