@@ -238,10 +238,15 @@ type budgetsFlow = {
   @description('How lines are grouped into entries.')
   grouping: ('VersionPeriodCostCenter' | 'VersionPeriod' | 'VersionPeriodAccount')?
 
-  @description('Entries posted at once (2 by default).')
+  @description('Batches of entries posted at once (2 by default).')
   @minValue(1)
   @maxValue(16)
   maxParallelPosts: int?
+
+  @description('Entries one posting activity posts, one after the other (100 by default).')
+  @minValue(1)
+  @maxValue(1000)
+  postBatchSize: int?
 }
 
 @export()
@@ -369,6 +374,7 @@ func connectionSettings(index int, c connection) object =>
       'Connector__Connections__${index}__Budgets__SourceJournal': c.?budgets.?sourceJournal
       'Connector__Connections__${index}__Budgets__Grouping': c.?budgets.?grouping
       'Connector__Connections__${index}__Budgets__MaxParallelPosts': number(c.?budgets.?maxParallelPosts)
+      'Connector__Connections__${index}__Budgets__PostBatchSize': number(c.?budgets.?postBatchSize)
     },
     toObject(
       range(0, length(c.sage.?pinnedFingerprints ?? [])),

@@ -108,6 +108,7 @@ var connections connection[] = [
       sourceJournal: 'BU'
       grouping: 'VersionPeriod'
       maxParallelPosts: 4
+      postBatchSize: 50
     }
   }
   {

@@ -114,6 +114,7 @@ locals {
           "Connector__Connections__${i}__Budgets__SourceJournal"                      = c.budgets.source_journal
           "Connector__Connections__${i}__Budgets__Grouping"                           = c.budgets.grouping
           "Connector__Connections__${i}__Budgets__MaxParallelPosts"                   = c.budgets.max_parallel_posts == null ? null : tostring(c.budgets.max_parallel_posts)
+          "Connector__Connections__${i}__Budgets__PostBatchSize"                      = c.budgets.post_batch_size == null ? null : tostring(c.budgets.post_batch_size)
         } : key => value if value != null
       },
       { for j, fingerprint in c.sage.pinned_fingerprints : "Connector__Connections__${i}__Sage__PinnedFingerprints__${j}" => fingerprint },

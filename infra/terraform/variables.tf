@@ -311,6 +311,7 @@ variable "connections" {
       source_journal     = optional(string)
       grouping           = optional(string)
       max_parallel_posts = optional(number)
+      post_batch_size    = optional(number)
     }), {})
   }))
 

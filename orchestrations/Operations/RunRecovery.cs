@@ -519,10 +519,25 @@ public class RunRecovery
     private static string? ConnectorStatus(OrchestrationMetadata run)
         => Output(run) is { } output && Property(output, "status") is { ValueKind: JsonValueKind.String } status ? status.GetString() : null;
 
-    /// <summary>Whether a budgets run's summary has an entry Sage refused or that failed.</summary>
+    /// <summary>
+    /// Whether a budgets run's summary has an entry Sage refused or that failed: its counts per status (<c>byStatus</c>),
+    /// or, in a summary written before the results went to a blob, its <c>results</c>.
+    /// </summary>
     private static bool HasRefusedEntries(OrchestrationMetadata run)
-        => Output(run) is { } output && Property(output, "results") is { ValueKind: JsonValueKind.Array } results
+    {
+        if (Output(run) is not { } output)
+        {
+            return false;
+        }
+
+        if (Property(output, "byStatus") is { ValueKind: JsonValueKind.Object } counts)
+        {
+            return counts.EnumerateObject().Any(c => c.Name is JournalStatuses.Rejected or JournalStatuses.Failed && c.Value.TryGetInt32(out int n) && n > 0);
+        }
+
+        return Property(output, "results") is { ValueKind: JsonValueKind.Array } results
             && results.EnumerateArray().Any(r => Property(r, "status")?.GetString() is JournalStatuses.Rejected or JournalStatuses.Failed);
+    }
 
     private static JsonElement? Output(OrchestrationMetadata run)
     {

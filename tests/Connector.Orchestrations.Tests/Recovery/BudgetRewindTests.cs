@@ -9,6 +9,7 @@ using Connector.Orchestrations.Storage;
 using Connector.Orchestrations.Tests.Flows;
 using Connector.Testing;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Connector.Orchestrations.Tests.Recovery;
 
@@ -18,7 +19,8 @@ namespace Connector.Orchestrations.Tests.Recovery;
 /// then: it completed; Sage holds every planned entry exactly once (no entry the first attempt posted was created again);
 /// the approved-values export ran again only when the first attempt had not got it; the Sage dimensions were not read
 /// again; the audit shows the rewind. The agent's key is rotated after the dimensions are read, so the rewound run must
-/// not read them again. The agent down during extraction is the main flow's class (this flow extracts nothing from
+/// not read them again. A batch that failed partly (one entry posted, then a lock longer than the retries) is posted
+/// again by the rewound run without its posted entry. The agent down during extraction is the main flow's class (this flow extracts nothing from
 /// Sage). Not applicable to this flow: a chunk upload or an import failing (the return flow
 /// uploads and imports nothing).
 /// </summary>
@@ -27,6 +29,7 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
     [Theory]
     [InlineData("closed-period-refused")]
     [InlineData("record-lock-exhausted")]
+    [InlineData("batch-partly-locked")]
     [InlineData("export-task-fails")]
     [InlineData("model-locked-at-export-start")]
     [InlineData("agent-key-rotated-after-export-start")]
@@ -38,6 +41,7 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
         int exportsBefore = fixture.AnaplanRequests("POST", exportTasks);
         int structureBefore = fixture.AgentReads("/account-structure");
 
+        var inSageBefore = BudgetSeed.Posted(sage).Select(e => e.ExternalId).ToHashSet();
         string secret = (await fixture.Environment.Credentials.GetAsync(LocalEnvironment.SageApiKeyReference)).Reveal();
         string expected = this.Arm(fault, sage);
         StartRunResult started = await fixture.Starter.StartBudgetsAsync(connection, "test", request);
@@ -46,6 +50,18 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
         string firstStatus = first.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? first.ReadOutputAs<BudgetRunSummary>()!.Status : first.RuntimeStatus.ToString();
         Assert.True(firstStatus == expected, $"{fault}: the first attempt ended {firstStatus}, not {expected}: {first.FailureDetails?.ErrorMessage}");
         var postedFirst = BudgetSeed.Posted(sage).Select(e => e.ExternalId).ToHashSet();
+        if (fault == "batch-partly-locked")
+        {
+            // One batch of three: the first entry went in before the lock, the other two failed, each with an audit row.
+            Assert.Single(postedFirst.Except(inSageBefore));
+            BudgetRunSummary partly = first.ReadOutputAs<BudgetRunSummary>()!;
+            Assert.Equal((1, 2), (partly.Posted, partly.Count(JournalStatuses.Failed)));
+            var failedRows = await fixture.Audit.GetRecordsAsync(started.InstanceId, Datasets.Budget).ToListAsync();
+            Assert.Equal(
+                (await fixture.ResultsAsync(partly)).Where(r => r.Status == JournalStatuses.Failed).Select(r => $"entry {r.ExternalId} ({r.GroupKey})").Order(),
+                failedRows.Where(r => r.Kind == RecordKinds.Failed).Select(r => r.Record).Order());
+        }
+
         if (first.RuntimeStatus == OrchestrationRuntimeStatus.Failed)
         {
             RunAudit row = (await fixture.Audit.GetRunAsync(connection, started.InstanceId))!;
@@ -87,6 +103,7 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
         // Each case its own company and periods: the model is shared by the class.
         "closed-period-refused" => ("bud-closed", "LNG", new BudgetRunRequest(Version: "Forecast")),
         "record-lock-exhausted" => ("bud-lock", "TST", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 1, ToPeriod: 2)),
+        "batch-partly-locked" => ("bud-part", "TST", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 11, ToPeriod: 11)),
         "export-task-fails" => ("bud-export", "ABC", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 7, ToPeriod: 7)),
         "model-locked-at-export-start" => ("bud-423", "ABC", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 10, ToPeriod: 10)),
         "agent-key-rotated-after-export-start" => ("bud-key", "TST", new BudgetRunRequest(FiscalYear: "2027", FromPeriod: 9, ToPeriod: 9)),
@@ -107,6 +124,15 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
                 // Every write finds the batch locked by another workstation, longer than the connector retries.
                 BudgetSeed.Seed(model, [new("6000", "100", "FY2027-P01", "Budget", 100.00m), new("6000", "200", "FY2027-P02", "Budget", 200.00m)], "Budget");
                 fixture.Environment.Sage.Faults(sage.Code).Set(new SimulatedFaultSettings(LockNextWrites: 100_000));
+                return RunStatuses.CompletedWithFailures;
+            case "batch-partly-locked":
+                // Three entries in one batch; right after Sage took the first, another workstation locks the batch for
+                // longer than the connector retries: the batch ends with one entry posted and two failed.
+                BudgetSeed.Seed(
+                    model,
+                    [new("6000", "100", "FY2027-P11", "Budget", 110.00m), new("6000", "200", "FY2027-P11", "Budget", 120.00m), new("6000", "300", "FY2027-P11", "Budget", 130.00m)],
+                    "Budget");
+                fixture.AfterSageWrite.Arm(() => fixture.Environment.Sage.Faults(sage.Code).Set(new SimulatedFaultSettings(LockNextWrites: 100_000)));
                 return RunStatuses.CompletedWithFailures;
             case "export-task-fails":
                 // Anaplan cannot start the export: the run fails before planning.
@@ -155,6 +181,15 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
 
     public sealed class Fixture : RecoveryFixture
     {
+        /// <summary>Gets the hook the posting activities of this process call after each Sage write.</summary>
+        public OnceAfterSageWrite AfterSageWrite { get; } = new();
+
+        protected override void ConfigureServices(IServiceCollection services)
+        {
+            base.ConfigureServices(services);
+            services.AddSingleton<IJournalPostingObserver>(this.AfterSageWrite);
+        }
+
         protected override IEnumerable<ConnectionOptions> ConnectionsThroughGate(LocalEnvironment environment)
         {
             ConnectionOptions closed = environment.Connection("bud-closed", "LNG", "Location");
@@ -167,7 +202,19 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
             locked423.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "300-00-00" };
             ConnectionOptions key = environment.Connection("bud-key", "TST", "Department");
             key.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "3000-000" };
-            return [closed, locked, export, locked423, key];
+            ConnectionOptions part = environment.Connection("bud-part", "TST", "Department");
+            part.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "3000-000", PostBatchSize = 10 };
+            return [closed, locked, export, locked423, key, part];
         }
+    }
+
+    /// <summary>Runs an armed action once, right after the next Sage write of a posting batch (then disarms).</summary>
+    public sealed class OnceAfterSageWrite : IJournalPostingObserver
+    {
+        private Action? armed;
+
+        public void Arm(Action action) => Volatile.Write(ref this.armed, action);
+
+        public void AfterSageWrite(string externalId) => Interlocked.Exchange(ref this.armed, null)?.Invoke();
     }
 }
