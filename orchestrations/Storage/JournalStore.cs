@@ -30,9 +30,39 @@ public class JournalStore
 
     /// <summary>Writes (or rewrites) an entry's record.</summary>
     public virtual Task UpsertAsync(JournalRecord record, CancellationToken cancellationToken = default)
+        => this.Table.UpsertEntityAsync(Entity(record), TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>
+    /// Writes (or rewrites) the record of an entry that is in Sage and, in the same transaction, marks it as the entry
+    /// posted for its group (<see cref="SetPostedForGroupAsync"/>): both or neither.
+    /// </summary>
+    public virtual Task UpsertPostedAsync(JournalRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var entity = new TableEntity(TableKeys.Escape(record.ConnectionId), TableKeys.Escape(record.ExternalId))
+        return this.Table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, Entity(record)),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, GroupEntity(record.ConnectionId, record.GroupKey, record.ExternalId)),
+            ],
+            cancellationToken);
+    }
+
+    /// <summary>Gets the external id posted for a group, or null.</summary>
+    public virtual async Task<string?> GetPostedForGroupAsync(string connectionId, string groupKey, CancellationToken cancellationToken = default)
+    {
+        NullableResponse<TableEntity> row = await this.Table.GetEntityIfExistsAsync<TableEntity>(
+            TableKeys.Escape(connectionId), GroupRow(groupKey), cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value?.GetString("ExternalId") : null;
+    }
+
+    /// <summary>Records which entry was posted for a group.</summary>
+    public virtual Task SetPostedForGroupAsync(string connectionId, string groupKey, string externalId, CancellationToken cancellationToken = default)
+        => this.Table.UpsertEntityAsync(GroupEntity(connectionId, groupKey, externalId), TableUpdateMode.Replace, cancellationToken);
+
+    private static TableEntity Entity(JournalRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new TableEntity(TableKeys.Escape(record.ConnectionId), TableKeys.Escape(record.ExternalId))
         {
             ["ExternalId"] = record.ExternalId,
             ["Status"] = record.Status,
@@ -49,23 +79,10 @@ public class JournalStore
             ["Message"] = record.Message,
             ["UpdatedAt"] = record.UpdatedAt,
         };
-        return this.Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
     }
 
-    /// <summary>Gets the external id posted for a group, or null.</summary>
-    public virtual async Task<string?> GetPostedForGroupAsync(string connectionId, string groupKey, CancellationToken cancellationToken = default)
-    {
-        NullableResponse<TableEntity> row = await this.Table.GetEntityIfExistsAsync<TableEntity>(
-            TableKeys.Escape(connectionId), GroupRow(groupKey), cancellationToken: cancellationToken);
-        return row.HasValue ? row.Value?.GetString("ExternalId") : null;
-    }
-
-    /// <summary>Records which entry was posted for a group.</summary>
-    public virtual Task SetPostedForGroupAsync(string connectionId, string groupKey, string externalId, CancellationToken cancellationToken = default)
-        => this.Table.UpsertEntityAsync(
-            new TableEntity(TableKeys.Escape(connectionId), GroupRow(groupKey)) { ["ExternalId"] = externalId, ["GroupKey"] = groupKey },
-            TableUpdateMode.Replace,
-            cancellationToken);
+    private static TableEntity GroupEntity(string connectionId, string groupKey, string externalId)
+        => new(TableKeys.Escape(connectionId), GroupRow(groupKey)) { ["ExternalId"] = externalId, ["GroupKey"] = groupKey };
 
     /// <summary>Lists the entries a run touched.</summary>
     public virtual async IAsyncEnumerable<JournalRecord> ListByRunAsync(

@@ -134,7 +134,8 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
 
 /// <summary>
 /// Posts a batch of proposed entries (a range of the plan's indexes, read from its blobs), each exactly once, one after
-/// the other (Sage serializes writes per company). Sage has no idempotency key, so for each entry: an entry this run
+/// the other (Sage serializes writes per company; what the next entry needs is read while the current one is written).
+/// Sage has no idempotency key, so for each entry: an entry this run
 /// already posted is taken from the journal record; otherwise its external id is looked up through the agent (unposted
 /// entries, then history) and, if there, not posted again; otherwise the intent is recorded, the entry created and the
 /// result recorded. A crash between Sage's write and the record is healed by the lookup when the batch runs again.
@@ -163,17 +164,29 @@ public sealed class PostJournalBatchActivity(
         var results = new List<EntryResult>(entries.Count);
         Exception? stopped = null;
         string? locked = null;
-        foreach (PlannedEntry entry in entries)
+        // Entries are created one after the other; what the next one needs to know (its record, its group's posted
+        // entry, the lookup in Sage) is read while the current one is written.
+        Task<Known>? next = entries.Count > 0 ? this.ReadAsync(input.Run, sage, entries[0]) : null;
+        for (int i = 0; i < entries.Count; i++)
         {
-            if (stopped is not null)
+            PlannedEntry entry = entries[i];
+            Task<Known>? known = next;
+            next = stopped is null && i + 1 < entries.Count ? this.ReadAsync(input.Run, sage, entries[i + 1]) : null;
+            if (stopped is not null || known is null)
             {
-                results.Add(Failed(entry, $"not attempted: the batch stopped at an earlier entry ({stopped.Message})"));
+                if (known is not null)
+                {
+                    // Read ahead before the batch stopped: not used, but its failure is observed.
+                    await known.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                }
+
+                results.Add(Failed(entry, $"not attempted: the batch stopped at an earlier entry ({stopped?.Message})"));
                 continue;
             }
 
             try
             {
-                results.Add(await this.PostAsync(input.Run, sage, entry));
+                results.Add(await this.PostAsync(input.Run, sage, entry, await known));
             }
             catch (SageBusyException ex) when (ex.InnerException is SageAgentException { Code: SageAgentErrorCode.Locked })
             {
@@ -216,24 +229,42 @@ public sealed class PostJournalBatchActivity(
     internal static EntryResult Failed(PlannedEntry entry, string message)
         => new(entry.ExternalId, entry.GroupKey, entry.PeriodCode, JournalStatuses.Failed, null, null, entry.Debit, entry.Credit, message, entry.Lines.Count);
 
-    private async Task<EntryResult> PostAsync(RunRef run, SageAgentClient sage, PlannedEntry entry)
+    /// <summary>
+    /// What the connector knows of an entry before posting it: its journal record, the entry posted for its group, and
+    /// the entry Sage holds with its external id (not asked when this run's record says it posted the entry).
+    /// </summary>
+    private sealed record Known(JournalRecord? Record, string? PostedForGroup, SageJournalEntry? InSage);
+
+    private async Task<Known> ReadAsync(RunRef run, SageAgentClient sage, PlannedEntry entry)
     {
-        JournalRecord? known = await journal.GetAsync(run.ConnectionId, entry.ExternalId);
-        if (known is { Status: JournalStatuses.Posted or JournalStatuses.AlreadyPosted } && known.RunId == run.RunId)
+        Task<string?> group = journal.GetPostedForGroupAsync(run.ConnectionId, entry.GroupKey);
+        JournalRecord? record = await journal.GetAsync(run.ConnectionId, entry.ExternalId);
+        string? postedForGroup = await group;
+        return PostedByThisRun(record, run)
+            ? new Known(record, postedForGroup, null)
+            : new Known(record, postedForGroup, await sage.FindJournalEntryAsync(entry.ExternalId));
+    }
+
+    private static bool PostedByThisRun(JournalRecord? record, RunRef run)
+        => record is { Status: JournalStatuses.Posted or JournalStatuses.AlreadyPosted } && record.RunId == run.RunId;
+
+    private async Task<EntryResult> PostAsync(RunRef run, SageAgentClient sage, PlannedEntry entry, Known read)
+    {
+        JournalRecord? known = read.Record;
+        if (PostedByThisRun(known, run))
         {
             // An earlier attempt of this run posted it and recorded Sage's entry number: nothing to ask Sage again.
-            return new EntryResult(entry.ExternalId, entry.GroupKey, entry.PeriodCode, known.Status, known.EntryNo, known.BatchNo, entry.Debit, entry.Credit, known.Message, entry.Lines.Count);
+            return new EntryResult(entry.ExternalId, entry.GroupKey, entry.PeriodCode, known!.Status, known.EntryNo, known.BatchNo, entry.Debit, entry.Credit, known.Message, entry.Lines.Count);
         }
 
-        SageJournalEntry? existing = await sage.FindJournalEntryAsync(entry.ExternalId);
-        if (existing is not null)
+        if (read.InSage is { } existing)
         {
             // Posted by this run before a crash (the intent is ours and unfinished), or by an earlier run.
             string status = known is { Status: JournalStatuses.Posting } && known.RunId == run.RunId ? JournalStatuses.Posted : JournalStatuses.AlreadyPosted;
             return await this.RecordAsync(run, entry, status, existing.EntryNo, existing.BatchNo, null, markGroup: true);
         }
 
-        string? postedForGroup = await journal.GetPostedForGroupAsync(run.ConnectionId, entry.GroupKey);
+        string? postedForGroup = read.PostedForGroup;
         if (postedForGroup is not null && postedForGroup != entry.ExternalId)
         {
             return await this.RecordAsync(
@@ -279,7 +310,7 @@ public sealed class PostJournalBatchActivity(
 
     private async Task<EntryResult> RecordAsync(RunRef run, PlannedEntry entry, string status, string? entryNo, string? batchNo, string? message, bool markGroup)
     {
-        await journal.UpsertAsync(new JournalRecord(
+        var record = new JournalRecord(
             run.ConnectionId,
             entry.ExternalId,
             status,
@@ -294,10 +325,15 @@ public sealed class PostJournalBatchActivity(
             entry.Lines.Count,
             JsonSerializer.Serialize(entry.Lines.Where(l => l.SourceCell.Length > 0).Select(l => l.SourceCell)),
             message,
-            time.GetUtcNow()));
+            time.GetUtcNow());
         if (markGroup)
         {
-            await journal.SetPostedForGroupAsync(run.ConnectionId, entry.GroupKey, entry.ExternalId);
+            // The record and the group's mark in one transaction (one partition: the connection).
+            await journal.UpsertPostedAsync(record);
+        }
+        else
+        {
+            await journal.UpsertAsync(record);
         }
 
         if (status is JournalStatuses.Rejected or JournalStatuses.NeedsReview)
@@ -408,3 +444,4 @@ public interface IJournalPostingObserver
     /// <summary>Called after Sage accepted the entry and before the connector records it.</summary>
     void AfterSageWrite(string externalId);
 }
+
