@@ -64,6 +64,9 @@ public sealed class ConnectorOptionsValidatorTests
         { "Connector:Connections:0:Budgets:OffsetAccount (connection 'abc-fpa')", c => c.Budgets.OffsetAccount = string.Empty },
         { "Connector:Connections:0:Budgets:SourceJournal (connection 'abc-fpa')", c => c.Budgets.SourceJournal = "GJX" },
         { "Connector:Connections:0:Budgets:Grouping (connection 'abc-fpa')", c => c.Budgets.Grouping = "ByMood" },
+        { "Connector:Connections:0:Budgets:PostBatchSize (connection 'abc-fpa')", c => c.Budgets.PostBatchSize = 0 },
+        { "Connector:Connections:0:Budgets:PostBatchSize (connection 'abc-fpa')", c => c.Budgets.PostBatchSize = 1001 },
+        { "Connector:Connections:0:Budgets:MaxParallelPosts (connection 'abc-fpa')", c => c.Budgets.MaxParallelPosts = 0 },
     };
 
     [Theory]
