@@ -243,7 +243,7 @@ type budgetsFlow = {
   @maxValue(16)
   maxParallelPosts: int?
 
-  @description('Entries one posting activity posts, one after the other (100 by default).')
+  @description('Entries one posting activity posts, one after the other (50 by default).')
   @minValue(1)
   @maxValue(1000)
   postBatchSize: int?

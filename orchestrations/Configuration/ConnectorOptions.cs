@@ -385,7 +385,7 @@ public sealed class BudgetsFlowOptions
     public int MaxParallelPosts { get; set; } = 2;
 
     /// <summary>Gets or sets how many entries one posting activity posts, one after the other (1 to 1000).</summary>
-    public int PostBatchSize { get; set; } = 100;
+    public int PostBatchSize { get; set; } = 50;
 }
 
 /// <summary>
