@@ -213,9 +213,10 @@ public class SageAgentClient : IDisposable
             .Build();
 
     /// <summary>
-    /// Whether the TLS handshake itself failed (certificate not trusted or not pinned, no common protocol): never retried.
-    /// A connection the network dropped during the handshake (reset, broken pipe: a restarting agent, a proxy in front of a
-    /// stopped one) is reported by .NET as a secure-connection error too, with the socket error inside; that is an
+    /// Whether the TLS handshake itself failed (certificate not trusted or not pinned, no common protocol: an
+    /// <see cref="System.Security.Authentication.AuthenticationException"/> inside): never retried. A connection the network
+    /// dropped during the handshake (reset, broken pipe, end of stream: a restarting agent, a proxy in front of a stopped
+    /// one) is reported by .NET as a secure-connection error too, with only an I/O or socket error inside; that is an
     /// unreachable agent and is retried like any other.
     /// </summary>
     private static bool IsTls(HttpRequestException e)
@@ -227,13 +228,13 @@ public class SageAgentClient : IDisposable
 
         for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
         {
-            if (inner is System.Net.Sockets.SocketException)
+            if (inner is System.Security.Authentication.AuthenticationException)
             {
-                return false;
+                return true;
             }
         }
 
-        return true;
+        return e.InnerException is not (IOException or System.Net.Sockets.SocketException);
     }
 
     private static IEnumerable<(string, string?)> Window(SageWatermark? changedSince, TimeSpan? overlap)
