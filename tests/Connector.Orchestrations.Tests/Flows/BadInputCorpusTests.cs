@@ -221,15 +221,7 @@ public sealed class BadInputCorpusTests(BadInputCorpusTests.Fixture fixture) : I
         BudgetSeed.Seed(model, [new("600-01", "00", "FY2027-P10", version, 80.00m), new("620-02", "01", "FY2027-P10", version, 410.33m)], version);
         int before = BudgetSeed.Posted(abc).Count;
 
-        OrchestrationMetadata done;
-        try
-        {
-            done = await fixture.RunBudgetsToEndAsync(Fixture.PerCostCentreOffset, new BudgetRunRequest(Version: version));
-        }
-        finally
-        {
-            model.SetVersionApproved(version, approved: false);
-        }
+        OrchestrationMetadata done = await this.RunBudgetsToEndOnceAsync(Fixture.PerCostCentreOffset, version);
 
         Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
         string error = done.FailureDetails?.ErrorMessage ?? string.Empty;
@@ -249,15 +241,7 @@ public sealed class BadInputCorpusTests(BadInputCorpusTests.Fixture fixture) : I
         BudgetSeed.Seed(model, [new("600-01", "01", "FY2027-P11", version, 15.00m)], version);
         int before = BudgetSeed.Posted(abc).Count;
 
-        OrchestrationMetadata done;
-        try
-        {
-            done = await fixture.RunBudgetsToEndAsync(Fixture.RenamedColumn, new BudgetRunRequest(Version: version));
-        }
-        finally
-        {
-            model.SetVersionApproved(version, approved: false);
-        }
+        OrchestrationMetadata done = await this.RunBudgetsToEndOnceAsync(Fixture.RenamedColumn, version);
 
         Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
         string error = done.FailureDetails?.ErrorMessage ?? string.Empty;
@@ -316,13 +300,20 @@ public sealed class BadInputCorpusTests(BadInputCorpusTests.Fixture fixture) : I
 
     private async Task<BudgetRunSummary> RunBudgetsOnceAsync(string connection, string version)
     {
+        OrchestrationMetadata done = await this.RunBudgetsToEndOnceAsync(connection, version);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"the run ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
+        return done.ReadOutputAs<BudgetRunSummary>()!;
+    }
+
+    /// <summary>Runs the case's version once, then takes its approval back: its lines leave the export, so the next case's run does not read them.</summary>
+    private async Task<OrchestrationMetadata> RunBudgetsToEndOnceAsync(string connection, string version)
+    {
         try
         {
-            return await fixture.RunBudgetsAsync(connection, new BudgetRunRequest(Version: version));
+            return await fixture.RunBudgetsToEndAsync(connection, new BudgetRunRequest(Version: version));
         }
         finally
         {
-            // Its lines leave the export, so the next case's run does not read them.
             fixture.Environment.Anaplan.DefaultModel.SetVersionApproved(version, approved: false);
         }
     }
