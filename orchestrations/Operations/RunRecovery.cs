@@ -454,7 +454,8 @@ public class RunRecovery
     /// <summary>
     /// Purges every finished top-level run created before <paramref name="before"/> (as <see cref="PurgeAsync"/>, audit
     /// included unless <paramref name="keepAudit"/>), then what is left of older runs whose instances are gone (audit rows,
-    /// step results, staging), then leftover finished instances (sub-runs of runs purged before sub-runs went with them).
+    /// step results, staging), then leftover finished sub-runs whose top-level run is gone or finished. A run that has not
+    /// finished (running, pending, suspended) keeps everything: its instance, its sub-runs, audit, steps and staging.
     /// The retention job runs it daily with <c>Connector:Retention:Days</c>.
     /// </summary>
     public virtual async Task<RetentionResult> PurgeFinishedBeforeAsync(DateTimeOffset before, bool keepAudit = false, CancellationToken cancellationToken = default)
@@ -482,14 +483,30 @@ public class RunRecovery
             }
         }
 
-        try
+        // Leftover finished sub-runs (of runs purged before sub-runs went with them). Not by a purge filter on status and
+        // creation time: that also takes the finished sub-runs of a run still running (its dimensions, the datasets it
+        // has loaded), so a run in progress would lose part of its tree. A sub-run goes only when its top-level run is
+        // gone or finished.
+        var roots = new Dictionary<string, bool>(StringComparer.Ordinal);
+        await foreach (RunSummary leftover in this.Runs.ListAsync(
+            new RunQuery { CreatedTo = before, Statuses = RunOperations.FinishedStatuses.ToArray(), IncludeSubRuns = true }, cancellationToken))
         {
-            instances += (await this.client.PurgeAllInstancesAsync(
-                new PurgeInstancesFilter(DateTimeOffset.MinValue, before, RunOperations.FinishedStatuses), cancellation: cancellationToken)).PurgedInstanceCount;
-        }
-        catch (Exception ex) when (ex is NotSupportedException or NotImplementedException)
-        {
-            // A backend without purge by filter keeps its leftovers; the runs themselves were purged one by one.
+            if (!RunIds.IsSubRun(leftover.InstanceId))
+            {
+                continue;
+            }
+
+            string root = RunIds.Root(leftover.InstanceId);
+            if (!roots.TryGetValue(root, out bool rootEnded))
+            {
+                OrchestrationMetadata? top = await this.client.GetInstanceAsync(root, false, cancellationToken);
+                roots[root] = rootEnded = top is null || RunOperations.FinishedStatuses.Contains(top.RuntimeStatus);
+            }
+
+            if (rootEnded)
+            {
+                instances += (await this.client.PurgeInstanceAsync(leftover.InstanceId, cancellation: cancellationToken)).PurgedInstanceCount;
+            }
         }
 
         return new RetentionResult(before, runs, instances, auditRows, blobs);

@@ -212,7 +212,30 @@ public class SageAgentClient : IDisposable
             .AddTimeout(options.RequestTimeout)
             .Build();
 
-    private static bool IsTls(HttpRequestException e) => e.HttpRequestError == HttpRequestError.SecureConnectionError;
+    /// <summary>
+    /// Whether the TLS handshake itself failed (certificate not trusted or not pinned, no common protocol: an
+    /// <see cref="System.Security.Authentication.AuthenticationException"/> inside): never retried. A connection the network
+    /// dropped during the handshake (reset, broken pipe, end of stream: a restarting agent, a proxy in front of a stopped
+    /// one) is reported by .NET as a secure-connection error too, with only an I/O or socket error inside; that is an
+    /// unreachable agent and is retried like any other.
+    /// </summary>
+    private static bool IsTls(HttpRequestException e)
+    {
+        if (e.HttpRequestError != HttpRequestError.SecureConnectionError)
+        {
+            return false;
+        }
+
+        for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return e.InnerException is not (IOException or System.Net.Sockets.SocketException);
+    }
 
     private static IEnumerable<(string, string?)> Window(SageWatermark? changedSince, TimeSpan? overlap)
         => [("changedSince", changedSince?.ToString()), ("overlapSeconds", overlap is { } o ? ((int)o.TotalSeconds).ToString(CultureInfo.InvariantCulture) : null)];

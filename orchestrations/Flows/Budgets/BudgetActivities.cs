@@ -15,9 +15,10 @@ namespace Connector.Orchestrations.Flows.Budgets;
 /// <summary>
 /// Reads the staged export in the shape the settings describe (<see cref="BudgetExportReader"/>: columns by name, the
 /// version from a column or fixed by the view, one amount column or one per period, other columns ignored; numbers in
-/// invariant culture, blank and zero values skipped), rejects lines with an unknown member, a bad or non-finite amount or
-/// a period code outside the company's calendar (record and reason, in the audit), and writes the proposed balanced
-/// entries: JSON lines in pages of a hundred for posting (read by index range), and a CSV of all of them for people.
+/// invariant culture, blank and zero values skipped), rejects lines with an unknown member, a bad or non-finite amount,
+/// a period code outside the company's calendar or a cell the export lists twice (both lines; record and reason, in the
+/// audit), and writes the proposed balanced entries: JSON lines in pages of a hundred for posting (read by index range),
+/// and a CSV of all of them for people.
 /// </summary>
 public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps)
     : TaskActivity<PlanBudgetInput, BudgetPlan>
@@ -74,6 +75,11 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
 
         // The refused lines are recorded before the entries are built: building can fail on the connection's settings
         // (an offset account Sage does not have), and the records of such a run must still be there to read and fix.
+        foreach ((string record, string field, string reason) in planner.Retracted)
+        {
+            await rejections.RejectAsync(record, field, reason);
+        }
+
         await rejections.CompleteAsync();
         IReadOnlyList<PlannedEntry> entries = planner.Build();
         string prefix = Datasets.RunBlob(input.Run, "budget/entries");

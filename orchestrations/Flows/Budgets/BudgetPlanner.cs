@@ -36,6 +36,8 @@ public sealed class BudgetPlanner
     private readonly Dictionary<string, List<AccountAlignment>> byAccountItem;
     private readonly Dictionary<string, AccountAlignment> bySage;
     private readonly SortedDictionary<string, Group> groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> cells = new(StringComparer.Ordinal);
+    private readonly List<(string Record, string Field, string Reason)> retracted = [];
 
     public BudgetPlanner(
         string connectionId, PeriodCodec periods, string grouping, string sourceJournal, string offsetAccount, AlignmentSnapshot snapshot, SageFiscalCalendar calendar)
@@ -62,6 +64,16 @@ public sealed class BudgetPlanner
     /// </summary>
     public (string Field, string Reason)? Add(string account, string costCenter, string period, string version, decimal amount, long line)
     {
+        // The same cell twice (an item code that differs only by spaces, a view listing a row twice): posting both would
+        // double the budget and posting either is a guess, so neither is posted and both lines are named.
+        string cell = $"{account}|{costCenter}|{period}|{version}";
+        if (this.cells.TryGetValue(cell, out long first))
+        {
+            this.Retract(first, $"line {first}: {account}{(costCenter.Length == 0 ? string.Empty : " / " + costCenter)} / {period} / {version}", line);
+            return ("Account", $"the export lists the cell account '{account}'{(costCenter.Length == 0 ? string.Empty : $", cost centre '{costCenter}'")}, period '{period}', version '{version}' twice (lines {first} and {line}); neither is posted");
+        }
+
+        this.cells[cell] = line;
         if (!this.periods.TryParse(period, out string year, out int number))
         {
             return ("Period", this.periods.WhyUnknown(period));
@@ -126,6 +138,12 @@ public sealed class BudgetPlanner
         return null;
     }
 
+    /// <summary>
+    /// Gets the lines taken earlier and withdrawn since (the first of a cell the export lists twice): record, field and
+    /// reason, for the audit.
+    /// </summary>
+    public IReadOnlyList<(string Record, string Field, string Reason)> Retracted => this.retracted;
+
     /// <summary>Builds the balanced entries, in a stable order (by group key).</summary>
     /// <exception cref="ConnectorConfigurationException">The offset account cannot be composed or is not an active Sage account.</exception>
     public IReadOnlyList<PlannedEntry> Build()
@@ -178,6 +196,21 @@ public sealed class BudgetPlanner
         return "ANP-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())), 0, 16);
     }
 
+    private void Retract(long first, string record, long again)
+    {
+        foreach ((string key, Group group) in this.groups.ToList())
+        {
+            if (group.Lines.RemoveAll(l => l.SourceLine == first) > 0)
+            {
+                this.retracted.Add((record, "Account", $"the export lists this cell again at line {again}; neither line is posted"));
+                if (group.Lines.Count == 0)
+                {
+                    this.groups.Remove(key);
+                }
+            }
+        }
+    }
+
     private string OffsetFor(Group group)
     {
         string[] parts = this.snapshot.SegmentLengths.Count > 1 ? this.offsetAccount.Split(this.snapshot.Separator) : [this.offsetAccount];
@@ -205,12 +238,12 @@ public sealed class BudgetPlanner
 
         if (!this.bySage.TryGetValue(account, out AccountAlignment? sage) || !sage.Valid)
         {
-            throw new ConnectorConfigurationException($"Budgets:OffsetAccount resolves to {account}, which is not an account in Sage.");
+            throw new ConnectorConfigurationException($"Budgets:OffsetAccount resolves to {account}, which is not an account in Sage, so entry '{group.Key}' cannot be balanced; no entry of the run is posted.");
         }
 
         if (!sage.Active)
         {
-            throw new ConnectorConfigurationException($"Budgets:OffsetAccount resolves to {account}, which is inactive in Sage.");
+            throw new ConnectorConfigurationException($"Budgets:OffsetAccount resolves to {account}, which is inactive in Sage, so entry '{group.Key}' cannot be balanced; no entry of the run is posted.");
         }
 
         return sage.SageAccount;

@@ -24,6 +24,7 @@ public sealed class BudgetPlannerTests
         [
             new("600-01-01", "600-01", "01", true, null, null),
             new("600-01-02", "600-01", "02", true, null, null),
+            new("610-02-01", "610-02", "01", true, null, null),
             new("630-02-03", "630-02", "03", true, null, null, Active: false),
             new("300-00-00", "300-00", "00", true, null, null),
             new("300-00-01", "300-00", "01", true, null, null),
@@ -50,13 +51,31 @@ public sealed class BudgetPlannerTests
     {
         BudgetPlanner planner = Planner("300-00");
         Assert.Null(planner.Add("600-01", "01", "FY2027-P02", "Budget", 250.50m, 2));
-        Assert.Null(planner.Add("600-01", "01", "FY2027-P02", "Budget", -1000m, 3));
+        Assert.Null(planner.Add("610-02", "01", "FY2027-P02", "Budget", -1000m, 3));
         PlannedEntry entry = Assert.Single(planner.Build());
 
         Assert.Equal(entry.Debit, entry.Credit);
         Assert.Equal(new DateOnly(2027, 2, 28), entry.PostingDate);
         PlannedLine offset = entry.Lines.Single(l => l.SourceCell.Length == 0);
         Assert.Equal(("300-00-01", 749.50m, 0m), (offset.Account, offset.Debit, offset.Credit)); // offset takes the entry's cost centre
+    }
+
+    [Fact]
+    public void Add_SameCellTwice_NeitherLineIsPlanned_BothAreNamed()
+    {
+        BudgetPlanner planner = Planner();
+        Assert.Null(planner.Add("600-01", "01", "FY2027-P02", "Budget", 100m, 2));
+        Assert.Null(planner.Add("600-01", "02", "FY2027-P02", "Budget", 40m, 3));
+
+        (string Field, string Reason)? again = planner.Add("600-01", "01", "FY2027-P02", "Budget", 100m, 7);
+
+        Assert.Equal("Account", again?.Field);
+        Assert.Contains("twice (lines 2 and 7); neither is posted", again?.Reason, StringComparison.Ordinal);
+        (string record, string field, string reason) = Assert.Single(planner.Retracted);
+        Assert.Equal(("line 2: 600-01 / 01 / FY2027-P02 / Budget", "Account"), (record, field));
+        Assert.Contains("again at line 7", reason, StringComparison.Ordinal);
+        PlannedEntry only = Assert.Single(planner.Build());
+        Assert.Equal(["600-01-02"], only.Lines.Where(l => l.SourceCell.Length > 0).Select(l => l.Account));
     }
 
     [Theory]

@@ -11,14 +11,17 @@ namespace Connector.Orchestrations.Tests.Flows;
 /// </summary>
 internal static class SimulatedTruth
 {
-    /// <summary>GL cells expected for the given periods: (account without the cost-centre segment, cost centre, period) → debit, credit, net.</summary>
+    /// <summary>
+    /// GL cells expected for the given periods: (account without the cost-centre segment, cost centre, period) → debit,
+    /// credit, net; only the accounts <paramref name="includeAccount"/> keeps, when given.
+    /// </summary>
     public static Dictionary<(string Account, string CostCenter, string Period), (decimal Debit, decimal Credit, decimal Net)> GlCells(
-        SimulatedCompany company, char separator, int costCenterSegment, IEnumerable<(string Year, int Period)> periods)
+        SimulatedCompany company, char separator, int costCenterSegment, IEnumerable<(string Year, int Period)> periods, Func<string, bool>? includeAccount = null)
     {
         var cells = new Dictionary<(string, string, string), (decimal, decimal, decimal)>();
         foreach ((string year, int period) in periods)
         {
-            foreach (PeriodBalanceRow row in company.GetPeriodBalances(year, period, period, null, int.MaxValue))
+            foreach (PeriodBalanceRow row in company.GetPeriodBalances(year, period, period, null, int.MaxValue).Where(r => includeAccount?.Invoke(r.Account.Trim()) ?? true))
             {
                 string[] segments = row.Account.Trim().Split(separator);
                 string costCenter = segments[costCenterSegment - 1];

@@ -41,12 +41,12 @@ public sealed class SageAgentClientTests : IAsyncLifetime
         await this.agent.DisposeAsync();
     }
 
-    private SageAgentClient Client(string company = "ABC", SageTlsMode tls = SageTlsMode.Pinned, string? pin = null, string apiKey = TestAgent.ApiKey, int retries = 4, int pageSize = 100, TimeSpan? requestTimeout = null, TimeSpan? maxRetryDelay = null, TestAgent? on = null)
+    private SageAgentClient Client(string company = "ABC", SageTlsMode tls = SageTlsMode.Pinned, string? pin = null, string apiKey = TestAgent.ApiKey, int retries = 4, int pageSize = 100, TimeSpan? requestTimeout = null, TimeSpan? maxRetryDelay = null, TestAgent? on = null, Uri? through = null)
     {
         TestAgent target = on ?? this.agent;
         var options = new SageAgentClientOptions
         {
-            BaseAddress = target.BaseAddress,
+            BaseAddress = through ?? target.BaseAddress,
             CompanyCode = company,
             ApiKeyReference = KeyRef,
             TlsMode = tls,
@@ -381,6 +381,27 @@ public sealed class SageAgentClientTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<SageAgentException>(() => client.GetFiscalCalendarAsync());
         Assert.Equal(SageAgentErrorCode.Unavailable, error.Code);
         Assert.Contains("External access", error.SageMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AgentDown_ConnectionResetDuringTheTlsHandshake_RetriedAsUnavailable_NotRefusedAsACertificateProblem()
+    {
+        // The agent's port accepts and resets (service restarting, a proxy in front of a stopped agent): the reset lands
+        // in the TLS handshake. That is an unreachable agent, to retry, not a certificate to refuse for good.
+        await using var gate = new Connector.Testing.TcpGate(this.agent.BaseAddress) { Down = true };
+        using SageAgentClient client = this.Client(retries: 3, through: gate.Address);
+
+        var error = await Assert.ThrowsAnyAsync<SageAgentException>(() => client.GetCapabilitiesAsync());
+
+        Assert.False(error is SageAgentRefusedException, error.ToString());
+        Assert.Equal(SageAgentErrorCode.Unavailable, error.Code);
+        Assert.Contains("Could not reach the Sage agent", error.Message, StringComparison.Ordinal);
+        Assert.Equal(4, gate.Refused);
+        Assert.DoesNotContain(this.clientLogs.Lines, l => l.Contains("certificate", StringComparison.OrdinalIgnoreCase));
+
+        // Back up: the same client connects and pins the agent's certificate as before.
+        gate.Down = false;
+        Assert.Contains("ABC", (await client.GetCapabilitiesAsync()).Companies.Select(c => c.Code));
     }
 
     [Fact]
