@@ -96,7 +96,7 @@ public sealed record FaultPlan(
             string? import = random.NextDouble() < 0.3 ? Imports[random.Next(Imports.Length)] : null;
             double k = random.NextDouble();
             KillPoint kill = k < 0.2 ? KillPoint.AfterAnaplanCalls : k < 0.3 ? KillPoint.AfterSageWrite : k < 0.4 ? KillPoint.BeforeCommit : KillPoint.None;
-            int killAfter = random.Next(3, 90);
+            int killAfter = random.Next(3, 60); // a seed's faulted runs make about 60–100 API calls
             plan = new FaultPlan(seed, unavailable, locks, agentDrop, drops, dropRoute, storm, storm > 0 ? retryAfter : null, stormRoute, token, chunk, import, kill, killAfter);
         }
         while (plan.Count < 2);

@@ -87,8 +87,8 @@ public sealed class FaultSuiteRunner : IDisposable
         string[] faultedIds = await this.StartBothAsync(plan.Seed, version, "fault");
         OrchestrationMetadata?[] faulted = [await this.WaitAsync(faultedIds[0], failures), await this.WaitAsync(faultedIds[1], failures)];
         await watching.CancelAsync();
-        string happened = await watcher;
-        happened += this.Disarm();
+        int calls = anaplan.Requests.Snapshot().Count(r => r.Sequence > firstSequence && r.Path.StartsWith("/2/0", StringComparison.Ordinal));
+        string happened = string.Create(CultureInfo.InvariantCulture, $" ({calls} API calls)") + await watcher + this.Disarm();
         await this.EnsureWorkerAsync();
 
         // One clean follow-up run of each.
@@ -444,6 +444,11 @@ public sealed class FaultSuiteRunner : IDisposable
             {
                 break;
             }
+        }
+
+        if (plan.Kill == KillPoint.AfterAnaplanCalls && !killed)
+        {
+            happened.Add("the runs made fewer calls than the kill point");
         }
 
         return happened.Count == 0 ? string.Empty : $" ({string.Join(", ", happened)})";

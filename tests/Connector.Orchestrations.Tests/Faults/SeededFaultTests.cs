@@ -65,6 +65,7 @@ public sealed class SeededFaultTests(SeededFaultTests.Fixture fixture, ITestOutp
         var runner = new FaultSuiteRunner(fixture);
         var results = new List<SeedResult>();
         var clock = Stopwatch.StartNew();
+        string path = Path.GetFullPath(Environment.GetEnvironmentVariable("FAULT_SUMMARY") is { Length: > 0 } p ? p : "fault-suite.md");
         output.WriteLine($"{seeds.Count} seed(s): {string.Join(", ", seeds)}");
         foreach (int seed in seeds)
         {
@@ -75,12 +76,12 @@ public sealed class SeededFaultTests(SeededFaultTests.Fixture fixture, ITestOutp
             {
                 output.WriteLine($"    seed {seed}: {failure}");
             }
+
+            // After every seed, so a long run that is stopped still leaves what it found.
+            await File.WriteAllTextAsync(path, Summary(results, clock.Elapsed, seeds.Count));
         }
 
         clock.Stop();
-        string summary = Summary(results, clock.Elapsed);
-        string path = Path.GetFullPath(Environment.GetEnvironmentVariable("FAULT_SUMMARY") is { Length: > 0 } p ? p : "fault-suite.md");
-        await File.WriteAllTextAsync(path, summary);
         output.WriteLine($"{results.Count(r => r.Passed)}/{results.Count} seeds passed in {clock.Elapsed:hh\\:mm\\:ss}; summary: {path}");
 
         var failed = results.Where(r => !r.Passed).ToList();
@@ -102,12 +103,12 @@ public sealed class SeededFaultTests(SeededFaultTests.Fixture fixture, ITestOutp
         return CiSeeds;
     }
 
-    private static string Summary(IReadOnlyList<SeedResult> results, TimeSpan elapsed)
+    private static string Summary(IReadOnlyList<SeedResult> results, TimeSpan elapsed, int planned)
     {
         var text = new StringBuilder();
         text.AppendLine("# Seeded fault suite")
             .AppendLine()
-            .AppendLine(CultureInfo.InvariantCulture, $"{results.Count(r => r.Passed)} of {results.Count} seeds passed; {elapsed:hh\\:mm\\:ss} in all ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC).")
+            .AppendLine(CultureInfo.InvariantCulture, $"{results.Count(r => r.Passed)} of {results.Count} seeds passed ({planned} planned); {elapsed:hh\\:mm\\:ss} in all ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC).")
             .AppendLine()
             .AppendLine("| Seed | Faults | Faulted run | Follow-up run | Invariants | Time |")
             .AppendLine("|---:|---|---|---|---|---:|");
