@@ -62,7 +62,7 @@ public sealed class SeededFaultTests(SeededFaultTests.Fixture fixture, ITestOutp
     public async Task Seeds_FaultedRunThenCleanRun_EndStateHoldsEveryInvariant()
     {
         IReadOnlyList<int> seeds = SelectedSeeds();
-        var runner = new FaultSuiteRunner(fixture);
+        using var runner = new FaultSuiteRunner(fixture);
         var results = new List<SeedResult>();
         var clock = Stopwatch.StartNew();
         string path = Path.GetFullPath(Environment.GetEnvironmentVariable("FAULT_SUMMARY") is { Length: > 0 } p ? p : "fault-suite.md");
