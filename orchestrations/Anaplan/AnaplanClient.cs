@@ -35,7 +35,7 @@ public class AnaplanClient
     private readonly AnaplanTransport transport;
     private readonly AnaplanTokenProvider tokens;
     private readonly IAnaplanAuthenticator authenticator;
-    private readonly RateLimiter limiter;
+    private readonly AnaplanTenantGate limiter;
     private readonly ILogger logger;
     private readonly ICredentialStore credentials;
     private readonly ILoggerFactory loggerFactory;

@@ -5,7 +5,9 @@ namespace Connector.Orchestrations.Anaplan;
 
 /// <summary>
 /// Client-side token buckets, one per API host and credential, shared by every client of the process, so the
-/// process stays under its share of the tenant's 600 requests per minute. Register as a singleton (the DI extension does).
+/// process stays under its share of the tenant's 600 requests per minute; each with the tenant's pause, so a
+/// Retry-After that Anaplan sent to one call holds back every call of the process, not only the refused one's retry.
+/// Register as a singleton (the DI extension does).
 /// </summary>
 /// <remarks>
 /// The bucket is <see cref="TokenBucketRateLimiter"/> with automatic replenishment, which measures time with its own
@@ -20,9 +22,9 @@ public sealed class AnaplanRateLimiters : IDisposable
         _ = timeProvider;
     }
 
-    /// <summary>The limiter for a key; the first caller's rate wins.</summary>
-    internal RateLimiter Get(string key, int requestsPerMinute)
-        => this.buckets.GetOrAdd(key, _ => new Lazy<Bucket>(() => new Bucket(requestsPerMinute))).Value.Limiter;
+    /// <summary>The gate (token bucket and pause) for a key; the first caller's rate wins.</summary>
+    internal AnaplanTenantGate Get(string key, int requestsPerMinute)
+        => this.buckets.GetOrAdd(key, _ => new Lazy<Bucket>(() => new Bucket(requestsPerMinute))).Value.Gate;
 
     public void Dispose()
     {
@@ -45,7 +47,7 @@ public sealed class AnaplanRateLimiters : IDisposable
             // tenth of a minute's share so a burst cannot eat the tenant's whole bucket.
             int perPeriod = Math.Max(1, requestsPerMinute / 60);
             TimeSpan period = TimeSpan.FromMinutes(1) * perPeriod / requestsPerMinute;
-            this.Limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            this.Gate = new AnaplanTenantGate(new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
             {
                 TokenLimit = Math.Max(perPeriod, requestsPerMinute / 10),
                 TokensPerPeriod = perPeriod,
@@ -53,11 +55,57 @@ public sealed class AnaplanRateLimiters : IDisposable
                 AutoReplenishment = true,
                 QueueLimit = int.MaxValue,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            });
+            }));
         }
 
-        public TokenBucketRateLimiter Limiter { get; }
+        public AnaplanTenantGate Gate { get; }
 
-        public void Dispose() => this.Limiter.Dispose();
+        public void Dispose() => this.Gate.Limiter.Dispose();
+    }
+}
+
+/// <summary>
+/// What every call to one tenant passes before it goes out: the tenant's pause (set by a Retry-After that Anaplan sent
+/// to any call: the limit is the tenant's, so no call of the process may go out before it ends), then the token bucket.
+/// </summary>
+internal sealed class AnaplanTenantGate(RateLimiter limiter)
+{
+    private long pausedUntilTicks;
+
+    public RateLimiter Limiter { get; } = limiter;
+
+    /// <summary>Holds every call back until <paramref name="until"/> (a later pause wins over an earlier one).</summary>
+    public void PauseUntil(DateTimeOffset until)
+    {
+        long ticks = until.UtcTicks;
+        long seen = Interlocked.Read(ref this.pausedUntilTicks);
+        while (ticks > seen)
+        {
+            long found = Interlocked.CompareExchange(ref this.pausedUntilTicks, ticks, seen);
+            if (found == seen)
+            {
+                return;
+            }
+
+            seen = found;
+        }
+    }
+
+    /// <summary>Waits out the tenant's pause on <paramref name="time"/>, then for a token; false if the bucket refused.</summary>
+    public async ValueTask<bool> EnterAsync(TimeProvider time, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            TimeSpan wait = new DateTimeOffset(Interlocked.Read(ref this.pausedUntilTicks), TimeSpan.Zero) - time.GetUtcNow();
+            if (wait <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            await Task.Delay(wait, time, cancellationToken);
+        }
+
+        using RateLimitLease lease = await this.Limiter.AcquireAsync(1, cancellationToken);
+        return lease.IsAcquired;
     }
 }

@@ -83,7 +83,7 @@ internal sealed class AnaplanTransport
     /// <summary>Sends an API call and returns a successful response.</summary>
     /// <exception cref="AnaplanException">Anaplan answered an error, or the retries ran out.</exception>
     public async Task<HttpResponseMessage> SendAsync(
-        AnaplanRequest request, AnaplanTokenProvider tokens, IAnaplanAuthenticator authenticator, RateLimiter limiter, CancellationToken cancellationToken)
+        AnaplanRequest request, AnaplanTokenProvider tokens, IAnaplanAuthenticator authenticator, AnaplanTenantGate limiter, CancellationToken cancellationToken)
     {
         HttpResponseMessage response = await this.ExecuteAsync(request, async (r, ct) =>
         {
@@ -164,19 +164,23 @@ internal sealed class AnaplanTransport
         }
     }
 
-    private async Task<HttpResponseMessage> SendOnceAsync(AnaplanRequest request, string token, RateLimiter limiter, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendOnceAsync(AnaplanRequest request, string token, AnaplanTenantGate gate, CancellationToken cancellationToken)
     {
-        using (RateLimitLease lease = await limiter.AcquireAsync(1, cancellationToken))
+        if (!await gate.EnterAsync(this.time, cancellationToken))
         {
-            if (!lease.IsAcquired)
-            {
-                throw new AnaplanException($"The client-side rate limiter refused {request.Method} {request.Path}.", null, AnaplanErrorCodes.RateLimited, request.Path);
-            }
+            throw new AnaplanException($"The client-side rate limiter refused {request.Method} {request.Path}.", null, AnaplanErrorCodes.RateLimited, request.Path);
         }
 
         using HttpRequestMessage message = Build(request);
         message.Headers.Authorization = new AuthenticationHeaderValue("AnaplanAuthToken", token);
         HttpResponseMessage response = await this.http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null
+            && this.RetryAfter(response) is { } pause)
+        {
+            // The tenant asked to be left alone for a while: every call of the process waits, not only this one's retry.
+            gate.PauseUntil(this.time.GetUtcNow() + pause);
+        }
+
         Logs.AnaplanCall(this.logger, request.Method.Method, request.Path, (int)response.StatusCode);
         ConnectorTelemetry.AnaplanAnswered(request.Method.Method, (int)response.StatusCode);
         return response;

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Connector.Emulators.Anaplan.Model;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Connector.Emulators.Anaplan.Tests;
 
@@ -224,6 +225,28 @@ public sealed class IntegrationApiTests
         Assert.Equal(200, (int)ok.StatusCode);
         Assert.Equal(423, (int)locked.StatusCode);
         Assert.Contains(anaplan.State.Requests.Snapshot(), r => r.Path == "/2/0/models" && r.StatusCode == 0);
+    }
+
+    [Fact]
+    public async Task RequestLog_CallInsideAnnouncedRetryAfterWindow_IsFound_AnyRoute()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using EmulatorHarness anaplan = await EmulatorHarness.StartAsync(o => o.TimeProvider = time);
+        await anaplan.LoginAsync();
+        anaplan.State.Faults.FailNext("GET /2/0/workspaces", 1, 429, retryAfterSeconds: 5);
+
+        using HttpResponseMessage refused = await anaplan.SendAsync(HttpMethod.Get, "/2/0/workspaces");
+        time.Advance(TimeSpan.FromSeconds(2));
+        using HttpResponseMessage early = await anaplan.SendAsync(HttpMethod.Get, "/2/0/models"); // another call, 3 s too soon
+        time.Advance(TimeSpan.FromSeconds(3));
+        using HttpResponseMessage onTime = await anaplan.SendAsync(HttpMethod.Get, "/2/0/workspaces");
+
+        Assert.Equal(429, (int)refused.StatusCode);
+        (EmulatorRequest window, EmulatorRequest inside) = Assert.Single(anaplan.State.Requests.CallsInsideRetryAfterWindows());
+        Assert.Equal(("/2/0/workspaces", 429, "5"), (window.Path, window.StatusCode, window.RetryAfter));
+        Assert.Equal("/2/0/models", inside.Path);
+        Assert.Empty(anaplan.State.Requests.CallsInsideRetryAfterWindows(inFlight: TimeSpan.FromSeconds(2)));
+        Assert.Empty(anaplan.State.Requests.CallsInsideRetryAfterWindows(afterSequence: window.Sequence));
     }
 
     [Fact]

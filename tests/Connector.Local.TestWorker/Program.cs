@@ -15,17 +15,20 @@ using Microsoft.Extensions.Logging;
 //                                                                    it kills itself right after a Sage write, or right
 //                                                                    before a load's outcome is committed, while
 //                                                                    <crash file> exists (and deletes it)
+//   Connector.Local.TestWorker runtime <settings.json> <Sage-write crash file> <commit crash file>
+//                                                                    the same, each moment armed by its own file
 IHost host;
-if (args.Length == 3 && args[0] == "runtime")
+if (args.Length is 3 or 4 && args[0] == "runtime")
 {
     IConfiguration configuration = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(args[1])).AddEnvironmentVariables("CONNECTOR_").Build();
     string crashFile = args[2];
+    string commitCrashFile = args.Length == 4 ? args[3] : crashFile;
     host = ConnectorHost.CreateBuilder(
         configuration,
         runWorker: true,
         configure: services => services
             .AddSingleton<IJournalPostingObserver>(new CrashAfterSageWrite(crashFile))
-            .AddSingleton<IWatermarkCommitObserver>(new CrashBeforeCommit(crashFile))).Build();
+            .AddSingleton<IWatermarkCommitObserver>(new CrashBeforeCommit(commitCrashFile))).Build();
 }
 else if (args.Length == 2)
 {
@@ -43,7 +46,7 @@ else if (args.Length == 2)
 }
 else
 {
-    Console.Error.WriteLine("usage: Connector.Local.TestWorker <connection string> <task hub> | runtime <settings.json> <crash file>");
+    Console.Error.WriteLine("usage: Connector.Local.TestWorker <connection string> <task hub> | runtime <settings.json> <crash file> [<commit crash file>]");
     return 2;
 }
 

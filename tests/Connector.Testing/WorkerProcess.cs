@@ -6,10 +6,14 @@ namespace Connector.Testing;
 public sealed class WorkerProcess : IDisposable
 {
     private readonly Process process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> output = new();
 
     private WorkerProcess(Process process) => this.process = process;
 
     public int Id => this.process.Id;
+
+    /// <summary>Gets every line the process wrote so far, standard output and error (for secret checks).</summary>
+    public IReadOnlyList<string> Output => [.. this.output];
 
     public bool HasExited => this.process.HasExited;
 
@@ -34,6 +38,11 @@ public sealed class WorkerProcess : IDisposable
         var errors = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) =>
         {
+            if (e.Data is not null)
+            {
+                worker.output.Enqueue(e.Data);
+            }
+
             if (e.Data == "worker-ready")
             {
                 ready.TrySetResult();
@@ -47,6 +56,7 @@ public sealed class WorkerProcess : IDisposable
         {
             if (e.Data is not null)
             {
+                worker.output.Enqueue(e.Data);
                 lock (errors)
                 {
                     errors.AppendLine(e.Data);

@@ -39,6 +39,35 @@ public sealed class EmulatorRequestLog
         => [.. this.Snapshot().Where(r => string.Equals(r.Method, method, StringComparison.OrdinalIgnoreCase)
             && r.Path.Contains(pathFragment, StringComparison.Ordinal))];
 
+    /// <summary>
+    /// Integration API calls (<c>/2/0/...</c>) that arrived inside a Retry-After window the emulator had announced: a
+    /// window opens when an answer carrying Retry-After (in seconds, as this emulator sends it) starts to go out and lasts
+    /// that long; a call that arrives after the answer went out and before the window closes did not honour it. The
+    /// limit is per tenant, so any client's call counts, not only the retry of the refused one. Only requests after
+    /// sequence <paramref name="afterSequence"/> are considered; a call arriving within <paramref name="inFlight"/> of the
+    /// answer was already on its way before the client could read it; <paramref name="tolerance"/> absorbs timer
+    /// granularity at the window's end.
+    /// </summary>
+    public IReadOnlyList<(EmulatorRequest Refused, EmulatorRequest Early)> CallsInsideRetryAfterWindows(long afterSequence = 0, TimeSpan? inFlight = null, TimeSpan? tolerance = null)
+    {
+        TimeSpan slack = tolerance ?? TimeSpan.Zero;
+        TimeSpan onItsWay = inFlight ?? TimeSpan.Zero;
+        var api = this.Snapshot().Where(r => r.Sequence > afterSequence && r.Path.StartsWith("/2/0", StringComparison.Ordinal)).OrderBy(r => r.ReceivedAt).ToList();
+        var early = new List<(EmulatorRequest, EmulatorRequest)>();
+        foreach (EmulatorRequest refused in api)
+        {
+            if (!int.TryParse(refused.RetryAfter, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int seconds) || seconds <= 0)
+            {
+                continue;
+            }
+
+            DateTimeOffset closes = refused.CompletedAt + TimeSpan.FromSeconds(seconds) - slack;
+            early.AddRange(api.Where(r => r.Sequence != refused.Sequence && r.ReceivedAt > refused.CompletedAt + onItsWay && r.ReceivedAt < closes).Select(r => (refused, r)));
+        }
+
+        return early;
+    }
+
     /// <summary>Forgets every logged request.</summary>
     public void Clear()
     {

@@ -38,6 +38,31 @@ public sealed class AnaplanClientResilienceTests
         }
     }
 
+    [Fact]
+    public async Task RetryAfterSentToOneCall_HoldsBackEveryOtherCallToTheTenant_UntilItEnds()
+    {
+        var time = new ObservedFakeTimeProvider(DateTimeOffset.UtcNow);
+        await using AnaplanTestHost host = await AnaplanTestHost.StartAsync(o => o.RateLimitPerMinute = 0, time);
+        AnaplanClient client = host.Client();
+        await client.GetModelAsync();
+        host.State.Faults.FailNext(ImportsRoute, 1, 429, 3);
+        TimeSpan window = TimeSpan.FromSeconds(3);
+
+        Task<IReadOnlyList<AnaplanImport>> refused = client.ListImportsAsync();
+        await time.WaitForTimerAsync(window); // its retry waits out the Retry-After
+        Task<IReadOnlyList<AnaplanExport>> other = client.ListExportsAsync(); // another flow's call to the same tenant
+        await time.WaitForTimerAsync(window); // held back by the same window, not sent at once
+        Assert.Empty(host.State.Requests.Find("GET", "/exports"));
+        time.Advance(window);
+
+        Assert.Equal(5, (await refused).Count);
+        Assert.NotEmpty(await other);
+        EmulatorRequest limited = Assert.Single(host.State.Requests.Snapshot(), r => r.StatusCode == 429);
+        EmulatorRequest exports = Assert.Single(host.State.Requests.Find("GET", "/exports"));
+        Assert.True(exports.ReceivedAt >= limited.CompletedAt + window, $"the other call came {exports.ReceivedAt - limited.CompletedAt} after the 429");
+        Assert.Empty(host.State.Requests.CallsInsideRetryAfterWindows());
+    }
+
     [Theory]
     [InlineData(410)]
     [InlineData(502)]
