@@ -180,7 +180,7 @@ public sealed class PostJournalBatchActivity(
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancel.IsCancellationRequested)
             {
-                // Sage or the table unavailable past the retries: this entry and the rest are not attempted.
+                // Sage or the table unavailable past the retries: no entry of the batch is attempted (the retry runs it again).
                 stopped = ex;
             }
         }
@@ -204,7 +204,7 @@ public sealed class PostJournalBatchActivity(
             PlannedEntry entry = entries[i];
             if (stopped is not null || known[i] is not { } read)
             {
-                results.Add(Failed(entry, $"not attempted: the batch stopped at an earlier entry ({stopped?.Message})"));
+                results.Add(Failed(entry, $"not attempted: the batch stopped before this entry ({stopped?.Message})"));
                 continue;
             }
 
