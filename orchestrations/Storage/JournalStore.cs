@@ -33,6 +33,20 @@ public class JournalStore
         => this.Table.UpsertEntityAsync(Entity(record), TableUpdateMode.Replace, cancellationToken);
 
     /// <summary>
+    /// Writes (or rewrites) the records of one connection's entries in one transaction: all or none (at most a hundred,
+    /// the most a table transaction takes).
+    /// </summary>
+    public virtual async Task UpsertManyAsync(IReadOnlyCollection<JournalRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count > 0)
+        {
+            await this.Table.SubmitTransactionAsync(
+                [.. records.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, Entity(r)))], cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// Writes (or rewrites) the record of an entry that is in Sage and, in the same transaction, marks it as the entry
     /// posted for its group (<see cref="SetPostedForGroupAsync"/>): both or neither.
     /// </summary>

@@ -140,11 +140,12 @@ public sealed class PlanBudgetEntriesActivity(ConnectionClients clients, Connect
 
 /// <summary>
 /// Posts a batch of proposed entries (a range of the plan's indexes, read from its blobs), each exactly once, one after
-/// the other (Sage serializes writes per company; what the next entry needs is read while the current one is written).
-/// Sage has no idempotency key, so for each entry: an entry this run
+/// the other (Sage serializes writes per company). Sage has no idempotency key, so for each entry: an entry this run
 /// already posted is taken from the journal record; otherwise its external id is looked up through the agent (unposted
 /// entries, then history) and, if there, not posted again; otherwise the intent is recorded, the entry created and the
-/// result recorded. A crash between Sage's write and the record is healed by the lookup when the batch runs again.
+/// result recorded. The records, group marks and lookups of the whole batch are read first, several at a time, and the
+/// intents written in one table transaction per hundred entries, so that only Sage's write and the result's record
+/// are left per entry. A crash between Sage's write and the record is healed by the lookup when the batch runs again.
 /// Validation errors are recorded with Sage's message and do not stop the other entries; a record lock (past the
 /// client's retries) leaves the entry failed and the others go on, then the batch fails so the orchestration's durable
 /// retry runs it again (what was posted is not posted twice); any other failure stops the batch there. The results,
@@ -170,29 +171,52 @@ public sealed class PostJournalBatchActivity(
         var results = new List<EntryResult>(entries.Count);
         Exception? stopped = null;
         string? locked = null;
-        // Entries are created one after the other; what the next one needs to know (its record, its group's posted
-        // entry, the lookup in Sage) is read while the current one is written.
-        Task<Known>? next = entries.Count > 0 ? this.ReadAsync(input.Run, sage, entries[0]) : null;
+        using var cancel = new CancellationTokenSource();
+
+        // What each entry needs to know (its record, its group's posted entry, the lookup in Sage) is read for the whole
+        // batch first, a few reads at a time; then the intents of the entries to create go to the journal in one
+        // transaction per hundred; then the entries are created one after the other (Sage serializes writes per company).
+        Task<Known>[] reads = this.ReadAll(input.Run, sage, entries, cancel.Token);
+        Known?[] known = new Known?[entries.Count];
+        for (int i = 0; i < entries.Count && stopped is null; i++)
+        {
+            try
+            {
+                known[i] = await reads[i];
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancel.IsCancellationRequested)
+            {
+                // Sage or the table unavailable past the retries: no entry of the batch is attempted (the retry runs it again).
+                stopped = ex;
+            }
+        }
+
+        await cancel.CancelAsync();
+        await Task.WhenAll(reads).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        if (stopped is null)
+        {
+            try
+            {
+                await this.RecordIntentsAsync(input.Run, entries, known);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                stopped = ex;
+            }
+        }
+
         for (int i = 0; i < entries.Count; i++)
         {
             PlannedEntry entry = entries[i];
-            Task<Known>? known = next;
-            next = stopped is null && i + 1 < entries.Count ? this.ReadAsync(input.Run, sage, entries[i + 1]) : null;
-            if (stopped is not null || known is null)
+            if (stopped is not null || known[i] is not { } read)
             {
-                if (known is not null)
-                {
-                    // Read ahead before the batch stopped: not used, but its failure is observed.
-                    await known.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-                }
-
-                results.Add(Failed(entry, $"not attempted: the batch stopped at an earlier entry ({stopped?.Message})"));
+                results.Add(Failed(entry, $"not attempted: the batch stopped before this entry ({stopped?.Message})"));
                 continue;
             }
 
             try
             {
-                results.Add(await this.PostAsync(input.Run, sage, entry, await known));
+                results.Add(await this.PostAsync(input.Run, sage, entry, read));
             }
             catch (SageBusyException ex) when (ex.InnerException is SageAgentException { Code: SageAgentErrorCode.Locked })
             {
@@ -241,54 +265,115 @@ public sealed class PostJournalBatchActivity(
     /// </summary>
     private sealed record Known(JournalRecord? Record, string? PostedForGroup, SageJournalEntry? InSage);
 
-    private async Task<Known> ReadAsync(RunRef run, SageAgentClient sage, PlannedEntry entry)
+    /// <summary>How many entries of a batch are read at once (two table reads and one agent lookup each).</summary>
+    private const int ParallelReads = 8;
+
+    /// <summary>The most operations Azure Table storage takes in one transaction.</summary>
+    private const int MaxTransaction = 100;
+
+    private Task<Known>[] ReadAll(RunRef run, SageAgentClient sage, IReadOnlyList<PlannedEntry> entries, CancellationToken cancellationToken)
     {
-        Task<string?> group = journal.GetPostedForGroupAsync(run.ConnectionId, entry.GroupKey);
-        JournalRecord? record = await journal.GetAsync(run.ConnectionId, entry.ExternalId);
+        var gate = new SemaphoreSlim(ParallelReads);
+        return [.. entries.Select(async entry =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                return await this.ReadAsync(run, sage, entry, cancellationToken);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        })];
+    }
+
+    private async Task<Known> ReadAsync(RunRef run, SageAgentClient sage, PlannedEntry entry, CancellationToken cancellationToken)
+    {
+        Task<string?> group = journal.GetPostedForGroupAsync(run.ConnectionId, entry.GroupKey, cancellationToken);
+        JournalRecord? record = await journal.GetAsync(run.ConnectionId, entry.ExternalId, cancellationToken);
         string? postedForGroup = await group;
         return PostedByThisRun(record, run)
             ? new Known(record, postedForGroup, null)
-            : new Known(record, postedForGroup, await sage.FindJournalEntryAsync(entry.ExternalId));
+            : new Known(record, postedForGroup, await sage.FindJournalEntryAsync(entry.ExternalId, cancellationToken));
+    }
+
+    /// <summary>
+    /// Records, before any of them is written to Sage, that this run is about to create the batch's entries that are
+    /// to be created (<see cref="JournalStatuses.Posting"/>), a hundred to a transaction: if the worker dies after
+    /// Sage's write, the next attempt finds the entry by its external id and the intent tells it this run posted it.
+    /// An intent whose entry was never attempted changes nothing: the next attempt looks the entry up and creates it.
+    /// </summary>
+    private async Task RecordIntentsAsync(RunRef run, IReadOnlyList<PlannedEntry> entries, IReadOnlyList<Known?> known)
+    {
+        var intents = new List<JournalRecord>();
+        for (int i = 0; i < entries.Count; i++)
+        {
+            if (known[i] is { } read && Decide(run, entries[i], read) is null)
+            {
+                intents.Add(this.Record(run, entries[i], JournalStatuses.Posting, null, null, null));
+            }
+        }
+
+        foreach (JournalRecord[] chunk in intents.Chunk(MaxTransaction))
+        {
+            await journal.UpsertManyAsync(chunk);
+        }
     }
 
     private static bool PostedByThisRun(JournalRecord? record, RunRef run)
         => record is { Status: JournalStatuses.Posted or JournalStatuses.AlreadyPosted } && record.RunId == run.RunId;
 
-    private async Task<EntryResult> PostAsync(RunRef run, SageAgentClient sage, PlannedEntry entry, Known read)
+    /// <summary>What an entry's result is without writing it to Sage, or null when it is to be created.</summary>
+    private sealed record Outcome(string Status, string? EntryNo, string? BatchNo, string? Message, bool MarkGroup, bool Recorded = false);
+
+    private static Outcome? Decide(RunRef run, PlannedEntry entry, Known read)
     {
         JournalRecord? known = read.Record;
         if (PostedByThisRun(known, run))
         {
             // An earlier attempt of this run posted it and recorded Sage's entry number: nothing to ask Sage again.
-            return new EntryResult(entry.ExternalId, entry.GroupKey, entry.PeriodCode, known!.Status, known.EntryNo, known.BatchNo, entry.Debit, entry.Credit, known.Message, entry.Lines.Count);
+            return new Outcome(known!.Status, known.EntryNo, known.BatchNo, known.Message, MarkGroup: false, Recorded: true);
         }
 
         if (read.InSage is { } existing)
         {
             // Posted by this run before a crash (the intent is ours and unfinished), or by an earlier run.
             string status = known is { Status: JournalStatuses.Posting } && known.RunId == run.RunId ? JournalStatuses.Posted : JournalStatuses.AlreadyPosted;
-            return await this.RecordAsync(run, entry, status, existing.EntryNo, existing.BatchNo, null, markGroup: true);
+            return new Outcome(status, existing.EntryNo, existing.BatchNo, null, MarkGroup: true);
         }
 
         string? postedForGroup = read.PostedForGroup;
         if (postedForGroup is not null && postedForGroup != entry.ExternalId)
         {
-            return await this.RecordAsync(
-                run, entry, JournalStatuses.NeedsReview, null, null,
+            return new Outcome(
+                JournalStatuses.NeedsReview, null, null,
                 $"the approved values of {entry.GroupKey} changed after entry {postedForGroup} was posted for it; not posted, so the budget is not counted twice (reverse {postedForGroup} in Sage, then run again)",
-                markGroup: false);
+                MarkGroup: false);
         }
 
         if (Math.Max(entry.Debit, entry.Credit) > SageLimits.MaxAmount)
         {
             // Every line fits Sage's amount field, but the entry's totals (and so its offset line) would not.
-            return await this.RecordAsync(
-                run, entry, JournalStatuses.Rejected, null, null,
+            return new Outcome(
+                JournalStatuses.Rejected, null, null,
                 $"the entry totals {entry.Debit.ToString("0.00", CultureInfo.InvariantCulture)}, more than Sage 100 stores in an amount ({SageLimits.MaxAmountText}); not posted (choose a finer grouping)",
-                markGroup: false);
+                MarkGroup: false);
         }
 
-        await this.RecordAsync(run, entry, JournalStatuses.Posting, null, null, null, markGroup: false);
+        return null;
+    }
+
+    /// <summary>Posts an entry whose intent is recorded (<see cref="RecordIntentsAsync"/>), or records why it is not posted.</summary>
+    private async Task<EntryResult> PostAsync(RunRef run, SageAgentClient sage, PlannedEntry entry, Known read)
+    {
+        if (Decide(run, entry, read) is { } outcome)
+        {
+            return outcome.Recorded
+                ? new EntryResult(entry.ExternalId, entry.GroupKey, entry.PeriodCode, outcome.Status, outcome.EntryNo, outcome.BatchNo, entry.Debit, entry.Credit, outcome.Message, entry.Lines.Count)
+                : await this.RecordAsync(run, entry, outcome.Status, outcome.EntryNo, outcome.BatchNo, outcome.Message, outcome.MarkGroup);
+        }
+
         SageJournalEntryResult created;
         try
         {
@@ -314,9 +399,8 @@ public sealed class PostJournalBatchActivity(
             run, entry, created.Created ? JournalStatuses.Posted : JournalStatuses.AlreadyPosted, created.Entry.EntryNo, created.Entry.BatchNo, null, markGroup: true);
     }
 
-    private async Task<EntryResult> RecordAsync(RunRef run, PlannedEntry entry, string status, string? entryNo, string? batchNo, string? message, bool markGroup)
-    {
-        var record = new JournalRecord(
+    private JournalRecord Record(RunRef run, PlannedEntry entry, string status, string? entryNo, string? batchNo, string? message)
+        => new(
             run.ConnectionId,
             entry.ExternalId,
             status,
@@ -332,6 +416,10 @@ public sealed class PostJournalBatchActivity(
             JsonSerializer.Serialize(entry.Lines.Where(l => l.SourceCell.Length > 0).Select(l => l.SourceCell)),
             message,
             time.GetUtcNow());
+
+    private async Task<EntryResult> RecordAsync(RunRef run, PlannedEntry entry, string status, string? entryNo, string? batchNo, string? message, bool markGroup)
+    {
+        JournalRecord record = this.Record(run, entry, status, entryNo, batchNo, message);
         if (markGroup)
         {
             // The record and the group's mark in one transaction (one partition: the connection).
