@@ -83,17 +83,17 @@ internal sealed class AnaplanTransport
     /// <summary>Sends an API call and returns a successful response.</summary>
     /// <exception cref="AnaplanException">Anaplan answered an error, or the retries ran out.</exception>
     public async Task<HttpResponseMessage> SendAsync(
-        AnaplanRequest request, AnaplanTokenProvider tokens, IAnaplanAuthenticator authenticator, AnaplanTenantGate limiter, CancellationToken cancellationToken)
+        AnaplanRequest request, AnaplanTokenProvider tokens, IAnaplanAuthenticator authenticator, AnaplanTenantGate gate, CancellationToken cancellationToken)
     {
         HttpResponseMessage response = await this.ExecuteAsync(request, async (r, ct) =>
         {
             string token = await tokens.GetTokenAsync(authenticator, this.options.TokenRefreshWindow, ct);
-            HttpResponseMessage answer = await this.SendOnceAsync(r, token, limiter, ct);
+            HttpResponseMessage answer = await this.SendOnceAsync(r, token, gate, ct);
             if (answer.StatusCode == HttpStatusCode.Unauthorized)
             {
                 answer.Dispose();
                 token = await tokens.ReauthenticateAsync(authenticator, token, ct);
-                answer = await this.SendOnceAsync(r, token, limiter, ct);
+                answer = await this.SendOnceAsync(r, token, gate, ct);
             }
 
             return answer;

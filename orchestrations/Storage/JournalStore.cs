@@ -48,7 +48,7 @@ public class JournalStore
 
     /// <summary>
     /// Writes (or rewrites) the record of an entry that is in Sage and, in the same transaction, marks it as the entry
-    /// posted for its group (<see cref="SetPostedForGroupAsync"/>): both or neither.
+    /// posted for its group (read by <see cref="GetPostedForGroupAsync"/>): both or neither.
     /// </summary>
     public virtual Task UpsertPostedAsync(JournalRecord record, CancellationToken cancellationToken = default)
     {
@@ -68,10 +68,6 @@ public class JournalStore
             TableKeys.Escape(connectionId), GroupRow(groupKey), cancellationToken: cancellationToken);
         return row.HasValue ? row.Value?.GetString("ExternalId") : null;
     }
-
-    /// <summary>Records which entry was posted for a group.</summary>
-    public virtual Task SetPostedForGroupAsync(string connectionId, string groupKey, string externalId, CancellationToken cancellationToken = default)
-        => this.Table.UpsertEntityAsync(GroupEntity(connectionId, groupKey, externalId), TableUpdateMode.Replace, cancellationToken);
 
     private static TableEntity Entity(JournalRecord record)
     {
