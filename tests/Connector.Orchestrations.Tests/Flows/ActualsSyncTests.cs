@@ -125,7 +125,7 @@ public sealed class ActualsSyncTests(ActualsSyncTests.Fixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task ReadBackExportOrColumnMissing_FailsTheRunBeforeAnythingIsReadOrUploaded_NamingTheSettings()
+    public async Task ReadBackExportOrColumnMissing_FailsTheRunAtItsStart_NothingUploaded_NamingTheSettings()
     {
         EmulatorRequestLog log = fixture.Environment.Anaplan.State.Requests;
         IReadOnlyList<EmulatorRequest> earlier = log.Snapshot();
