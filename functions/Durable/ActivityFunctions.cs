@@ -47,9 +47,9 @@ public static class ActivityFunctions
     public static Task<CommitResult> CommitWatermark([ActivityTrigger] CommitWatermarkInput input, FunctionContext context)
         => Run<CommitWatermarkActivity, CommitWatermarkInput, CommitResult>(context, input);
 
-    [Function(nameof(ResolveImportLayoutsActivity))]
-    public static Task<Orchestrations.ModelFit.ImportLayouts> ResolveImportLayouts([ActivityTrigger] RunRef input, FunctionContext context)
-        => Run<ResolveImportLayoutsActivity, RunRef, Orchestrations.ModelFit.ImportLayouts>(context, input);
+    [Function(nameof(CheckAnaplanModelActivity))]
+    public static Task<ModelTargets> CheckAnaplanModel([ActivityTrigger] CheckModelInput input, FunctionContext context)
+        => Run<CheckAnaplanModelActivity, CheckModelInput, ModelTargets>(context, input);
 
     [Function(nameof(ReadSageDimensionsActivity))]
     public static Task<SageDimensions> ReadSageDimensions([ActivityTrigger] SageDimensionsInput input, FunctionContext context)

@@ -292,14 +292,20 @@ public class AnaplanClient
     /// <exception cref="AnaplanNotFoundException">No file has that id.</exception>
     public virtual async Task<AnaplanFile> SetFileChunkCountAsync(string fileId, int chunkCount, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(fileId);
-        if (chunkCount is 0 or < -1 or > AnaplanClientOptions.MaxChunkCount)
-        {
-            throw new ArgumentOutOfRangeException(nameof(chunkCount), chunkCount, $"File {fileId}: chunkCount must be -1 or 1..{AnaplanClientOptions.MaxChunkCount}.");
-        }
-
+        CheckChunkCount(fileId, chunkCount);
         await this.EnsureFileExistsAsync(fileId, cancellationToken);
         return await this.PostChunkCountAsync(fileId, chunkCount, cancellationToken);
+    }
+
+    /// <summary>
+    /// Declares how many chunks a file will get, in one call, for a file the caller has just checked exists (e.g. once per
+    /// run, from one read of the model's files). Anaplan answers an unknown id by creating a private file: use
+    /// <see cref="SetFileChunkCountAsync"/> when the file was not checked.
+    /// </summary>
+    public virtual Task<AnaplanFile> DeclareChunkCountAsync(string fileId, int chunkCount, CancellationToken cancellationToken = default)
+    {
+        CheckChunkCount(fileId, chunkCount);
+        return this.PostChunkCountAsync(fileId, chunkCount, cancellationToken);
     }
 
     /// <summary>
@@ -498,6 +504,15 @@ public class AnaplanClient
         }
 
         return new AnaplanUploadResult(fileId, index, uncompressedTotal, compressedTotal);
+    }
+
+    private static void CheckChunkCount(string fileId, int chunkCount)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fileId);
+        if (chunkCount is 0 or < -1 or > AnaplanClientOptions.MaxChunkCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(chunkCount), chunkCount, $"File {fileId}: chunkCount must be -1 or 1..{AnaplanClientOptions.MaxChunkCount}.");
+        }
     }
 
     private async Task EnsureFileExistsAsync(string fileId, CancellationToken cancellationToken)

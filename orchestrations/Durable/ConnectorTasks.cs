@@ -38,7 +38,7 @@ public static class ConnectorTasks
         typeof(RecordStepActivity),
         typeof(RecordDatasetActivity),
         typeof(CommitWatermarkActivity),
-        typeof(ResolveImportLayoutsActivity),
+        typeof(CheckAnaplanModelActivity),
         typeof(ReadSageDimensionsActivity),
         typeof(ReadAnaplanListsActivity),
         typeof(BuildAlignmentActivity),

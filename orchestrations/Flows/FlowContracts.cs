@@ -57,10 +57,33 @@ public sealed record ResentRows(string FromRunId, string Reason, long Rows, IRea
 /// <summary>A read-back export to run right after an import, inside the same model lock, and where to stage its file.</summary>
 /// <param name="Setting">The setting that names the export, for error messages (<c>Actuals:ReadBack:GlExport</c>).</param>
 /// <param name="Columns">The columns the export must have (the configured header names).</param>
-public sealed record ReadBackRequest(string ExportName, string Setting, IReadOnlyList<string> Columns, string BlobName);
+/// <param name="ExportId">The export's id as this attempt of the run checked it (null: found by name when it runs).</param>
+public sealed record ReadBackRequest(string ExportName, string Setting, IReadOnlyList<string> Columns, string BlobName, string? ExportId = null)
+{
+    /// <summary>This read-back with the export id the run's model check found for it (when the check saw this export).</summary>
+    public ReadBackRequest Checked(ImportTarget? target)
+        => target is { ReadBackExportId: { } id } && string.Equals(target.ReadBackExport, this.ExportName, StringComparison.OrdinalIgnoreCase)
+            ? this with { ExportId = id }
+            : this;
+}
 
-/// <summary>Input of <see cref="Anaplan.LoadDatasetOrchestrator"/>; <c>Layout</c> is the import's file as the run staged it.</summary>
-public sealed record LoadDatasetInput(RunRef Run, string Dataset, string ImportName, StagedCsv Staged, ReadBackRequest? ReadBack = null, DatasetLayout? Layout = null);
+/// <summary>
+/// Where one dataset loads, as this attempt of the run checked it before anything was uploaded: the import, the file it
+/// reads, and the read-back export (name and id) when one is configured. Ids only: every attempt, and every run, checks
+/// the model again rather than reuse them.
+/// </summary>
+public sealed record ImportTarget(string Dataset, string ImportName, string ImportId, string FileId, string? ReadBackExport = null, string? ReadBackExportId = null)
+{
+    /// <summary>The target of a dataset among <paramref name="targets"/>, or null.</summary>
+    public static ImportTarget? Of(IReadOnlyList<ImportTarget>? targets, string dataset) => targets?.FirstOrDefault(t => t.Dataset == dataset);
+}
+
+/// <summary>
+/// Input of <see cref="Anaplan.LoadDatasetOrchestrator"/>; <c>Layout</c> is the import's file as the run staged it;
+/// <c>Target</c> is the import and file the run's model check found (null: the load checks them itself first).
+/// </summary>
+public sealed record LoadDatasetInput(
+    RunRef Run, string Dataset, string ImportName, StagedCsv Staged, ReadBackRequest? ReadBack = null, DatasetLayout? Layout = null, ImportTarget? Target = null);
 
 /// <summary>
 /// Outcome of loading one dataset into Anaplan. <c>RefusedKeysBlob</c> names the rows the failure dump listed (key →

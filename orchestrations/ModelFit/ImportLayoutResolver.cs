@@ -4,8 +4,12 @@ using Connector.Orchestrations.Flows;
 
 namespace Connector.Orchestrations.ModelFit;
 
-/// <summary>One import as read from Anaplan and mapped: its header names and the layout, or why it does not fit.</summary>
-public sealed record ImportLayoutResult(string Dataset, string Setting, string ImportName, IReadOnlyList<string> Headers, DatasetLayout? Layout, IReadOnlyList<string> Problems);
+/// <summary>
+/// One import as read from Anaplan and mapped: its header names and the layout, or why it does not fit; <c>Import</c> is
+/// the import as the model lists it (null when the model has no import of that name).
+/// </summary>
+public sealed record ImportLayoutResult(
+    string Dataset, string Setting, string ImportName, IReadOnlyList<string> Headers, DatasetLayout? Layout, IReadOnlyList<string> Problems, AnaplanImport? Import = null);
 
 /// <summary>
 /// Reads each configured import's header names from Anaplan (<c>GET .../imports/{id}</c>) and maps the connection's
@@ -34,7 +38,7 @@ public static class ImportLayoutResolver
             }
 
             string setting = ImportFields.ImportSetting(dataset);
-            AnaplanImport? import = imports.FirstOrDefault(i => i.Name == name) ?? imports.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase));
+            AnaplanImport? import = Find(imports, name);
             if (import is null)
             {
                 results.Add(new ImportLayoutResult(dataset, setting, name, [], null,
@@ -44,24 +48,37 @@ public static class ImportLayoutResolver
 
             IReadOnlyList<string> headers = (await anaplan.GetImportMetadataAsync(import.Id, cancellationToken)).HeaderNames;
             (DatasetLayout? layout, IReadOnlyList<string> problems) = ColumnMapper.Map(dataset, import.Name, headers, ColumnMapper.OverridesOf(connection, dataset));
-            results.Add(new ImportLayoutResult(dataset, setting, import.Name, headers, layout, problems));
+            results.Add(new ImportLayoutResult(dataset, setting, import.Name, headers, layout, problems, import));
         }
 
         return results;
     }
 
     /// <summary>Resolves every import and returns the layouts.</summary>
+    /// <exception cref="ConnectorConfigurationException">An import is missing or does not fit (see <see cref="LayoutsOrThrow"/>).</exception>
+    public static async Task<ImportLayouts> ResolveOrThrowAsync(ConnectionOptions connection, AnaplanClient anaplan, CancellationToken cancellationToken = default)
+        => LayoutsOrThrow(connection, await ResolveAsync(connection, anaplan, cancellationToken));
+
+    /// <summary>The layouts of resolved imports.</summary>
     /// <exception cref="ConnectorConfigurationException">
     /// An import is missing or does not fit; the message lists every problem first (what an operator reads in a run list),
     /// then the connection, and that nothing was read or loaded.
     /// </exception>
-    public static async Task<ImportLayouts> ResolveOrThrowAsync(ConnectionOptions connection, AnaplanClient anaplan, CancellationToken cancellationToken = default)
+    public static ImportLayouts LayoutsOrThrow(ConnectionOptions connection, IReadOnlyList<ImportLayoutResult> results)
     {
-        IReadOnlyList<ImportLayoutResult> results = await ResolveAsync(connection, anaplan, cancellationToken);
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(results);
         string[] problems = [.. results.SelectMany(r => r.Problems)];
         return problems.Length > 0
             ? throw new ConnectorConfigurationException(
                 $"{string.Join(" ", problems)} (connection '{connection.Id}': the model's imports do not fit its settings; the run stopped before reading Sage or loading anything.)")
             : new ImportLayouts([.. results.Select(r => r.Layout!)]);
+    }
+
+    /// <summary>The import of that name: the exact name first, then the name in any case.</summary>
+    public static AnaplanImport? Find(IReadOnlyList<AnaplanImport> imports, string name)
+    {
+        ArgumentNullException.ThrowIfNull(imports);
+        return imports.FirstOrDefault(i => i.Name == name) ?? imports.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase));
     }
 }

@@ -47,6 +47,24 @@ public sealed class IntegrationApiTests
     }
 
     [Fact]
+    public async Task RecreateImport_ListedUnderItsNewId_TheOldIdIsNotFound_ItsFileStays()
+    {
+        await using EmulatorHarness anaplan = await EmulatorHarness.StartAsync();
+        await anaplan.LoginAsync();
+        JsonElement before = (await anaplan.GetJsonAsync($"{EmulatorHarness.ModelPath}/imports")).GetProperty("imports")[0];
+        string name = before.GetProperty("name").GetString()!, oldId = before.GetProperty("id").GetString()!;
+
+        Assert.Equal(oldId, anaplan.Fpa.RecreateImport(name, "112000000777"));
+
+        JsonElement after = (await anaplan.GetJsonAsync($"{EmulatorHarness.ModelPath}/imports")).GetProperty("imports")[0];
+        Assert.Equal(("112000000777", name, before.GetProperty("importDataSourceId").GetString()),
+            (after.GetProperty("id").GetString(), after.GetProperty("name").GetString(), after.GetProperty("importDataSourceId").GetString()));
+        using HttpResponseMessage start = await anaplan.SendAsync(HttpMethod.Post, $"{EmulatorHarness.ModelPath}/imports/{oldId}/tasks", EmulatorHarness.Json("{\"localeName\":\"en_US\"}"));
+        Assert.Equal(404, (int)start.StatusCode);
+        Assert.Throws<ArgumentException>(() => anaplan.Fpa.RecreateImport(name, "113000000001"));
+    }
+
+    [Fact]
     public async Task SetChunkCount_UnknownFileId_SilentlyCreatesPrivateFile()
     {
         await using EmulatorHarness anaplan = await EmulatorHarness.StartAsync();

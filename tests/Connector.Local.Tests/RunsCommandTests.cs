@@ -86,7 +86,7 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
         // The failure names the import, its dataset and the setting to fix; the run stopped when it read the imports' layouts.
         Assert.Contains("Failure    Import 'Accounts from Nowhere' (accounts list, Actuals:Imports:Accounts) does not exist in model", output, StringComparison.Ordinal);
         string failedAt = output.Split('\n').First(l => l.StartsWith("Failed at", StringComparison.Ordinal));
-        Assert.Matches(@"^Failed at  activity ResolveImportLayoutsActivity at \d{4}-.*: Import 'Accounts from Nowhere' \(accounts list, Actuals:Imports:Accounts\) does not exist", failedAt);
+        Assert.Matches(@"^Failed at  activity CheckAnaplanModelActivity at \d{4}-.*: Import 'Accounts from Nowhere' \(accounts list, Actuals:Imports:Accounts\) does not exist", failedAt);
         Assert.Contains("Output\n  (none: the run failed)", output, StringComparison.Ordinal);
         Assert.Contains("    \"ConnectionId\": \"bad\",", output, StringComparison.Ordinal); // JSON, not JSON in a string
         Assert.DoesNotContain("\\u0027", output, StringComparison.Ordinal);
@@ -94,7 +94,7 @@ public sealed partial class RunsCommandTests(RunsCommandTests.Fixture fixture) :
         string[] steps = [.. Lines(output.Split("\nSteps\n", 2)[1].Split("\nSub-runs", 2)[0])];
         Assert.Matches(@"^\s*#\s+KIND\s+STEP\s+STARTED \(UTC\)\s+ENDED \(UTC\)\s+DURATION\s+RESULT", steps[0]);
         Assert.Matches(@"^\s*1\s+activity\s+BeginRunActivity\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+[\d.]+ (ms|s)\s+completed", steps[1]);
-        Assert.Contains(steps, l => Regex.IsMatch(l, @"activity\s+ResolveImportLayoutsActivity .*failed: .*Accounts from Nowhere"));
+        Assert.Contains(steps, l => Regex.IsMatch(l, @"activity\s+CheckAnaplanModelActivity .*failed: .*Accounts from Nowhere"));
 
         // Nothing was read from Sage or loaded into Anaplan: no step after the failed one, no sub-run.
         Assert.DoesNotContain(steps, l => l.Contains("DimensionAlignmentOrchestrator", StringComparison.Ordinal) || l.Contains("Extract", StringComparison.Ordinal));

@@ -326,6 +326,32 @@ public sealed class EmulatedModel
         return created;
     }
 
+    /// <summary>
+    /// Deletes the import named <paramref name="name"/> and creates it again with the same name, source file and mapping:
+    /// what a model builder's rebuild of an import does. Anaplan gives the new action a new id (<paramref name="newId"/>,
+    /// 12 digits starting 112); the old id is unknown from then on. Returns the old id.
+    /// </summary>
+    public string RecreateImport(string name, string newId)
+    {
+        if (newId is not { Length: 12 } || !newId.StartsWith("112", StringComparison.Ordinal) || !newId.All(char.IsAsciiDigit))
+        {
+            throw new ArgumentException($"An import id is 12 digits starting 112, not '{newId}'.", nameof(newId));
+        }
+
+        lock (this.sync)
+        {
+            if (this.Definition.Imports.Any(i => i.Id == newId))
+            {
+                throw new ArgumentException($"Model '{this.Name}' already has an import with the id {newId}.", nameof(newId));
+            }
+
+            ImportDefinition import = this.Definition.Imports.Single(i => i.Name == name);
+            string old = import.Id;
+            import.Id = newId;
+            return old;
+        }
+    }
+
     // ---------------------------------------------------------------- used by the HTTP layer and the engines
 
     internal ListData List(string name) => this.lists.TryGetValue(name, out ListData? list)

@@ -33,14 +33,17 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         ConnectionOptions connection = start.Connection;
         var steps = new RecordedSteps(start.Steps);
 
-        // The model decides the files: each import's header names, with the connector's fields mapped onto them.
-        ImportLayouts layouts = steps.Get<ImportLayouts>(StepKeys.Layouts)
-            ?? await context.CallActivityAsync<ImportLayouts>(nameof(ResolveImportLayoutsActivity), run, AnaplanPolling.Retry);
+        // The model decides the files: each import's header names, with the connector's fields mapped onto them (or as an
+        // earlier attempt staged them). Every import, its file and every read-back export are checked here, once per
+        // attempt, before anything is read or uploaded; the loads then go by the ids found (never kept across attempts).
+        ModelTargets model = await context.CallActivityAsync<ModelTargets>(
+            nameof(CheckAnaplanModelActivity), new CheckModelInput(run, steps.Get<ImportLayouts>(StepKeys.Layouts)), AnaplanPolling.Retry);
+        ImportLayouts layouts = model.Layouts;
 
         context.SetCustomStatus(new RunProgress("aligning dimensions", null, "accounts and cost centres"));
         DimensionAlignmentResult dimensions = await context.CallSubOrchestratorAsync<DimensionAlignmentResult>(
             nameof(DimensionAlignmentOrchestrator),
-            new DimensionAlignmentInput(run, connection, layouts, steps.Subset(
+            new DimensionAlignmentInput(run, connection, layouts, Targets: model.Imports, Steps: steps.Subset(
                 StepKeys.SageDimensions, StepKeys.Alignment, StepKeys.Load(Datasets.Accounts), StepKeys.Load(Datasets.CostCenters),
                 StepKeys.Task(Datasets.Accounts), StepKeys.Task(Datasets.CostCenters), StepKeys.Export(string.Empty), StepKeys.Task("export:"))),
             DimensionAlignmentOrchestrator.SubOptions(context, "dimensions"));
@@ -76,7 +79,8 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             (await ap, connection.Actuals.Imports.ApActuals, true),
         })
         {
-            DatasetSummary summary = await DatasetLoads.LoadAsync(context, run, connection, manifest, importName, incremental, periods, steps, layouts.For(manifest.Dataset));
+            DatasetSummary summary = await DatasetLoads.LoadAsync(
+                context, run, connection, manifest, importName, incremental, periods, steps, layouts.For(manifest.Dataset), target: model.For(manifest.Dataset));
             summaries.Add(summary);
             await context.CallActivityAsync<bool>(nameof(RecordDatasetActivity), DatasetLoads.ToAudit(run, summary), AnaplanPolling.Retry);
         }

@@ -73,6 +73,7 @@ internal static class DatasetLoads
     /// <param name="layout">The import's file as the dataset was staged in it.</param>
     /// <param name="partial">True when the staged rows are only some cells of the periods (rejected rows sent again): nothing
     /// is committed as sent by period, and only the cells sent are reconciled.</param>
+    /// <param name="target">The import, file and read-back export the run's model check found (null: the load checks them).</param>
     internal static async Task<DatasetSummary> LoadAsync(
         TaskOrchestrationContext context,
         RunRef run,
@@ -83,7 +84,8 @@ internal static class DatasetLoads
         ResolvedPeriods periods,
         RecordedSteps steps,
         DatasetLayout layout,
-        bool partial = false)
+        bool partial = false,
+        ImportTarget? target = null)
     {
         IReadOnlyList<ResentRows> resent = incremental ? manifest.Resent ?? [] : ResentPeriods(periods, manifest);
         if (incremental && manifest.Staged.Rows == 0)
@@ -97,7 +99,7 @@ internal static class DatasetLoads
             return Summary(manifest, DatasetStatuses.NoChanges, null, null) with { Resent = resent };
         }
 
-        ReadBackRequest? readBack = ReadBackFor(connection, run, manifest.Dataset, layout);
+        ReadBackRequest? readBack = ReadBackFor(connection, run, manifest.Dataset, layout)?.Checked(target);
         context.SetCustomStatus(new RunProgress("loading", manifest.Dataset, $"{manifest.Staged.Rows} row(s) in {manifest.Staged.Parts.Count} chunk(s)"));
         LoadDatasetResult? load = null;
         string? failure = null;
@@ -107,7 +109,7 @@ internal static class DatasetLoads
             (load, redone) = await LoadDatasetOrchestrator.LoadOrResumeAsync(
                 context,
                 connection,
-                new LoadDatasetInput(run, manifest.Dataset, importName, manifest.Staged, readBack, layout),
+                new LoadDatasetInput(run, manifest.Dataset, importName, manifest.Staged, readBack, layout, target),
                 steps,
                 DimensionAlignmentOrchestrator.SubOptions(context, manifest.Dataset));
         }

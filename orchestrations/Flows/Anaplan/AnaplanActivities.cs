@@ -1,5 +1,7 @@
 using System.Globalization;
 using Connector.Orchestrations.Anaplan;
+using Connector.Orchestrations.Configuration;
+using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Storage;
 using Microsoft.DurableTask;
@@ -7,10 +9,25 @@ using Microsoft.DurableTask;
 namespace Connector.Orchestrations.Flows.Anaplan;
 
 /// <summary>
-/// Input of <see cref="PrepareAnaplanImportActivity"/>; <c>ReadBack</c> is checked too when the load has one, and
-/// <c>Layout</c> is the file the run staged (the shipped model's when null).
+/// Input of <see cref="CheckAnaplanModelActivity"/>. <c>Layouts</c>: the layouts the run's files are staged in, as an
+/// earlier attempt of the run (or the source run of a recovery) recorded them; null makes the check map them from the
+/// imports' headers and record them for the run. <c>Datasets</c>: the datasets to check (every import the connection
+/// names when null).
 /// </summary>
-public sealed record PrepareImportInput(RunRef Run, string Dataset, string ImportName, int ChunkCount, ReadBackRequest? ReadBack = null, DatasetLayout? Layout = null);
+public sealed record CheckModelInput(RunRef Run, ImportLayouts? Layouts = null, IReadOnlyList<string>? Datasets = null);
+
+/// <summary>
+/// What a run's model check found: the import layouts and, per dataset, the import, file and read-back export it loads
+/// through. Never recorded as a step: every attempt of a run checks the model again.
+/// </summary>
+public sealed record ModelTargets(ImportLayouts Layouts, IReadOnlyList<ImportTarget> Imports)
+{
+    /// <summary>The target of a dataset, or null when the connection names no import for it.</summary>
+    public ImportTarget? For(string dataset) => ImportTarget.Of(this.Imports, dataset);
+}
+
+/// <summary>Input of <see cref="PrepareAnaplanImportActivity"/>: the checked import and file, and the chunk count to announce.</summary>
+public sealed record PrepareImportInput(RunRef Run, string Dataset, ImportTarget Target, int ChunkCount);
 
 /// <summary>The import and the file it reads, ready for the chunks.</summary>
 public sealed record PreparedImport(string ImportId, string FileId);
@@ -21,9 +38,10 @@ public sealed record UploadChunkInput(RunRef Run, string FileId, int Index, stri
 /// <summary>
 /// Input of <see cref="StartAnaplanTaskActivity"/>: the action by id, or by name (resolved first). With <c>Step</c>, the
 /// started task is recorded for the run under <see cref="StepKeys.Task"/>, so a resumed run polls it instead of starting
-/// the action a second time.
+/// the action a second time. <c>Setting</c> names the setting behind the action, for the error when an action the run's
+/// model check found by id is gone.
 /// </summary>
-public sealed record StartTaskInput(RunRef Run, string ActionType, string? ActionId, string? ActionName, string? Step = null);
+public sealed record StartTaskInput(RunRef Run, string ActionType, string? ActionId, string? ActionName, string? Step = null, string? Setting = null);
 
 /// <summary>A started or polled task.</summary>
 public sealed record TaskStatus(
@@ -52,59 +70,168 @@ public sealed record ImportFailures(long Rows, IReadOnlyList<PeriodTotals> Total
 public sealed record DownloadExportInput(RunRef Run, string ExportId, string BlobName);
 
 /// <summary>
-/// Reads each configured import's header names from Anaplan and maps the connection's fields onto them, before anything
-/// is extracted: the run then stages every file in its import's own layout, and an import that does not fit fails the
-/// run at once, naming the import, the column and the fields that could fill it. The layouts are recorded for the run
-/// (<see cref="StepKeys.Layouts"/>): a resumed run, and a replay of what the run staged, load the files in the layout
-/// they were staged in.
+/// Checks the model once for a run, before anything is extracted or uploaded, with one read of each list: the imports
+/// (each configured import exists; on a first attempt its header names are read and the connection's fields mapped onto
+/// them, so the run stages every file in its import's own layout; on a later attempt, or a recovery, its header is still
+/// the layout the files were staged in), the files (each import's source file exists: Anaplan would otherwise silently
+/// create a private file nobody imports from) and, when a read-back is configured, the exports (each exists and shows the
+/// configured columns). A problem fails the run at once, naming the import or export, the column and the setting. The
+/// layouts a first attempt mapped are recorded for the run (<see cref="StepKeys.Layouts"/>): a resumed run, and a replay
+/// of what the run staged, load the files in the layout they were staged in. The ids found are returned, not recorded.
 /// </summary>
-public sealed class ResolveImportLayoutsActivity(ConnectionClients clients, StepResultStore steps) : TaskActivity<RunRef, ImportLayouts>
+public sealed class CheckAnaplanModelActivity(ConnectionClients clients, StepResultStore steps) : TaskActivity<CheckModelInput, ModelTargets>
 {
-    public override async Task<ImportLayouts> RunAsync(TaskActivityContext context, RunRef input)
+    public override async Task<ModelTargets> RunAsync(TaskActivityContext context, CheckModelInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ImportLayouts layouts = await ImportLayoutResolver.ResolveOrThrowAsync(clients.Connection(input.ConnectionId), clients.Anaplan(input.ConnectionId));
-        return await steps.RecordAsync(input, StepKeys.Layouts, layouts);
+        ConnectionOptions connection = clients.Connection(input.Run.ConnectionId);
+        AnaplanClient anaplan = clients.Anaplan(input.Run.ConnectionId);
+        var problems = new List<string>();
+        ImportLayouts layouts;
+        IReadOnlyList<(string Dataset, AnaplanImport Import)> imports;
+        if (input.Layouts is null)
+        {
+            IReadOnlyList<ImportLayoutResult> results = await ImportLayoutResolver.ResolveAsync(connection, anaplan);
+            layouts = ImportLayoutResolver.LayoutsOrThrow(connection, results);
+            imports = [.. results.Select(r => (r.Dataset, r.Import!))];
+        }
+        else
+        {
+            layouts = input.Layouts;
+            imports = await StagedImportsAsync(connection, anaplan, layouts, input.Datasets, problems);
+        }
+
+        IReadOnlyList<AnaplanFile> files = await anaplan.ListFilesAsync();
+        var targets = new List<ImportTarget>();
+        foreach ((string dataset, AnaplanImport import) in imports)
+        {
+            string named = $"Import '{import.Name}' ({ImportFields.Describe(dataset)}, {ImportFields.ImportSetting(dataset)})";
+            if (import.ImportDataSourceId is not { Length: > 0 } fileId)
+            {
+                problems.Add($"{named} reads no file in model {anaplan.Options.ModelId}: there is nothing to upload to.");
+            }
+            else if (!files.Any(f => string.Equals(f.Id, fileId, StringComparison.Ordinal)))
+            {
+                problems.Add($"{named} reads file {fileId}, which does not exist in model {anaplan.Options.ModelId}; the connector does not upload to it (Anaplan would create a private file the import does not read).");
+            }
+            else
+            {
+                targets.Add(new ImportTarget(dataset, import.Name, import.Id, fileId));
+            }
+        }
+
+        IReadOnlyList<AnaplanExport>? exports = null;
+        for (int i = 0; i < targets.Count; i++)
+        {
+            if (DatasetLoads.ReadBackFor(connection, input.Run, targets[i].Dataset, layouts.For(targets[i].Dataset)) is { } readBack)
+            {
+                exports ??= await anaplan.ListExportsAsync();
+                if (await CheckReadBackAsync(anaplan, exports, readBack, problems) is { } export)
+                {
+                    targets[i] = targets[i] with { ReadBackExport = export.Name, ReadBackExportId = export.Id };
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ConnectorConfigurationException(
+                $"{string.Join(" ", problems)} (connection '{connection.Id}': the model does not fit its settings; the run stopped before loading anything.)");
+        }
+
+        if (input.Layouts is null)
+        {
+            await steps.RecordAsync(input.Run, StepKeys.Layouts, layouts);
+        }
+
+        return new ModelTargets(layouts, targets);
     }
+
+    /// <summary>
+    /// The imports of the datasets the run staged (or will stage) in recorded layouts: each must still exist and still
+    /// have the header its file is staged in (an import changed since is refused before anything is uploaded).
+    /// </summary>
+    private static async Task<IReadOnlyList<(string Dataset, AnaplanImport Import)>> StagedImportsAsync(
+        ConnectionOptions connection, AnaplanClient anaplan, ImportLayouts layouts, IReadOnlyList<string>? only, List<string> problems)
+    {
+        IReadOnlyList<AnaplanImport> all = await anaplan.ListImportsAsync();
+        var found = new List<(string, AnaplanImport)>();
+        foreach (string dataset in ImportLayoutResolver.Datasets.Where(d => only is null || only.Contains(d)))
+        {
+            string name = ColumnMapper.ImportNameOf(connection, dataset);
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                continue;
+            }
+
+            if (ImportLayoutResolver.Find(all, name) is not { } import)
+            {
+                problems.Add(ImportFields.MissingImport(name, dataset, anaplan.Options.ModelId, all.Select(i => i.Name)));
+                continue;
+            }
+
+            IReadOnlyList<string> header = (await anaplan.GetImportMetadataAsync(import.Id)).HeaderNames;
+            IReadOnlyList<string> staged = layouts.For(dataset).Header;
+            if (!header.Select(h => h.Trim()).SequenceEqual(staged.Select(h => h.Trim()), StringComparer.Ordinal))
+            {
+                problems.Add(
+                    $"Import '{import.Name}' ({ImportFields.Describe(dataset)}, {ImportFields.ImportSetting(dataset)}) has the columns {Quoted(header)} now, "
+                    + $"but this run staged its file with the columns {Quoted(staged)}: the import changed since the run mapped it; a new run maps it again.");
+                continue;
+            }
+
+            found.Add((dataset, import));
+        }
+
+        return found;
+    }
+
+    /// <summary>The read-back export, when it exists and shows the configured columns; otherwise the problem is added.</summary>
+    private static async Task<AnaplanExport?> CheckReadBackAsync(AnaplanClient anaplan, IReadOnlyList<AnaplanExport> exports, ReadBackRequest readBack, List<string> problems)
+    {
+        AnaplanExport? export = exports.FirstOrDefault(e => string.Equals(e.Name, readBack.ExportName, StringComparison.OrdinalIgnoreCase));
+        if (export is null)
+        {
+            problems.Add($"{readBack.Setting}: the read-back export '{readBack.ExportName}' does not exist in model {anaplan.Options.ModelId}; the model has: {Quoted(exports.Select(e => e.Name))}.");
+            return null;
+        }
+
+        IReadOnlyList<string> header = (await anaplan.GetExportMetadataAsync(export.Id)).HeaderNames;
+        string[] missing = [.. readBack.Columns.Where(c => c.Length > 0 && !header.Any(h => string.Equals(h.Trim(), c, StringComparison.OrdinalIgnoreCase)))];
+        if (missing.Length > 0)
+        {
+            problems.Add(
+                $"{readBack.Setting}: the read-back export '{readBack.ExportName}' has no column {Quoted(missing)} (its columns are {Quoted(header)}); set the column names under {readBack.Setting.Replace("Export", "Columns", StringComparison.Ordinal)}.");
+            return null;
+        }
+
+        return export;
+    }
+
+    private static string Quoted(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
 }
 
 /// <summary>
-/// Resolves an import by name, checks that its header names are the header of the staged file (so an import changed
-/// since the run mapped it is refused before anything is uploaded), checks that its source file exists (Anaplan would
-/// otherwise silently create a new private file), checks the read-back export the load will run after it (it exists
-/// and shows the configured columns) and announces the chunk count.
+/// Announces the chunk count of the file the run's model check found for the import: one call. The import, its header,
+/// its source file and the read-back export were checked once for the run, before the first upload
+/// (<see cref="CheckAnaplanModelActivity"/>).
 /// </summary>
 public sealed class PrepareAnaplanImportActivity(ConnectionClients clients) : TaskActivity<PrepareImportInput, PreparedImport>
 {
     public override async Task<PreparedImport> RunAsync(TaskActivityContext context, PrepareImportInput input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         AnaplanClient anaplan = clients.Anaplan(input.Run.ConnectionId);
-        AnaplanImport import = await AnaplanNames.FindImportAsync(anaplan, input.ImportName, input.Dataset);
-        await anaplan.CheckCsvHeaderAsync(import.Id, input.Layout?.Header ?? Datasets.Header(input.Dataset));
-        if (input.ReadBack is { } readBack)
+        try
         {
-            await CheckReadBackAsync(anaplan, readBack);
+            await anaplan.DeclareChunkCountAsync(input.Target.FileId, input.ChunkCount);
+        }
+        catch (AnaplanNotFoundException ex)
+        {
+            throw new AnaplanActionException(AnaplanNames.ModelChanged(anaplan, "file", input.Target.FileId, $"the source file of import '{input.Target.ImportName}'", ImportFields.ImportSetting(input.Dataset)), ex);
         }
 
-        string fileId = import.ImportDataSourceId
-            ?? throw new AnaplanActionException($"Import '{input.ImportName}' ({import.Id}) has no source file to upload to.");
-        await anaplan.SetFileChunkCountAsync(fileId, input.ChunkCount);
-        return new PreparedImport(import.Id, fileId);
-    }
-
-    private static async Task CheckReadBackAsync(AnaplanClient anaplan, ReadBackRequest readBack)
-    {
-        IReadOnlyList<AnaplanExport> exports = await anaplan.ListExportsAsync();
-        AnaplanExport export = exports.FirstOrDefault(e => string.Equals(e.Name, readBack.ExportName, StringComparison.OrdinalIgnoreCase))
-            ?? throw new ConnectorConfigurationException(
-                $"{readBack.Setting}: the read-back export '{readBack.ExportName}' does not exist in model {anaplan.Options.ModelId}; the model has: {string.Join(", ", exports.Select(e => $"'{e.Name}'"))}.");
-        IReadOnlyList<string> header = (await anaplan.GetExportMetadataAsync(export.Id)).HeaderNames;
-        string[] missing = [.. readBack.Columns.Where(c => c.Length > 0 && !header.Any(h => string.Equals(h.Trim(), c, StringComparison.OrdinalIgnoreCase)))];
-        if (missing.Length > 0)
-        {
-            throw new ConnectorConfigurationException(
-                $"{readBack.Setting}: the read-back export '{readBack.ExportName}' has no column {string.Join(", ", missing.Select(m => $"'{m}'"))} (its columns are {string.Join(", ", header.Select(h => $"'{h}'"))}); set the column names under {readBack.Setting.Replace("Export", "Columns", StringComparison.Ordinal)}.");
-        }
+        return new PreparedImport(input.Target.ImportId, input.Target.FileId);
     }
 }
 
@@ -132,7 +259,17 @@ public sealed class StartAnaplanTaskActivity(ConnectionClients clients, StepResu
             AnaplanActionType.Export => (await AnaplanNames.FindExportAsync(anaplan, input.ActionName!)).Id,
             _ => (await AnaplanNames.FindImportAsync(anaplan, input.ActionName!)).Id,
         };
-        AnaplanTaskInfo task = await anaplan.StartTaskAsync(type, actionId);
+        AnaplanTaskInfo task;
+        try
+        {
+            task = await anaplan.StartTaskAsync(type, actionId);
+        }
+        catch (AnaplanNotFoundException ex) when (input.ActionId is not null)
+        {
+            // The id came from the run's model check: the action was deleted or replaced since.
+            throw new AnaplanActionException(AnaplanNames.ModelChanged(anaplan, input.ActionType, actionId, $"{input.ActionType} '{input.ActionName}'", input.Setting), ex);
+        }
+
         TaskStatus started = AnaplanNames.ToStatus(actionId, task);
         return input.Step is { } step ? await steps.RecordAsync(input.Run, StepKeys.Task(step), started) : started;
     }
@@ -245,8 +382,7 @@ internal static class AnaplanNames
     {
         ArgumentNullException.ThrowIfNull(anaplan);
         IReadOnlyList<AnaplanImport> imports = await anaplan.ListImportsAsync();
-        return imports.FirstOrDefault(i => i.Name == name)
-            ?? imports.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase))
+        return ImportLayoutResolver.Find(imports, name)
             ?? throw new AnaplanActionException(ImportFields.MissingImport(
                 name, dataset is not null && ImportLayoutResolver.Datasets.Contains(dataset) ? dataset : null, anaplan.Options.ModelId, imports.Select(i => i.Name)));
     }
@@ -259,6 +395,14 @@ internal static class AnaplanNames
             ?? throw new AnaplanActionException(
                 $"Export '{name}' does not exist in model {anaplan.Options.ModelId}; the model has: {string.Join(", ", exports.Select(e => $"'{e.Name}'"))}.");
     }
+
+    /// <summary>
+    /// The error when an action or file the run's model check found is gone from the model: it names the thing and its
+    /// setting, and says that the next run, or a rewind, checks the model again (no id is kept across attempts).
+    /// </summary>
+    public static string ModelChanged(AnaplanClient anaplan, string kind, string id, string what, string? setting)
+        => $"The {what} ({kind} {id}{(setting is null ? string.Empty : ", " + setting)}) no longer exists in model {anaplan.Options.ModelId}: the model changed "
+            + "after this run checked it, and nothing was imported from it. The next run, or a rewind of this one, checks the model again.";
 
     public static TaskStatus ToStatus(string actionId, AnaplanTaskInfo task)
     {

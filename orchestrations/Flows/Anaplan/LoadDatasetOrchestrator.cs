@@ -1,6 +1,7 @@
 using Connector.Orchestrations.Anaplan;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Durable;
+using Connector.Orchestrations.ModelFit;
 using Microsoft.DurableTask;
 
 namespace Connector.Orchestrations.Flows.Anaplan;
@@ -74,11 +75,16 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
     private static async Task<LoadDatasetResult> ImportAsync(TaskOrchestrationContext context, RunRef run, LoadDatasetInput input, LoadDatasetRequest request)
     {
         TaskStatus? started = request.Started is { } resumed ? await ResumeAsync(context, run, resumed) : null;
+        ReadBackRequest? readBack = input.ReadBack;
         if (started is null)
         {
+            // The import, its header, its file and the read-back export, as the run's model check found them (a load
+            // started without one, e.g. a recovery run's, checks them here, once).
+            ImportTarget target = input.Target ?? await CheckAsync(context, run, input);
+            readBack = readBack?.Checked(target);
             PreparedImport prepared = await context.CallActivityAsync<PreparedImport>(
                 nameof(PrepareAnaplanImportActivity),
-                new PrepareImportInput(run, input.Dataset, input.ImportName, input.Staged.Parts.Count, input.ReadBack, input.Layout),
+                new PrepareImportInput(run, input.Dataset, target, input.Staged.Parts.Count),
                 AnaplanPolling.Retry);
 
             for (int i = 0; i < input.Staged.Parts.Count; i++)
@@ -91,7 +97,7 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
 
             started = await context.CallActivityAsync<TaskStatus>(
                 nameof(StartAnaplanTaskActivity),
-                new StartTaskInput(run, AnaplanNames.Import, prepared.ImportId, null, input.Dataset),
+                new StartTaskInput(run, AnaplanNames.Import, prepared.ImportId, target.ImportName, input.Dataset, ImportFields.ImportSetting(input.Dataset)),
                 AnaplanPolling.Retry);
         }
 
@@ -107,7 +113,7 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
         }
 
         (string? readBackBlob, string? readBackError) = (null, null);
-        if (input.ReadBack is { } readBack && done.State == "COMPLETE" && done.Successful)
+        if (readBack is not null && done.State == "COMPLETE" && done.Successful)
         {
             (readBackBlob, readBackError) = await ReadBackAsync(context, run, readBack, request);
         }
@@ -128,6 +134,17 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
             failures.Rows >= done.Failed,
             readBackBlob,
             readBackError);
+    }
+
+    /// <summary>The import and file of a load that came without the run's model check: this dataset alone is checked.</summary>
+    private static async Task<ImportTarget> CheckAsync(TaskOrchestrationContext context, RunRef run, LoadDatasetInput input)
+    {
+        ModelTargets checkedModel = await context.CallActivityAsync<ModelTargets>(
+            nameof(CheckAnaplanModelActivity),
+            new CheckModelInput(run, new ImportLayouts([input.Layout ?? DatasetLayout.Default(input.Dataset)]), [input.Dataset]),
+            AnaplanPolling.Retry);
+        return checkedModel.For(input.Dataset)
+            ?? throw new AnaplanActionException($"No import is configured for dataset '{input.Dataset}' ({ImportFields.ImportSetting(input.Dataset)}); there is nothing to load it with.");
     }
 
     /// <summary>
@@ -166,7 +183,7 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
         {
             TaskStatus started = await context.CallActivityAsync<TaskStatus>(
                 nameof(StartAnaplanTaskActivity),
-                new StartTaskInput(run, AnaplanNames.Export, null, readBack.ExportName),
+                new StartTaskInput(run, AnaplanNames.Export, readBack.ExportId, readBack.ExportName, Setting: readBack.Setting),
                 AnaplanPolling.Retry);
             TaskStatus done = await AnaplanPolling.WaitAsync(context, run, AnaplanNames.Export, started, request.PollInterval, request.TaskTimeout);
             if (done.State != "COMPLETE" || !done.Successful)

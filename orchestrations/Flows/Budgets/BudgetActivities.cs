@@ -395,9 +395,20 @@ public sealed class PostJournalBatchActivity(
         }
 
         observer?.AfterSageWrite(entry.ExternalId);
+        bool ours = created.Created || (read.InSage is null && await this.StillOurIntentAsync(run, entry));
         return await this.RecordAsync(
-            run, entry, created.Created ? JournalStatuses.Posted : JournalStatuses.AlreadyPosted, created.Entry.EntryNo, created.Entry.BatchNo, null, markGroup: true);
+            run, entry, ours ? JournalStatuses.Posted : JournalStatuses.AlreadyPosted, created.Entry.EntryNo, created.Entry.BatchNo, null, markGroup: true);
     }
+
+    /// <summary>
+    /// Whether an entry the agent answered "already there" (not created by this call) is still this run's own intent in
+    /// the journal. Asked only then: the lookup before the write found the entry not in Sage and this run recorded its
+    /// intent, so Sage having it now means either that the client sent the create again after the agent dropped the
+    /// connection once Sage had written it (this run's own write), or that another run created it since (that run's
+    /// intent, recorded before its write, replaced ours). Counted as posted by this run only in the first case.
+    /// </summary>
+    private async Task<bool> StillOurIntentAsync(RunRef run, PlannedEntry entry)
+        => await journal.GetAsync(run.ConnectionId, entry.ExternalId) is { Status: JournalStatuses.Posting } record && record.RunId == run.RunId;
 
     private JournalRecord Record(RunRef run, PlannedEntry entry, string status, string? entryNo, string? batchNo, string? message)
         => new(

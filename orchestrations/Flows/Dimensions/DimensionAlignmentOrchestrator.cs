@@ -6,10 +6,15 @@ namespace Connector.Orchestrations.Flows.Dimensions;
 
 /// <summary>
 /// Input of <see cref="DimensionAlignmentOrchestrator"/>: the run, the connection's settings as the run started, its
-/// import layouts, and what earlier attempts of the run recorded (for a resumed run).
+/// import layouts, what earlier attempts of the run recorded (for a resumed run), and the imports and files the run's
+/// model check found (null: each list load checks its own).
 /// </summary>
 public sealed record DimensionAlignmentInput(
-    RunRef Run, ConnectionOptions Connection, ModelFit.ImportLayouts? Layouts = null, IReadOnlyDictionary<string, Storage.RecordedStep>? Steps = null);
+    RunRef Run,
+    ConnectionOptions Connection,
+    ModelFit.ImportLayouts? Layouts = null,
+    IReadOnlyDictionary<string, Storage.RecordedStep>? Steps = null,
+    IReadOnlyList<ImportTarget>? Targets = null);
 
 /// <summary>Outcome of alignment, with the list loads that made it (no cost-centre load when the model has no cost-centre list).</summary>
 public sealed record DimensionAlignmentResult(AlignmentResult Alignment, SageDimensions Sage, LoadDatasetResult Accounts, LoadDatasetResult? CostCenters);
@@ -46,14 +51,16 @@ public sealed class DimensionAlignmentOrchestrator : TaskOrchestrator<DimensionA
         (LoadDatasetResult accounts, bool accountsRedone) = await LoadDatasetOrchestrator.LoadOrResumeAsync(
             context,
             connection,
-            new LoadDatasetInput(run, Datasets.Accounts, actuals.Imports.Accounts, sage.AccountsCsv!, Layout: layouts.For(Datasets.Accounts)),
+            new LoadDatasetInput(
+                run, Datasets.Accounts, actuals.Imports.Accounts, sage.AccountsCsv!, Layout: layouts.For(Datasets.Accounts), Target: ImportTarget.Of(input.Targets, Datasets.Accounts)),
             after,
             SubOptions(context, Datasets.Accounts));
         (LoadDatasetResult? costCenters, bool costCentersRedone) = costCenterList
             ? await LoadDatasetOrchestrator.LoadOrResumeAsync(
                 context,
                 connection,
-                new LoadDatasetInput(run, Datasets.CostCenters, actuals.Imports.CostCenters!, sage.CostCentersCsv!, Layout: layouts.For(Datasets.CostCenters)),
+                new LoadDatasetInput(
+                    run, Datasets.CostCenters, actuals.Imports.CostCenters!, sage.CostCentersCsv!, Layout: layouts.For(Datasets.CostCenters), Target: ImportTarget.Of(input.Targets, Datasets.CostCenters)),
                 after,
                 SubOptions(context, Datasets.CostCenters))
             : (null, false);

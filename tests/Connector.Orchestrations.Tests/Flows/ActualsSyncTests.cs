@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Connector.Agent.Backends.Simulated;
 using Connector.Emulators.Anaplan.Model;
 using Connector.Local.Demo;
@@ -93,6 +94,109 @@ public sealed class ActualsSyncTests(ActualsSyncTests.Fixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Run_ReadsTheModelOnce_EachListAndEachActionsMetadataOncePerRun()
+    {
+        // Read from the emulator's request log: a run checks every import, its source file and every read-back export
+        // once, before the first upload, and each load then only announces its chunks (no list read again per load).
+        ConnectionOptions connection = fixture.ConnectionList.Single(c => c.Id == "abc-range");
+        EmulatorRequestLog log = fixture.Environment.Anaplan.State.Requests;
+        IReadOnlyList<EmulatorRequest> earlier = log.Snapshot();
+        long before = earlier.Count == 0 ? 0 : earlier[^1].Sequence;
+
+        ActualsRunSummary summary = await fixture.RunActualsAsync("abc-range", new ActualsRunRequest("2026", 5, 5));
+
+        Assert.Equal(RunStatuses.Completed, summary.Status);
+        string model = $"/2/0/workspaces/{connection.Anaplan.WorkspaceId}/models/{connection.Anaplan.ModelId}/";
+        string[] reads = [.. log.Snapshot().Where(r => r.Sequence > before && r.Method == "GET" && r.StatusCode == 200).Select(r => r.Path.Split('?')[0])];
+        Assert.Equal(1, reads.Count(p => p == model + "imports"));
+        Assert.Equal(1, reads.Count(p => p == model + "files"));
+        Assert.Equal(1, reads.Count(p => p == model + "exports"));
+        var importReads = reads.Where(p => Regex.IsMatch(p, "^" + Regex.Escape(model) + @"imports/\d+$")).GroupBy(p => p).ToList();
+        var exportReads = reads.Where(p => Regex.IsMatch(p, "^" + Regex.Escape(model) + @"exports/\d+$")).GroupBy(p => p).ToList();
+        Assert.Equal(5, importReads.Count); // accounts, cost centres, vendors, GL and AP imports
+        Assert.All(importReads, g => Assert.True(g.Count() == 1, $"{g.Key} was read {g.Count()} times"));
+        Assert.Equal(2, exportReads.Count); // the GL and AP read-back exports
+        Assert.All(exportReads, g => Assert.True(g.Count() == 1, $"{g.Key} was read {g.Count()} times"));
+
+        // Each load that ran announced its chunks once and started its import once, by the id the check found.
+        int loads = summary.Datasets.Count(d => d.ImportTaskId is not null);
+        Assert.Equal(loads, log.Snapshot().Count(r => r.Sequence > before && r.Method == "POST" && Regex.IsMatch(r.Path, @"/files/\d+$")));
+        Assert.Equal(loads, log.Snapshot().Count(r => r.Sequence > before && r.Method == "POST" && Regex.IsMatch(r.Path, @"/imports/\d+/tasks$")));
+    }
+
+    [Fact]
+    public async Task ReadBackExportOrColumnMissing_FailsTheRunAtItsStart_NothingUploaded_NamingTheSettings()
+    {
+        EmulatorRequestLog log = fixture.Environment.Anaplan.State.Requests;
+        IReadOnlyList<EmulatorRequest> earlier = log.Snapshot();
+        long before = earlier.Count == 0 ? 0 : earlier[^1].Sequence;
+
+        var done = await fixture.RunActualsToEndAsync("abc-bad-readback", new ActualsRunRequest("2026", 5, 5), TimeSpan.FromMinutes(3));
+
+        Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
+        string error = done.FailureDetails?.ErrorMessage ?? string.Empty;
+        Assert.Contains("Actuals:ReadBack:GlExport: the read-back export 'GL Check' does not exist in model", error, StringComparison.Ordinal);
+        Assert.Contains(
+            $"Actuals:ReadBack:ApExport: the read-back export '{LocalEnvironment.ApReadBackExport}' has no column 'Spend'", error, StringComparison.Ordinal);
+        Assert.Contains("set the column names under Actuals:ReadBack:ApColumns", error, StringComparison.Ordinal);
+
+        // Nothing reached Anaplan's files and no action ran: the run stopped at its model check.
+        Assert.DoesNotContain(log.Snapshot(), r => r.Sequence > before && r.Method is "POST" or "PUT" && r.Path.Contains("/models/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ImportReplacedDuringTheRun_ItsLoadFailsNamingTheImportAndSetting_TheNextRunChecksAgainAndLoadsIt()
+    {
+        ConnectionOptions connection = fixture.ConnectionList.Single(c => c.Id == "abc-range");
+        EmulatedModel model = fixture.Environment.Anaplan.DefaultModel;
+        string glImport = connection.Actuals.Imports.GlActuals, accountsImport = connection.Actuals.Imports.Accounts;
+        string accountsId = TenantDefinition.LoadDefault().Workspaces[0].Models[0].Imports.Single(i => i.Name == accountsImport).Id;
+        EmulatorRequestLog log = fixture.Environment.Anaplan.State.Requests;
+        const string NewId = "112000000990";
+        string? originalId = null;
+        var request = new ActualsRunRequest("2026", 7, 7);
+        try
+        {
+            // The run checks the model, then, while its accounts import runs, the GL import is deleted and created again
+            // under the same name (Anaplan gives it a new id).
+            StartRunResult started;
+            using (model.HoldTasks(accountsImport))
+            {
+                int accountTasks = log.Find("POST", $"/imports/{accountsId}/tasks").Count;
+                started = await fixture.Starter.StartActualsAsync("abc-range", "test", request);
+                await Eventually.TrueAsync(
+                    () => log.Find("POST", $"/imports/{accountsId}/tasks").Count > accountTasks, TimeSpan.FromMinutes(2), "the run's accounts import starts");
+                originalId = model.RecreateImport(glImport, NewId);
+            }
+
+            var done = await fixture.WaitAsync(started.InstanceId, TimeSpan.FromMinutes(3));
+            ActualsRunSummary first = done.ReadOutputAs<ActualsRunSummary>()!;
+            Assert.Equal(RunStatuses.CompletedWithFailures, first.Status);
+            DatasetSummary failed = first.Datasets.Single(d => d.Dataset == Datasets.GlActuals);
+            Assert.Equal(DatasetStatuses.Failed, failed.Status);
+            Assert.Contains(
+                $"The import '{glImport}' (import {originalId}, Actuals:Imports:GlActuals) no longer exists in model {connection.Anaplan.ModelId}: the model changed after this run checked it",
+                failed.Message,
+                StringComparison.Ordinal);
+            Assert.Contains("The next run, or a rewind of this one, checks the model again.", failed.Message, StringComparison.Ordinal);
+
+            // The next run checks the model again: it loads GL through the new import, and Anaplan holds what Sage holds.
+            ActualsRunSummary next = await fixture.RunActualsAsync("abc-range", request);
+            Assert.Equal(RunStatuses.Completed, next.Status);
+            Assert.Single(log.Find("POST", $"/imports/{NewId}/tasks"));
+            var expected = SimulatedTruth.GlCells(fixture.Environment.Sage.Company("ABC"), '-', 3, [("2026", 7)]);
+            SimulatedTruth.AssertSameCells(expected, SimulatedTruth.ModelGl(model, next.Periods));
+        }
+        finally
+        {
+            if (originalId is not null)
+            {
+                model.RecreateImport(glImport, originalId);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Start_PeriodOutsideTheCalendar_FailsTheRunNamingTheYear()
     {
         var done = await fixture.RunActualsToEndAsync("abc-range", new ActualsRunRequest("2031", 1, 2), TimeSpan.FromMinutes(3));
@@ -137,6 +241,12 @@ public sealed class ActualsSyncTests(ActualsSyncTests.Fixture fixture) : IClassF
     public sealed class Fixture : ConnectorFlowFixture
     {
         protected override IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment)
-            => [environment.Connection("abc", "ABC", "Department"), environment.Connection("abc-range", "ABC", "3")];
+        {
+            // A read-back export the model does not have (GL) and a read-back column its export lacks (AP).
+            ConnectionOptions badReadBack = environment.Connection("abc-bad-readback", "ABC", "3");
+            badReadBack.Actuals.ReadBack.GlExport = "GL Check";
+            badReadBack.Actuals.ReadBack.ApColumns.InvoiceAmount = "Spend";
+            return [environment.Connection("abc", "ABC", "Department"), environment.Connection("abc-range", "ABC", "3"), badReadBack];
+        }
     }
 }

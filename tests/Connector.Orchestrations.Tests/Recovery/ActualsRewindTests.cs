@@ -110,6 +110,44 @@ public sealed class ActualsRewindTests(ActualsRewindTests.Fixture fixture) : ICl
         await fixture.AssertAuditedRewindAsync(connection, started.RunId, $"{fault} fixed", RunStatuses.Completed);
     }
 
+    [Fact]
+    public async Task ImportRecreatedBetweenAttempts_RewindChecksTheModelAgain_LoadsThroughTheNewImport()
+    {
+        const string connection = "act-import-recreated", NewId = "112000000991";
+        SimulatedCompany abc = fixture.Environment.Sage.Company("ABC");
+        ImportDefinition gl = fixture.Import("GL Actuals from Sage");
+        string secret = (await fixture.Environment.Credentials.GetAsync(LocalEnvironment.SageApiKeyReference)).Reveal();
+        int oldIdStarts = fixture.AnaplanRequests("POST", $"/imports/{gl.Id}/tasks");
+        string? originalId = null;
+        try
+        {
+            // The first attempt checks the model, loads the lists, then fails on Sage (the agent's key rotated).
+            StartRun started = await this.StartWithFaultAsync(connection, "agent-key-rotated", gl, secret);
+            OrchestrationMetadata first = await fixture.WaitAsync(started.RunId, TimeSpan.FromMinutes(6));
+            Assert.Equal(OrchestrationRuntimeStatus.Failed, first.RuntimeStatus);
+
+            // Between the attempts the GL import is rebuilt in the model (a new id), and the key is put right.
+            originalId = fixture.Model.RecreateImport(gl.Name, NewId);
+            await fixture.SetSecretAsync(LocalEnvironment.SageApiKeyReference, secret);
+            OrchestrationMetadata second = await fixture.RewindToEndAsync(started.RunId, "key restored, GL import rebuilt");
+
+            // The rewind checked the model again: GL went through the new import once, never through the old id.
+            Assert.True(second.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"the rewound run ended {second.RuntimeStatus}: {second.FailureDetails?.ErrorMessage}");
+            Assert.Equal(RunStatuses.Completed, second.ReadOutputAs<ActualsRunSummary>()!.Status);
+            Assert.Equal(1, fixture.AnaplanRequests("POST", $"/imports/{NewId}/tasks"));
+            Assert.Equal(oldIdStarts, fixture.AnaplanRequests("POST", $"/imports/{originalId}/tasks"));
+            SimulatedTruth.AssertSameCells(SimulatedTruth.GlCells(abc, '-', 3, [("2026", 10), ("2026", 11)]), SimulatedTruth.ModelGl(fixture.Model, ["FY2026-P10", "FY2026-P11"]));
+        }
+        finally
+        {
+            await fixture.SetSecretAsync(LocalEnvironment.SageApiKeyReference, secret);
+            if (originalId is not null)
+            {
+                fixture.Model.RecreateImport(gl.Name, originalId);
+            }
+        }
+    }
+
     private async Task<StartRun> StartWithFaultAsync(string connection, string fault, ImportDefinition gl, string secret)
     {
         EmulatorState anaplan = fixture.Environment.Anaplan.State;
@@ -207,7 +245,7 @@ public sealed class ActualsRewindTests(ActualsRewindTests.Fixture fixture) : ICl
 
     public sealed class Fixture : RecoveryFixture
     {
-        private static readonly string[] Faults = ["agent-down", "agent-key-rotated", "chunk-upload-5xx", "import-failed", "model-locked-at-task-start", "failure-inside-lock"];
+        private static readonly string[] Faults = ["agent-down", "agent-key-rotated", "chunk-upload-5xx", "import-failed", "model-locked-at-task-start", "failure-inside-lock", "import-recreated"];
 
         protected override IEnumerable<ConnectionOptions> ConnectionsThroughGate(LocalEnvironment environment)
             => Faults.Select(f => environment.Connection($"act-{f}", "ABC", "Department"));
