@@ -242,30 +242,57 @@ public class SageAgentClient : IDisposable
 
     private string Company(string path) => $"v1/companies/{Uri.EscapeDataString(this.CompanyCode)}/{path}";
 
+    /// <summary>
+    /// Streams a paged read, one page ahead: the next page is requested (and parsed) while the caller works through the
+    /// current one, so the agent's query and the caller's writing overlap. At most two pages are held, whatever the size.
+    /// A failure of the page read ahead surfaces only once the caller has had every row of the pages before it, as if it
+    /// had been read in turn; when the caller stops early (a failure of its own, cancellation), the read ahead is cancelled
+    /// and awaited, never left running.
+    /// </summary>
     private async IAsyncEnumerable<TOut> Pages<TWire, TOut>(string operation, string path, IEnumerable<(string Name, string? Value)> query, Func<TWire, TOut> map, Action<string?>? watermark, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string fixedQuery = string.Join("&", query.Where(q => q.Value is not null).Append(("limit", this.options.PageSize.ToString(CultureInfo.InvariantCulture)))
             .Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2!)}"));
-        string? cursor = null;
+        using var ahead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<WirePage<TWire>> Read(string? cursor)
+            => this.SendAsync<WirePage<TWire>>(operation, HttpMethod.Get, $"{path}?{fixedQuery}" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor)), null, ahead.Token);
+
+        Task<WirePage<TWire>>? next = Read(null);
         bool first = true;
-        do
+        try
         {
-            string url = $"{path}?{fixedQuery}" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor));
-            WirePage<TWire> page = await this.SendAsync<WirePage<TWire>>(operation, HttpMethod.Get, url, null, cancellationToken);
-            if (first)
+            while (next is not null)
             {
-                watermark?.Invoke(page.Watermark);
-                first = false;
-            }
+                WirePage<TWire> page = await next;
+                next = page.NextCursor is { } cursor ? Read(cursor) : null;
+                if (first)
+                {
+                    watermark?.Invoke(page.Watermark);
+                    first = false;
+                }
 
-            foreach (TWire item in page.Items)
-            {
-                yield return map(item);
+                foreach (TWire item in page.Items)
+                {
+                    yield return map(item);
+                }
             }
-
-            cursor = page.NextCursor;
         }
-        while (cursor is not null);
+        finally
+        {
+            if (next is not null)
+            {
+                // The caller stopped before the page read ahead was needed: nothing waits for it any more.
+                await ahead.CancelAsync();
+                try
+                {
+                    await next;
+                }
+                catch (Exception)
+                {
+                    // Whatever became of the read ahead, the caller stopped for its own reason, and that is what propagates.
+                }
+            }
+        }
     }
 
     private async Task<T> SendAsync<T>(string operation, HttpMethod method, string url, object? body, CancellationToken cancellationToken)

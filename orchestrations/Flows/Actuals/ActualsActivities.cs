@@ -120,17 +120,16 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
                 read++;
                 string period = codec.Code(row.FiscalYear, row.FiscalPeriod)!;
                 sageTotals.Add(period, row.Debit, row.Credit, row.Net, 0m);
-                string record = $"{row.Account} / {period}";
                 if (!accounts.TryGetValue(row.Account.Trim(), out AccountAlignment? a))
                 {
-                    await rejections.RejectAsync(record, "Account", $"account '{row.Account}' was not in the chart of accounts read at the start of the run");
+                    await rejections.RejectAsync($"{row.Account} / {period}", "Account", $"account '{row.Account}' was not in the chart of accounts read at the start of the run");
                     rejectedRows.Add(new RejectedGlRow(row.Account.Trim(), row.FiscalYear, row.FiscalPeriod, row.Debit, row.Credit, row.Net));
                     continue;
                 }
 
                 if (!a.Valid)
                 {
-                    await rejections.RejectAsync(record, a.Field, a.Reason ?? "not valid on both sides");
+                    await rejections.RejectAsync($"{row.Account} / {period}", a.Field, a.Reason ?? "not valid on both sides");
                     rejectedRows.Add(new RejectedGlRow(row.Account.Trim(), row.FiscalYear, row.FiscalPeriod, row.Debit, row.Credit, row.Net));
                     continue;
                 }

@@ -57,8 +57,12 @@ public sealed record TaskStatus(
     long Total,
     string? Message);
 
-/// <summary>Input of <see cref="GetAnaplanTaskStatusActivity"/> and <see cref="CancelAnaplanTaskActivity"/>.</summary>
-public sealed record TaskRef(RunRef Run, string ActionType, string ActionId, string TaskId);
+/// <summary>
+/// Input of <see cref="GetAnaplanTaskStatusActivity"/> and <see cref="CancelAnaplanTaskActivity"/>. <c>NotBefore</c> (status
+/// checks only) is the moment before which the status must not be read: the orchestration's schedule, which a durable
+/// timer can only approach to the second (<see cref="AnaplanPolling"/>).
+/// </summary>
+public sealed record TaskRef(RunRef Run, string ActionType, string ActionId, string TaskId, DateTime? NotBefore = null);
 
 /// <summary>Input of <see cref="RecordImportFailuresActivity"/>: <c>Layout</c> says which dump columns hold which fields.</summary>
 public sealed record ImportFailuresInput(RunRef Run, string Dataset, string ImportId, string TaskId, DatasetLayout? Layout = null);
@@ -275,11 +279,25 @@ public sealed class StartAnaplanTaskActivity(ConnectionClients clients, StepResu
     }
 }
 
-/// <summary>Reads a task's state once (the orchestration decides when to ask again, on a durable timer).</summary>
-public sealed class GetAnaplanTaskStatusActivity(ConnectionClients clients) : TaskActivity<TaskRef, TaskStatus>
+/// <summary>
+/// Reads a task's state once (the orchestration decides when to ask again, on a durable timer). When it runs before the
+/// scheduled moment (<see cref="TaskRef.NotBefore"/>: a timer that fired early, or a first check scheduled without one),
+/// it waits for that moment first, never longer than <see cref="AnaplanPolling.LongestTopUp"/>, so no check comes sooner
+/// than the schedule says and none waits a whole extra second for the backend's rounding.
+/// </summary>
+public sealed class GetAnaplanTaskStatusActivity(ConnectionClients clients, TimeProvider time) : TaskActivity<TaskRef, TaskStatus>
 {
     public override async Task<TaskStatus> RunAsync(TaskActivityContext context, TaskRef input)
     {
+        if (input.NotBefore is { } notBefore)
+        {
+            TimeSpan early = notBefore - time.GetUtcNow().UtcDateTime;
+            if (early > TimeSpan.Zero)
+            {
+                await Task.Delay(early < AnaplanPolling.LongestTopUp ? early : AnaplanPolling.LongestTopUp, time);
+            }
+        }
+
         AnaplanTaskInfo task = await clients.Anaplan(input.Run.ConnectionId)
             .GetTaskStatusAsync(AnaplanNames.ActionType(input.ActionType), input.ActionId, input.TaskId);
         return AnaplanNames.ToStatus(input.ActionId, task);

@@ -6,7 +6,9 @@ namespace Connector.Orchestrations.Flows.Anaplan;
 /// <summary>
 /// Orchestrator-side helpers for Anaplan tasks: poll with durable timers (a first check soon after the start, the
 /// configured interval for the first minute, then Anaplan's growing schedule), give up and cancel after the task
-/// timeout. Deterministic: time comes from the orchestration clock.
+/// timeout. Deterministic: time comes from the orchestration clock. Each check is told its moment, which the status
+/// activity waits for when its timer fired early (timers are whole seconds and may fire a second early) or when the
+/// wait was too short for a timer: checks come on the schedule, neither sooner nor a second later.
 /// </summary>
 internal static class AnaplanPolling
 {
@@ -43,23 +45,39 @@ internal static class AnaplanPolling
     /// </summary>
     public static readonly TimeSpan TimerEarlyFire = TimeSpan.FromSeconds(1);
 
+    /// <summary>The shortest durable timer the backend honours: one that cannot fire before a second has passed.</summary>
+    public static readonly TimeSpan ShortestTimer = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The longest a status check waits inside its activity for the scheduled moment: what a timer may fire early, or a
+    /// wait too short for a timer (<see cref="ShortestTimer"/>). A check that finds itself later than that waits no more.
+    /// </summary>
+    public static readonly TimeSpan LongestTopUp = ShortestTimer;
+
     /// <summary>The wait before the first status check of a task: a small task is often done by then.</summary>
     public static readonly TimeSpan FirstCheckWait = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// The durable timer to set before status check number <paramref name="check"/> (0: the first after the start) of
-    /// a task running for <paramref name="elapsed"/>: the first check after <see cref="FirstCheckWait"/>, then every
-    /// <paramref name="firstMinuteInterval"/> in the first minute, then Anaplan's growing cadence (10 s, 30 s, 60 s).
-    /// Each wait is rounded up to whole seconds and asked for <see cref="TimerEarlyFire"/> longer, so no timer is one
-    /// the backend cannot honour and no wait is shorter than intended (no poll comes sooner than the interval).
+    /// The wait before status check number <paramref name="check"/> (0: the first after the start) of a task running for
+    /// <paramref name="elapsed"/>: <see cref="FirstCheckWait"/>, then every <paramref name="firstMinuteInterval"/> in the
+    /// first minute, then Anaplan's growing cadence (10 s, 30 s, 60 s). No check comes sooner: the status activity is
+    /// told the moment (<see cref="TaskRef.NotBefore"/>) and waits for it if its timer fired early.
     /// </summary>
-    public static TimeSpan TimerBeforeCheck(int check, TimeSpan elapsed, TimeSpan firstMinuteInterval)
-    {
-        TimeSpan wait = check == 0 ? FirstCheckWait
+    public static TimeSpan WaitBeforeCheck(int check, TimeSpan elapsed, TimeSpan firstMinuteInterval)
+        => check == 0 ? FirstCheckWait
             : elapsed < TimeSpan.FromMinutes(1) ? firstMinuteInterval
             : AnaplanPollSchedule.NextDelay(elapsed);
-        double seconds = Math.Max(1, Math.Ceiling(wait.TotalSeconds));
-        return TimeSpan.FromSeconds(seconds) + TimerEarlyFire;
+
+    /// <summary>
+    /// The durable timer to set before status check number <paramref name="check"/>: the wait rounded up to whole seconds,
+    /// or none when the wait is shorter than <see cref="ShortestTimer"/> (a shorter timer fires at once on the Azure Storage
+    /// backend; the status activity waits out such a wait itself). A timer may fire up to <see cref="TimerEarlyFire"/>
+    /// early; the status activity waits out the rest, so the check comes on time rather than a second late.
+    /// </summary>
+    public static TimeSpan? TimerBeforeCheck(int check, TimeSpan elapsed, TimeSpan firstMinuteInterval)
+    {
+        TimeSpan wait = WaitBeforeCheck(check, elapsed, firstMinuteInterval);
+        return wait < ShortestTimer ? null : TimeSpan.FromSeconds(Math.Ceiling(wait.TotalSeconds));
     }
 
     /// <summary>Polls a started task until it is final, or cancels it after <paramref name="timeout"/>.</summary>
@@ -80,8 +98,13 @@ internal static class AnaplanPolling
                     $"Anaplan {actionType} task {started.TaskId} did not finish within {timeout}; it was cancelled (state {cancelled.State}).");
             }
 
-            await context.CreateTimer(TimerBeforeCheck(check, elapsed, firstMinuteInterval), CancellationToken.None);
-            status = await context.CallActivityAsync<TaskStatus>(nameof(GetAnaplanTaskStatusActivity), task, Retry);
+            DateTime due = context.CurrentUtcDateTime + WaitBeforeCheck(check, elapsed, firstMinuteInterval);
+            if (TimerBeforeCheck(check, elapsed, firstMinuteInterval) is { } timer)
+            {
+                await context.CreateTimer(timer, CancellationToken.None);
+            }
+
+            status = await context.CallActivityAsync<TaskStatus>(nameof(GetAnaplanTaskStatusActivity), task with { NotBefore = due }, Retry);
         }
 
         return status;

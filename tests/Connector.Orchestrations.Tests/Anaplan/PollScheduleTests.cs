@@ -3,31 +3,36 @@ using Connector.Orchestrations.Flows.Anaplan;
 namespace Connector.Orchestrations.Tests.Anaplan;
 
 /// <summary>
-/// The durable timers that pace task status checks: a first check soon after the start, then the documented cadence,
-/// each timer whole seconds and one second longer than the wait it stands for (the Azure Storage backend fires timers up
-/// to a second early, and sub-second ones at once).
+/// The schedule of task status checks: a first check soon after the start, then the documented cadence. Each wait of two
+/// seconds or more is a durable timer of whole seconds (the Azure Storage backend fires timers up to a second early, and
+/// sub-second ones at once); the status activity is told the moment and waits out what the timer left, and a wait too
+/// short for a timer is waited out by the activity alone.
 /// </summary>
 public sealed class PollScheduleTests
 {
     private static readonly TimeSpan Production = TimeSpan.FromSeconds(5);
 
     [Theory]
-    [InlineData(0, 0, 2)]     // first check: wait 1 s
-    [InlineData(1, 2, 6)]     // then every 5 s in the first minute
-    [InlineData(5, 59, 6)]
-    [InlineData(6, 60, 11)]   // then 10 s
-    [InlineData(20, 299, 11)]
-    [InlineData(30, 300, 31)] // 30 s after five minutes
-    [InlineData(90, 1800, 61)] // 60 s after half an hour
-    [InlineData(500, 36_000, 61)]
-    public void TimerBeforeCheck_FirstSoonThenDocumentedCadence(int check, int elapsedSeconds, int timerSeconds)
-        => Assert.Equal(TimeSpan.FromSeconds(timerSeconds), AnaplanPolling.TimerBeforeCheck(check, TimeSpan.FromSeconds(elapsedSeconds), Production));
+    [InlineData(0, 0, 1, null)]     // first check: 1 s after the start, too short for a timer
+    [InlineData(1, 1, 5, 5)]        // then every 5 s in the first minute
+    [InlineData(5, 59, 5, 5)]
+    [InlineData(6, 60, 10, 10)]     // then 10 s
+    [InlineData(20, 299, 10, 10)]
+    [InlineData(30, 300, 30, 30)]   // 30 s after five minutes
+    [InlineData(90, 1800, 60, 60)]  // 60 s after half an hour
+    [InlineData(500, 36_000, 60, 60)]
+    public void WaitAndTimerBeforeCheck_FirstSoonThenDocumentedCadence(int check, int elapsedSeconds, int waitSeconds, int? timerSeconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(waitSeconds), AnaplanPolling.WaitBeforeCheck(check, TimeSpan.FromSeconds(elapsedSeconds), Production));
+        Assert.Equal(timerSeconds is { } t ? TimeSpan.FromSeconds(t) : null, AnaplanPolling.TimerBeforeCheck(check, TimeSpan.FromSeconds(elapsedSeconds), Production));
+    }
 
     [Theory]
     [InlineData(0.2)]
     [InlineData(0.5)]
     [InlineData(1.0)]
     [InlineData(1.4)]
+    [InlineData(2.5)]
     [InlineData(5.0)]
     [InlineData(7.5)]
     public void TimerBeforeCheck_WholeSecondsNeverShorterThanTheBackendHonours(double intervalSeconds)
@@ -35,28 +40,41 @@ public sealed class PollScheduleTests
         TimeSpan interval = TimeSpan.FromSeconds(intervalSeconds);
         for (int check = 0; check < 50; check++)
         {
-            TimeSpan timer = AnaplanPolling.TimerBeforeCheck(check, TimeSpan.FromSeconds(check * 3), interval);
+            TimeSpan elapsed = TimeSpan.FromSeconds(check * 3);
+            TimeSpan wait = AnaplanPolling.WaitBeforeCheck(check, elapsed, interval);
+            Assert.True(wait >= (check == 0 ? AnaplanPolling.FirstCheckWait : interval), $"check {check}: waits {wait}, less than {interval}");
+            if (AnaplanPolling.TimerBeforeCheck(check, elapsed, interval) is not { } timer)
+            {
+                // No timer: the status activity waits it out, which it does for no more than its longest top-up.
+                Assert.True(wait <= AnaplanPolling.LongestTopUp, $"check {check}: a {wait} wait left to the activity");
+                continue;
+            }
+
             Assert.Equal(0, timer.Ticks % TimeSpan.TicksPerSecond);
-            Assert.True(timer >= TimeSpan.FromSeconds(2), $"check {check}: a {timer} timer may fire at once");
-            Assert.True(timer - AnaplanPolling.TimerEarlyFire >= (check == 0 ? AnaplanPolling.FirstCheckWait : interval), $"check {check}: {timer} may wait less than {interval}");
+            Assert.True(timer >= AnaplanPolling.ShortestTimer, $"check {check}: a {timer} timer may fire at once");
+            Assert.True(AnaplanPolling.ShortestTimer - AnaplanPolling.TimerEarlyFire >= TimeSpan.FromSeconds(1), "the shortest timer may fire before a second");
+
+            // Fired as early as the backend fires timers, the activity has no more than its longest top-up left to wait.
+            Assert.InRange(wait - (timer - AnaplanPolling.TimerEarlyFire), TimeSpan.Zero, AnaplanPolling.LongestTopUp);
         }
     }
 
     [Fact]
     public void TaskOfThreeMinutes_ChecksAfterOneSecond_ThenNoSoonerThanEveryFiveSeconds()
     {
-        // Walk a task through the schedule as the orchestration does, assuming each timer waits its shortest (one second early).
+        // Walk a task through the schedule as the orchestration does: each check comes at its moment (the activity waits out
+        // what an early timer left).
         var checks = new List<TimeSpan>();
         TimeSpan elapsed = TimeSpan.Zero;
         for (int check = 0; elapsed < TimeSpan.FromMinutes(3); check++)
         {
-            elapsed += AnaplanPolling.TimerBeforeCheck(check, elapsed, Production) - AnaplanPolling.TimerEarlyFire;
+            elapsed += AnaplanPolling.WaitBeforeCheck(check, elapsed, Production);
             checks.Add(elapsed);
         }
 
         Assert.Equal(TimeSpan.FromSeconds(1), checks[0]);
         Assert.All(checks.Zip(checks.Skip(1)), pair => Assert.True(pair.Second - pair.First >= Production, $"{pair.First} then {pair.Second}"));
-        Assert.InRange(checks.Count(c => c < TimeSpan.FromMinutes(1)), 12, 13);
+        Assert.Equal(12, checks.Count(c => c < TimeSpan.FromMinutes(1)));
         Assert.InRange(checks.Count, 24, 26);
     }
 }
