@@ -41,14 +41,49 @@ public sealed class QueryPlanTests(QueryPlanTests.Company fixture) : IClassFixtu
         }
     }
 
-    [Fact]
-    public void PeriodBalances_DrivenFromTheYearIndex_AccountLookedUpByKey()
+    /// <summary>
+    /// The same plan on a small table (the profile's own chart, a few hundred rows, where SQLite's statistics could favour
+    /// a scan) as on a large one, for a whole year and for one period: the chart in key order, each account's periods
+    /// sought by the history's primary key, so that a page of one period reads that period's rows, not the year's.
+    /// </summary>
+    [Theory]
+    [InlineData("01", "12")]
+    [InlineData("12", "12")]
+    [InlineData("05", "06")]
+    public void PeriodBalances_DrivenFromTheChart_PeriodsSoughtByKey_OnASmallAndALargeTable(string from, string to)
     {
-        IReadOnlyList<string> plan = fixture.Sage.ExplainQueryPlan(PagedQueries.PeriodBalances, ParameterSets(nameof(PagedQueries.PeriodBalances))[1]);
+        foreach (SimulatedCompany sage in new[] { fixture.Small, fixture.Sage })
+        {
+            IReadOnlyList<string> plan = sage.ExplainQueryPlan(PagedQueries.PeriodBalances,
+                ("$year", "2026"), ("$from", from), ("$to", to), ("$afterKey", "000000040"), ("$afterPeriod", "05"), ("$limit", 1001));
 
-        Assert.Equal(
-            ["SEARCH p USING INDEX IX_GL_PeriodPostingHistory_Year (FiscalYear=? AND (AccountKey,FiscalPeriod)>(?,?))", "SEARCH a USING PRIMARY KEY (AccountKey=?)"],
-            plan);
+            Assert.Equal(
+                ["SEARCH a USING PRIMARY KEY (AccountKey>?)", "SEARCH p USING PRIMARY KEY (AccountKey=? AND FiscalYear=? AND FiscalPeriod>? AND FiscalPeriod<?)"],
+                plan);
+        }
+    }
+
+    [Fact]
+    public void PeriodBalances_OnePeriodPaged_EqualsThatPeriodOfTheWholeYear()
+    {
+        SimulatedCompany sage = fixture.Sage;
+        var expected = sage.GetPeriodBalances("2026", 1, 12, null, int.MaxValue).Where(r => r.FiscalPeriod == 4).ToList();
+        var paged = new List<PeriodBalanceRow>();
+        (string, int)? after = null;
+        while (true)
+        {
+            var page = sage.GetPeriodBalances("2026", 4, 4, after, 997);
+            paged.AddRange(page);
+            if (page.Count < 997)
+            {
+                break;
+            }
+
+            after = (page[^1].AccountKey, page[^1].FiscalPeriod);
+        }
+
+        Assert.True(expected.Count > 5_000, $"{expected.Count} rows");
+        Assert.Equal(expected, paged);
     }
 
     [Fact]
@@ -121,9 +156,17 @@ public sealed class QueryPlanTests(QueryPlanTests.Company fixture) : IClassFixtu
             string path = Path.Combine(this.dir, "LNG.db");
             SimulatedCompanyGenerator.Generate(path, lng, SimulatedScale.ForRows(lng, 300_000, 30_000, now), now);
             this.Sage = new SimulatedCompany(path, new FakeTimeProvider(new DateTimeOffset(now, TimeSpan.Zero)));
+            string small = Path.Combine(this.dir, "small", "LNG.db");
+            Directory.CreateDirectory(Path.GetDirectoryName(small)!);
+            SimulatedCompanyGenerator.Generate(small, lng, SimulatedScale.Default, now);
+            this.Small = new SimulatedCompany(small, new FakeTimeProvider(new DateTimeOffset(now, TimeSpan.Zero)));
         }
 
+        /// <summary>Gets the large company (about 300 k balance rows).</summary>
         public SimulatedCompany Sage { get; }
+
+        /// <summary>Gets a small company: the profile's own chart (26 accounts), a few hundred balance rows.</summary>
+        public SimulatedCompany Small { get; }
 
         public void Dispose()
         {
