@@ -68,19 +68,7 @@ public sealed class QueryPlanTests(QueryPlanTests.Company fixture) : IClassFixtu
     {
         SimulatedCompany sage = fixture.Sage;
         var expected = sage.GetPeriodBalances("2026", 1, 12, null, int.MaxValue).Where(r => r.FiscalPeriod == 4).ToList();
-        var paged = new List<PeriodBalanceRow>();
-        (string, int)? after = null;
-        while (true)
-        {
-            var page = sage.GetPeriodBalances("2026", 4, 4, after, 997);
-            paged.AddRange(page);
-            if (page.Count < 997)
-            {
-                break;
-            }
-
-            after = (page[^1].AccountKey, page[^1].FiscalPeriod);
-        }
+        List<PeriodBalanceRow> paged = PageAll(sage, "2026", 4, 4);
 
         Assert.True(expected.Count > 5_000, $"{expected.Count} rows");
         Assert.Equal(expected, paged);
@@ -91,24 +79,30 @@ public sealed class QueryPlanTests(QueryPlanTests.Company fixture) : IClassFixtu
     {
         SimulatedCompany sage = fixture.Sage;
         var whole = sage.GetPeriodBalances("2026", 3, 7, null, int.MaxValue);
-        var paged = new List<PeriodBalanceRow>();
-        (string, int)? after = null;
-        while (true)
-        {
-            var page = sage.GetPeriodBalances("2026", 3, 7, after, 997);
-            paged.AddRange(page);
-            if (page.Count < 997)
-            {
-                break;
-            }
-
-            after = (page[^1].AccountKey, page[^1].FiscalPeriod);
-        }
+        List<PeriodBalanceRow> paged = PageAll(sage, "2026", 3, 7);
 
         Assert.True(whole.Count > 20_000, $"{whole.Count} rows");
         Assert.Equal(whole, paged);
         Assert.All(paged, r => Assert.InRange(r.FiscalPeriod, 3, 7));
         Assert.Equal(paged.OrderBy(r => r.AccountKey, StringComparer.Ordinal).ThenBy(r => r.FiscalPeriod), paged);
+    }
+
+    /// <summary>Every page of a pull, 997 rows a page, each continuing from the last row of the one before.</summary>
+    private static List<PeriodBalanceRow> PageAll(SimulatedCompany sage, string year, int from, int to)
+    {
+        var paged = new List<PeriodBalanceRow>();
+        (string, int)? after = null;
+        while (true)
+        {
+            var page = sage.GetPeriodBalances(year, from, to, after, 997);
+            paged.AddRange(page);
+            if (page.Count < 997)
+            {
+                return paged;
+            }
+
+            after = (page[^1].AccountKey, page[^1].FiscalPeriod);
+        }
     }
 
     /// <summary>Representative parameters: a first page and a page from the middle (with a since when the query has one).</summary>
