@@ -16,13 +16,13 @@ internal static class Report
         md.AppendLine(Inv($"a fresh agent, emulator and worker for each size. Azurite peak RSS {Mb(env.AzuritePeakBytes)} MB over the whole benchmark."));
         md.AppendLine();
 
-        md.AppendLine("**Actuals pipeline** (a full-year resync of the simulated LNG company, its chart sized to hold the rows; the agent paged alone after up to 200 unmeasured warm-up pages, then over at least 200 k rows (a small year pulled several times), 1,000 rows a page as the connector asks; first / last page of the last pull):");
+        md.AppendLine("**Actuals pipeline** (full resyncs of the simulated LNG company: one fiscal year on a chart sized to hold the rows, or, on a fixed chart, as many periods as the rows need, one run per fiscal year in turn against the same worker, every run figure added up; the agent paged alone the same periods, after the same warm-up at every size (1,500 pages of a fresh agent, shown on its own: the JIT's tiering), then over at least 200 k rows (a small year pulled several times), 1,000 rows a page as the connector asks; first / last page of the last pull):");
         md.AppendLine();
-        md.AppendLine("| GL rows | accounts | result | run s | rows/s | agent paging alone, rows/s | first / last page ms | gzip -6 of the same CSV, rows/s | pipeline ÷ paging |");
-        md.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| GL rows | accounts | result | run s | rows/s | agent paging alone, rows/s | first / last page ms | gzip -6 of the same CSV, rows/s | pipeline ÷ paging | periods (runs) | fresh agent's warm-up, rows/s (agent CPU s) |");
+        md.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (PipelineResult p in pipelines)
         {
-            md.AppendLine(Inv($"| {p.GlRows:N0} | {p.Accounts:N0} | {p.Status} | {Sec(p.Run)} | {p.RowsPerSecond:N0} | {p.PagingRowsPerSecond:N0} | {p.PageMilliseconds.First:0.0} / {p.PageMilliseconds.Last:0.0} | {p.GzipRowsPerSecond:N0} | {p.RowsPerSecond / p.PagingRowsPerSecond:0.00} |"));
+            md.AppendLine(Inv($"| {p.GlRows:N0} | {p.Accounts:N0}{(p.FixedChart ? " (fixed)" : string.Empty)} | {p.Status} | {Sec(p.Run)} | {p.RowsPerSecond:N0} | {p.PagingRowsPerSecond:N0} | {p.PageMilliseconds.First:0.0} / {p.PageMilliseconds.Last:0.0} | {p.GzipRowsPerSecond:N0} | {p.RowsPerSecond / p.PagingRowsPerSecond:0.00} | {p.Periods} ({p.Runs}) | {p.WarmUp.RowsPerSecond:N0} ({Sec(p.WarmUp.AgentCpu)}) |"));
         }
 
         md.AppendLine();
@@ -80,32 +80,38 @@ internal static class Report
             yield return ("agent paging ≥ 100 k rows/s at every size", Inv($"{slowest.PagingRowsPerSecond:N0} rows/s at {slowest.GlRows:N0} rows (slowest)"), slowest.PagingRowsPerSecond / 100_000);
         }
 
-        if (pipelines.Count > 1)
+        // Flatness compares like with like: whole-year pulls (the series whose chart grows with the rows), where only the
+        // size changes. The fixed-chart series pulls one period at 10 k rows and 200 at 2 M (a different page shape: a
+        // one-period page seeks 1,000 accounts, a whole-year page 84); its rates count for the floor above.
+        var wholeYears = pipelines.Where(p => !p.FixedChart).ToList();
+        if (wholeYears.Count > 1)
         {
-            double spread = pipelines.Max(p => p.PagingRowsPerSecond) / pipelines.Min(p => p.PagingRowsPerSecond);
-            yield return ("agent paging flat within 25 % from the smallest to the largest size", Inv($"fastest ÷ slowest = {spread:0.00}"), 1.25 / spread);
+            double spread = wholeYears.Max(p => p.PagingRowsPerSecond) / wholeYears.Min(p => p.PagingRowsPerSecond);
+            yield return ("agent paging flat within 25 % from the smallest to the largest size (whole-year pulls)", Inv($"fastest ÷ slowest = {spread:0.00}"), 1.25 / spread);
         }
         else
         {
-            yield return ("agent paging flat within 25 % from the smallest to the largest size", "one size only", null);
+            yield return ("agent paging flat within 25 % from the smallest to the largest size (whole-year pulls)", "one size only", null);
         }
 
-        var large = pipelines.Where(p => p.GlRows >= 1_000_000).ToList();
+        var large = pipelines.Where(p => p.Runs == 1 && p.GlRows >= 1_000_000).ToList();
         yield return large.Count == 0
-            ? ("pipeline ≥ 70 % of the agent's paging rate at 1 M and 2 M rows", "no run of 1 M rows or more", null)
+            ? ("pipeline ≥ 70 % of the agent's paging rate at 1 M and 2 M rows", "no single run of 1 M rows or more", null)
             : ("pipeline ≥ 70 % of the agent's paging rate at 1 M and 2 M rows",
                 string.Join("; ", large.Select(p => Inv($"{p.RowsPerSecond / p.PagingRowsPerSecond:P0} at {p.GlRows:N0}"))),
                 large.Min(p => p.RowsPerSecond / p.PagingRowsPerSecond) / 0.70);
 
-        PipelineResult? largest = pipelines.Where(p => p.GlRows >= 2_000_000).MaxBy(p => p.GlRows);
+        // The memory targets are stated on a 10 k-account chart: only the fixed-chart series measures them as written.
+        var fixedChart = pipelines.Where(p => p.FixedChart).ToList();
+        PipelineResult? largest = fixedChart.Where(p => p.GlRows >= 2_000_000).MaxBy(p => p.GlRows);
         yield return largest?.WorkerPeakBytes is { } peak
-            ? ("worker peak RSS ≤ 250 MB at 2 M rows (the issue's chart: 10 k accounts)", Inv($"{Mb(peak)} MB at {largest.GlRows:N0} rows, {largest.Accounts:N0} accounts"), 250.0 * 1024 * 1024 / peak)
-            : ("worker peak RSS ≤ 250 MB at 2 M rows (the issue's chart: 10 k accounts)", "no run of 2 M rows", null);
+            ? ("worker peak RSS ≤ 250 MB at 2 M rows on a 10 k-account chart", Inv($"{Mb(peak)} MB at {largest.GlRows:N0} rows, {largest.Accounts:N0} accounts ({largest.Periods} periods in {largest.Runs} runs)"), 250.0 * 1024 * 1024 / peak)
+            : ("worker peak RSS ≤ 250 MB at 2 M rows on a 10 k-account chart", "no fixed-chart run of 2 M rows (--fixed-rows)", null);
 
-        PipelineResult? smallest = pipelines.MinBy(p => p.GlRows);
+        PipelineResult? smallest = fixedChart.MinBy(p => p.GlRows);
         yield return largest?.WorkerPeakBytes is { } top && smallest?.WorkerPeakBytes is { } bottom && largest != smallest
-            ? ("worker peak RSS grows < 50 MB from 10 k to 2 M rows", Inv($"+{Mb(top - bottom)} MB ({smallest.Accounts:N0} → {largest.Accounts:N0} accounts)"), 50.0 * 1024 * 1024 / Math.Max(1, top - bottom))
-            : ("worker peak RSS grows < 50 MB from 10 k to 2 M rows", "no run of 2 M rows", null);
+            ? ("worker peak RSS grows < 50 MB from 10 k to 2 M rows (fixed chart)", Inv($"{(top >= bottom ? "+" : "−")}{Mb(Math.Abs(top - bottom))} MB ({smallest.GlRows:N0} → {largest.GlRows:N0} rows on {largest.Accounts:N0} accounts)"), 50.0 * 1024 * 1024 / Math.Max(1, top - bottom))
+            : ("worker peak RSS grows < 50 MB from 10 k to 2 M rows (fixed chart)", "no fixed-chart runs of 10 k and 2 M rows (--fixed-rows)", null);
 
         if (pipelines.Count > 0)
         {

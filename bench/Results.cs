@@ -11,6 +11,16 @@ internal sealed record PipelineResult
     /// <summary>Accounts in the company's chart (read back from the agent).</summary>
     public required long Accounts { get; init; }
 
+    /// <summary>Gets a value indicating whether the chart stayed fixed and the rows came from more periods (the fixed-chart series).</summary>
+    public bool FixedChart { get; init; }
+
+    /// <summary>Fiscal periods resynced.</summary>
+    public int Periods { get; init; }
+
+    /// <summary>Full-resync runs made, one per fiscal year, in turn against the same worker; every run figure below adds them up.</summary>
+    public int Runs { get; init; } = 1;
+
+    /// <summary>The fiscal years resynced, comma-separated.</summary>
     public required string FiscalYear { get; init; }
 
     public required string Status { get; init; }
@@ -18,7 +28,10 @@ internal sealed record PipelineResult
     /// <summary>From the start request to the run's completion, as the client saw it.</summary>
     public required TimeSpan Run { get; init; }
 
-    /// <summary>The same GL rows paged from the agent alone just before the run (pulled again until at least 200 k rows).</summary>
+    /// <summary>The fresh agent's warm-up, paged before <see cref="Paging"/> and not part of it.</summary>
+    public required PagingWarmUp WarmUp { get; init; }
+
+    /// <summary>The same GL rows paged from the agent alone just before the run, after the warm-up (pulled again until at least 200 k rows).</summary>
     public required TimeSpan Paging { get; init; }
 
     /// <summary>The rows paged alone (the year's rows times the pulls).</summary>
@@ -75,6 +88,15 @@ internal sealed record PipelineResult
 
     public double GzipRowsPerSecond => this.GlRows / Math.Max(0.001, this.Gzip.TotalSeconds);
 }
+
+/// <summary>The pages a fresh agent serves before the measurement: rows, time, the agent's processor time.</summary>
+internal sealed record PagingWarmUp(long Rows, TimeSpan Elapsed, TimeSpan AgentCpu)
+{
+    public double RowsPerSecond => this.Rows / Math.Max(0.001, this.Elapsed.TotalSeconds);
+}
+
+/// <summary>A range of periods of one fiscal year, resynced by one run.</summary>
+internal sealed record PeriodRange(string FiscalYear, int From, int To);
 
 /// <summary>One budgets run of the benchmark.</summary>
 internal sealed record BudgetResult

@@ -41,14 +41,37 @@ public sealed class QueryPlanTests(QueryPlanTests.Company fixture) : IClassFixtu
         }
     }
 
-    [Fact]
-    public void PeriodBalances_DrivenFromTheYearIndex_AccountLookedUpByKey()
+    /// <summary>
+    /// The same plan on a small table (the profile's own chart, a few hundred rows, where SQLite's statistics could favour
+    /// a scan) as on a large one, for a whole year and for one period: the chart in key order, each account's periods
+    /// sought by the history's primary key, so that a page of one period reads that period's rows, not the year's.
+    /// </summary>
+    [Theory]
+    [InlineData("01", "12")]
+    [InlineData("12", "12")]
+    [InlineData("05", "06")]
+    public void PeriodBalances_DrivenFromTheChart_PeriodsSoughtByKey_OnASmallAndALargeTable(string from, string to)
     {
-        IReadOnlyList<string> plan = fixture.Sage.ExplainQueryPlan(PagedQueries.PeriodBalances, ParameterSets(nameof(PagedQueries.PeriodBalances))[1]);
+        foreach (SimulatedCompany sage in new[] { fixture.Small, fixture.Sage })
+        {
+            IReadOnlyList<string> plan = sage.ExplainQueryPlan(PagedQueries.PeriodBalances,
+                ("$year", "2026"), ("$from", from), ("$to", to), ("$afterKey", "000000040"), ("$afterPeriod", "05"), ("$limit", 1001));
 
-        Assert.Equal(
-            ["SEARCH p USING INDEX IX_GL_PeriodPostingHistory_Year (FiscalYear=? AND (AccountKey,FiscalPeriod)>(?,?))", "SEARCH a USING PRIMARY KEY (AccountKey=?)"],
-            plan);
+            Assert.Equal(
+                ["SEARCH a USING PRIMARY KEY (AccountKey>?)", "SEARCH p USING PRIMARY KEY (AccountKey=? AND FiscalYear=? AND FiscalPeriod>? AND FiscalPeriod<?)"],
+                plan);
+        }
+    }
+
+    [Fact]
+    public void PeriodBalances_OnePeriodPaged_EqualsThatPeriodOfTheWholeYear()
+    {
+        SimulatedCompany sage = fixture.Sage;
+        var expected = sage.GetPeriodBalances("2026", 1, 12, null, int.MaxValue).Where(r => r.FiscalPeriod == 4).ToList();
+        List<PeriodBalanceRow> paged = PageAll(sage, "2026", 4, 4);
+
+        Assert.True(expected.Count > 5_000, $"{expected.Count} rows");
+        Assert.Equal(expected, paged);
     }
 
     [Fact]
@@ -56,24 +79,30 @@ public sealed class QueryPlanTests(QueryPlanTests.Company fixture) : IClassFixtu
     {
         SimulatedCompany sage = fixture.Sage;
         var whole = sage.GetPeriodBalances("2026", 3, 7, null, int.MaxValue);
-        var paged = new List<PeriodBalanceRow>();
-        (string, int)? after = null;
-        while (true)
-        {
-            var page = sage.GetPeriodBalances("2026", 3, 7, after, 997);
-            paged.AddRange(page);
-            if (page.Count < 997)
-            {
-                break;
-            }
-
-            after = (page[^1].AccountKey, page[^1].FiscalPeriod);
-        }
+        List<PeriodBalanceRow> paged = PageAll(sage, "2026", 3, 7);
 
         Assert.True(whole.Count > 20_000, $"{whole.Count} rows");
         Assert.Equal(whole, paged);
         Assert.All(paged, r => Assert.InRange(r.FiscalPeriod, 3, 7));
         Assert.Equal(paged.OrderBy(r => r.AccountKey, StringComparer.Ordinal).ThenBy(r => r.FiscalPeriod), paged);
+    }
+
+    /// <summary>Every page of a pull, 997 rows a page, each continuing from the last row of the one before.</summary>
+    private static List<PeriodBalanceRow> PageAll(SimulatedCompany sage, string year, int from, int to)
+    {
+        var paged = new List<PeriodBalanceRow>();
+        (string, int)? after = null;
+        while (true)
+        {
+            var page = sage.GetPeriodBalances(year, from, to, after, 997);
+            paged.AddRange(page);
+            if (page.Count < 997)
+            {
+                return paged;
+            }
+
+            after = (page[^1].AccountKey, page[^1].FiscalPeriod);
+        }
     }
 
     /// <summary>Representative parameters: a first page and a page from the middle (with a since when the query has one).</summary>
@@ -121,9 +150,17 @@ public sealed class QueryPlanTests(QueryPlanTests.Company fixture) : IClassFixtu
             string path = Path.Combine(this.dir, "LNG.db");
             SimulatedCompanyGenerator.Generate(path, lng, SimulatedScale.ForRows(lng, 300_000, 30_000, now), now);
             this.Sage = new SimulatedCompany(path, new FakeTimeProvider(new DateTimeOffset(now, TimeSpan.Zero)));
+            string small = Path.Combine(this.dir, "small", "LNG.db");
+            Directory.CreateDirectory(Path.GetDirectoryName(small)!);
+            SimulatedCompanyGenerator.Generate(small, lng, SimulatedScale.Default, now);
+            this.Small = new SimulatedCompany(small, new FakeTimeProvider(new DateTimeOffset(now, TimeSpan.Zero)));
         }
 
+        /// <summary>Gets the large company (about 300 k balance rows).</summary>
         public SimulatedCompany Sage { get; }
+
+        /// <summary>Gets a small company: the profile's own chart (26 accounts), a few hundred balance rows.</summary>
+        public SimulatedCompany Small { get; }
 
         public void Dispose()
         {

@@ -140,6 +140,30 @@ public sealed class SimulatedCompanyTests : IDisposable
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
     }
 
+    /// <summary>
+    /// A fixed chart holds more rows by more periods: the chart stays at the accounts asked for, earlier fiscal years come
+    /// on file, and the periods named (the last ones up to the end of the last complete year, one range per year) hold
+    /// the rows, which the company's own file confirms.
+    /// </summary>
+    [Fact]
+    public void ForChart_KeepsTheChart_AndTheNamedPeriodsHoldTheRows_AcrossYearEnds()
+    {
+        CompanyProfile lng = CompanyProfile.Lng();
+        var (scale, profile, accounts, periods) = SimulatedScale.ForChart(lng, 200, 9_000, apInvoices: 300, Now);
+        string path = Generate(profile, scale);
+        var company = new SimulatedCompany(path, new FakeTimeProvider(new DateTimeOffset(Now, TimeSpan.Zero)));
+
+        Assert.InRange(accounts, 200, 202);
+        Assert.Equal((long)accounts, company.Count("GL_Account"));
+        // 45 periods of a July-June year named by its end, FY2027 current on 26 November 2026: FY2023 periods 4-12 to FY2026.
+        Assert.Equal(new[] { ("2023", 4, 12), ("2024", 1, 12), ("2025", 1, 12), ("2026", 1, 12) }, periods);
+        Assert.Equal(2023, profile.FiscalYears[0]);
+        Assert.Equal((int)Math.Ceiling(9_000d / accounts), periods.Sum(p => p.ToPeriod - p.FromPeriod + 1));
+        long rows = periods.Sum(p => (long)company.GetPeriodBalances(p.FiscalYear, p.FromPeriod, p.ToPeriod, null, int.MaxValue).Count);
+        Assert.Equal((long)accounts * periods.Sum(p => p.ToPeriod - p.FromPeriod + 1), rows);
+        Assert.InRange(rows, 9_000, 9_000 + accounts);
+    }
+
     [Fact]
     public void SageTimestamp_IncludesRowsFromTheWatermarkOnAndBlankTimesOnItsDay()
     {

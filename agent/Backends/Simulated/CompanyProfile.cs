@@ -220,4 +220,51 @@ public sealed record SimulatedScale
         int accounts = (int)Math.Ceiling(periodBalanceRows / (double)year.Periods.Count);
         return (ForRows(profile, 0, apInvoices, now) with { ExtraMainAccounts = Math.Max(0, (int)Math.Ceiling((accounts - chart) / (double)perMain)) }, year.FiscalYear);
     }
+
+    /// <summary>
+    /// Sizes a company whose chart stays at about <paramref name="accounts"/> accounts whatever the rows: the rows come
+    /// from more fiscal periods instead. The periods are the last ones up to the end of the last complete fiscal year
+    /// before the one holding <paramref name="now"/>, as many as <paramref name="periodBalanceRows"/> needs; the profile
+    /// comes back with enough earlier fiscal years on file to hold them (the generator writes balances for every year up
+    /// to the current period). Each element of <c>Periods</c> is one fiscal year's range, oldest first.
+    /// </summary>
+    public static (SimulatedScale Scale, CompanyProfile Profile, int Accounts, IReadOnlyList<(string FiscalYear, int FromPeriod, int ToPeriod)> Periods) ForChart(
+        CompanyProfile profile, int accounts, int periodBalanceRows, int apInvoices, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        int perMain = profile.SubAccounts.Aggregate(1, (n, seg) => n * Math.Max(1, seg.Count - 1));
+        int chart = profile.MainAccounts.Sum(m => m.BalanceSheet ? 1 : perMain);
+        int extra = Math.Max(0, (int)Math.Ceiling((accounts - chart) / (double)perMain));
+        int actual = chart + (extra * perMain);
+        int periods = Math.Max(1, (int)Math.Ceiling(periodBalanceRows / (double)actual));
+
+        // Add earlier fiscal years until the complete years before the current one hold the periods.
+        CompanyProfile extended = profile;
+        while (true)
+        {
+            var calendar = SimulatedCalendar.WithCurrent(SimulatedCalendar.Build(extended), DateOnly.FromDateTime(now));
+            var complete = calendar.Years.Where(y => string.CompareOrdinal(y.FiscalYear, calendar.CurrentFiscalYear) < 0).ToList();
+            if (complete.Sum(y => y.Periods.Count) >= periods)
+            {
+                var ranges = new List<(string, int, int)>();
+                int left = periods;
+                for (int i = complete.Count - 1; i >= 0 && left > 0; i--)
+                {
+                    int count = complete[i].Periods.Count;
+                    int take = Math.Min(left, count);
+                    ranges.Insert(0, (complete[i].FiscalYear, count - take + 1, count));
+                    left -= take;
+                }
+
+                return (ForRows(profile, 0, apInvoices, now) with { ExtraMainAccounts = extra }, extended, actual, ranges);
+            }
+
+            int first = extended.FiscalYears[0];
+            extended = extended with
+            {
+                FiscalYears = [first - 1, .. extended.FiscalYears],
+                FourWeekStart = extended.Calendar == CalendarKind.FourWeek13 ? extended.FourWeekStart.AddDays(-364) : extended.FourWeekStart,
+            };
+        }
+    }
 }

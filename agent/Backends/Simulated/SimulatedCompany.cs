@@ -908,16 +908,20 @@ internal static class PagedQueries
         """;
 
     /// <summary>
-    /// Driven from the year's index (FiscalYear, AccountKey, FiscalPeriod), which is the page order, with the account
-    /// looked up by key for each row. <c>CROSS JOIN</c> fixes that join order: joined the other way round, SQLite sorts
-    /// every row after the cursor in a temporary B-tree for each page (quadratic over a pull).
+    /// Driven from the chart in key order (GL_Account's primary key), each account's periods of the range sought in the
+    /// period history's primary key (AccountKey, FiscalYear, FiscalPeriod), which yields them in period order: the page
+    /// order without a sort, and a page reads its own rows only, whatever part of the year is asked. <c>CROSS JOIN</c>
+    /// fixes that join order: joined the other way round without the year index, SQLite sorts every row after the cursor
+    /// in a temporary B-tree for each page (quadratic over a pull); driven from the year index
+    /// (FiscalYear, AccountKey, FiscalPeriod), a page of one period walked every period of the year's accounts to find
+    /// its rows (12 index entries per row sent for a monthly year) and looked each account up again per row.
     /// </summary>
     public const string PeriodBalances = """
-        SELECT p.AccountKey, a.Account, p.FiscalYear, p.FiscalPeriod, p.BeginningBalance, p.DebitAmount, p.CreditAmount
-        FROM GL_PeriodPostingHistory AS p CROSS JOIN GL_Account AS a
-        WHERE p.FiscalYear = $year AND (p.AccountKey, p.FiscalPeriod) > ($afterKey, $afterPeriod) AND p.FiscalPeriod BETWEEN $from AND $to
-          AND a.AccountKey = p.AccountKey
-        ORDER BY p.AccountKey, p.FiscalPeriod LIMIT $limit
+        SELECT a.AccountKey, a.Account, p.FiscalYear, p.FiscalPeriod, p.BeginningBalance, p.DebitAmount, p.CreditAmount
+        FROM GL_Account AS a CROSS JOIN GL_PeriodPostingHistory AS p
+        WHERE a.AccountKey >= $afterKey AND p.AccountKey = a.AccountKey AND p.FiscalYear = $year AND p.FiscalPeriod BETWEEN $from AND $to
+          AND (p.AccountKey, p.FiscalPeriod) > ($afterKey, $afterPeriod)
+        ORDER BY a.AccountKey, p.FiscalPeriod LIMIT $limit
         """;
 
     public const string Vendors = $"""
