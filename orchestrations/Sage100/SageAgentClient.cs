@@ -109,8 +109,8 @@ public class SageAgentClient : IDisposable
 
     /// <summary>Streams the period balances of one fiscal year and period range, ordered by AccountKey and period.</summary>
     public virtual IAsyncEnumerable<SagePeriodBalance> GetPeriodBalancesAsync(string fiscalYear, int fromPeriod = 1, int toPeriod = 13, CancellationToken cancellationToken = default)
-        => this.Pages<SagePeriodBalance, SagePeriodBalance>("period-balances", this.Company("gl/period-balances"),
-            [("fiscalYear", fiscalYear), ("fromPeriod", fromPeriod.ToString(CultureInfo.InvariantCulture)), ("toPeriod", toPeriod.ToString(CultureInfo.InvariantCulture))], b => b, null, cancellationToken);
+        => this.Pages<WirePeriodBalance, SagePeriodBalance>("period-balances", this.Company("gl/period-balances"),
+            [("fiscalYear", fiscalYear), ("fromPeriod", fromPeriod.ToString(CultureInfo.InvariantCulture)), ("toPeriod", toPeriod.ToString(CultureInfo.InvariantCulture))], b => b.ToModel(), null, cancellationToken);
 
     /// <summary>Vendors: all of them (<paramref name="changedSince"/> null) or those changed since a watermark minus the overlap.</summary>
     public virtual SageChangeFeed<SageVendor> GetVendorsAsync(SageWatermark? changedSince = null, TimeSpan? overlap = null)

@@ -5,6 +5,31 @@ internal sealed record WireError(string? Code, string? Message, string? SageMess
 
 internal sealed record WirePage<T>(List<T> Items, string? NextCursor, string? Watermark);
 
+/// <summary>
+/// A GL period balance as the agent sends it. A class with setters, not a record: System.Text.Json fills a constructor of
+/// more than four parameters through an array of boxed arguments, a handful of allocations per row on the hottest path.
+/// </summary>
+internal sealed class WirePeriodBalance
+{
+    public string AccountKey { get; set; } = null!;
+
+    public string Account { get; set; } = null!;
+
+    public string FiscalYear { get; set; } = null!;
+
+    public int FiscalPeriod { get; set; }
+
+    public decimal? BeginningBalance { get; set; }
+
+    public decimal Debit { get; set; }
+
+    public decimal Credit { get; set; }
+
+    public decimal Net { get; set; }
+
+    public SagePeriodBalance ToModel() => new(this.AccountKey, this.Account, this.FiscalYear, this.FiscalPeriod, this.BeginningBalance, this.Debit, this.Credit, this.Net);
+}
+
 internal sealed record WireSegment(int Number, int Length, string Description);
 
 internal sealed record WireStructure(string Separator, List<WireSegment> Segments, string Source)

@@ -414,12 +414,34 @@ public sealed record RejectedGlRow(string Account, string FiscalYear, int Period
 }
 
 /// <summary>Control totals per period, accumulated while rows stream.</summary>
+/// <remarks>Adds in place, one accumulator per period (a row adds to it, nothing is allocated); listed in ordinal period order.</remarks>
 public sealed class Totals
 {
-    private readonly SortedDictionary<string, PeriodTotals> byPeriod = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Sum> byPeriod = new(StringComparer.Ordinal);
 
     public void Add(string period, decimal debit, decimal credit, decimal amount, decimal count)
-        => this.byPeriod[period] = (this.byPeriod.GetValueOrDefault(period) ?? PeriodTotals.Empty(period)).Add(debit, credit, amount, count);
+    {
+        if (!this.byPeriod.TryGetValue(period, out Sum? sum))
+        {
+            this.byPeriod.Add(period, sum = new Sum());
+        }
 
-    public List<PeriodTotals> ToList() => [.. this.byPeriod.Values];
+        sum.Rows++;
+        sum.Debit += debit;
+        sum.Credit += credit;
+        sum.Amount += amount;
+        sum.Count += count;
+    }
+
+    public List<PeriodTotals> ToList()
+        => [.. this.byPeriod.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new PeriodTotals(p.Key, p.Value.Rows, p.Value.Debit, p.Value.Credit, p.Value.Amount, p.Value.Count))];
+
+    private sealed class Sum
+    {
+        public long Rows;
+        public decimal Debit;
+        public decimal Credit;
+        public decimal Amount;
+        public decimal Count;
+    }
 }
