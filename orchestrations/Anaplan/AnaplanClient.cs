@@ -224,23 +224,23 @@ public class AnaplanClient
             headers, (int)(Long(m, "columnCount") ?? headers.Count), Long(m, "rowCount"), Str(m, "separator"), Str(m, "delimiter"), Str(m, "encoding"), Str(m, "exportFormat"));
     }
 
-    /// <summary>Checks a CSV header against an import's header names (same names, same order, trimmed, case-sensitive).</summary>
-    /// <exception cref="AnaplanHeaderMismatchException">They differ; the message lists missing and unexpected columns.</exception>
-    public virtual async Task CheckCsvHeaderAsync(string importId, IReadOnlyList<string> csvHeader, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Whether a CSV header is an import's header names: the same names in the same order, trimmed, case-sensitive.
+    /// </summary>
+    public static bool HeadersMatch(IReadOnlyList<string> expected, IReadOnlyList<string> actual)
     {
-        ArgumentNullException.ThrowIfNull(csvHeader);
-        AnaplanImportMetadata metadata = await this.GetImportMetadataAsync(importId, cancellationToken);
-        CheckHeader(importId, metadata.HeaderNames, csvHeader);
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(actual);
+        return expected.Select(h => h.Trim()).SequenceEqual(actual.Select(h => h.Trim()), StringComparer.Ordinal);
     }
 
-    /// <summary>The pure header comparison behind <see cref="CheckCsvHeaderAsync"/>.</summary>
-    /// <exception cref="AnaplanHeaderMismatchException">They differ.</exception>
+    /// <summary>Checks a CSV header against an import's header names (<see cref="HeadersMatch"/>).</summary>
+    /// <exception cref="AnaplanHeaderMismatchException">They differ; the message lists missing and unexpected columns.</exception>
     public static void CheckHeader(string importId, IReadOnlyList<string> expected, IReadOnlyList<string> actual)
     {
-        string[] trimmed = [.. actual.Select(h => h.Trim())];
-        if (!expected.Select(h => h.Trim()).SequenceEqual(trimmed, StringComparer.Ordinal))
+        if (!HeadersMatch(expected, actual))
         {
-            throw new AnaplanHeaderMismatchException(importId, expected, trimmed);
+            throw new AnaplanHeaderMismatchException(importId, expected, [.. actual.Select(h => h.Trim())]);
         }
     }
 

@@ -54,11 +54,6 @@ public static class ImportLayoutResolver
         return results;
     }
 
-    /// <summary>Resolves every import and returns the layouts.</summary>
-    /// <exception cref="ConnectorConfigurationException">An import is missing or does not fit (see <see cref="LayoutsOrThrow"/>).</exception>
-    public static async Task<ImportLayouts> ResolveOrThrowAsync(ConnectionOptions connection, AnaplanClient anaplan, CancellationToken cancellationToken = default)
-        => LayoutsOrThrow(connection, await ResolveAsync(connection, anaplan, cancellationToken));
-
     /// <summary>The layouts of resolved imports.</summary>
     /// <exception cref="ConnectorConfigurationException">
     /// An import is missing or does not fit; the message lists every problem first (what an operator reads in a run list),

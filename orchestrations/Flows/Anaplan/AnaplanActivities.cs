@@ -176,7 +176,7 @@ public sealed class CheckAnaplanModelActivity(ConnectionClients clients, StepRes
 
             IReadOnlyList<string> header = (await anaplan.GetImportMetadataAsync(import.Id)).HeaderNames;
             IReadOnlyList<string> staged = layouts.For(dataset).Header;
-            if (!header.Select(h => h.Trim()).SequenceEqual(staged.Select(h => h.Trim()), StringComparer.Ordinal))
+            if (!AnaplanClient.HeadersMatch(header, staged))
             {
                 problems.Add(
                     $"Import '{import.Name}' ({ImportFields.Describe(dataset)}, {ImportFields.ImportSetting(dataset)}) has the columns {Quoted(header)} now, "
