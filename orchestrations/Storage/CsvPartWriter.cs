@@ -98,26 +98,38 @@ public sealed class CsvPartWriter : IAsyncDisposable
                 $"{this.dataset} row {this.totalRows + 1} has {fields.Count} fields; the header has {this.Header.Count} ({string.Join(",", this.Header)}).");
         }
 
-        int length = this.EncodeRow(fields);
-        long needed = length + (this.parts.Count == 0 && this.gzip is null ? this.headerBytes.Length : 0);
-        if (needed > this.maxPartBytes)
+        await this.WriteEncodedAsync(this.EncodeRow(fields), cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes one data row of text and amount cells: the same bytes as <see cref="WriteRowAsync(IReadOnlyList{string}, CancellationToken)"/> with each amount formatted
+    /// by <see cref="decimal.ToString(IFormatProvider)"/> in the invariant culture, without a string per amount; completes
+    /// at once when the row fits in the current block (the usual case).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The row has the wrong number of cells or is larger than a part.</exception>
+    public ValueTask WriteCellsAsync(CsvCell[] cells, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        ObjectDisposedException.ThrowIf(this.completed, this);
+        if (cells.Length != this.Header.Count)
         {
-            throw new InvalidDataException($"{this.dataset} row {this.totalRows + 1} is {length} bytes, more than a whole part ({this.maxPartBytes}).");
+            throw new InvalidDataException(
+                $"{this.dataset} row {this.totalRows + 1} has {cells.Length} fields; the header has {this.Header.Count} ({string.Join(",", this.Header)}).");
         }
 
-        if (this.gzip is not null && this.partBytes + length > this.maxPartBytes)
+        int length = this.EncodeCells(cells);
+        if (this.gzip is not null && this.partBytes + length <= this.maxPartBytes && this.blockLength + length <= this.block.Length)
         {
-            await this.ClosePartAsync(cancellationToken);
+            this.row.AsSpan(0, length).CopyTo(this.block.AsSpan(this.blockLength));
+            this.blockLength += length;
+            this.partBytes += length;
+            this.totalBytes += length;
+            this.partRows++;
+            this.totalRows++;
+            return ValueTask.CompletedTask;
         }
 
-        if (this.gzip is null)
-        {
-            await this.OpenPartAsync(cancellationToken);
-        }
-
-        await this.WriteBytesAsync(this.row, length, cancellationToken);
-        this.partRows++;
-        this.totalRows++;
+        return new ValueTask(this.WriteEncodedAsync(length, cancellationToken));
     }
 
     /// <summary>Closes the last part and returns what was staged. A dataset with no rows stages one part holding the header.</summary>
@@ -182,6 +194,90 @@ public sealed class CsvPartWriter : IAsyncDisposable
         }
 
         return true;
+    }
+
+    /// <summary>Writes the row encoded in <see cref="row"/> (<paramref name="length"/> bytes), opening and closing parts as needed.</summary>
+    private async Task WriteEncodedAsync(int length, CancellationToken cancellationToken)
+    {
+        long needed = length + (this.parts.Count == 0 && this.gzip is null ? this.headerBytes.Length : 0);
+        if (needed > this.maxPartBytes)
+        {
+            throw new InvalidDataException($"{this.dataset} row {this.totalRows + 1} is {length} bytes, more than a whole part ({this.maxPartBytes}).");
+        }
+
+        if (this.gzip is not null && this.partBytes + length > this.maxPartBytes)
+        {
+            await this.ClosePartAsync(cancellationToken);
+        }
+
+        if (this.gzip is null)
+        {
+            await this.OpenPartAsync(cancellationToken);
+        }
+
+        await this.WriteBytesAsync(this.row, length, cancellationToken);
+        this.partRows++;
+        this.totalRows++;
+    }
+
+    /// <summary>
+    /// Encodes a row of cells into <see cref="row"/>: plain text and amounts directly (an amount is digits, a sign and a
+    /// point: always plain), any other row as the strings of <see cref="CsvCell.ToString"/>.
+    /// </summary>
+    private int EncodeCells(CsvCell[] cells)
+    {
+        // An amount takes at most 31 bytes (29 digits, sign, point); text is plain ASCII, a byte a character.
+        int most = cells.Length + 1;
+        foreach (CsvCell cell in cells)
+        {
+            if (cell.Text is { } text)
+            {
+                if (!IsPlain(text))
+                {
+                    return this.EncodeQuoted([.. cells.Select(c => c.ToString())]);
+                }
+
+                most += text.Length;
+            }
+            else
+            {
+                most += 32;
+            }
+        }
+
+        if (this.row.Length < most)
+        {
+            this.row = new byte[Math.Max(most, this.row.Length * 2)];
+        }
+
+        Span<byte> target = this.row;
+        int at = 0;
+        for (int i = 0; i < cells.Length; i++)
+        {
+            if (i > 0)
+            {
+                target[at++] = (byte)',';
+            }
+
+            if (cells[i].Text is { } text)
+            {
+                for (int c = 0; c < text.Length; c++)
+                {
+                    target[at + c] = (byte)text[c];
+                }
+
+                at += text.Length;
+            }
+            else
+            {
+                cells[i].Amount.TryFormat(target[at..], out int written, default, CultureInfo.InvariantCulture);
+                at += written;
+            }
+        }
+
+        target[at++] = (byte)'\r';
+        target[at++] = (byte)'\n';
+        return at;
     }
 
     /// <summary>Encodes one row (its line ending included) into <see cref="row"/> and returns its length in bytes.</summary>
@@ -367,6 +463,25 @@ public sealed class CsvPartWriter : IAsyncDisposable
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
             => this.WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
+}
+
+/// <summary>A cell of a row for <see cref="CsvPartWriter.WriteCellsAsync"/>: text, or an amount.</summary>
+public readonly record struct CsvCell
+{
+    /// <summary>Gets the text, or null for an amount.</summary>
+    public string? Text { get; private init; }
+
+    /// <summary>Gets the amount (when <see cref="Text"/> is null).</summary>
+    public decimal Amount { get; private init; }
+
+    /// <summary>A text cell (null is written as an empty field).</summary>
+    public static CsvCell Of(string? text) => new() { Text = text ?? string.Empty };
+
+    /// <summary>An amount cell, written as <see cref="decimal.ToString(IFormatProvider)"/> in the invariant culture.</summary>
+    public static CsvCell Of(decimal amount) => new() { Amount = amount };
+
+    /// <summary>The cell as the text it is written as.</summary>
+    public override string ToString() => this.Text ?? this.Amount.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>One staged gzip part: its blob name and sizes.</summary>
