@@ -21,7 +21,8 @@ namespace Connector.Orchestrations.Sage100;
 /// </remarks>
 internal sealed class PeriodBalancePageReader
 {
-    private static readonly string[] Fields = ["accountKey", "account", "fiscalYear", "fiscalPeriod", "beginningBalance", "debit", "credit", "net"];
+    private static readonly (byte[] Utf8, string Name)[] Fields =
+        [.. new[] { "accountKey", "account", "fiscalYear", "fiscalPeriod", "beginningBalance", "debit", "credit", "net" }.Select(n => (Encoding.UTF8.GetBytes(n), n))];
 
     private readonly JsonSerializerOptions options;
     private readonly CachedText accountKey = new();
@@ -182,45 +183,24 @@ internal sealed class PeriodBalancePageReader
         var balance = new WirePeriodBalance();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            // The agent's names, in the agent's order, are matched first; any other spelling through the case-insensitive path.
-            ReadOnlySpan<byte> name = reader.ValueSpan;
-            string field;
-            if (!reader.ValueIsEscaped && name.SequenceEqual("accountKey"u8))
+            // The agent's spelling is matched on the bytes; any other (another case, escapes) through the case-insensitive path.
+            string? field = null;
+            if (!reader.ValueIsEscaped)
             {
-                field = "accountKey";
+                foreach ((byte[] utf8, string known) in Fields)
+                {
+                    if (reader.ValueSpan.SequenceEqual(utf8))
+                    {
+                        field = known;
+                        break;
+                    }
+                }
             }
-            else if (!reader.ValueIsEscaped && name.SequenceEqual("account"u8))
-            {
-                field = "account";
-            }
-            else if (!reader.ValueIsEscaped && name.SequenceEqual("fiscalYear"u8))
-            {
-                field = "fiscalYear";
-            }
-            else if (!reader.ValueIsEscaped && name.SequenceEqual("fiscalPeriod"u8))
-            {
-                field = "fiscalPeriod";
-            }
-            else if (!reader.ValueIsEscaped && name.SequenceEqual("beginningBalance"u8))
-            {
-                field = "beginningBalance";
-            }
-            else if (!reader.ValueIsEscaped && name.SequenceEqual("debit"u8))
-            {
-                field = "debit";
-            }
-            else if (!reader.ValueIsEscaped && name.SequenceEqual("credit"u8))
-            {
-                field = "credit";
-            }
-            else if (!reader.ValueIsEscaped && name.SequenceEqual("net"u8))
-            {
-                field = "net";
-            }
-            else
+
+            if (field is null)
             {
                 string given = reader.GetString()!;
-                field = Array.Find(Fields, f => f.Equals(given, StringComparison.OrdinalIgnoreCase)) ?? string.Empty;
+                field = Array.Find(Fields, f => f.Name.Equals(given, StringComparison.OrdinalIgnoreCase)).Name ?? string.Empty;
             }
 
             reader.Read();

@@ -245,12 +245,7 @@ public sealed class CsvPartWriter : IAsyncDisposable
             }
         }
 
-        if (this.row.Length < most)
-        {
-            this.row = new byte[Math.Max(most, this.row.Length * 2)];
-        }
-
-        Span<byte> target = this.row;
+        Span<byte> target = this.RowBuffer(most);
         int at = 0;
         for (int i = 0; i < cells.Length; i++)
         {
@@ -261,12 +256,7 @@ public sealed class CsvPartWriter : IAsyncDisposable
 
             if (cells[i].Text is { } text)
             {
-                for (int c = 0; c < text.Length; c++)
-                {
-                    target[at + c] = (byte)text[c];
-                }
-
-                at += text.Length;
+                at += PutPlain(target[at..], text);
             }
             else
             {
@@ -275,9 +265,7 @@ public sealed class CsvPartWriter : IAsyncDisposable
             }
         }
 
-        target[at++] = (byte)'\r';
-        target[at++] = (byte)'\n';
-        return at;
+        return EndRow(target, at);
     }
 
     /// <summary>Encodes one row (its line ending included) into <see cref="row"/> and returns its length in bytes.</summary>
@@ -294,13 +282,8 @@ public sealed class CsvPartWriter : IAsyncDisposable
             length += field.Length;
         }
 
-        if (this.row.Length < length)
-        {
-            this.row = new byte[Math.Max(length, this.row.Length * 2)];
-        }
-
         // Plain fields are ASCII: one byte per character, joined by commas, ended by CRLF.
-        Span<byte> target = this.row;
+        Span<byte> target = this.RowBuffer(length);
         int at = 0;
         for (int i = 0; i < fields.Count; i++)
         {
@@ -309,18 +292,39 @@ public sealed class CsvPartWriter : IAsyncDisposable
                 target[at++] = (byte)',';
             }
 
-            string field = fields[i]!;
-            for (int c = 0; c < field.Length; c++)
-            {
-                target[at + c] = (byte)field[c];
-            }
-
-            at += field.Length;
+            at += PutPlain(target[at..], fields[i]!);
         }
 
-        target[at++] = (byte)'\r';
-        target[at++] = (byte)'\n';
-        return at;
+        return EndRow(target, at);
+    }
+
+    /// <summary>Writes a plain field (printable ASCII: a byte a character) and returns its length.</summary>
+    private static int PutPlain(Span<byte> target, string plain)
+    {
+        for (int c = 0; c < plain.Length; c++)
+        {
+            target[c] = (byte)plain[c];
+        }
+
+        return plain.Length;
+    }
+
+    private static int EndRow(Span<byte> target, int at)
+    {
+        target[at] = (byte)'\r';
+        target[at + 1] = (byte)'\n';
+        return at + 2;
+    }
+
+    /// <summary>The row buffer, grown to hold at least <paramref name="bytes"/>.</summary>
+    private Span<byte> RowBuffer(int bytes)
+    {
+        if (this.row.Length < bytes)
+        {
+            this.row = new byte[Math.Max(bytes, this.row.Length * 2)];
+        }
+
+        return this.row;
     }
 
     private int EncodeQuoted(IReadOnlyList<string?> fields)
