@@ -225,7 +225,8 @@ public sealed record DatasetLayout(string Dataset, string ImportName, IReadOnlyL
     private string KeyOf(Func<string, string?> value)
         => string.Join('|', ImportFields.KeyOf(this.Dataset).Where(this.Has).Select(f => value(f)?.Trim() ?? string.Empty));
 
-    private int[] FieldIndexes()
+    /// <summary>For each column, the index of its field in <see cref="ImportFields.Of"/>, or -1 for a fixed value.</summary>
+    internal int[] FieldIndexes()
     {
         if (this.fieldAt is null)
         {

@@ -110,7 +110,8 @@ public class SageAgentClient : IDisposable
     /// <summary>Streams the period balances of one fiscal year and period range, ordered by AccountKey and period.</summary>
     public virtual IAsyncEnumerable<SagePeriodBalance> GetPeriodBalancesAsync(string fiscalYear, int fromPeriod = 1, int toPeriod = 13, CancellationToken cancellationToken = default)
         => this.Pages<WirePeriodBalance, SagePeriodBalance>("period-balances", this.Company("gl/period-balances"),
-            [("fiscalYear", fiscalYear), ("fromPeriod", fromPeriod.ToString(CultureInfo.InvariantCulture)), ("toPeriod", toPeriod.ToString(CultureInfo.InvariantCulture))], b => b.ToModel(), null, cancellationToken);
+            [("fiscalYear", fiscalYear), ("fromPeriod", fromPeriod.ToString(CultureInfo.InvariantCulture)), ("toPeriod", toPeriod.ToString(CultureInfo.InvariantCulture))], b => b.ToModel(), null, cancellationToken,
+            PeriodBalancePageReader.ReadAsync);
 
     /// <summary>Vendors: all of them (<paramref name="changedSince"/> null) or those changed since a watermark minus the overlap.</summary>
     public virtual SageChangeFeed<SageVendor> GetVendorsAsync(SageWatermark? changedSince = null, TimeSpan? overlap = null)
@@ -247,15 +248,17 @@ public class SageAgentClient : IDisposable
     /// current one, so the agent's query and the caller's writing overlap. At most two pages are held, whatever the size.
     /// A failure of the page read ahead surfaces only once the caller has had every row of the pages before it, as if it
     /// had been read in turn; when the caller stops early (a failure of its own, cancellation), the read ahead is cancelled
-    /// and awaited, never left running.
+    /// and awaited, never left running. <paramref name="read"/> reads a page's body (null: System.Text.Json).
     /// </summary>
-    private async IAsyncEnumerable<TOut> Pages<TWire, TOut>(string operation, string path, IEnumerable<(string Name, string? Value)> query, Func<TWire, TOut> map, Action<string?>? watermark, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<TOut> Pages<TWire, TOut>(
+        string operation, string path, IEnumerable<(string Name, string? Value)> query, Func<TWire, TOut> map, Action<string?>? watermark, [EnumeratorCancellation] CancellationToken cancellationToken,
+        Func<HttpContent, JsonSerializerOptions, CancellationToken, Task<WirePage<TWire>?>>? read = null)
     {
         string fixedQuery = string.Join("&", query.Where(q => q.Value is not null).Append(("limit", this.options.PageSize.ToString(CultureInfo.InvariantCulture)))
             .Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2!)}"));
         using var ahead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<WirePage<TWire>> Read(string? cursor)
-            => this.SendAsync<WirePage<TWire>>(operation, HttpMethod.Get, $"{path}?{fixedQuery}" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor)), null, ahead.Token);
+            => this.SendAsync<WirePage<TWire>>(operation, HttpMethod.Get, $"{path}?{fixedQuery}" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor)), null, ahead.Token, read);
 
         Task<WirePage<TWire>>? next = Read(null);
         bool first = true;
@@ -295,10 +298,11 @@ public class SageAgentClient : IDisposable
         }
     }
 
-    private async Task<T> SendAsync<T>(string operation, HttpMethod method, string url, object? body, CancellationToken cancellationToken)
-        => (await this.SendWithStatusAsync<T>(operation, method, url, body, cancellationToken)).Body;
+    private async Task<T> SendAsync<T>(string operation, HttpMethod method, string url, object? body, CancellationToken cancellationToken, Func<HttpContent, JsonSerializerOptions, CancellationToken, Task<T?>>? read = null)
+        => (await this.SendWithStatusAsync<T>(operation, method, url, body, cancellationToken, read)).Body;
 
-    private async Task<(T Body, HttpStatusCode Status)> SendWithStatusAsync<T>(string operation, HttpMethod method, string url, object? body, CancellationToken cancellationToken)
+    private async Task<(T Body, HttpStatusCode Status)> SendWithStatusAsync<T>(
+        string operation, HttpMethod method, string url, object? body, CancellationToken cancellationToken, Func<HttpContent, JsonSerializerOptions, CancellationToken, Task<T?>>? read = null)
     {
         Secret key = await this.credentials.GetAsync(this.options.ApiKeyReference, cancellationToken);
         ResilienceContext context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
@@ -317,7 +321,7 @@ public class SageAgentClient : IDisposable
                     using HttpResponseMessage response = await this.http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ctx.CancellationToken);
                     if (response.IsSuccessStatusCode)
                     {
-                        T result = await response.Content.ReadFromJsonAsync<T>(Json, ctx.CancellationToken)
+                        T result = await (read is null ? response.Content.ReadFromJsonAsync<T>(Json, ctx.CancellationToken) : read(response.Content, Json, ctx.CancellationToken))
                             ?? throw new SageAgentException(SageAgentErrorCode.Protocol, $"The Sage agent answered {operation} with an empty body.", (int)response.StatusCode);
                         return (result, response.StatusCode);
                     }

@@ -98,26 +98,38 @@ public sealed class CsvPartWriter : IAsyncDisposable
                 $"{this.dataset} row {this.totalRows + 1} has {fields.Count} fields; the header has {this.Header.Count} ({string.Join(",", this.Header)}).");
         }
 
-        int length = this.EncodeRow(fields);
-        long needed = length + (this.parts.Count == 0 && this.gzip is null ? this.headerBytes.Length : 0);
-        if (needed > this.maxPartBytes)
+        await this.WriteEncodedAsync(this.EncodeRow(fields), cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes one data row of text and amount cells: the same bytes as <see cref="WriteRowAsync(IReadOnlyList{string}, CancellationToken)"/> with each amount formatted
+    /// by <see cref="decimal.ToString(IFormatProvider)"/> in the invariant culture, without a string per amount; completes
+    /// at once when the row fits in the current block (the usual case).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The row has the wrong number of cells or is larger than a part.</exception>
+    public ValueTask WriteCellsAsync(CsvCell[] cells, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        ObjectDisposedException.ThrowIf(this.completed, this);
+        if (cells.Length != this.Header.Count)
         {
-            throw new InvalidDataException($"{this.dataset} row {this.totalRows + 1} is {length} bytes, more than a whole part ({this.maxPartBytes}).");
+            throw new InvalidDataException(
+                $"{this.dataset} row {this.totalRows + 1} has {cells.Length} fields; the header has {this.Header.Count} ({string.Join(",", this.Header)}).");
         }
 
-        if (this.gzip is not null && this.partBytes + length > this.maxPartBytes)
+        int length = this.EncodeCells(cells);
+        if (this.gzip is not null && this.partBytes + length <= this.maxPartBytes && this.blockLength + length <= this.block.Length)
         {
-            await this.ClosePartAsync(cancellationToken);
+            this.row.AsSpan(0, length).CopyTo(this.block.AsSpan(this.blockLength));
+            this.blockLength += length;
+            this.partBytes += length;
+            this.totalBytes += length;
+            this.partRows++;
+            this.totalRows++;
+            return ValueTask.CompletedTask;
         }
 
-        if (this.gzip is null)
-        {
-            await this.OpenPartAsync(cancellationToken);
-        }
-
-        await this.WriteBytesAsync(this.row, length, cancellationToken);
-        this.partRows++;
-        this.totalRows++;
+        return new ValueTask(this.WriteEncodedAsync(length, cancellationToken));
     }
 
     /// <summary>Closes the last part and returns what was staged. A dataset with no rows stages one part holding the header.</summary>
@@ -184,6 +196,78 @@ public sealed class CsvPartWriter : IAsyncDisposable
         return true;
     }
 
+    /// <summary>Writes the row encoded in <see cref="row"/> (<paramref name="length"/> bytes), opening and closing parts as needed.</summary>
+    private async Task WriteEncodedAsync(int length, CancellationToken cancellationToken)
+    {
+        long needed = length + (this.parts.Count == 0 && this.gzip is null ? this.headerBytes.Length : 0);
+        if (needed > this.maxPartBytes)
+        {
+            throw new InvalidDataException($"{this.dataset} row {this.totalRows + 1} is {length} bytes, more than a whole part ({this.maxPartBytes}).");
+        }
+
+        if (this.gzip is not null && this.partBytes + length > this.maxPartBytes)
+        {
+            await this.ClosePartAsync(cancellationToken);
+        }
+
+        if (this.gzip is null)
+        {
+            await this.OpenPartAsync(cancellationToken);
+        }
+
+        await this.WriteBytesAsync(this.row, length, cancellationToken);
+        this.partRows++;
+        this.totalRows++;
+    }
+
+    /// <summary>
+    /// Encodes a row of cells into <see cref="row"/>: plain text and amounts directly (an amount is digits, a sign and a
+    /// point: always plain), any other row as the strings of <see cref="CsvCell.ToString"/>.
+    /// </summary>
+    private int EncodeCells(CsvCell[] cells)
+    {
+        // An amount takes at most 31 bytes (29 digits, sign, point); text is plain ASCII, a byte a character.
+        int most = cells.Length + 1;
+        foreach (CsvCell cell in cells)
+        {
+            if (cell.Text is { } text)
+            {
+                if (!IsPlain(text))
+                {
+                    return this.EncodeQuoted([.. cells.Select(c => c.ToString())]);
+                }
+
+                most += text.Length;
+            }
+            else
+            {
+                most += 32;
+            }
+        }
+
+        Span<byte> target = this.RowBuffer(most);
+        int at = 0;
+        for (int i = 0; i < cells.Length; i++)
+        {
+            if (i > 0)
+            {
+                target[at++] = (byte)',';
+            }
+
+            if (cells[i].Text is { } text)
+            {
+                at += PutPlain(target[at..], text);
+            }
+            else
+            {
+                cells[i].Amount.TryFormat(target[at..], out int written, default, CultureInfo.InvariantCulture);
+                at += written;
+            }
+        }
+
+        return EndRow(target, at);
+    }
+
     /// <summary>Encodes one row (its line ending included) into <see cref="row"/> and returns its length in bytes.</summary>
     private int EncodeRow(IReadOnlyList<string?> fields)
     {
@@ -198,13 +282,8 @@ public sealed class CsvPartWriter : IAsyncDisposable
             length += field.Length;
         }
 
-        if (this.row.Length < length)
-        {
-            this.row = new byte[Math.Max(length, this.row.Length * 2)];
-        }
-
         // Plain fields are ASCII: one byte per character, joined by commas, ended by CRLF.
-        Span<byte> target = this.row;
+        Span<byte> target = this.RowBuffer(length);
         int at = 0;
         for (int i = 0; i < fields.Count; i++)
         {
@@ -213,18 +292,39 @@ public sealed class CsvPartWriter : IAsyncDisposable
                 target[at++] = (byte)',';
             }
 
-            string field = fields[i]!;
-            for (int c = 0; c < field.Length; c++)
-            {
-                target[at + c] = (byte)field[c];
-            }
-
-            at += field.Length;
+            at += PutPlain(target[at..], fields[i]!);
         }
 
-        target[at++] = (byte)'\r';
-        target[at++] = (byte)'\n';
-        return at;
+        return EndRow(target, at);
+    }
+
+    /// <summary>Writes a plain field (printable ASCII: a byte a character) and returns its length.</summary>
+    private static int PutPlain(Span<byte> target, string plain)
+    {
+        for (int c = 0; c < plain.Length; c++)
+        {
+            target[c] = (byte)plain[c];
+        }
+
+        return plain.Length;
+    }
+
+    private static int EndRow(Span<byte> target, int at)
+    {
+        target[at] = (byte)'\r';
+        target[at + 1] = (byte)'\n';
+        return at + 2;
+    }
+
+    /// <summary>The row buffer, grown to hold at least <paramref name="bytes"/>.</summary>
+    private Span<byte> RowBuffer(int bytes)
+    {
+        if (this.row.Length < bytes)
+        {
+            this.row = new byte[Math.Max(bytes, this.row.Length * 2)];
+        }
+
+        return this.row;
     }
 
     private int EncodeQuoted(IReadOnlyList<string?> fields)
@@ -367,6 +467,25 @@ public sealed class CsvPartWriter : IAsyncDisposable
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
             => this.WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
+}
+
+/// <summary>A cell of a row for <see cref="CsvPartWriter.WriteCellsAsync"/>: text, or an amount.</summary>
+public readonly record struct CsvCell
+{
+    /// <summary>Gets the text, or null for an amount.</summary>
+    public string? Text { get; private init; }
+
+    /// <summary>Gets the amount (when <see cref="Text"/> is null).</summary>
+    public decimal Amount { get; private init; }
+
+    /// <summary>A text cell (null is written as an empty field).</summary>
+    public static CsvCell Of(string? text) => new() { Text = text ?? string.Empty };
+
+    /// <summary>An amount cell, written as <see cref="decimal.ToString(IFormatProvider)"/> in the invariant culture.</summary>
+    public static CsvCell Of(decimal amount) => new() { Amount = amount };
+
+    /// <summary>The cell as the text it is written as.</summary>
+    public override string ToString() => this.Text ?? this.Amount.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>One staged gzip part: its blob name and sizes.</summary>

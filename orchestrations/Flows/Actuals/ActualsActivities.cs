@@ -95,7 +95,6 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
         DatasetLayout layout = (input.Layouts ?? new ImportLayouts([])).For(Datasets.GlActuals);
         bool byCostCenter = layout.Has(ImportFields.CostCenter);
         Dictionary<string, AccountAlignment> accounts = snapshot.BySageAccount();
-        var wanted = input.Periods.ToHashSet();
         var sageTotals = new Totals();
         var stagedTotals = new Totals();
         bool aggregate = snapshot.RequiresAggregation || !byCostCenter || input.Periods.Any(p => codec.SharingCells(p).Count > 1);
@@ -107,20 +106,20 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
         await using var writer = new CsvPartWriter(
             storage.StagingContainer, Datasets.StagingPrefix(input.Run, Datasets.GlActuals), Datasets.GlActuals,
             layout.Header, connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
+        var stager = new GlRowStager(codec, input.Periods, accounts, layout, writer);
 
         foreach (IGrouping<string, FiscalPeriodRef> year in input.Periods.GroupBy(p => p.FiscalYear))
         {
             await foreach (SagePeriodBalance row in sage.GetPeriodBalancesAsync(year.Key, year.Min(p => p.Period), year.Max(p => p.Period)))
             {
-                if (!wanted.Contains(new FiscalPeriodRef(row.FiscalYear, row.FiscalPeriod)))
+                if (stager.PeriodOf(row) is not { } period)
                 {
                     continue;
                 }
 
                 read++;
-                string period = codec.Code(row.FiscalYear, row.FiscalPeriod)!;
                 sageTotals.Add(period, row.Debit, row.Credit, row.Net, 0m);
-                if (!accounts.TryGetValue(row.Account.Trim(), out AccountAlignment? a))
+                if (stager.AccountOf(row) is not { } a)
                 {
                     await rejections.RejectAsync($"{row.Account} / {period}", "Account", $"account '{row.Account}' was not in the chart of accounts read at the start of the run");
                     rejectedRows.Add(new RejectedGlRow(row.Account.Trim(), row.FiscalYear, row.FiscalPeriod, row.Debit, row.Credit, row.Net));
@@ -143,7 +142,7 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
                 }
                 else
                 {
-                    await writer.WriteRowAsync(layout.Row([a.Account, a.CostCenter, period, Money(row.Debit), Money(row.Credit), Money(row.Net)]));
+                    await stager.WriteAsync(a, period, row);
                 }
             }
         }

@@ -122,6 +122,44 @@ public sealed class CsvPartWriterTests(StorageFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task WriteCells_TextAndAmounts_SameBytesAsTheFormattedStringsWhateverThePartAndBlockBoundaries()
+    {
+        // The GL extraction writes amounts as cells (formatted into the row, no string each): the staged bytes must be those
+        // of the same row written as strings (decimal.ToString, invariant), which the test above holds to CsvHelper's.
+        decimal[] amounts = [0m, -0.00m, 1234.50m, -12.34m, 0.0000000000000000000000000001m, -0.1234567890123456789012345678m, decimal.MaxValue, decimal.MinValue, 1.5e3m, 100m];
+        string[] texts = ["600-01", "01", "FY2026-P03", "Café", "quote\"d", "comma,d", " lead", string.Empty, "=1+2", "日本"];
+        var rows = new List<CsvCell[]>();
+        for (int i = 0; i < 12_000; i++)
+        {
+            rows.Add(i % 101 < texts.Length
+                ? [CsvCell.Of(texts[i % 101]), CsvCell.Of(amounts[i % amounts.Length]), CsvCell.Of((string?)null), CsvCell.Of(amounts[(i + 3) % amounts.Length])]
+                : [CsvCell.Of($"{4000 + i}-{i % 7:D2}"), CsvCell.Of($"{i % 13:D2}"), CsvCell.Of(i * -1.25m), CsvCell.Of(i / 3m)]);
+        }
+
+        foreach (long max in new long[] { 3_000, 200_000, 1 << 24 })
+        {
+            await using var asStrings = new CsvPartWriter(fixture.Storage.StagingContainer, $"conn/run-{Guid.NewGuid():N}/gl", "gl", Header, max);
+            await using var asCells = new CsvPartWriter(fixture.Storage.StagingContainer, $"conn/run-{Guid.NewGuid():N}/gl", "gl", Header, max);
+            for (int i = 0; i < rows.Count; i++)
+            {
+                await asStrings.WriteRowAsync([.. rows[i].Select(c => c.ToString())]);
+
+                // Both kinds of write in one writer: a row of strings now and then among the cells.
+                await (i % 500 == 0 ? new ValueTask(asCells.WriteRowAsync([.. rows[i].Select(c => c.ToString())])) : asCells.WriteCellsAsync(rows[i]));
+            }
+
+            StagedCsv expected = await asStrings.CompleteAsync();
+            StagedCsv staged = await asCells.CompleteAsync();
+            Assert.Equal(await this.ReadAllAsync(expected), await this.ReadAllAsync(staged));
+            Assert.Equal(expected.Sha256, staged.Sha256);
+            Assert.Equal(expected.Parts.Select(p => (p.Rows, p.UncompressedBytes)), staged.Parts.Select(p => (p.Rows, p.UncompressedBytes)));
+            Assert.Equal(rows.Count, staged.Rows);
+        }
+
+        Assert.Equal("-0.1234567890123456789012345678", CsvCell.Of(-0.1234567890123456789012345678m).ToString());
+    }
+
+    [Fact]
     public async Task Complete_NoRows_StagesTheHeaderOnly()
     {
         await using var writer = new CsvPartWriter(fixture.Storage.StagingContainer, $"conn/{Guid.NewGuid():N}/ap", "ap", Header, 1 << 20);
