@@ -206,21 +206,30 @@ internal static class Bench
             IReadOnlyList<RunHistoryEvent> runEvents = await RunHistory.ReadAsync(stack.Service, stack.Client, start.InstanceId);
             events.AddRange(runEvents);
             var history = new HistoryStages(start.InstanceId, runEvents);
-            string glLoad = $"{start.InstanceId}|{Datasets.GlActuals}";
+            // GL may have gone in several files, each loaded by its own sub-run (gl-actuals, gl-actuals-file2, ...).
+            int glFiles = gl?.Files ?? 1;
+            string[] glLoads = [.. Enumerable.Range(1, glFiles).Select(f => $"{start.InstanceId}|{Datasets.FileName(Datasets.GlActuals, f)}")];
+            HashSet<string> glTasks = [.. (gl?.ImportTaskId ?? string.Empty).Split(", ", StringSplitOptions.RemoveEmptyEntries)];
             JsonArray requests = (await stack.Admin.GetFromJsonAsync<JsonArray>("requests"))!;
             requestLines.AddRange(requests.Select(r => $"{r!["method"]},{r["path"]},{r["statusCode"]},{r["receivedAt"]}"));
             JsonArray tasks = (await stack.Admin.GetFromJsonAsync<JsonArray>($"models/{stack.ModelId}/tasks"))!;
-            TimeSpan? emulatorImport = tasks.Select(t => t!.AsObject()).Where(t => t["taskId"]!.GetValue<string>() == gl?.ImportTaskId && t["finishedAt"] is not null)
-                .Select(t => (TimeSpan?)(t["finishedAt"]!.GetValue<DateTimeOffset>() - t["createdAt"]!.GetValue<DateTimeOffset>())).FirstOrDefault();
+            TimeSpan[] emulatorImports = [.. tasks.Select(t => t!.AsObject()).Where(t => glTasks.Contains(t["taskId"]!.GetValue<string>()) && t["finishedAt"] is not null)
+                .Select(t => t["finishedAt"]!.GetValue<DateTimeOffset>() - t["createdAt"]!.GetValue<DateTimeOffset>())];
+            TimeSpan? emulatorImport = emulatorImports.Length == glTasks.Count && glTasks.Count > 0 ? emulatorImports.Aggregate(TimeSpan.Zero, (a, b) => a + b) : null;
 
             log.WriteLine($"[{size.Label}] gzip and staging alone over the staged CSV ...");
             (TimeSpan gzip, TimeSpan staging) = summary is null ? (TimeSpan.Zero, TimeSpan.Zero) : await GzipAndStagingAloneAsync(stack.Storage, new RunRef(BenchStack.ConnectionId, start.InstanceId));
             total.Gzip += gzip;
             total.StagingAlone += staging;
             total.Dimensions += history.Instance($"{start.InstanceId}|dimensions");
-            total.Extraction += history.Activity(nameof(ExtractGlActualsActivity), start.InstanceId);
-            total.Upload += history.Between(glLoad, nameof(PrepareAnaplanImportActivity), nameof(UploadAnaplanChunkActivity));
-            total.ImportWait += history.After(glLoad, nameof(StartAnaplanTaskActivity), nameof(GetAnaplanTaskStatusActivity));
+            total.Extraction += history.Activity(nameof(ExtractGlActualsActivity), start.InstanceId); // the files' extractions, one after another
+            total.GlFiles += glFiles;
+            foreach (string glLoad in glLoads)
+            {
+                total.Upload += history.Between(glLoad, nameof(PrepareAnaplanImportActivity), nameof(UploadAnaplanChunkActivity));
+                total.ImportWait += history.After(glLoad, nameof(StartAnaplanTaskActivity), nameof(GetAnaplanTaskStatusActivity));
+            }
+
             total.EmulatorImport = total.EmulatorImport is { } sum && emulatorImport is { } one ? sum + one : null;
             total.OtherLoads += history.Instance($"{start.InstanceId}|{Datasets.Vendors}") + history.Instance($"{start.InstanceId}|{Datasets.ApActuals}");
             total.Overhead += history.Overhead;
@@ -255,6 +264,7 @@ internal static class Bench
             StagingAlone = total.StagingAlone,
             Dimensions = total.Dimensions,
             Extraction = total.Extraction,
+            GlFiles = total.GlFiles,
             Upload = total.Upload,
             ImportWait = total.ImportWait,
             EmulatorImport = total.EmulatorImport,
@@ -310,6 +320,8 @@ internal static class Bench
 
         public TimeSpan Extraction { get; set; }
 
+        public int GlFiles { get; set; }
+
         public TimeSpan Upload { get; set; }
 
         public TimeSpan ImportWait { get; set; }
@@ -358,8 +370,14 @@ internal static class Bench
     private static async Task<(TimeSpan Gzip, TimeSpan Staging)> GzipAndStagingAloneAsync(ConnectorStorage storage, RunRef run)
     {
         using var csv = new MemoryStream();
-        await foreach (BlobItem part in storage.StagingContainer.GetBlobsAsync(BlobTraits.None, BlobStates.None, Datasets.StagingPrefix(run, Datasets.GlActuals) + "/", CancellationToken.None))
+        // Every GL file's parts (gl-actuals/, gl-actuals-file2/, ...; each file's header is skipped below).
+        await foreach (BlobItem part in storage.StagingContainer.GetBlobsAsync(BlobTraits.None, BlobStates.None, Datasets.StagingPrefix(run, Datasets.GlActuals), CancellationToken.None))
         {
+            if (!part.Name.EndsWith(".csv.gz", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             await using Stream blob = await storage.StagingContainer.GetBlobClient(part.Name).OpenReadAsync();
             await using var inflate = new GZipStream(blob, CompressionMode.Decompress);
             await inflate.CopyToAsync(csv);
