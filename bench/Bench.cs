@@ -234,7 +234,7 @@ internal static class Bench
             total.OtherLoads += history.Instance($"{start.InstanceId}|{Datasets.Vendors}") + history.Instance($"{start.InstanceId}|{Datasets.ApActuals}");
             total.Overhead += history.Overhead;
             total.Requests += requests.Count;
-            total.MinimumRequests += MinimumRequests(requests);
+            total.MinimumRequests += MinimumRequests(requests, summary);
             total.HistoryRows += history.Rows;
             log.WriteLine(Inv($"[{size.Label}] {status}: {gl?.Staged ?? 0:N0} GL rows in {runWatch.Elapsed.TotalSeconds:0.0} s; worker peak so far {stack.Worker.PeakResidentBytes() / 1024 / 1024} MB"));
         }
@@ -356,14 +356,22 @@ internal static class Bench
     /// The fewest requests that do the same work: one sign-in, each distinct request once (a repeated one is a retry or a
     /// lookup a better client would not repeat) and one status check per task. Computed from the emulator's request log.
     /// </summary>
-    internal static int MinimumRequests(JsonArray requests)
+    internal static int MinimumRequests(JsonArray requests, ActualsRunSummary? summary = null)
     {
         var paths = requests.Select(r => (Method: r!["method"]!.GetValue<string>(), Path: r["path"]!.GetValue<string>().Split('?')[0])).ToList();
         static bool IsStatus((string Method, string Path) r) => r.Method == "GET" && r.Path.Contains("/tasks/", StringComparison.Ordinal) && !r.Path.Contains("/dump", StringComparison.Ordinal);
         static bool IsSignIn((string Method, string Path) r) => r.Path.Contains("/token/", StringComparison.Ordinal);
-        int distinct = paths.Where(r => !IsStatus(r) && !IsSignIn(r)).Distinct().Count();
+
+        // An upload (the file's chunk count, each chunk, the import's start) is needed once per file a load imports: GL in
+        // several files sends the same requests to the same file once per file. Counted from the run's summary (each
+        // loaded dataset's files and chunks) when there is one, else as distinct requests.
+        static bool IsUpload((string Method, string Path) r)
+            => (r.Method == "POST" && (r.Path.Contains("/files/", StringComparison.Ordinal) || (r.Path.Contains("/imports/", StringComparison.Ordinal) && r.Path.EndsWith("/tasks", StringComparison.Ordinal))))
+                || (r.Method == "PUT" && r.Path.Contains("/chunks/", StringComparison.Ordinal));
+        int uploads = summary is null ? 0 : summary.Datasets.Where(d => d.ImportTaskId is not null).Sum(d => (2 * d.Files) + d.Parts);
+        int distinct = paths.Where(r => !IsStatus(r) && !IsSignIn(r) && (summary is null || !IsUpload(r))).Distinct().Count();
         int tasks = paths.Where(IsStatus).Select(r => r.Path).Distinct().Count();
-        return 1 + distinct + tasks;
+        return 1 + distinct + uploads + tasks;
     }
 
     /// <summary>gzip -6 over the staged CSV, and the connector's part writer (CSV, gzip, SHA-256, Blob) over the same rows.</summary>
