@@ -56,6 +56,9 @@ internal sealed record PipelineResult
 
     public required TimeSpan Extraction { get; init; }
 
+    /// <summary>The GL files the runs staged and imported (each imported while the next was extracted), added up over the runs.</summary>
+    public int GlFiles { get; init; } = 1;
+
     public required TimeSpan Upload { get; init; }
 
     public required TimeSpan ImportWait { get; init; }

@@ -153,6 +153,11 @@ internal static class RunPrinter
             output.WriteLine($"{d.Dataset,-14}{d.Status,-20}{d.Read,8}{d.Rejected,10}{d.Unchanged,11}{d.Staged,9}{d.Accepted,10}{d.Failed,8}{d.Parts,8}{d.CompressedBytes,12}");
         }
 
+        foreach (DatasetSummary d in s.Datasets.Where(d => d.Files > 1))
+        {
+            output.WriteLine($"{d.Dataset}: staged and imported in {d.Files} files, each while the next was extracted (import tasks {d.ImportTaskId})");
+        }
+
         foreach (DatasetSummary d in s.Datasets.Where(d => d.SageTotals.Count > 0 || d.Reconciliation is not null))
         {
             output.WriteLine();

@@ -144,6 +144,9 @@ public sealed class SageSideOptions
 
     /// <summary>Gets or sets the first retry delay (doubling, with jitter, honouring Retry-After).</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets how many rows the connector asks the agent for in one page (1–5000; the agent may cap it).</summary>
+    public int PageSize { get; set; } = 1000;
 }
 
 /// <summary>How to reach the connection's Anaplan model.</summary>
@@ -210,6 +213,13 @@ public sealed class ActualsFlowOptions
 
     /// <summary>Gets or sets the overlap subtracted from a watermark, so rows updated while a pull ran are not missed.</summary>
     public TimeSpan IncrementalOverlap { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Gets or sets how many GL rows (as read from Sage) one staged GL file holds before the extraction stops at the next
+    /// page boundary and that file is imported while the next one is extracted; 0 stages GL in one file whatever its size.
+    /// A run whose rows are summed into cells (several Sage rows on one Anaplan cell) is always one file.
+    /// </summary>
+    public long GlRowsPerFile { get; set; } = 250_000;
 
     /// <summary>Gets or sets the import action names.</summary>
     public ActualsImports Imports { get; set; } = new();

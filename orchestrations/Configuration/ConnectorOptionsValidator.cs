@@ -86,6 +86,11 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
                     Error("Actuals:IncrementalOverlap", $"must be between 0 and one day; got {c.Actuals.IncrementalOverlap}.");
                 }
 
+                if (c.Actuals.GlRowsPerFile is < 0 or > 1_000_000_000)
+                {
+                    Error("Actuals:GlRowsPerFile", $"must be 0 (GL in one file) or a number of rows up to 1,000,000,000; got {c.Actuals.GlRowsPerFile}.");
+                }
+
                 RequireNames("Actuals:Imports", Error, ("Accounts", c.Actuals.Imports.Accounts), ("Vendors", c.Actuals.Imports.Vendors), ("GlActuals", c.Actuals.Imports.GlActuals), ("ApActuals", c.Actuals.Imports.ApActuals));
                 RequireNames("Actuals:Lists", Error, ("Accounts", c.Actuals.Lists.Accounts));
                 bool costCenterImport = !string.IsNullOrWhiteSpace(c.Actuals.Imports.CostCenters), costCenterList = !string.IsNullOrWhiteSpace(c.Actuals.Lists.CostCenters);
@@ -241,6 +246,11 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
         if (sage.Timeout <= TimeSpan.Zero || sage.Timeout > TimeSpan.FromMinutes(30))
         {
             error("Sage:Timeout", $"must be between 0 and 30 minutes; got {sage.Timeout}.");
+        }
+
+        if (sage.PageSize is < 1 or > 5000)
+        {
+            error("Sage:PageSize", $"must be between 1 and 5000; got {sage.PageSize}.");
         }
     }
 

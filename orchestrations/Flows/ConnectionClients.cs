@@ -69,6 +69,7 @@ public class ConnectionClients : IDisposable
             RequestTimeout = connection.Sage.Timeout,
             MaxRetryAttempts = connection.Sage.MaxRetryAttempts,
             RetryBaseDelay = connection.Sage.RetryBaseDelay,
+            PageSize = connection.Sage.PageSize,
         };
         foreach (string fingerprint in connection.Sage.PinnedFingerprints)
         {

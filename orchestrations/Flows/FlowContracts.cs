@@ -46,7 +46,20 @@ public sealed record DatasetManifest(
     string? SentRowsBlob = null,
     long Unchanged = 0,
     IReadOnlyList<ResentRows>? Resent = null,
-    string? RejectedRowsBlob = null);
+    string? RejectedRowsBlob = null)
+{
+    /// <summary>
+    /// Gets where a GL extraction stopped when it staged one file of several (<see cref="Actuals.GlFiles"/>): the next file
+    /// goes on from there; null when the extraction read to the end of the run's periods.
+    /// </summary>
+    public Actuals.GlResume? Resume { get; init; }
+
+    /// <summary>
+    /// Gets the files a GL extraction staged when it staged several, in order (each loaded by its own import); null for one
+    /// file. The manifest itself then adds them up: its <c>Staged</c> reads every file's rows in turn.
+    /// </summary>
+    public IReadOnlyList<DatasetManifest>? Files { get; init; }
+}
 
 /// <summary>
 /// Rows a run sends again because an earlier run's load did not get them into Anaplan: from which run, why, how many
@@ -83,7 +96,20 @@ public sealed record ImportTarget(string Dataset, string ImportName, string Impo
 /// <c>Target</c> is the import and file the run's model check found (null: the load checks them itself first).
 /// </summary>
 public sealed record LoadDatasetInput(
-    RunRef Run, string Dataset, string ImportName, StagedCsv Staged, ReadBackRequest? ReadBack = null, DatasetLayout? Layout = null, ImportTarget? Target = null);
+    RunRef Run, string Dataset, string ImportName, StagedCsv Staged, ReadBackRequest? ReadBack = null, DatasetLayout? Layout = null, ImportTarget? Target = null)
+{
+    /// <summary>
+    /// Gets the name the load's steps are recorded under (its load, its task, the rows Anaplan refused): the dataset's, or
+    /// one file's of a dataset staged in several (<c>gl-actuals:2</c>).
+    /// </summary>
+    public string? Step { get; init; }
+
+    /// <summary>Gets the audit sequence after which the rows this load's import refuses are numbered (the rows earlier files of the dataset had refused).</summary>
+    public long FailedBefore { get; init; }
+
+    /// <summary>Gets the step name (<see cref="Step"/>, or the dataset).</summary>
+    public string StepName => this.Step ?? this.Dataset;
+}
 
 /// <summary>
 /// Outcome of loading one dataset into Anaplan. <c>RefusedKeysBlob</c> names the rows the failure dump listed (key →
@@ -146,6 +172,9 @@ public static class Datasets
 
     /// <summary>Blob prefix of a dataset's staged parts.</summary>
     public static string StagingPrefix(RunRef run, string dataset) => $"{RunFolder(run.ConnectionId, run.RunId)}{dataset}";
+
+    /// <summary>The name a dataset's blobs go by for one of its files (the dataset's own for the first, <c>gl-actuals-file2</c> for the second, ...).</summary>
+    public static string FileName(string dataset, int file) => file <= 1 ? dataset : $"{dataset}-file{file.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     /// <summary>Blob name of a run-level artefact (snapshots, exports, rejections).</summary>
     public static string RunBlob(RunRef run, string name) => $"{RunFolder(run.ConnectionId, run.RunId)}{name}";

@@ -8,9 +8,11 @@ namespace Connector.Orchestrations.Flows;
 
 /// <summary>
 /// Where an activity puts the rows it refuses: each one becomes an audit row (written in batches) and a line of a
-/// rejections CSV in the run's staging folder, with the record, the field and the reason.
+/// rejections CSV in the run's staging folder, with the record, the field and the reason. One file of a dataset staged in
+/// several (<paramref name="file"/> 2 and on) numbers its audit rows after the earlier files' (<paramref name="sequenceBefore"/>)
+/// and writes its own CSV.
 /// </summary>
-public sealed class RejectionSink(ConnectorStorage storage, AuditStore audit, RunRef run, string dataset) : IAsyncDisposable
+public sealed class RejectionSink(ConnectorStorage storage, AuditStore audit, RunRef run, string dataset, int file = 1, long sequenceBefore = 0) : IAsyncDisposable
 {
     private const int BatchSize = 100;
     private readonly List<RecordAudit> pending = [];
@@ -27,10 +29,10 @@ public sealed class RejectionSink(ConnectorStorage storage, AuditStore audit, Ru
     {
         this.Count++;
         ConnectorTelemetry.Rejected(run.ConnectionId, dataset);
-        this.pending.Add(new RecordAudit(dataset, RecordKinds.Rejected, this.Count, record, field, reason, null));
+        this.pending.Add(new RecordAudit(dataset, RecordKinds.Rejected, sequenceBefore + this.Count, record, field, reason, null));
         if (this.csv is null)
         {
-            this.BlobName = Datasets.RunBlob(run, $"{dataset}-rejections.csv");
+            this.BlobName = Datasets.RunBlob(run, $"{Datasets.FileName(dataset, file)}-rejections.csv");
             this.blob = await storage.StagingContainer.GetBlockBlobClient(this.BlobName).OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken);
             this.csv = CsvWriter.Create(this.blob, new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture }, leaveOpen: true);
             this.csv.WriteRecord("Record", "Field", "Reason");

@@ -33,6 +33,12 @@ public static class StepKeys
     /// <summary>What an extraction staged (its manifest).</summary>
     public static string Extract(string dataset) => $"extract:{dataset}";
 
+    /// <summary>
+    /// One file of a dataset staged in several (<c>gl-actuals:2</c>): its extraction, load and task are recorded under
+    /// <see cref="Extract"/>, <see cref="Load"/> and <see cref="Task"/> of this name.
+    /// </summary>
+    public static string File(string dataset, int file) => $"{dataset}:{file.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
     /// <summary>How a dataset's load into Anaplan ended.</summary>
     public static string Load(string dataset) => $"load:{dataset}";
 

@@ -113,6 +113,17 @@ public class SageAgentClient : IDisposable
             [("fiscalYear", fiscalYear), ("fromPeriod", fromPeriod.ToString(CultureInfo.InvariantCulture)), ("toPeriod", toPeriod.ToString(CultureInfo.InvariantCulture))], b => b.ToModel(), null, cancellationToken,
             PeriodBalancePageReader.ReadAsync);
 
+    /// <summary>
+    /// Streams the period balances of one fiscal year and period range from <paramref name="cursor"/> (null: the first
+    /// page), and stops at the end of the first page that brings the rows read to <paramref name="rowLimit"/> or more
+    /// (0: no limit). Once enumerated, <see cref="SagePageFeed{T}.NextCursor"/> says where to go on (null: the range was
+    /// read to its end). The page after the last one is never requested.
+    /// </summary>
+    public virtual SagePageFeed<SagePeriodBalance> GetPeriodBalancePagesAsync(string fiscalYear, int fromPeriod, int toPeriod, string? cursor, long rowLimit)
+        => new(cursor, (feed, ct) => this.Pages<WirePeriodBalance, SagePeriodBalance>("period-balances", this.Company("gl/period-balances"),
+            [("fiscalYear", fiscalYear), ("fromPeriod", fromPeriod.ToString(CultureInfo.InvariantCulture)), ("toPeriod", toPeriod.ToString(CultureInfo.InvariantCulture))], b => b.ToModel(), null, ct,
+            PeriodBalancePageReader.ReadAsync, new PageRange(cursor, rowLimit, (next, rows) => (feed.NextCursor, feed.Rows) = (next, rows))));
+
     /// <summary>Vendors: all of them (<paramref name="changedSince"/> null) or those changed since a watermark minus the overlap.</summary>
     public virtual SageChangeFeed<SageVendor> GetVendorsAsync(SageWatermark? changedSince = null, TimeSpan? overlap = null)
         => new(changedSince, (feed, ct) => this.Pages<WireVendor, SageVendor>("vendors", this.Company("ap/vendors"), Window(changedSince, overlap),
@@ -252,7 +263,7 @@ public class SageAgentClient : IDisposable
     /// </summary>
     private async IAsyncEnumerable<TOut> Pages<TWire, TOut>(
         string operation, string path, IEnumerable<(string Name, string? Value)> query, Func<TWire, TOut> map, Action<string?>? watermark, [EnumeratorCancellation] CancellationToken cancellationToken,
-        Func<HttpContent, JsonSerializerOptions, CancellationToken, Task<WirePage<TWire>?>>? read = null)
+        Func<HttpContent, JsonSerializerOptions, CancellationToken, Task<WirePage<TWire>?>>? read = null, PageRange? range = null)
     {
         string fixedQuery = string.Join("&", query.Where(q => q.Value is not null).Append(("limit", this.options.PageSize.ToString(CultureInfo.InvariantCulture)))
             .Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2!)}"));
@@ -260,14 +271,18 @@ public class SageAgentClient : IDisposable
         Task<WirePage<TWire>> Read(string? cursor)
             => this.SendAsync<WirePage<TWire>>(operation, HttpMethod.Get, $"{path}?{fixedQuery}" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor)), null, ahead.Token, read);
 
-        Task<WirePage<TWire>>? next = Read(null);
+        Task<WirePage<TWire>>? next = Read(range?.From);
         bool first = true;
+        long rows = 0;
         try
         {
             while (next is not null)
             {
                 WirePage<TWire> page = await next;
-                next = page.NextCursor is { } cursor ? Read(cursor) : null;
+                rows += page.Items.Count;
+                bool stop = range is { RowLimit: > 0 } && rows >= range.RowLimit;
+                next = page.NextCursor is { } cursor && !stop ? Read(cursor) : null;
+                range?.Stopped(stop ? page.NextCursor : null, rows);
                 if (first)
                 {
                     watermark?.Invoke(page.Watermark);

@@ -495,6 +495,12 @@ public sealed record StagedPart(string BlobName, long Rows, long UncompressedByt
 public sealed record StagedCsv(
     string Dataset, string Container, IReadOnlyList<StagedPart> Parts, long Rows, long UncompressedBytes, string Sha256)
 {
+    /// <summary>
+    /// Gets the parts that begin a file of their own, with its header (several files read as one; null: the first part
+    /// alone, one file).
+    /// </summary>
+    public IReadOnlyList<int>? FileStarts { get; init; }
+
     /// <summary>Gets the compressed size of all parts.</summary>
     public long CompressedBytes => this.Parts.Sum(p => p.CompressedBytes);
 }

@@ -7,7 +7,7 @@ namespace Connector.Orchestrations.Storage;
 
 /// <summary>
 /// Reads back what <see cref="CsvPartWriter"/> staged: the gzip parts in order, as one CSV whose header is in the first
-/// part. Rows come back as field arrays in the header's order; memory stays bounded by one part's buffers.
+/// part (or, for several files read as one, in the first part of each file). Rows come back as field arrays in the header's order; memory stays bounded by one part's buffers.
 /// </summary>
 public static class StagedCsvReader
 {
@@ -18,8 +18,10 @@ public static class StagedCsvReader
         ArgumentNullException.ThrowIfNull(staged);
         var container = storage.Blobs.GetBlobContainerClient(staged.Container);
         bool header = true;
-        foreach (StagedPart part in staged.Parts)
+        for (int p = 0; p < staged.Parts.Count; p++)
         {
+            StagedPart part = staged.Parts[p];
+            header |= staged.FileStarts?.Contains(p) == true;
             await using Stream blob = await container.GetBlobClient(part.BlobName).OpenReadAsync(cancellationToken: cancellationToken);
             await using var gzip = new GZipStream(blob, CompressionMode.Decompress);
             await using CsvReader csv = CsvReader.Create(gzip, new CsvReaderOptions { HasHeader = header, FormatProvider = CultureInfo.InvariantCulture }, leaveOpen: true);

@@ -78,13 +78,19 @@ public sealed class ResolvePeriodsActivity(ConnectionClients clients, WatermarkS
 /// part per Anaplan chunk, in the GL import's layout. Rows whose account or cost centre is not valid on both sides are not
 /// staged: they go to the rejections with the record and the reason. Sage rows that land in one Anaplan cell (a mapping
 /// override, a 13th period folded into the 12th, a model without a cost-centre column) are summed first. Returns a small
-/// manifest with the Sage and staged control totals.
+/// manifest with the Sage and staged control totals. When GL goes in several files (<see cref="GlFiles"/>), it stages one
+/// file: it stops at the first page boundary after <c>Actuals:GlRowsPerFile</c> rows and says where it stopped
+/// (<see cref="DatasetManifest.Resume"/>); the next file's extraction goes on from there.
 /// </summary>
 public sealed class ExtractGlActualsActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps)
     : TaskActivity<ExtractInput, DatasetManifest>
 {
     public override async Task<DatasetManifest> RunAsync(TaskActivityContext context, ExtractInput input)
-        => await steps.RecordAsync(input.Run, StepKeys.Extract(Datasets.GlActuals), await this.ExtractAsync(input));
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        DatasetManifest manifest = await this.ExtractAsync(input);
+        return await steps.RecordAsync(input.Run, GlFiles.ExtractStep(input.File, manifest), manifest);
+    }
 
     private async Task<DatasetManifest> ExtractAsync(ExtractInput input)
     {
@@ -101,16 +107,27 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
         var cells = aggregate ? new Dictionary<(string, string, string), (decimal Debit, decimal Credit, decimal Net)>() : null;
         long read = 0;
 
-        await using var rejections = new RejectionSink(storage, audit, input.Run, Datasets.GlActuals);
+        // Rows summed into cells stay in one file: a split could put two rows of one cell in two files, the second
+        // overwriting the first.
+        int file = input.File?.Number ?? 1;
+        if (aggregate && input.File is not null)
+        {
+            throw new InvalidOperationException(
+                $"Run {input.Run.RunId} staged GL in several files, but its rows must now be summed into cells (the mappings, the import's columns or the period settings changed since); "
+                + "such a run stages GL in one file: start a new run.");
+        }
+
+        var source = new GlFiles.Reader(sage, input.Periods, input.File?.From, aggregate ? 0 : connection.Actuals.GlRowsPerFile);
+        await using var rejections = new RejectionSink(storage, audit, input.Run, Datasets.GlActuals, file, input.File?.RejectedBefore ?? 0);
         var rejectedRows = new List<RejectedGlRow>();
         await using var writer = new CsvPartWriter(
-            storage.StagingContainer, Datasets.StagingPrefix(input.Run, Datasets.GlActuals), Datasets.GlActuals,
+            storage.StagingContainer, Datasets.StagingPrefix(input.Run, Datasets.FileName(Datasets.GlActuals, file)), Datasets.GlActuals,
             layout.Header, connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
         var stager = new GlRowStager(codec, input.Periods, accounts, layout, writer);
 
-        foreach (IGrouping<string, FiscalPeriodRef> year in input.Periods.GroupBy(p => p.FiscalYear))
+        foreach (SagePageFeed<SagePeriodBalance> year in source.Years())
         {
-            await foreach (SagePeriodBalance row in sage.GetPeriodBalancesAsync(year.Key, year.Min(p => p.Period), year.Max(p => p.Period)))
+            await foreach (SagePeriodBalance row in year)
             {
                 if (stager.PeriodOf(row) is not { } period)
                 {
@@ -161,13 +178,14 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
         string? rejectedBlob = null;
         if (rejectedRows.Count > 0)
         {
-            rejectedBlob = Datasets.RunBlob(input.Run, $"{Datasets.GlActuals}-rejected-rows.json");
+            rejectedBlob = Datasets.RunBlob(input.Run, $"{Datasets.FileName(Datasets.GlActuals, file)}-rejected-rows.json");
             await storage.StagingContainer.GetBlobClient(rejectedBlob).UploadAsync(BinaryData.FromObjectAsJson(rejectedRows, RejectedGlRow.Json), overwrite: true);
         }
 
         return new DatasetManifest(Datasets.GlActuals, staged, read, rejections.Count, sageTotals.ToList(), stagedTotals.ToList(), null, rejections.BlobName)
         {
             RejectedRowsBlob = rejectedBlob,
+            Resume = source.Resume,
         };
     }
 

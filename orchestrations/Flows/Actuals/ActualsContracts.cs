@@ -41,13 +41,18 @@ public sealed record ResolvedPeriods(
 
 /// <summary>Input of the extraction activities: each stages its dataset in its import's layout (<c>Layouts</c>).</summary>
 /// <remarks><c>FullResync</c> ignores the watermarks and sends every AP total and vendor again.</remarks>
-public sealed record ExtractInput(RunRef Run, string AlignmentBlob, IReadOnlyList<FiscalPeriodRef> Periods, bool FullResync = false, ImportLayouts? Layouts = null);
+public sealed record ExtractInput(RunRef Run, string AlignmentBlob, IReadOnlyList<FiscalPeriodRef> Periods, bool FullResync = false, ImportLayouts? Layouts = null)
+{
+    /// <summary>Gets the GL file this extraction stages when GL goes in several (null: the first, or the only one).</summary>
+    public GlFile? File { get; init; }
+}
 
 /// <summary>
 /// One dataset of a run, as a person reads it in the summary. <c>SageTotals</c> are what was read from Sage;
 /// <c>Reconciliation</c> holds what was read back from Anaplan after the load (or says it was not reconciled);
 /// <c>Resent</c> lists rows sent again for earlier runs, <c>PendingForNextRun</c> the rows this run's load did not get into
-/// Anaplan, which the next run sends again.
+/// Anaplan, which the next run sends again. <c>Files</c> is how many files the dataset was staged and imported in (GL
+/// when it is large: <c>Actuals:GlRowsPerFile</c>); <c>ImportTaskId</c> then lists every file's task, in order.
 /// </summary>
 public sealed record DatasetSummary(
     string Dataset,
@@ -69,7 +74,8 @@ public sealed record DatasetSummary(
     string? Message,
     long Unchanged = 0,
     IReadOnlyList<ResentRows>? Resent = null,
-    long PendingForNextRun = 0);
+    long PendingForNextRun = 0,
+    int Files = 1);
 
 /// <summary>The result of an actuals run: its output, its audit summary.</summary>
 public sealed record ActualsRunSummary(

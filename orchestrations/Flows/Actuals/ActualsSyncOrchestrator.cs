@@ -11,8 +11,9 @@ namespace Connector.Orchestrations.Flows.Actuals;
 /// <summary>
 /// The main flow, Sage 100 → Anaplan: map the connector's fields onto each import's header names (read from Anaplan),
 /// align dimensions, extract GL balances (current and prior periods), AP invoice totals and vendors (incrementally) from
-/// the agent into Blob staging in parallel, each in its import's layout, then load each dataset into Anaplan inside the
-/// per-model lock, one after another, and audit every step. Only references (blob names, counts, totals, the small
+/// the agent into Blob staging in parallel, each in its import's layout, and load each dataset into Anaplan inside the
+/// per-model lock, one after another: vendors then AP as soon as each is staged, then GL, in several files when it is
+/// large, each file loaded while the next is extracted (<see cref="GlFiles"/>); and audit every step. Only references (blob names, counts, totals, the small
 /// import layouts) pass through its history. A rewound run (attempt 2 and later) takes the recorded result of every step an earlier
 /// attempt finished (<see cref="RecordedSteps"/>), the import layouts included (what it staged is loaded in the layout
 /// it was staged in): nothing extracted again, no dataset Anaplan took uploaded or imported
@@ -57,10 +58,15 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         // Fan out: the three extractions read the agent and write Blob staging independently (each only once per run).
         context.SetCustomStatus(new RunProgress("extracting", null, $"{periods.Periods.Count} period(s), AP and vendors changed since the last load"));
         var extract = new ExtractInput(run, alignment.AlignmentBlob, periods.Periods, input.FullResync, layouts);
-        Task<DatasetManifest> gl = Extract(context, steps, nameof(ExtractGlActualsActivity), Datasets.GlActuals, extract);
         Task<DatasetManifest> ap = Extract(context, steps, nameof(ExtractApActualsActivity), Datasets.ApActuals, extract);
         Task<DatasetManifest> vendors = Extract(context, steps, nameof(ExtractVendorsActivity), Datasets.Vendors, extract);
-        await Task.WhenAll(gl, ap, vendors);
+
+        // Vendors, then AP (AP rows reference vendor items), loaded as soon as each is staged, while GL is still being
+        // extracted; GL's loads follow, file by file, each while the next file is extracted (GlFiles). Each load takes
+        // and releases the model lock, in this order.
+        Task<DatasetSummary[]> vendorsThenAp = LoadInTurnAsync(context, run, connection, periods, steps, layouts, model, vendors, ap);
+        Task<DatasetSummary> gl = GlFiles.ExtractAndLoadAsync(context, run, connection, steps, extract, periods, layouts, model, vendorsThenAp);
+        await Task.WhenAll(vendorsThenAp, gl);
 
         var summaries = new List<DatasetSummary>
         {
@@ -71,19 +77,9 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             summaries.Add(ListSummary(Datasets.CostCenters, dimensions.Sage.CostCentersCsv!, dimensions.Sage.CostCenterItems, 0, costCenters));
         }
 
-        // Vendors before AP (AP rows reference vendor items); each load takes and releases the model lock.
-        foreach ((DatasetManifest manifest, string importName, bool incremental) in new[]
-        {
-            (await vendors, connection.Actuals.Imports.Vendors, true),
-            (await gl, connection.Actuals.Imports.GlActuals, false),
-            (await ap, connection.Actuals.Imports.ApActuals, true),
-        })
-        {
-            DatasetSummary summary = await DatasetLoads.LoadAsync(
-                context, run, connection, manifest, importName, incremental, periods, steps, layouts.For(manifest.Dataset), target: model.For(manifest.Dataset));
-            summaries.Add(summary);
-            await context.CallActivityAsync<bool>(nameof(RecordDatasetActivity), DatasetLoads.ToAudit(run, summary), AnaplanPolling.Retry);
-        }
+        DatasetSummary[] lists = await vendorsThenAp;
+        summaries.AddRange([lists[0], await gl, lists[1]]);
+        await context.CallActivityAsync<bool>(nameof(RecordDatasetActivity), DatasetLoads.ToAudit(run, await gl), AnaplanPolling.Retry);
 
         string status = DatasetLoads.RunStatus(summaries, alignment.InvalidAccounts);
         DateTime finishedAt = context.CurrentUtcDateTime;
@@ -103,6 +99,30 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             AnaplanPolling.Retry);
         context.SetCustomStatus(new RunProgress("done", null, status));
         return result;
+    }
+
+    /// <summary>Loads vendors, then AP, each as soon as it is staged, and audits each.</summary>
+    private static async Task<DatasetSummary[]> LoadInTurnAsync(
+        TaskOrchestrationContext context,
+        RunRef run,
+        ConnectionOptions connection,
+        ResolvedPeriods periods,
+        RecordedSteps steps,
+        ImportLayouts layouts,
+        ModelTargets model,
+        params Task<DatasetManifest>[] extractions)
+    {
+        var summaries = new DatasetSummary[extractions.Length];
+        for (int i = 0; i < extractions.Length; i++)
+        {
+            DatasetManifest manifest = await extractions[i];
+            string importName = manifest.Dataset == Datasets.Vendors ? connection.Actuals.Imports.Vendors : connection.Actuals.Imports.ApActuals;
+            summaries[i] = await DatasetLoads.LoadAsync(
+                context, run, connection, manifest, importName, incremental: true, periods, steps, layouts.For(manifest.Dataset), target: model.For(manifest.Dataset));
+            await context.CallActivityAsync<bool>(nameof(RecordDatasetActivity), DatasetLoads.ToAudit(run, summaries[i]), AnaplanPolling.Retry);
+        }
+
+        return summaries;
     }
 
     /// <summary>An extraction, or what an earlier attempt of the run staged.</summary>

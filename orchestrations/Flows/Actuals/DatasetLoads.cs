@@ -45,7 +45,7 @@ internal static class DatasetLoads
                 ["resent"] = s.Resent?.Sum(r => r.Rows) ?? 0,
                 ["pendingForNextRun"] = s.PendingForNextRun,
                 ["differences"] = s.Reconciliation?.Differences ?? 0,
-            },
+            }.Concat(s.Files > 1 ? [KeyValuePair.Create("files", (long)s.Files)] : []).ToDictionary(),
             new Dictionary<string, string>
             {
                 ["ImportTaskId"] = s.ImportTaskId ?? string.Empty,
@@ -101,25 +101,52 @@ internal static class DatasetLoads
 
         ReadBackRequest? readBack = ReadBackFor(connection, run, manifest.Dataset, layout)?.Checked(target);
         context.SetCustomStatus(new RunProgress("loading", manifest.Dataset, $"{manifest.Staged.Rows} row(s) in {manifest.Staged.Parts.Count} chunk(s)"));
-        LoadDatasetResult? load = null;
-        string? failure = null;
-        bool redone = true;
+        FileLoad loaded = await LoadFileAsync(
+            context, connection, new LoadDatasetInput(run, manifest.Dataset, importName, manifest.Staged, readBack, layout, target), steps, manifest.Dataset);
+        return await FinishAsync(context, run, connection, manifest, importName, incremental, periods, steps, layout, partial, readBack, loaded);
+    }
+
+    /// <summary>How one file's load ended: its result (null when it failed outright, with the reason), and whether it was done in this attempt.</summary>
+    internal sealed record FileLoad(LoadDatasetResult? Result, string? Failure, bool Redone);
+
+    /// <summary>Loads one staged file (or takes what an earlier attempt recorded of its load); a load that fails is reported, not thrown.</summary>
+    internal static async Task<FileLoad> LoadFileAsync(
+        TaskOrchestrationContext context, ConnectionOptions connection, LoadDatasetInput input, RecordedSteps steps, string subRun, bool readBackAgain = false)
+    {
         try
         {
-            (load, redone) = await LoadDatasetOrchestrator.LoadOrResumeAsync(
-                context,
-                connection,
-                new LoadDatasetInput(run, manifest.Dataset, importName, manifest.Staged, readBack, layout, target),
-                steps,
-                DimensionAlignmentOrchestrator.SubOptions(context, manifest.Dataset));
+            (LoadDatasetResult load, bool redone) = await LoadDatasetOrchestrator.LoadOrResumeAsync(
+                context, connection, input, steps, DimensionAlignmentOrchestrator.SubOptions(context, subRun), readBackAgain);
+            return new FileLoad(load, null, redone);
         }
         catch (TaskFailedException ex)
         {
             // A dataset that cannot be loaded does not stop the others; the run ends "completed with failures" and every
             // row it staged is owed to the next run.
-            failure = ex.FailureDetails.ErrorMessage;
+            return new FileLoad(null, ex.FailureDetails.ErrorMessage, true);
         }
+    }
 
+    /// <summary>
+    /// What follows a dataset's load (all its files'): what is remembered as sent, the reconciliation against the
+    /// read-back, and the dataset's summary.
+    /// </summary>
+    internal static async Task<DatasetSummary> FinishAsync(
+        TaskOrchestrationContext context,
+        RunRef run,
+        ConnectionOptions connection,
+        DatasetManifest manifest,
+        string importName,
+        bool incremental,
+        ResolvedPeriods periods,
+        RecordedSteps steps,
+        DatasetLayout layout,
+        bool partial,
+        ReadBackRequest? readBack,
+        FileLoad loaded)
+    {
+        IReadOnlyList<ResentRows> resent = incremental ? manifest.Resent ?? [] : ResentPeriods(periods, manifest);
+        (LoadDatasetResult? load, string? failure, bool redone) = (loaded.Result, loaded.Failure, loaded.Redone);
         (string outcome, string? reason, string status) = load switch
         {
             null => (LoadOutcomes.Failed, $"the {manifest.Dataset} load of run {run.RunId} failed: {failure}", DatasetStatuses.Failed),
@@ -275,5 +302,6 @@ internal static class DatasetLoads
             reconciliation,
             m.RejectionsBlob,
             null,
-            m.Unchanged);
+            m.Unchanged,
+            Files: m.Files?.Count ?? 1);
 }

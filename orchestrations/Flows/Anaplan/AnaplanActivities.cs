@@ -65,7 +65,14 @@ public sealed record TaskStatus(
 public sealed record TaskRef(RunRef Run, string ActionType, string ActionId, string TaskId, DateTime? NotBefore = null);
 
 /// <summary>Input of <see cref="RecordImportFailuresActivity"/>: <c>Layout</c> says which dump columns hold which fields.</summary>
-public sealed record ImportFailuresInput(RunRef Run, string Dataset, string ImportId, string TaskId, DatasetLayout? Layout = null);
+public sealed record ImportFailuresInput(RunRef Run, string Dataset, string ImportId, string TaskId, DatasetLayout? Layout = null)
+{
+    /// <summary>Gets the load's step name (one file of a dataset staged in several: its refused rows are kept apart).</summary>
+    public string? Step { get; init; }
+
+    /// <summary>Gets the audit sequence after which the refused rows are numbered (earlier files' refused rows come first).</summary>
+    public long FailedBefore { get; init; }
+}
 
 /// <summary>What Anaplan refused: how many rows, the control totals of those rows, and the refused rows by key (key → error).</summary>
 public sealed record ImportFailures(long Rows, IReadOnlyList<PeriodTotals> Totals, string? RefusedKeysBlob = null);
@@ -334,7 +341,7 @@ public sealed class RecordImportFailuresActivity(ConnectionClients clients, Conn
         var totals = new Dictionary<string, PeriodTotals>(StringComparer.Ordinal);
         var refused = new Dictionary<string, string>(StringComparer.Ordinal);
         DatasetLayout layout = input.Layout ?? DatasetLayout.Default(input.Dataset);
-        long sequence = 0;
+        long sequence = input.FailedBefore;
         foreach (AnaplanFailedRow row in dump.Rows)
         {
             records.Add(new RecordAudit(input.Dataset, RecordKinds.Failed, ++sequence, layout.Describe(row.Values), null, row.Error, row.Line));
@@ -347,7 +354,7 @@ public sealed class RecordImportFailuresActivity(ConnectionClients clients, Conn
         }
 
         await audit.WriteRecordsAsync(input.Run.RunId, records);
-        string? refusedBlob = await SentRows.WriteAsync(storage.StagingContainer, Datasets.RunBlob(input.Run, $"{input.Dataset}-refused.json"), refused);
+        string? refusedBlob = await SentRows.WriteAsync(storage.StagingContainer, Datasets.RunBlob(input.Run, $"{(input.Step ?? input.Dataset).Replace(':', '-')}-refused.json"), refused);
         return new ImportFailures(dump.Rows.Count, [.. totals.Values.OrderBy(t => t.Period, StringComparer.Ordinal)], refusedBlob);
     }
 }

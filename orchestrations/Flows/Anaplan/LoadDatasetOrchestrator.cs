@@ -40,7 +40,7 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
                 : await ImportAsync(context, run, input, request);
         }
 
-        await RecordStepActivity.RecordAsync(context, run, StepKeys.Load(input.Dataset), result);
+        await RecordStepActivity.RecordAsync(context, run, StepKeys.Load(input.StepName), result);
         return result;
     }
 
@@ -48,16 +48,18 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
     /// Loads <paramref name="input"/> in a sub-run unless an earlier attempt of the run already did: a recorded import that
     /// went through is taken as it is (only its read-back is taken again when it is missing); a task an earlier attempt
     /// started and never saw end is polled rather than started again. Returns the load's result and whether anything was
-    /// sent to or read from Anaplan in this attempt (what follows from it must then be done again too).
+    /// sent to or read from Anaplan in this attempt (what follows from it must then be done again too). With
+    /// <paramref name="readBackAgain"/> (earlier files of the dataset were loaded again in this attempt), the read-back of an
+    /// import taken as recorded is taken again, so it shows them.
     /// </summary>
     internal static async Task<(LoadDatasetResult Result, bool Redone)> LoadOrResumeAsync(
-        TaskOrchestrationContext context, ConnectionOptions connection, LoadDatasetInput input, RecordedSteps steps, TaskOptions options)
+        TaskOrchestrationContext context, ConnectionOptions connection, LoadDatasetInput input, RecordedSteps steps, TaskOptions options, bool readBackAgain = false)
     {
-        string loadKey = StepKeys.Load(input.Dataset), taskKey = StepKeys.Task(input.Dataset);
+        string loadKey = StepKeys.Load(input.StepName), taskKey = StepKeys.Task(input.StepName);
         LoadDatasetRequest request = For(connection, input);
         if (steps.Get<LoadDatasetResult>(loadKey) is { } recorded && IsImported(recorded) && steps.AttemptOf(taskKey) <= steps.AttemptOf(loadKey))
         {
-            if (input.ReadBack is null || recorded.ReadBackBlob is not null)
+            if (input.ReadBack is null || (recorded.ReadBackBlob is not null && !readBackAgain))
             {
                 return (recorded, false);
             }
@@ -97,7 +99,7 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
 
             started = await context.CallActivityAsync<TaskStatus>(
                 nameof(StartAnaplanTaskActivity),
-                new StartTaskInput(run, AnaplanNames.Import, prepared.ImportId, target.ImportName, input.Dataset, ImportFields.ImportSetting(input.Dataset)),
+                new StartTaskInput(run, AnaplanNames.Import, prepared.ImportId, target.ImportName, input.StepName, ImportFields.ImportSetting(input.Dataset)),
                 AnaplanPolling.Retry);
         }
 
@@ -108,7 +110,7 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
         {
             failures = await context.CallActivityAsync<ImportFailures>(
                 nameof(RecordImportFailuresActivity),
-                new ImportFailuresInput(run, input.Dataset, done.ActionId, done.TaskId, input.Layout),
+                new ImportFailuresInput(run, input.Dataset, done.ActionId, done.TaskId, input.Layout) { Step = input.StepName, FailedBefore = input.FailedBefore },
                 AnaplanPolling.Retry);
         }
 

@@ -81,6 +81,8 @@ public sealed class DatasetRecoveryOrchestrator : TaskOrchestrator<DatasetRecove
         DatasetManifest manifest = plan.Manifest;
         DatasetSummary summary = manifest.Staged.Rows == 0
             ? DatasetLoads.Summary(manifest, DatasetStatuses.NoChanges, null, null) with { Message = "nothing to send" }
+            : manifest.Files is { Count: > 1 }
+            ? await GlFiles.LoadAsync(context, run, connection, manifest, plan.ImportName, plan.Periods, steps, plan.Layout ?? DatasetLayout.Default(manifest.Dataset))
             : await DatasetLoads.LoadAsync(
                 context,
                 run,
@@ -191,9 +193,12 @@ public sealed class PrepareRecoveryActivity(
         DatasetLayout layout = LayoutOf(source, Datasets.GlActuals);
         bool byCostCenter = layout.Has(ImportFields.CostCenter);
         bool costCenterList = input.CostCenterItemsBlob is not null;
-        IReadOnlyList<RejectedGlRow> rejected = original.RejectedRowsBlob is { } blob
-            ? (await storage.StagingContainer.GetBlobClient(blob).DownloadContentAsync()).Value.Content.ToObjectFromJson<List<RejectedGlRow>>(RejectedGlRow.Json) ?? []
-            : [];
+        var rejected = new List<RejectedGlRow>();
+        foreach (string blob in GlFiles.RejectedRowsBlobs(original))
+        {
+            // Every file's rejected rows, when the run staged GL in several.
+            rejected.AddRange((await storage.StagingContainer.GetBlobClient(blob).DownloadContentAsync()).Value.Content.ToObjectFromJson<List<RejectedGlRow>>(RejectedGlRow.Json) ?? []);
+        }
 
         // The company's structure as the source run read it; the mappings and Anaplan's members as they are now.
         AlignmentSnapshot snapshot = await AlignmentSnapshot.LoadAsync(storage.StagingContainer, sage.SnapshotBlob);

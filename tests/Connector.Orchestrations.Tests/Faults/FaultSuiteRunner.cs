@@ -190,7 +190,8 @@ public sealed class FaultSuiteRunner : IDisposable
 
             ActualsRunSummary a = run.ReadOutputAs<ActualsRunSummary>()!;
             var odd = a.Datasets.Where(d => d.Status is not (DatasetStatuses.Loaded or DatasetStatuses.NoChanges)).Select(d => $"{d.Dataset} {d.Status}").ToList();
-            return odd.Count == 0 ? a.Status : $"{a.Status} ({string.Join(", ", odd)})";
+            string files = a.Datasets.FirstOrDefault(d => d.Dataset == Datasets.GlActuals && d.Files > 1) is { } gl ? $", GL in {gl.Files} files" : string.Empty;
+            return odd.Count == 0 ? a.Status + files : $"{a.Status} ({string.Join(", ", odd)}){files}";
         }
 
         return $"actuals {One(runs[0], false)}; budgets {One(runs[1], true)}";

@@ -152,6 +152,12 @@ public sealed class SeededFaultTests(SeededFaultTests.Fixture fixture, ITestOutp
         {
             ConnectionOptions abc = environment.Connection("abc", "ABC", "Department");
             abc.Budgets = new BudgetsFlowOptions { Enabled = true, OffsetAccount = "300-00-00" };
+
+            // GL in about three files (GL staged and imported file by file, each while the next is extracted), so every
+            // fault also meets a GL load that is several imports under the model lock and a rewind of a part-loaded GL.
+            int glRows = environment.Sage.Company("ABC").GetPeriodBalances("2026", 10, 11, null, int.MaxValue).Count;
+            abc.Sage.PageSize = Math.Max(1, glRows / 9);
+            abc.Actuals.GlRowsPerFile = 3 * abc.Sage.PageSize;
             return [abc];
         }
 

@@ -1,0 +1,279 @@
+using Connector.Orchestrations.Configuration;
+using Connector.Orchestrations.Flows.Anaplan;
+using Connector.Orchestrations.Sage100;
+using Connector.Orchestrations.Storage;
+using Microsoft.DurableTask;
+
+namespace Connector.Orchestrations.Flows.Actuals;
+
+/// <summary>Where a GL extraction stopped: the fiscal year it was reading and the agent's cursor in it (null: that year from its start).</summary>
+public sealed record GlResume(string FiscalYear, string? Cursor);
+
+/// <summary>
+/// One GL file of a run staged in several: its number (1, 2, ...), where its extraction starts (null: the run's first
+/// period) and how many rows the earlier files rejected (its audit rows are numbered after theirs).
+/// </summary>
+public sealed record GlFile(int Number, GlResume? From, long RejectedBefore);
+
+/// <summary>
+/// GL in several files when it is large: the extraction stops at the first page boundary after
+/// <c>Actuals:GlRowsPerFile</c> rows and returns where it stopped; the orchestrator loads that file (inside the model lock,
+/// as every load) while the next extraction goes on from there, and so on. Each file's extraction and load are steps of
+/// their own (<see cref="StepKeys.File"/>), so a rewound run takes every file an earlier attempt extracted or loaded as
+/// recorded. GL is committed as sent by period once, after every file's load, with the worst outcome; the read-back export
+/// runs once, after the last file's import (inside that lock section), and reconciles every file's rows; the summary shows
+/// GL as one dataset. A run under the budget, or whose rows are summed into cells (two rows of one cell in two files would
+/// overwrite each other), is one file and one extraction, as before.
+/// </summary>
+internal static class GlFiles
+{
+    /// <summary>The step an extraction records its manifest under: the dataset's when it is the run's only file.</summary>
+    internal static string ExtractStep(GlFile? file, DatasetManifest manifest)
+        => file is null && manifest.Resume is null
+            ? StepKeys.Extract(Datasets.GlActuals)
+            : StepKeys.Extract(StepKeys.File(Datasets.GlActuals, file?.Number ?? 1));
+
+    /// <summary>
+    /// Extracts GL (or takes what earlier attempts staged) and loads it, file by file, each file's load overlapping the
+    /// next file's extraction; the loads wait for <paramref name="loadsBefore"/> (the model lock's sections go in the
+    /// orchestrator's order). Orchestrator code.
+    /// </summary>
+    internal static async Task<DatasetSummary> ExtractAndLoadAsync(
+        TaskOrchestrationContext context,
+        RunRef run,
+        ConnectionOptions connection,
+        RecordedSteps steps,
+        ExtractInput extract,
+        ResolvedPeriods periods,
+        ModelFit.ImportLayouts layouts,
+        ModelTargets model,
+        Task loadsBefore)
+    {
+        string importName = connection.Actuals.Imports.GlActuals;
+        ModelFit.DatasetLayout layout = layouts.For(Datasets.GlActuals);
+        ImportTarget? target = model.For(Datasets.GlActuals);
+        DatasetManifest? whole = steps.Get<DatasetManifest>(StepKeys.Extract(Datasets.GlActuals));
+        if (whole is { Files: null })
+        {
+            // One file (staged by an earlier attempt, or now): loaded as every dataset is.
+            await loadsBefore;
+            return await DatasetLoads.LoadAsync(context, run, connection, whole, importName, false, periods, steps, layout, target: target);
+        }
+
+        var files = new List<DatasetManifest>();
+        var loads = new List<DatasetLoads.FileLoad>();
+        Task<DatasetManifest>? next = whole?.Files is { } staged ? Task.FromResult(staged[0]) : ExtractFile(context, steps, extract, null);
+        while (next is not null)
+        {
+            DatasetManifest file = await next;
+            files.Add(file);
+            int number = files.Count;
+            next = whole?.Files is { } all
+                ? (number < all.Count ? Task.FromResult(all[number]) : null)
+                : file.Resume is { } resume ? ExtractFile(context, steps, extract, new GlFile(number + 1, resume, files.Sum(f => f.Rejected))) : null;
+            if (number == 1 && next is null)
+            {
+                // Under the budget: one file, loaded as every dataset is.
+                await loadsBefore;
+                return await DatasetLoads.LoadAsync(context, run, connection, file, importName, false, periods, steps, layout, target: target);
+            }
+
+            if (next is null && whole is null)
+            {
+                // Every file is staged: the whole GL of the run, as a single file's manifest reads, is what replays,
+                // recovery and later attempts take.
+                whole = Combine(files);
+                await RecordStepActivity.RecordAsync(context, run, StepKeys.Extract(Datasets.GlActuals), whole);
+            }
+
+            // This file is loaded while the next one is extracted; the read-back follows the last file's import only.
+            await loadsBefore;
+            loads.Add(await LoadFileAsync(context, run, connection, file, number, last: next is null, importName, layout, target, steps, loads));
+        }
+
+        return await DatasetLoads.FinishAsync(
+            context, run, connection, whole ?? Combine(files), importName, false, periods, steps, layout, false, DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout)?.Checked(target), Combine(loads, importName));
+    }
+
+    /// <summary>
+    /// Loads GL staged in several files (a replay of such a run): each file in turn, as the run did, then what follows
+    /// the load once (commit, reconciliation against the read-back taken after the last file). Orchestrator code.
+    /// </summary>
+    internal static async Task<DatasetSummary> LoadAsync(
+        TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, DatasetManifest whole, string importName, ResolvedPeriods periods, RecordedSteps steps, ModelFit.DatasetLayout layout)
+    {
+        IReadOnlyList<DatasetManifest> files = whole.Files ?? [whole];
+        var loads = new List<DatasetLoads.FileLoad>();
+        for (int i = 0; i < files.Count; i++)
+        {
+            loads.Add(await LoadFileAsync(context, run, connection, files[i], i + 1, last: i == files.Count - 1, importName, layout, null, steps, loads));
+        }
+
+        return await DatasetLoads.FinishAsync(
+            context, run, connection, whole, importName, false, periods, steps, layout, false, DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout), Combine(loads, importName));
+    }
+
+    /// <summary>
+    /// Loads one file of several under its own steps; the read-back export runs after the last file's import only (and
+    /// again when an earlier file was loaded again in this attempt, after the read-back an earlier attempt took).
+    /// </summary>
+    private static Task<DatasetLoads.FileLoad> LoadFileAsync(
+        TaskOrchestrationContext context,
+        RunRef run,
+        ConnectionOptions connection,
+        DatasetManifest file,
+        int number,
+        bool last,
+        string importName,
+        ModelFit.DatasetLayout layout,
+        ImportTarget? target,
+        RecordedSteps steps,
+        IReadOnlyList<DatasetLoads.FileLoad> before)
+    {
+        ReadBackRequest? readBack = last ? DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout)?.Checked(target) : null;
+        context.SetCustomStatus(new RunProgress("loading", Datasets.GlActuals, $"file {number}: {file.Staged.Rows} row(s) in {file.Staged.Parts.Count} chunk(s)"));
+        return DatasetLoads.LoadFileAsync(
+            context,
+            connection,
+            new LoadDatasetInput(run, Datasets.GlActuals, importName, file.Staged, readBack, layout, target)
+            {
+                Step = StepKeys.File(Datasets.GlActuals, number),
+                FailedBefore = before.Sum(l => l.Result?.Failed ?? 0),
+            },
+            steps,
+            Datasets.FileName(Datasets.GlActuals, number),
+            readBackAgain: last && before.Any(l => l.Redone));
+    }
+
+    /// <summary>The manifest of several files read as one: their parts in order (each file's first part with its header), their counts and totals added up.</summary>
+    internal static DatasetManifest Combine(IReadOnlyList<DatasetManifest> files)
+    {
+        if (files.Count == 1)
+        {
+            return files[0];
+        }
+
+        var starts = new List<int>(files.Count);
+        var parts = new List<StagedPart>();
+        foreach (DatasetManifest file in files)
+        {
+            starts.Add(parts.Count);
+            parts.AddRange(file.Staged.Parts);
+        }
+
+        StagedCsv first = files[0].Staged;
+        var staged = new StagedCsv(
+            first.Dataset, first.Container, parts, files.Sum(f => f.Staged.Rows), files.Sum(f => f.Staged.UncompressedBytes), string.Join(",", files.Select(f => f.Staged.Sha256)))
+        {
+            FileStarts = starts,
+        };
+        string[] rejections = [.. files.Select(f => f.RejectionsBlob).OfType<string>()];
+        return new DatasetManifest(
+            Datasets.GlActuals,
+            staged,
+            files.Sum(f => f.Read),
+            files.Sum(f => f.Rejected),
+            AddUp(files.SelectMany(f => f.SageTotals)),
+            AddUp(files.SelectMany(f => f.StagedTotals)),
+            null,
+            rejections.Length == 0 ? null : string.Join(", ", rejections),
+            RejectedRowsBlob: files.Select(f => f.RejectedRowsBlob).FirstOrDefault(b => b is not null))
+        {
+            Files = files,
+        };
+    }
+
+    /// <summary>The blobs of the GL rows the extraction rejected, every file's.</summary>
+    internal static IEnumerable<string> RejectedRowsBlobs(DatasetManifest manifest)
+        => (manifest.Files ?? [manifest]).Select(f => f.RejectedRowsBlob).OfType<string>();
+
+    /// <summary>
+    /// The loads of every file as one load: the worst state, successful only if every file was, the counts added up, the
+    /// refused rows' totals of every file, each file's task id, the read-back of the last. Null with the reason when a
+    /// file's load failed outright (every period is then owed to the next run).
+    /// </summary>
+    internal static DatasetLoads.FileLoad Combine(IReadOnlyList<DatasetLoads.FileLoad> loads, string importName)
+    {
+        bool redone = loads.Any(l => l.Redone);
+        string[] failures = [.. loads.Select((l, i) => l.Result is null ? $"file {i + 1} of {loads.Count}: {l.Failure}" : null).OfType<string>()];
+        if (failures.Length > 0)
+        {
+            return new DatasetLoads.FileLoad(null, string.Join("; ", failures), redone);
+        }
+
+        LoadDatasetResult[] results = [.. loads.Select(l => l.Result!)];
+        LoadDatasetResult last = results[^1];
+        string[] messages = [.. results.Select(r => r.Message).Where(m => !string.IsNullOrWhiteSpace(m)).Distinct(StringComparer.Ordinal).OfType<string>()];
+        return new DatasetLoads.FileLoad(
+            new LoadDatasetResult(
+                Datasets.GlActuals,
+                importName,
+                string.Join(", ", results.Select(r => r.TaskId ?? "?")),
+                results.FirstOrDefault(r => r.State != "COMPLETE")?.State ?? "COMPLETE",
+                results.All(r => r.Successful),
+                results.Sum(r => r.Success),
+                results.Sum(r => r.Failed),
+                results.Sum(r => r.Ignored),
+                results.Sum(r => r.Total),
+                [.. results.SelectMany(r => r.FailedTotals)],
+                messages.Length == 0 ? null : string.Join("; ", messages),
+                null,
+                results.All(r => r.RefusedRowsNamed),
+                last.ReadBackBlob,
+                last.ReadBackError),
+            null,
+            redone);
+    }
+
+    /// <summary>
+    /// Reads the run's GL balances for one file: the run's fiscal years in turn (each paged separately), from where the
+    /// previous file stopped, until the rows read reach the budget at a page boundary (0: to the end). Then
+    /// <see cref="Resume"/> says where the next file starts (null: nothing is left).
+    /// </summary>
+    internal sealed class Reader(SageAgentClient sage, IReadOnlyList<FiscalPeriodRef> periods, GlResume? from, long rowsPerFile)
+    {
+        /// <summary>Gets where the next file starts; known once <see cref="Years"/> has been enumerated to its end (null: nothing left).</summary>
+        public GlResume? Resume { get; private set; }
+
+        /// <summary>The reads, one a fiscal year, each enumerated before the next is asked for.</summary>
+        public IEnumerable<SagePageFeed<SagePeriodBalance>> Years()
+        {
+            List<IGrouping<string, FiscalPeriodRef>> years = [.. periods.GroupBy(p => p.FiscalYear)];
+            int first = from is null ? 0 : years.FindIndex(y => y.Key == from.FiscalYear);
+            if (first < 0)
+            {
+                throw new InvalidOperationException($"The GL extraction was to go on in fiscal year {from!.FiscalYear}, which is not among the run's periods.");
+            }
+
+            long rows = 0;
+            this.Resume = null;
+            for (int i = first; i < years.Count; i++)
+            {
+                if (rowsPerFile > 0 && rows >= rowsPerFile)
+                {
+                    this.Resume = new GlResume(years[i].Key, null);
+                    yield break;
+                }
+
+                SagePageFeed<SagePeriodBalance> year = sage.GetPeriodBalancePagesAsync(
+                    years[i].Key, years[i].Min(p => p.Period), years[i].Max(p => p.Period), i == first ? from?.Cursor : null, rowsPerFile > 0 ? rowsPerFile - rows : 0);
+                yield return year;
+                rows += year.Rows;
+                if (year.NextCursor is { } cursor)
+                {
+                    this.Resume = new GlResume(years[i].Key, cursor);
+                    yield break;
+                }
+            }
+        }
+    }
+
+    private static Task<DatasetManifest> ExtractFile(TaskOrchestrationContext context, RecordedSteps steps, ExtractInput extract, GlFile? file)
+        => steps.Get<DatasetManifest>(StepKeys.Extract(StepKeys.File(Datasets.GlActuals, file?.Number ?? 1))) is { } staged
+            ? Task.FromResult(staged)
+            : context.CallActivityAsync<DatasetManifest>(nameof(ExtractGlActualsActivity), extract with { File = file }, AnaplanPolling.Retry);
+
+    private static List<PeriodTotals> AddUp(IEnumerable<PeriodTotals> totals)
+        => [.. totals.GroupBy(t => t.Period, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new PeriodTotals(g.Key, g.Sum(t => t.Rows), g.Sum(t => t.Debit), g.Sum(t => t.Credit), g.Sum(t => t.Amount), g.Sum(t => t.Count)))];
+}
