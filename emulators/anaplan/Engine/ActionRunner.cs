@@ -176,12 +176,12 @@ internal static class ActionRunner
         ColumnDefinition? nameColumn = import.Columns.FirstOrDefault(c => ModelValidation.Is(c.Field, "name"));
         while (csv.Read())
         {
-            string[] fields = csv.Record;
-            if (counts.IsBlank(fields))
+            if (counts.IsBlank(csv))
             {
                 continue;
             }
 
+            string[] fields = csv.Record;
             string code = Field(fields, index[codeColumn]).Trim();
             string? error = code.Length == 0 ? $"{codeColumn.Header}: code is blank" : null;
             var properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -256,8 +256,7 @@ internal static class ActionRunner
         var positions = new int[dimensionColumns.Length];
         while (csv.Read())
         {
-            string[] fields = csv.Record;
-            if (counts.IsBlank(fields))
+            if (counts.IsBlank(csv))
             {
                 continue;
             }
@@ -265,7 +264,7 @@ internal static class ActionRunner
             string? error = null;
             for (int d = 0; d < positions.Length && error is null; d++)
             {
-                string member = Field(fields, dimensionAt[d]).Trim();
+                ReadOnlySpan<char> member = csv.Field(dimensionAt[d]).Trim();
                 positions[d] = dimensionLists[d].IndexOf(member);
                 if (positions[d] == int.MaxValue)
                 {
@@ -276,7 +275,7 @@ internal static class ActionRunner
             object?[] values = new object?[written.Length];
             for (int l = 0; l < lineItemColumns.Length && error is null; l++)
             {
-                string text = Field(fields, lineItemAt[l]);
+                ReadOnlySpan<char> text = csv.Field(lineItemAt[l]);
                 if (!Values.TryParse(types[l], text, out object? value, out string? parseError))
                 {
                     error = $"{lineItemColumns[l].Header}: {parseError} '{text.Trim()}'";
@@ -290,7 +289,7 @@ internal static class ActionRunner
             if (error is not null)
             {
                 counts.Failed++;
-                dump.Add(fields, csv.RecordLine, error);
+                dump.Add(csv.Record, csv.RecordLine, error);
                 continue;
             }
 
@@ -488,9 +487,9 @@ internal static class ActionRunner
 
         public long Total => this.Success + this.Failed + this.Ignored;
 
-        public bool IsBlank(string[] fields)
+        public bool IsBlank(CsvRecordReader csv)
         {
-            if (fields.All(string.IsNullOrWhiteSpace))
+            if (csv.IsBlank())
             {
                 this.Ignored++;
                 return true;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 
 namespace Connector.Emulators.Anaplan.Model;
 
@@ -46,6 +47,10 @@ internal sealed class ListData(string id, string name, IReadOnlyDictionary<strin
 
     /// <summary>The item's position in the list (items are only ever appended), or <see cref="int.MaxValue"/> when absent.</summary>
     public int IndexOf(string code) => this.positions.TryGetValue(code, out int position) ? position : int.MaxValue;
+
+    /// <summary>The item's position in the list, or <see cref="int.MaxValue"/> when absent (no string made for the code).</summary>
+    public int IndexOf(ReadOnlySpan<char> code)
+        => this.positions.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(code, out int position) ? position : int.MaxValue;
 
     /// <summary>Creates or updates an item; returns true when created.</summary>
     public bool Upsert(string code, string? name, IReadOnlyDictionary<string, string>? properties)
@@ -185,17 +190,19 @@ internal sealed class ModuleData
     /// </summary>
     public void SetRow(CellKey key, object?[] values, bool[] written)
     {
-        if (!this.rows.TryGetValue(key, out object?[]? row))
+        if (Array.TrueForAll(values, v => v is null) && !this.rows.ContainsKey(key))
         {
-            if (!Array.TrueForAll(values, v => v is null))
-            {
-                this.rows[key] = values;
-            }
+            return; // nothing to clear
+        }
 
+        ref object?[]? row = ref CollectionsMarshal.GetValueRefOrAddDefault(this.rows, key, out bool exists);
+        if (!exists)
+        {
+            row = values;
             return;
         }
 
-        for (int i = 0; i < row.Length; i++)
+        for (int i = 0; i < row!.Length; i++)
         {
             if (written[i])
             {
@@ -273,6 +280,11 @@ internal readonly struct CellKey : IEquatable<CellKey>
 
     public override int GetHashCode()
     {
+        if (this.more is null)
+        {
+            return HashCode.Combine(this.low, this.high);
+        }
+
         var hash = new HashCode();
         hash.Add(this.low);
         hash.Add(this.high);
@@ -294,6 +306,10 @@ internal static class Values
     /// <summary>Parses <paramref name="text"/> as <paramref name="type"/>; null with an error when it does not parse.
     /// Blank text parses to null (the cell is cleared).</summary>
     public static bool TryParse(string type, string text, out object? value, out string? error)
+        => TryParse(type, text.AsSpan(), out value, out error);
+
+    /// <inheritdoc cref="TryParse(string, string, out object?, out string?)"/>
+    public static bool TryParse(string type, ReadOnlySpan<char> text, out object? value, out string? error)
     {
         error = null;
         value = null;
@@ -303,40 +319,45 @@ internal static class Values
             return true;
         }
 
-        switch (type.ToLowerInvariant())
+        if (string.Equals(type, "number", StringComparison.OrdinalIgnoreCase))
         {
-            case "number":
-                if (double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out double number)
-                    && double.IsFinite(number))
-                {
-                    value = number == 0 && !double.IsNegative(number) ? Zero : number;
-                    return true;
-                }
-
-                error = "Invalid number";
-                return false;
-            case "date":
-                if (DateOnly.TryParseExact(text, ["yyyy-MM-dd", "MM/dd/yyyy", "dd.MM.yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out DateOnly date))
-                {
-                    value = date;
-                    return true;
-                }
-
-                error = "Invalid date";
-                return false;
-            case "boolean":
-                if (bool.TryParse(text, out bool flag))
-                {
-                    value = flag;
-                    return true;
-                }
-
-                error = "Invalid boolean";
-                return false;
-            default:
-                value = text;
+            if (double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out double number)
+                && double.IsFinite(number))
+            {
+                value = number == 0 && !double.IsNegative(number) ? Zero : number;
                 return true;
+            }
+
+            error = "Invalid number";
+            return false;
         }
+
+        if (string.Equals(type, "date", StringComparison.OrdinalIgnoreCase))
+        {
+            if (DateOnly.TryParseExact(text, ["yyyy-MM-dd", "MM/dd/yyyy", "dd.MM.yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out DateOnly date))
+            {
+                value = date;
+                return true;
+            }
+
+            error = "Invalid date";
+            return false;
+        }
+
+        if (string.Equals(type, "boolean", StringComparison.OrdinalIgnoreCase))
+        {
+            if (bool.TryParse(text, out bool flag))
+            {
+                value = flag;
+                return true;
+            }
+
+            error = "Invalid boolean";
+            return false;
+        }
+
+        value = text.ToString();
+        return true;
     }
 
     public static string Format(object? value) => value switch
