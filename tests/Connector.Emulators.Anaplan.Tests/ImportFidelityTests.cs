@@ -111,6 +111,38 @@ public sealed class ImportFidelityTests
         Assert.Equal((3 * expected.Count) + 1, cells.Count);
     }
 
+    [Fact]
+    public async Task ListImport_QuotedFieldsBlankCodesDuplicatesAndCase_CountsDumpAndItemsExact()
+    {
+        await using EmulatorHarness anaplan = await EmulatorHarness.StartAsync();
+        await anaplan.LoginAsync();
+        anaplan.Fpa.AddListItem("Vendors", "V1", "Acme");
+        string csv = "Code,Name,Division,Status\r\n"
+            + "v1,\"Acme, Inc.\",East,Active\r\n"           // another case: updates V1, whose code stays
+            + "V2,\"Globex \"\"Two\"\"\", West ,Active\n"     // doubled quotes; padded property trimmed
+            + "\n"                                            // blank: ignored
+            + " ,Nobody,East,Active\n"                        // blank code
+            + "V3,\"Line\nBreak\",East,\n"                    // a line break in a name, a blank property
+            + "V2,Globex,,Inactive\n"                         // the same code again: an update
+            + "V4";                                           // no line end, missing columns
+        string taskId = await anaplan.RunImportAsync("112000000003", "113000000003", csv);
+
+        JsonElement result = (await anaplan.GetJsonAsync($"{EmulatorHarness.ModelPath}/imports/112000000003/tasks/{taskId}")).GetProperty("task").GetProperty("result");
+        string[] values = [.. result.GetProperty("details")[0].GetProperty("values").EnumerateArray().Select(v => v.GetString()!)];
+        string Count(string name) => values[Array.IndexOf(values, name) + 1];
+        Assert.Equal(("5", "3", "2", "1", "1", "7"), (Count("successRowCount"), Count("successCreateCount"), Count("successUpdateCount"), Count("failedCount"), Count("ignoredCount"), Count("totalRowCount")));
+        using HttpResponseMessage dump = await anaplan.SendAsync(HttpMethod.Get, $"{EmulatorHarness.ModelPath}/imports/112000000003/tasks/{taskId}/dump");
+        Assert.Equal("_Status_,Code,Name,Division,Status,_Line_,_Error_1_\nE,\" \",Nobody,East,Active,5,Code: code is blank\n", await dump.Content.ReadAsStringAsync());
+        Assert.Equal(
+            [
+                ("V1", "Acme, Inc.", "East", "Active"),
+                ("V2", "Globex", string.Empty, "Inactive"),
+                ("V3", "Line\nBreak", "East", string.Empty),
+                ("V4", "V4", string.Empty, string.Empty),
+            ],
+            anaplan.Fpa.GetListItems("Vendors").Select(i => (i.Code, i.Name, i.Properties.GetValueOrDefault("Division", "-"), i.Properties.GetValueOrDefault("Status", "-"))));
+    }
+
     private static async Task<string> RunChunkedImportAsync(EmulatorHarness anaplan, byte[] csv, int[] cuts)
     {
         int[] bounds = [0, .. cuts, csv.Length];

@@ -174,6 +174,10 @@ internal static class ActionRunner
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         ColumnDefinition codeColumn = import.Columns.First(c => ModelValidation.Is(c.Field, "code"));
         ColumnDefinition? nameColumn = import.Columns.FirstOrDefault(c => ModelValidation.Is(c.Field, "name"));
+        int codeAt = index[codeColumn];
+        ColumnDefinition[] propertyColumns = [.. import.Columns.Where(c => c.Property is not null)];
+        int[] propertyAt = [.. propertyColumns.Select(c => index[c])];
+        string[] propertyTypes = [.. propertyColumns.Select(c => list.PropertyTypes[c.Property!])];
         while (csv.Read())
         {
             if (counts.IsBlank(csv))
@@ -181,27 +185,26 @@ internal static class ActionRunner
                 continue;
             }
 
-            string[] fields = csv.Record;
-            string code = Field(fields, index[codeColumn]).Trim();
+            string code = csv.Field(codeAt).Trim().ToString();
             string? error = code.Length == 0 ? $"{codeColumn.Header}: code is blank" : null;
             var properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (ColumnDefinition column in import.Columns.Where(c => c.Property is not null))
+            for (int p = 0; p < propertyColumns.Length; p++)
             {
-                string text = Field(fields, index[column]);
-                if (!Values.TryParse(list.PropertyTypes[column.Property!], text, out object? value, out string? parseError))
+                ReadOnlySpan<char> text = csv.Field(propertyAt[p]);
+                if (!Values.TryParse(propertyTypes[p], text, out object? value, out string? parseError))
                 {
-                    error ??= $"{column.Header}: {parseError} '{text.Trim()}'";
+                    error ??= $"{propertyColumns[p].Header}: {parseError} '{text.Trim()}'";
                 }
                 else
                 {
-                    properties[column.Property!] = Values.Format(value);
+                    properties[propertyColumns[p].Property!] = Values.Format(value);
                 }
             }
 
             if (error is not null)
             {
                 counts.Failed++;
-                dump.Add(fields, csv.RecordLine, error);
+                dump.Add(csv.Record, csv.RecordLine, error);
                 continue;
             }
 
@@ -223,7 +226,7 @@ internal static class ActionRunner
             }
 
             counts.Success++;
-            string? name = nameColumn is null ? null : Field(fields, index[nameColumn]).Trim();
+            string? name = nameColumn is null ? null : csv.Field(index[nameColumn]).Trim().ToString();
             upserts.Add((code, name, properties));
         }
 
