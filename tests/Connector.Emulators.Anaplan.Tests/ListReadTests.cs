@@ -57,6 +57,31 @@ public sealed class ListReadTests
     }
 
     [Fact]
+    public async Task ListItems_Answer_ByteForByte_EscapesAndContentType()
+    {
+        await using EmulatorHarness h = await StartAsync();
+        h.Fpa.AddListItem("Accounts", "600-01", "Salaries \"Ops\" & <Co> é", new Dictionary<string, string> { ["Group"] = "A,B\nC" });
+        h.Fpa.AddListItem("Accounts", "610-01", "Rent");
+        string list = $"{EmulatorHarness.ModelPath}/lists/101000000001/items";
+
+        using HttpResponseMessage all = await h.SendAsync(HttpMethod.Get, list + "?includeAll=true");
+        using HttpResponseMessage plain = await h.SendAsync(HttpMethod.Get, list);
+
+        const string Envelope = "{\"meta\":{\"schema\":\"https://api.anaplan.com/2/0/objects/item\"},\"status\":{\"code\":200,\"message\":\"Success\"},\"listItems\":[";
+        Assert.Equal(
+            Envelope
+            + "{\"id\":\"201000000001\",\"name\":\"Salaries \\u0022Ops\\u0022 \\u0026 \\u003CCo\\u003E \\u00E9\",\"code\":\"600-01\",\"properties\":{\"Type\":\"\",\"Group\":\"A,B\\nC\"},\"subsets\":{}},"
+            + "{\"id\":\"201000000002\",\"name\":\"Rent\",\"code\":\"610-01\",\"properties\":{\"Type\":\"\",\"Group\":\"\"},\"subsets\":{}}]}",
+            await all.Content.ReadAsStringAsync());
+        Assert.Equal(
+            Envelope
+            + "{\"id\":\"201000000001\",\"name\":\"Salaries \\u0022Ops\\u0022 \\u0026 \\u003CCo\\u003E \\u00E9\",\"code\":\"600-01\"},"
+            + "{\"id\":\"201000000002\",\"name\":\"Rent\",\"code\":\"610-01\"}]}",
+            await plain.Content.ReadAsStringAsync());
+        Assert.Equal("application/json", all.Content.Headers.ContentType?.ToString());
+    }
+
+    [Fact]
     public async Task ListItems_UserIsNotAWorkspaceAdministrator_403_OtherCallsStillAnswer()
     {
         await using EmulatorHarness h = await StartAsync();

@@ -126,7 +126,7 @@ internal static class ActionRunner
         {
             Action apply = import.List is not null
                 ? ReadListRows(model.List(import.List), import, csv, index, counts, dump)
-                : ReadModuleRows(model, model.Module(import.Module!), import, csv, index, counts, dump);
+                : ReadModuleRows(model.Module(import.Module!), import, csv, index, counts, dump);
             if (task.IsCancelRequested)
             {
                 return null;
@@ -174,34 +174,37 @@ internal static class ActionRunner
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         ColumnDefinition codeColumn = import.Columns.First(c => ModelValidation.Is(c.Field, "code"));
         ColumnDefinition? nameColumn = import.Columns.FirstOrDefault(c => ModelValidation.Is(c.Field, "name"));
+        int codeAt = index[codeColumn];
+        ColumnDefinition[] propertyColumns = [.. import.Columns.Where(c => c.Property is not null)];
+        int[] propertyAt = [.. propertyColumns.Select(c => index[c])];
+        string[] propertyTypes = [.. propertyColumns.Select(c => list.PropertyTypes[c.Property!])];
         while (csv.Read())
         {
-            string[] fields = csv.Record;
-            if (counts.IsBlank(fields))
+            if (counts.IsBlank(csv))
             {
                 continue;
             }
 
-            string code = Field(fields, index[codeColumn]).Trim();
+            string code = csv.Field(codeAt).Trim().ToString();
             string? error = code.Length == 0 ? $"{codeColumn.Header}: code is blank" : null;
             var properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (ColumnDefinition column in import.Columns.Where(c => c.Property is not null))
+            for (int p = 0; p < propertyColumns.Length; p++)
             {
-                string text = Field(fields, index[column]);
-                if (!Values.TryParse(list.PropertyTypes[column.Property!], text, out object? value, out string? parseError))
+                ReadOnlySpan<char> text = csv.Field(propertyAt[p]);
+                if (!Values.TryParse(propertyTypes[p], text, out object? value, out string? parseError))
                 {
-                    error ??= $"{column.Header}: {parseError} '{text.Trim()}'";
+                    error ??= $"{propertyColumns[p].Header}: {parseError} '{text.Trim()}'";
                 }
                 else
                 {
-                    properties[column.Property!] = Values.Format(value);
+                    properties[propertyColumns[p].Property!] = Values.Format(value);
                 }
             }
 
             if (error is not null)
             {
                 counts.Failed++;
-                dump.Add(fields, csv.RecordLine, error);
+                dump.Add(csv.Record, csv.RecordLine, error);
                 continue;
             }
 
@@ -223,7 +226,7 @@ internal static class ActionRunner
             }
 
             counts.Success++;
-            string? name = nameColumn is null ? null : Field(fields, index[nameColumn]).Trim();
+            string? name = nameColumn is null ? null : csv.Field(index[nameColumn]).Trim().ToString();
             upserts.Add((code, name, properties));
         }
 
@@ -237,67 +240,72 @@ internal static class ActionRunner
     }
 
     private static Action ReadModuleRows(
-        EmulatedModel model, ModuleData module, ImportDefinition import, CsvRecordReader csv, Dictionary<ColumnDefinition, int> index, RowCounts counts, DumpWriter dump)
+        ModuleData module, ImportDefinition import, CsvRecordReader csv, Dictionary<ColumnDefinition, int> index, RowCounts counts, DumpWriter dump)
     {
-        var writes = new List<(string Key, string LineItem, object? Value)>();
+        var writes = new List<(CellKey Key, object?[] Values)>();
         ColumnDefinition[] dimensionColumns = [.. module.Dimensions.Select(d => import.Columns.First(c => string.Equals(c.Dimension, d, StringComparison.OrdinalIgnoreCase)))];
-        ListData[] dimensionLists = [.. module.Dimensions.Select(model.List)];
+        int[] dimensionAt = [.. dimensionColumns.Select(c => index[c])];
+        IReadOnlyList<ListData> dimensionLists = module.Lists;
         ColumnDefinition[] lineItemColumns = [.. import.Columns.Where(c => c.LineItem is not null)];
-        var members = new string[dimensionColumns.Length];
-        var values = new object?[lineItemColumns.Length];
+        int[] lineItemAt = [.. lineItemColumns.Select(c => index[c])];
+        int[] slots = [.. lineItemColumns.Select(c => module.LineItemIndex(c.LineItem!))];
+        string[] types = [.. lineItemColumns.Select(c => module.LineItems[c.LineItem!])];
+        var written = new bool[module.LineItemNames.Count];
+        foreach (int slot in slots)
+        {
+            written[slot] = true;
+        }
+
+        var positions = new int[dimensionColumns.Length];
         while (csv.Read())
         {
-            string[] fields = csv.Record;
-            if (counts.IsBlank(fields))
+            if (counts.IsBlank(csv))
             {
                 continue;
             }
 
             string? error = null;
-            for (int d = 0; d < dimensionColumns.Length && error is null; d++)
+            for (int d = 0; d < positions.Length && error is null; d++)
             {
-                members[d] = Field(fields, index[dimensionColumns[d]]).Trim();
-                if (dimensionLists[d].Find(members[d]) is not { } item)
+                ReadOnlySpan<char> member = csv.Field(dimensionAt[d]).Trim();
+                positions[d] = dimensionLists[d].IndexOf(member);
+                if (positions[d] == int.MaxValue)
                 {
-                    error = $"Item not located in {dimensionLists[d].Name} list: {members[d]}";
-                }
-                else
-                {
-                    members[d] = item.Code;
+                    error = $"Item not located in {dimensionLists[d].Name} list: {member}";
                 }
             }
 
+            object?[] values = new object?[written.Length];
             for (int l = 0; l < lineItemColumns.Length && error is null; l++)
             {
-                ColumnDefinition column = lineItemColumns[l];
-                string text = Field(fields, index[column]);
-                if (!Values.TryParse(module.LineItems[column.LineItem!], text, out values[l], out string? parseError))
+                ReadOnlySpan<char> text = csv.Field(lineItemAt[l]);
+                if (!Values.TryParse(types[l], text, out object? value, out string? parseError))
                 {
-                    error = $"{column.Header}: {parseError} '{text.Trim()}'";
+                    error = $"{lineItemColumns[l].Header}: {parseError} '{text.Trim()}'";
+                }
+                else
+                {
+                    values[slots[l]] = value;
                 }
             }
 
             if (error is not null)
             {
                 counts.Failed++;
-                dump.Add(fields, csv.RecordLine, error);
+                dump.Add(csv.Record, csv.RecordLine, error);
                 continue;
             }
 
             counts.Success++;
             counts.Updated++;
-            string key = ModuleData.Key(members);
-            for (int l = 0; l < lineItemColumns.Length; l++)
-            {
-                writes.Add((key, lineItemColumns[l].LineItem!, values[l]));
-            }
+            writes.Add((CellKey.Of(positions), values));
         }
 
         return () =>
         {
-            foreach ((string key, string lineItem, object? value) in writes)
+            foreach ((CellKey key, object?[] values) in writes)
             {
-                module.Set(key, lineItem, value);
+                module.SetRow(key, values, written);
             }
         };
     }
@@ -307,7 +315,7 @@ internal static class ActionRunner
         List<string[]> rows;
         lock (model.DataSync)
         {
-            rows = export.List is not null ? ListRows(model.List(export.List), export) : ModuleRows(model, model.Module(export.Module!), export);
+            rows = export.List is not null ? ListRows(model.List(export.List), export) : ModuleRows(model.Module(export.Module!), export);
         }
 
         byte[] csvBytes = WriteCsv(ExportHeader(model, export), rows);
@@ -335,7 +343,7 @@ internal static class ActionRunner
     {
         lock (model.DataSync)
         {
-            return export.List is not null ? model.List(export.List).Items.Count : ModuleRows(model, model.Module(export.Module!), export).Count;
+            return export.List is not null ? model.List(export.List).Items.Count : ModuleRows(model.Module(export.Module!), export).Count;
         }
     }
 
@@ -355,68 +363,69 @@ internal static class ActionRunner
             : c.Property is not null ? item.Properties.GetValueOrDefault(c.Property, string.Empty)
             : string.Empty).ToArray())];
 
-    private static List<string[]> ModuleRows(EmulatedModel model, ModuleData module, ExportDefinition export)
+    private static List<string[]> ModuleRows(ModuleData module, ExportDefinition export)
     {
-        ListData[] lists = [.. module.Dimensions.Select(model.List)];
+        IReadOnlyList<ListData> lists = module.Lists;
+        int dimensions = module.Dimensions.Count;
         int At(string dimension) => module.Dimensions.ToList().FindIndex(d => string.Equals(d, dimension, StringComparison.OrdinalIgnoreCase));
         int filterAt = export.FilterList is null ? -1 : At(export.FilterList);
         (int At, string Item)[] pages = [.. export.Pages.Select(p => (At(p.Key), p.Value))];
         int pivotAt = export.ColumnDimension is null ? -1 : At(export.ColumnDimension);
         ListItem[] pivotItems = pivotAt < 0 ? [] : [.. lists[pivotAt].Items];
+        int pivotSlot = pivotAt < 0 ? -1 : module.LineItemIndex(export.ColumnLineItem!);
+        int[] exportedSlots = [.. export.Columns.Where(c => c.LineItem is not null).Select(c => module.LineItemIndex(c.LineItem!))];
 
         // A grid view shows one row per combination of the other dimensions, its cells across the column dimension.
-        var selected = new Dictionary<string, (int[] Order, string[] Members, Dictionary<string, object> Values, Dictionary<string, object> Pivot)>(StringComparer.OrdinalIgnoreCase);
-        foreach ((string key, Dictionary<string, object> values) in module.Rows)
+        var selected = new Dictionary<CellKey, (CellKey Key, object?[] Values, Dictionary<int, object> Pivot)>();
+        var plain = new List<(CellKey Key, object?[] Values, Dictionary<int, object> Pivot)>();
+        foreach ((CellKey key, object?[] values) in module.Rows)
         {
-            string[] members = key.Split(ModuleData.Separator);
             if (filterAt >= 0)
             {
-                ListItem? item = lists[filterAt].Find(members[filterAt]);
-                if (item is null || !item.Properties.TryGetValue(export.FilterProperty ?? "Approved", out string? flag) || !bool.TryParse(flag, out bool on) || !on)
+                ListItem item = lists[filterAt].Items[key.Position(filterAt)];
+                if (!item.Properties.TryGetValue(export.FilterProperty ?? "Approved", out string? flag) || !bool.TryParse(flag, out bool on) || !on)
                 {
                     continue;
                 }
             }
 
-            if (pages.Any(p => !string.Equals(members[p.At], p.Item, StringComparison.OrdinalIgnoreCase)))
+            if (pages.Any(p => !string.Equals(lists[p.At].Items[key.Position(p.At)].Code, p.Item, StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
             }
 
             if (pivotAt >= 0)
             {
-                if (!values.TryGetValue(export.ColumnLineItem!, out object? cell) || cell is double d && d == 0 && export.NonZeroOnly)
+                if (pivotSlot < 0 || values[pivotSlot] is not { } cell || cell is double d && d == 0 && export.NonZeroOnly)
                 {
                     continue;
                 }
 
-                string[] rowMembers = [.. members.Select((m, i) => i == pivotAt ? string.Empty : m)];
-                string rowKey = ModuleData.Key(rowMembers);
+                CellKey rowKey = key.With(pivotAt, -1, dimensions);
                 if (!selected.TryGetValue(rowKey, out var row))
                 {
-                    row = ([.. rowMembers.Select((m, i) => i == pivotAt ? 0 : lists[i].IndexOf(m))], rowMembers, values, new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase));
+                    row = (rowKey, values, []);
                     selected[rowKey] = row;
                 }
 
-                row.Pivot[members[pivotAt]] = cell;
+                row.Pivot[key.Position(pivotAt)] = cell;
                 continue;
             }
 
-            IEnumerable<object?> exported = export.Columns.Where(c => c.LineItem is not null).Select(c => values.GetValueOrDefault(c.LineItem!));
-            if (export.NonZeroOnly && exported.All(v => v is null || (v is double z && z == 0)))
+            if (export.NonZeroOnly && exportedSlots.All(slot => slot < 0 || values[slot] is null || (values[slot] is double z && z == 0)))
             {
                 continue;
             }
 
-            selected[key] = ([.. members.Select((m, i) => lists[i].IndexOf(m))], members, values, []);
+            plain.Add((key, values, []));
         }
 
-        var ordered = selected.Values.ToList();
+        List<(CellKey Key, object?[] Values, Dictionary<int, object> Pivot)> ordered = pivotAt < 0 ? plain : [.. selected.Values];
         ordered.Sort((a, b) =>
         {
-            for (int i = 0; i < a.Order.Length; i++)
+            for (int i = 0; i < dimensions; i++)
             {
-                int c = a.Order[i].CompareTo(b.Order[i]);
+                int c = i == pivotAt ? 0 : a.Key.Position(i).CompareTo(b.Key.Position(i));
                 if (c != 0)
                 {
                     return c;
@@ -426,7 +435,7 @@ internal static class ActionRunner
             return 0;
         });
 
-        string Column(ColumnDefinition c, string[] members, Dictionary<string, object> values)
+        string Column(ColumnDefinition c, CellKey key, object?[] values)
         {
             if (c.Value is not null)
             {
@@ -435,15 +444,22 @@ internal static class ActionRunner
 
             if (c.Dimension is null)
             {
-                return Values.Format(values.GetValueOrDefault(c.LineItem!));
+                int slot = module.LineItemIndex(c.LineItem!);
+                return Values.Format(slot < 0 ? null : values[slot]);
             }
 
-            string code = members[At(c.Dimension)];
-            return ModelValidation.Is(c.Field, "name") ? lists[At(c.Dimension)].Find(code)?.Name ?? code : code;
+            int at = At(c.Dimension);
+            if (at == pivotAt)
+            {
+                return string.Empty;
+            }
+
+            ListItem item = lists[at].Items[key.Position(at)];
+            return ModelValidation.Is(c.Field, "name") ? item.Name : item.Code;
         }
 
-        return [.. ordered.Select(row => export.Columns.Select(c => Column(c, row.Members, row.Values))
-            .Concat(pivotItems.Select(item => row.Pivot.TryGetValue(item.Code, out object? v) ? Values.Format(v) : string.Empty)).ToArray())];
+        return [.. ordered.Select(row => export.Columns.Select(c => Column(c, row.Key, row.Values))
+            .Concat(pivotItems.Select((item, i) => row.Pivot.TryGetValue(i, out object? v) ? Values.Format(v) : string.Empty)).ToArray())];
     }
 
     internal static byte[] WriteCsv(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
@@ -474,9 +490,9 @@ internal static class ActionRunner
 
         public long Total => this.Success + this.Failed + this.Ignored;
 
-        public bool IsBlank(string[] fields)
+        public bool IsBlank(CsvRecordReader csv)
         {
-            if (fields.All(string.IsNullOrWhiteSpace))
+            if (csv.IsBlank())
             {
                 this.Ignored++;
                 return true;

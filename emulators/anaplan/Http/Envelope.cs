@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -89,6 +91,22 @@ internal static class Envelope
     };
 
     public static IResult Json(JsonNode body, int status) => Results.Content(body.ToJsonString(), "application/json", null, status);
+
+    /// <summary>A body written with <see cref="WriteOkStart"/>, answered as <see cref="Json(JsonNode, int)"/> answers.</summary>
+    public static IResult Json(ReadOnlySpan<byte> utf8Body, int status) => Results.Content(Encoding.UTF8.GetString(utf8Body), "application/json", null, status);
+
+    /// <summary>Opens the success envelope of <see cref="Ok"/> (<c>meta</c>, <c>status</c>), leaving the body open for its payload.</summary>
+    public static void WriteOkStart(Utf8JsonWriter json, string schema)
+    {
+        json.WriteStartObject();
+        json.WriteStartObject("meta");
+        json.WriteString("schema", SchemaBase + schema);
+        json.WriteEndObject();
+        json.WriteStartObject("status");
+        json.WriteNumber("code", 200);
+        json.WriteString("message", "Success");
+        json.WriteEndObject();
+    }
 
     public static JsonObject Status(int code) => new() { ["code"] = code, ["message"] = code < 300 ? "Success" : Phrase(code) };
 

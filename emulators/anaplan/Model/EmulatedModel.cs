@@ -56,7 +56,7 @@ public sealed class EmulatedModel
                 }
             }
 
-            this.modules[module.Name] = new ModuleData(module.Id, module.Name, module.Dimensions, module.LineItems);
+            this.modules[module.Name] = new ModuleData(module.Id, module.Name, module.Dimensions, module.LineItems, [.. module.Dimensions.Select(d => this.lists[d])]);
         }
 
         foreach (ImportDefinition import in definition.Imports)
@@ -163,6 +163,23 @@ public sealed class EmulatedModel
         }
     }
 
+    /// <summary>A list's items as the list read answers them: code, name and the named properties' values (blank when unset).</summary>
+    internal IReadOnlyList<(string Code, string Name, string[] Properties)> ReadListItems(string list, IReadOnlyList<string> properties)
+    {
+        lock (this.dataSync)
+        {
+            IReadOnlyList<ListItem> items = this.List(list).Items;
+            var read = new (string Code, string Name, string[] Properties)[items.Count];
+            for (int i = 0; i < read.Length; i++)
+            {
+                ListItem item = items[i];
+                read[i] = (item.Code, item.Name, properties.Count == 0 ? [] : [.. properties.Select(p => item.Properties.GetValueOrDefault(p, string.Empty))]);
+            }
+
+            return read;
+        }
+    }
+
     /// <summary>Names of the model's lists.</summary>
     public IReadOnlyList<string> ListNames
     {
@@ -194,7 +211,7 @@ public sealed class EmulatedModel
         lock (this.dataSync)
         {
             ModuleData data = this.Module(module);
-            string key = this.CheckMembers(data, members);
+            CellKey key = this.CheckMembers(data, members);
             if (!data.LineItems.TryGetValue(lineItem, out string? type))
             {
                 throw new ArgumentException($"Module '{module}' has no line item '{lineItem}'.", nameof(lineItem));
@@ -210,7 +227,7 @@ public sealed class EmulatedModel
                 value = Convert.ToDouble(value, CultureInfo.InvariantCulture);
             }
 
-            data.Set(key, lineItem, value);
+            data.Set(key, data.LineItemIndex(lineItem), value);
         }
     }
 
@@ -220,7 +237,8 @@ public sealed class EmulatedModel
         lock (this.dataSync)
         {
             ModuleData data = this.Module(module);
-            return data.Rows.TryGetValue(ModuleData.Key(members), out Dictionary<string, object>? row) ? row.GetValueOrDefault(lineItem) : null;
+            int index = data.LineItemIndex(lineItem);
+            return index >= 0 && data.TryKey(members, out CellKey key) ? data.Get(key, index) : null;
         }
     }
 
@@ -230,7 +248,20 @@ public sealed class EmulatedModel
         lock (this.dataSync)
         {
             ModuleData data = this.Module(module);
-            return [.. data.Rows.SelectMany(r => r.Value.Select(v => new CellSnapshot(r.Key.Split(ModuleData.Separator), v.Key, v.Value)))];
+            var cells = new List<CellSnapshot>();
+            foreach ((CellKey key, object?[] values) in data.Rows)
+            {
+                string[] members = data.Members(key);
+                for (int i = 0; i < values.Length; i++)
+                {
+                    if (values[i] is { } value)
+                    {
+                        cells.Add(new CellSnapshot(members, data.LineItemNames[i], value));
+                    }
+                }
+            }
+
+            return cells;
         }
     }
 
@@ -676,7 +707,7 @@ public sealed class EmulatedModel
         this.TryRunNext();
     }
 
-    private string CheckMembers(ModuleData data, IReadOnlyList<string> members)
+    private CellKey CheckMembers(ModuleData data, IReadOnlyList<string> members)
     {
         if (members.Count != data.Dimensions.Count)
         {
@@ -693,7 +724,7 @@ public sealed class EmulatedModel
             }
         }
 
-        return ModuleData.Key(members);
+        return data.TryKey(members, out CellKey key) ? key : throw new InvalidOperationException("Unreachable: every member was found.");
     }
 
     private void AddFileLocked(EmulatedFile file)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 
 namespace Connector.Emulators.Anaplan.Model;
 
@@ -47,6 +48,10 @@ internal sealed class ListData(string id, string name, IReadOnlyDictionary<strin
     /// <summary>The item's position in the list (items are only ever appended), or <see cref="int.MaxValue"/> when absent.</summary>
     public int IndexOf(string code) => this.positions.TryGetValue(code, out int position) ? position : int.MaxValue;
 
+    /// <summary>The item's position in the list, or <see cref="int.MaxValue"/> when absent (no string made for the code).</summary>
+    public int IndexOf(ReadOnlySpan<char> code)
+        => this.positions.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(code, out int position) ? position : int.MaxValue;
+
     /// <summary>Creates or updates an item; returns true when created.</summary>
     public bool Upsert(string code, string? name, IReadOnlyDictionary<string, string>? properties)
     {
@@ -73,58 +78,238 @@ internal sealed class ListData(string id, string name, IReadOnlyDictionary<strin
     }
 }
 
-internal sealed class ModuleData(string id, string name, IReadOnlyList<string> dimensions, IReadOnlyDictionary<string, string> lineItems)
+/// <summary>
+/// A module's cells: one row per combination of items that has any value, keyed by the items' positions in their lists
+/// (lists only grow, so a position never changes), its values in line-item order. Held this way because a GL import
+/// stores millions of rows: a joined code string and a dictionary per row cost several hundred bytes a row.
+/// </summary>
+internal sealed class ModuleData
 {
-    public const char Separator = '\u001F';
+    private readonly ListData[] lists;
+    private readonly string[] lineItemNames;
+    private readonly Dictionary<string, int> lineItemIndex = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<CellKey, object?[]> rows = [];
 
-    public string Id { get; } = id;
+    public ModuleData(string id, string name, IReadOnlyList<string> dimensions, IReadOnlyDictionary<string, string> lineItems, IReadOnlyList<ListData> lists)
+    {
+        this.Id = id;
+        this.Name = name;
+        this.Dimensions = dimensions;
+        this.LineItems = lineItems;
+        this.lists = [.. lists];
+        this.lineItemNames = [.. lineItems.Keys];
+        for (int i = 0; i < this.lineItemNames.Length; i++)
+        {
+            this.lineItemIndex.TryAdd(this.lineItemNames[i], i);
+        }
+    }
 
-    public string Name { get; } = name;
+    public string Id { get; }
 
-    public IReadOnlyList<string> Dimensions { get; } = dimensions;
+    public string Name { get; }
+
+    public IReadOnlyList<string> Dimensions { get; }
 
     /// <summary>Line item name to type.</summary>
-    public IReadOnlyDictionary<string, string> LineItems { get; } = lineItems;
+    public IReadOnlyDictionary<string, string> LineItems { get; }
 
-    /// <summary>Member key (codes joined by <see cref="Separator"/>) to line item values.</summary>
-    public Dictionary<string, Dictionary<string, object>> Rows { get; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>The line items' names, in the order of a row's values.</summary>
+    public IReadOnlyList<string> LineItemNames => this.lineItemNames;
 
-    public static string Key(IEnumerable<string> members) => string.Join(Separator, members);
+    /// <summary>Each dimension's list, in the module's dimension order.</summary>
+    public IReadOnlyList<ListData> Lists => this.lists;
 
-    public void Set(string memberKey, string lineItem, object? value)
+    /// <summary>The rows that hold any value: their key and their values (null: blank), in line-item order.</summary>
+    public IEnumerable<KeyValuePair<CellKey, object?[]>> Rows => this.rows;
+
+    /// <summary>A line item's place in a row's values; -1 when the module has no such line item.</summary>
+    public int LineItemIndex(string lineItem) => this.lineItemIndex.TryGetValue(lineItem, out int index) ? index : -1;
+
+    /// <summary>The key of the items named (one code per dimension); false when one is not in its list.</summary>
+    public bool TryKey(IReadOnlyList<string> members, out CellKey key)
     {
-        if (!this.Rows.TryGetValue(memberKey, out Dictionary<string, object>? row))
+        key = default;
+        if (members.Count != this.lists.Length)
+        {
+            return false;
+        }
+
+        Span<int> positions = stackalloc int[this.lists.Length];
+        for (int d = 0; d < positions.Length; d++)
+        {
+            positions[d] = this.lists[d].IndexOf(members[d]);
+            if (positions[d] == int.MaxValue)
+            {
+                return false;
+            }
+        }
+
+        key = CellKey.Of(positions);
+        return true;
+    }
+
+    /// <summary>The codes of a row's items, in dimension order.</summary>
+    public string[] Members(CellKey key)
+    {
+        var members = new string[this.lists.Length];
+        for (int d = 0; d < members.Length; d++)
+        {
+            members[d] = this.lists[d].Items[key.Position(d)].Code;
+        }
+
+        return members;
+    }
+
+    public object? Get(CellKey key, int lineItem) => this.rows.TryGetValue(key, out object?[]? row) ? row[lineItem] : null;
+
+    /// <summary>Sets one value (null clears it); a row left without values is removed.</summary>
+    public void Set(CellKey key, int lineItem, object? value)
+    {
+        if (!this.rows.TryGetValue(key, out object?[]? row))
         {
             if (value is null)
             {
                 return;
             }
 
-            row = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
-            this.Rows[memberKey] = row;
+            row = new object?[this.lineItemNames.Length];
+            this.rows[key] = row;
         }
 
-        if (value is null)
+        row[lineItem] = value;
+        if (value is null && Array.TrueForAll(row, v => v is null))
         {
-            row.Remove(lineItem);
-            if (row.Count == 0)
+            this.rows.Remove(key);
+        }
+    }
+
+    /// <summary>
+    /// Sets the values an import read for a row: <paramref name="values"/> in line-item order, <paramref name="written"/>
+    /// flagging the line items the import has a column for (the others keep their values; null clears). A new row keeps
+    /// <paramref name="values"/> as it is, so the caller must not reuse it.
+    /// </summary>
+    public void SetRow(CellKey key, object?[] values, bool[] written)
+    {
+        if (Array.TrueForAll(values, v => v is null) && !this.rows.ContainsKey(key))
+        {
+            return; // nothing to clear
+        }
+
+        ref object?[]? row = ref CollectionsMarshal.GetValueRefOrAddDefault(this.rows, key, out bool exists);
+        if (!exists)
+        {
+            row = values;
+            return;
+        }
+
+        for (int i = 0; i < row!.Length; i++)
+        {
+            if (written[i])
             {
-                this.Rows.Remove(memberKey);
+                row[i] = values[i];
             }
         }
-        else
+
+        if (Array.TrueForAll(row, v => v is null))
         {
-            row[lineItem] = value;
+            this.rows.Remove(key);
         }
+    }
+}
+
+/// <summary>A module row's key: its items' positions in their lists, four to a pair of longs (more in an array).</summary>
+internal readonly struct CellKey : IEquatable<CellKey>
+{
+    private readonly ulong low;
+    private readonly ulong high;
+    private readonly int[]? more;
+
+    private CellKey(ulong low, ulong high, int[]? more)
+    {
+        this.low = low;
+        this.high = high;
+        this.more = more;
+    }
+
+    public static CellKey Of(ReadOnlySpan<int> positions)
+    {
+        ulong low = 0, high = 0;
+        for (int d = 0; d < Math.Min(4, positions.Length); d++)
+        {
+            ulong part = (uint)positions[d];
+            if (d < 2)
+            {
+                low |= part << (32 * d);
+            }
+            else
+            {
+                high |= part << (32 * (d - 2));
+            }
+        }
+
+        return new CellKey(low, high, positions.Length > 4 ? positions[4..].ToArray() : null);
+    }
+
+    /// <summary>The position of the item of dimension <paramref name="dimension"/>.</summary>
+    public int Position(int dimension) => dimension switch
+    {
+        0 => (int)(uint)this.low,
+        1 => (int)(uint)(this.low >> 32),
+        2 => (int)(uint)this.high,
+        3 => (int)(uint)(this.high >> 32),
+        _ => this.more![dimension - 4],
+    };
+
+    /// <summary>This key with the position of one dimension replaced.</summary>
+    public CellKey With(int dimension, int position, int dimensions)
+    {
+        Span<int> positions = stackalloc int[dimensions];
+        for (int d = 0; d < dimensions; d++)
+        {
+            positions[d] = d == dimension ? position : this.Position(d);
+        }
+
+        return Of(positions);
+    }
+
+    public bool Equals(CellKey other)
+        => this.low == other.low && this.high == other.high
+        && (ReferenceEquals(this.more, other.more) || (this.more is not null && other.more is not null && this.more.AsSpan().SequenceEqual(other.more)));
+
+    public override bool Equals(object? obj) => obj is CellKey other && this.Equals(other);
+
+    public override int GetHashCode()
+    {
+        if (this.more is null)
+        {
+            return HashCode.Combine(this.low, this.high);
+        }
+
+        var hash = new HashCode();
+        hash.Add(this.low);
+        hash.Add(this.high);
+        foreach (int position in this.more ?? [])
+        {
+            hash.Add(position);
+        }
+
+        return hash.ToHashCode();
     }
 }
 
 /// <summary>Parses and formats cell and property values by Anaplan type name.</summary>
 internal static class Values
 {
+    /// <summary>One boxed zero for every zero cell (a GL row's debit or credit is mostly zero).</summary>
+    private static readonly object Zero = 0d;
+
     /// <summary>Parses <paramref name="text"/> as <paramref name="type"/>; null with an error when it does not parse.
     /// Blank text parses to null (the cell is cleared).</summary>
     public static bool TryParse(string type, string text, out object? value, out string? error)
+        => TryParse(type, text.AsSpan(), out value, out error);
+
+    /// <inheritdoc cref="TryParse(string, string, out object?, out string?)"/>
+    public static bool TryParse(string type, ReadOnlySpan<char> text, out object? value, out string? error)
     {
         error = null;
         value = null;
@@ -134,40 +319,45 @@ internal static class Values
             return true;
         }
 
-        switch (type.ToLowerInvariant())
+        if (string.Equals(type, "number", StringComparison.OrdinalIgnoreCase))
         {
-            case "number":
-                if (double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out double number)
-                    && double.IsFinite(number))
-                {
-                    value = number;
-                    return true;
-                }
-
-                error = "Invalid number";
-                return false;
-            case "date":
-                if (DateOnly.TryParseExact(text, ["yyyy-MM-dd", "MM/dd/yyyy", "dd.MM.yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out DateOnly date))
-                {
-                    value = date;
-                    return true;
-                }
-
-                error = "Invalid date";
-                return false;
-            case "boolean":
-                if (bool.TryParse(text, out bool flag))
-                {
-                    value = flag;
-                    return true;
-                }
-
-                error = "Invalid boolean";
-                return false;
-            default:
-                value = text;
+            if (double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out double number)
+                && double.IsFinite(number))
+            {
+                value = number == 0 && !double.IsNegative(number) ? Zero : number;
                 return true;
+            }
+
+            error = "Invalid number";
+            return false;
         }
+
+        if (string.Equals(type, "date", StringComparison.OrdinalIgnoreCase))
+        {
+            if (DateOnly.TryParseExact(text, ["yyyy-MM-dd", "MM/dd/yyyy", "dd.MM.yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out DateOnly date))
+            {
+                value = date;
+                return true;
+            }
+
+            error = "Invalid date";
+            return false;
+        }
+
+        if (string.Equals(type, "boolean", StringComparison.OrdinalIgnoreCase))
+        {
+            if (bool.TryParse(text, out bool flag))
+            {
+                value = flag;
+                return true;
+            }
+
+            error = "Invalid boolean";
+            return false;
+        }
+
+        value = text.ToString();
+        return true;
     }
 
     public static string Format(object? value) => value switch

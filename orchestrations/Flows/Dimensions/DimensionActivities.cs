@@ -82,24 +82,30 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
 
         long maxPart = connection.Anaplan.ChunkSizeMb * 1024L * 1024L;
         ImportLayouts layouts = dimensions.Layouts ?? new ImportLayouts([]);
-        StagedCsv? accountsCsv = dimensions.StageLists
-            ? await StageAsync(storage, input, layouts.For(Datasets.Accounts), maxPart, accountItems.Values.OrderBy(r => r[0], StringComparer.Ordinal))
-            : null;
-        StagedCsv? costCentersCsv = dimensions.StageLists && dimensions.CostCenterList
-            ? await StageAsync(
+        string snapshotBlob = Datasets.RunBlob(input, "sage-dimensions.json");
+
+        // Four independent writes (two staged lists, the snapshot, the rejections' audit rows), made at once: each is a
+        // round trip to storage and, at 100 k accounts, megabytes; the step is recorded only once all of them are done.
+        Task<StagedCsv?> accountsCsv = dimensions.StageLists
+            ? StageAsync(storage, input, layouts.For(Datasets.Accounts), maxPart, accountItems.Values.OrderBy(r => r[0], StringComparer.Ordinal))
+            : Task.FromResult<StagedCsv?>(null);
+        Task<StagedCsv?> costCentersCsv = dimensions.StageLists && dimensions.CostCenterList
+            ? StageAsync(
                 storage, input, layouts.For(Datasets.CostCenters), maxPart,
                 costCenterItems.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new[] { kv.Key, names.GetValueOrDefault(kv.Key, kv.Value) }))
-            : null;
-
-        string snapshotBlob = Datasets.RunBlob(input, "sage-dimensions.json");
-        await snapshot.SaveAsync(storage.StagingContainer, snapshotBlob);
-        await audit.WriteRecordsAsync(input.RunId, rejections);
+            : Task.FromResult<StagedCsv?>(null);
+        await Task.WhenAll(
+            accountsCsv,
+            costCentersCsv,
+            snapshot.SaveAsync(storage.StagingContainer, snapshotBlob),
+            audit.WriteRecordsAsync(input.RunId, rejections));
         return await steps.RecordAsync(input, StepKeys.SageDimensions, new SageDimensions(
-            snapshotBlob, accountsCsv, costCentersCsv, snapshot.Accounts.Count, accountItems.Count, costCenterItems.Count, rejections.Count, structure.Describe()));
+            snapshotBlob, await accountsCsv, await costCentersCsv, snapshot.Accounts.Count, accountItems.Count, costCenterItems.Count, rejections.Count, structure.Describe()));
     }
 
-    private static async Task<StagedCsv> StageAsync(ConnectorStorage storage, RunRef run, DatasetLayout layout, long maxPart, IEnumerable<string[]> rows)
+    private static async Task<StagedCsv?> StageAsync(ConnectorStorage storage, RunRef run, DatasetLayout layout, long maxPart, IEnumerable<string[]> rows)
     {
+        await Task.Yield(); // writes its rows while the other writes of the step go on
         await using var writer = new CsvPartWriter(storage.StagingContainer, Datasets.StagingPrefix(run, layout.Dataset), layout.Dataset, layout.Header, maxPart);
         foreach (string[] row in rows)
         {
@@ -121,9 +127,14 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
 
     public override async Task<AlignmentResult> RunAsync(TaskActivityContext context, BuildAlignmentInput input)
     {
-        AlignmentSnapshot snapshot = await AlignmentSnapshot.LoadAsync(storage.StagingContainer, input.SageSnapshotBlob);
-        HashSet<string> anaplanAccounts = await ReadCodesAsync(storage.StagingContainer, input.AccountsExportBlob);
-        HashSet<string> anaplanCostCenters = await ReadCodesAsync(storage.StagingContainer, input.CostCentersExportBlob);
+        // The Sage snapshot and both member lists are read at once (three blobs, one of them megabytes at 100 k accounts).
+        Task<AlignmentSnapshot> loading = AlignmentSnapshot.LoadAsync(storage.StagingContainer, input.SageSnapshotBlob);
+        Task<HashSet<string>> readingAccounts = ReadCodesAsync(storage.StagingContainer, input.AccountsExportBlob);
+        Task<HashSet<string>> readingCostCenters = ReadCodesAsync(storage.StagingContainer, input.CostCentersExportBlob);
+        await Task.WhenAll(loading, readingAccounts, readingCostCenters);
+        AlignmentSnapshot snapshot = await loading;
+        HashSet<string> anaplanAccounts = await readingAccounts;
+        HashSet<string> anaplanCostCenters = await readingCostCenters;
 
         var aligned = new List<AccountAlignment>(snapshot.Accounts.Count);
         foreach (AccountAlignment a in snapshot.Accounts)
@@ -243,58 +254,58 @@ public sealed class ReadAnaplanListsActivity(ConnectionClients clients, Connecto
     {
         AnaplanClient anaplan = clients.Anaplan(input.Run.ConnectionId);
         IReadOnlyList<AnaplanList> lists = await anaplan.ListListsAsync();
-        var results = new List<ListMembers>();
-        foreach (ListToRead wanted in input.Lists)
+
+        // The lists are read at once (the accounts list is the long one), each answer kept in the order asked.
+        return new ListReadResult(await Task.WhenAll(input.Lists.Select(wanted => this.ReadAsync(anaplan, lists, input.Run, wanted))));
+    }
+
+    private async Task<ListMembers> ReadAsync(AnaplanClient anaplan, IReadOnlyList<AnaplanList> lists, RunRef run, ListToRead wanted)
+    {
+        AnaplanList? list = lists.FirstOrDefault(l => l.Name == wanted.ListName) ?? lists.FirstOrDefault(l => string.Equals(l.Name, wanted.ListName, StringComparison.OrdinalIgnoreCase));
+        string? refused = null;
+        IReadOnlyList<AnaplanListItem>? items = null;
+        if (list is null)
         {
-            AnaplanList? list = lists.FirstOrDefault(l => l.Name == wanted.ListName) ?? lists.FirstOrDefault(l => string.Equals(l.Name, wanted.ListName, StringComparison.OrdinalIgnoreCase));
-            string? refused = null;
-            IReadOnlyList<AnaplanListItem>? items = null;
-            if (list is null)
+            refused = $"{wanted.ListSetting} names the list '{wanted.ListName}', which model {anaplan.Options.ModelId} does not have (its lists are {string.Join(", ", lists.Select(l => $"'{l.Name}'"))})";
+        }
+        else
+        {
+            try
             {
-                refused = $"{wanted.ListSetting} names the list '{wanted.ListName}', which model {anaplan.Options.ModelId} does not have (its lists are {string.Join(", ", lists.Select(l => $"'{l.Name}'"))})";
+                items = await anaplan.GetListItemsAsync(list.Id, includeAll: false);
             }
-            else
+            catch (AnaplanException ex) when (ex.StatusCode is 403 or 400)
             {
-                try
-                {
-                    items = await anaplan.GetListItemsAsync(list.Id, includeAll: false);
-                }
-                catch (AnaplanException ex) when (ex.StatusCode is 403 or 400)
-                {
-                    refused = ex.StatusCode == 403
-                        ? $"Anaplan refused to read the list '{list.Name}' (403): the list read needs a workspace administrator"
-                        : $"Anaplan refused to read the list '{list.Name}' (400: more than 1,000,000 items)";
-                }
+                refused = ex.StatusCode == 403
+                    ? $"Anaplan refused to read the list '{list.Name}' (403): the list read needs a workspace administrator"
+                    : $"Anaplan refused to read the list '{list.Name}' (400: more than 1,000,000 items)";
             }
-
-            if (refused is not null)
-            {
-                if (string.IsNullOrWhiteSpace(wanted.FallbackExport))
-                {
-                    throw new ConnectorConfigurationException(
-                        $"Alignment cannot tell which {wanted.Dimension} exist in Anaplan: {refused}. Fix the list name, give the integration user workspace administrator rights, or set {wanted.FallbackSetting} to an export of the list.");
-                }
-
-                results.Add(new ListMembers(wanted.Dimension, wanted.ListName, null, 0, wanted.FallbackExport, refused));
-                continue;
-            }
-
-            string blob = Datasets.RunBlob(input.Run, $"anaplan-{Datasets.BlobSafeName(wanted.Dimension)}.csv");
-            var text = new StringBuilder("Code\r\n");
-            int count = 0;
-            foreach (AnaplanListItem item in items!)
-            {
-                // An item without a code is named by its name, as an import matches it.
-                string code = string.IsNullOrWhiteSpace(item.Code) ? item.Name : item.Code;
-                text.Append(CsvField(code.Trim())).Append("\r\n");
-                count++;
-            }
-
-            await storage.StagingContainer.GetBlobClient(blob).UploadAsync(BinaryData.FromString(text.ToString()), overwrite: true);
-            results.Add(new ListMembers(wanted.Dimension, list!.Name, blob, count, null, null));
         }
 
-        return new ListReadResult(results);
+        if (refused is not null)
+        {
+            if (string.IsNullOrWhiteSpace(wanted.FallbackExport))
+            {
+                throw new ConnectorConfigurationException(
+                    $"Alignment cannot tell which {wanted.Dimension} exist in Anaplan: {refused}. Fix the list name, give the integration user workspace administrator rights, or set {wanted.FallbackSetting} to an export of the list.");
+            }
+
+            return new ListMembers(wanted.Dimension, wanted.ListName, null, 0, wanted.FallbackExport, refused);
+        }
+
+        string blob = Datasets.RunBlob(run, $"anaplan-{Datasets.BlobSafeName(wanted.Dimension)}.csv");
+        var text = new StringBuilder("Code\r\n");
+        int count = 0;
+        foreach (AnaplanListItem item in items!)
+        {
+            // An item without a code is named by its name, as an import matches it.
+            string code = string.IsNullOrWhiteSpace(item.Code) ? item.Name : item.Code;
+            text.Append(CsvField(code.Trim())).Append("\r\n");
+            count++;
+        }
+
+        await storage.StagingContainer.GetBlobClient(blob).UploadAsync(BinaryData.FromString(text.ToString()), overwrite: true);
+        return new ListMembers(wanted.Dimension, list!.Name, blob, count, null, null);
     }
 
     private static string CsvField(string value)
