@@ -33,6 +33,11 @@ type sageSide = {
 
   @description('First retry delay, doubling with jitter ("00:00:01" by default).')
   retryBaseDelay: string?
+
+  @description('Rows asked of the agent in one page (1000 by default; the agent may cap it).')
+  @minValue(1)
+  @maxValue(5000)
+  pageSize: int?
 }
 
 @export()
@@ -192,6 +197,10 @@ type actualsFlow = {
   @maxValue(12)
   priorPeriods: int?
 
+  @description('GL rows staged in one file before the next file starts (250000 by default; 0: GL in one file whatever its size).')
+  @minValue(0)
+  glRowsPerFile: int?
+
   @description('Overlap subtracted from an incremental watermark ("00:10:00" by default).')
   incrementalOverlap: string?
 
@@ -319,6 +328,7 @@ func connectionSettings(index int, c connection) object =>
       'Connector__Connections__${index}__Sage__Timeout': c.sage.?timeout
       'Connector__Connections__${index}__Sage__MaxRetryAttempts': number(c.sage.?maxRetryAttempts)
       'Connector__Connections__${index}__Sage__RetryBaseDelay': c.sage.?retryBaseDelay
+      'Connector__Connections__${index}__Sage__PageSize': number(c.sage.?pageSize)
       'Connector__Connections__${index}__Anaplan__AuthUrl': c.anaplan.?authUrl
       'Connector__Connections__${index}__Anaplan__ApiUrl': c.anaplan.?apiUrl
       'Connector__Connections__${index}__Anaplan__WorkspaceId': c.anaplan.workspaceId
@@ -336,6 +346,7 @@ func connectionSettings(index int, c connection) object =>
       'Connector__Connections__${index}__Actuals__Schedule': c.?actuals.?schedule
       'Connector__Connections__${index}__Actuals__TimeZone': c.?actuals.?timeZone
       'Connector__Connections__${index}__Actuals__PriorPeriods': number(c.?actuals.?priorPeriods)
+      'Connector__Connections__${index}__Actuals__GlRowsPerFile': number(c.?actuals.?glRowsPerFile)
       'Connector__Connections__${index}__Actuals__IncrementalOverlap': c.?actuals.?incrementalOverlap
       'Connector__Connections__${index}__Actuals__Imports__Accounts': c.?actuals.?imports.?accounts
       'Connector__Connections__${index}__Actuals__Imports__CostCenters': c.?actuals.?imports.?costCenters

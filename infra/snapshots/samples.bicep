@@ -20,6 +20,7 @@ var connections connection[] = [
       timeout: '00:02:00'
       maxRetryAttempts: 8
       retryBaseDelay: '00:00:02'
+      pageSize: 1000
     }
     anaplan: {
       authUrl: 'https://auth.anaplan.com'
@@ -47,6 +48,7 @@ var connections connection[] = [
       schedule: '0 15 2 * * *'
       timeZone: 'America/New_York'
       priorPeriods: 0
+      glRowsPerFile: 250000
       incrementalOverlap: '00:20:00'
       imports: {
         accounts: 'Accounts (Sage)'

@@ -59,6 +59,7 @@ locals {
           "Connector__Connections__${i}__Sage__Timeout"                               = c.sage.timeout
           "Connector__Connections__${i}__Sage__MaxRetryAttempts"                      = c.sage.max_retry_attempts == null ? null : tostring(c.sage.max_retry_attempts)
           "Connector__Connections__${i}__Sage__RetryBaseDelay"                        = c.sage.retry_base_delay
+          "Connector__Connections__${i}__Sage__PageSize"                              = c.sage.page_size == null ? null : tostring(c.sage.page_size)
           "Connector__Connections__${i}__Anaplan__AuthUrl"                            = c.anaplan.auth_url
           "Connector__Connections__${i}__Anaplan__ApiUrl"                             = c.anaplan.api_url
           "Connector__Connections__${i}__Anaplan__WorkspaceId"                        = c.anaplan.workspace_id
@@ -76,6 +77,7 @@ locals {
           "Connector__Connections__${i}__Actuals__Schedule"                           = c.actuals.schedule
           "Connector__Connections__${i}__Actuals__TimeZone"                           = c.actuals.time_zone
           "Connector__Connections__${i}__Actuals__PriorPeriods"                       = c.actuals.prior_periods == null ? null : tostring(c.actuals.prior_periods)
+          "Connector__Connections__${i}__Actuals__GlRowsPerFile"                      = c.actuals.gl_rows_per_file == null ? null : tostring(c.actuals.gl_rows_per_file)
           "Connector__Connections__${i}__Actuals__IncrementalOverlap"                 = c.actuals.incremental_overlap
           "Connector__Connections__${i}__Actuals__Imports__Accounts"                  = c.actuals.imports.accounts
           "Connector__Connections__${i}__Actuals__Imports__CostCenters"               = c.actuals.imports.cost_centers

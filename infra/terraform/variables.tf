@@ -221,6 +221,7 @@ variable "connections" {
       timeout             = optional(string)
       max_retry_attempts  = optional(number)
       retry_base_delay    = optional(string)
+      page_size           = optional(number)
     })
     anaplan = object({
       auth_url                = optional(string)
@@ -248,6 +249,7 @@ variable "connections" {
       schedule            = optional(string)
       time_zone           = optional(string)
       prior_periods       = optional(number)
+      gl_rows_per_file    = optional(number)
       incremental_overlap = optional(string)
       imports = optional(object({
         accounts     = optional(string)
