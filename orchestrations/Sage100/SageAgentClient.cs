@@ -110,7 +110,7 @@ public class SageAgentClient : IDisposable
     /// <summary>Streams the period balances of one fiscal year and period range, ordered by AccountKey and period.</summary>
     public virtual IAsyncEnumerable<SagePeriodBalance> GetPeriodBalancesAsync(string fiscalYear, int fromPeriod = 1, int toPeriod = 13, CancellationToken cancellationToken = default)
         => this.Pages<WirePeriodBalance, SagePeriodBalance>("period-balances", this.Company("gl/period-balances"),
-            [("fiscalYear", fiscalYear), ("fromPeriod", fromPeriod.ToString(CultureInfo.InvariantCulture)), ("toPeriod", toPeriod.ToString(CultureInfo.InvariantCulture))], b => b.ToModel(), null, cancellationToken,
+            PeriodBalanceQuery(fiscalYear, fromPeriod, toPeriod), b => b.ToModel(), null, cancellationToken,
             PeriodBalancePageReader.ReadAsync);
 
     /// <summary>
@@ -121,8 +121,12 @@ public class SageAgentClient : IDisposable
     /// </summary>
     public virtual SagePageFeed<SagePeriodBalance> GetPeriodBalancePagesAsync(string fiscalYear, int fromPeriod, int toPeriod, string? cursor, long rowLimit)
         => new(cursor, (feed, ct) => this.Pages<WirePeriodBalance, SagePeriodBalance>("period-balances", this.Company("gl/period-balances"),
-            [("fiscalYear", fiscalYear), ("fromPeriod", fromPeriod.ToString(CultureInfo.InvariantCulture)), ("toPeriod", toPeriod.ToString(CultureInfo.InvariantCulture))], b => b.ToModel(), null, ct,
+            PeriodBalanceQuery(fiscalYear, fromPeriod, toPeriod), b => b.ToModel(), null, ct,
             PeriodBalancePageReader.ReadAsync, new PageRange(cursor, rowLimit, (next, rows) => (feed.NextCursor, feed.Rows) = (next, rows))));
+
+    /// <summary>The query of a period-balance read: one fiscal year and a range of its periods.</summary>
+    private static (string Name, string? Value)[] PeriodBalanceQuery(string fiscalYear, int fromPeriod, int toPeriod)
+        => [("fiscalYear", fiscalYear), ("fromPeriod", fromPeriod.ToString(CultureInfo.InvariantCulture)), ("toPeriod", toPeriod.ToString(CultureInfo.InvariantCulture))];
 
     /// <summary>Vendors: all of them (<paramref name="changedSince"/> null) or those changed since a watermark minus the overlap.</summary>
     public virtual SageChangeFeed<SageVendor> GetVendorsAsync(SageWatermark? changedSince = null, TimeSpan? overlap = null)

@@ -330,12 +330,7 @@ public sealed class CsvPartWriter : IAsyncDisposable
     private int EncodeQuoted(IReadOnlyList<string?> fields)
     {
         byte[] encoded = this.Encode(fields);
-        if (this.row.Length < encoded.Length)
-        {
-            this.row = new byte[Math.Max(encoded.Length, this.row.Length * 2)];
-        }
-
-        encoded.CopyTo(this.row, 0);
+        encoded.CopyTo(this.RowBuffer(encoded.Length));
         return encoded.Length;
     }
 
