@@ -31,6 +31,9 @@ internal sealed record PipelineResult
     /// <summary>The fresh agent's warm-up, paged before <see cref="Paging"/> and not part of it.</summary>
     public required PagingWarmUp WarmUp { get; init; }
 
+    /// <summary>The fresh worker's warm-up run, made before anything is measured and not part of any figure but its own (null: <c>--cold-worker</c>).</summary>
+    public WorkerWarmUp? WorkerWarmUp { get; init; }
+
     /// <summary>The same GL rows paged from the agent alone just before the run, after the warm-up (pulled again until at least 200 k rows).</summary>
     public required TimeSpan Paging { get; init; }
 
@@ -97,6 +100,12 @@ internal sealed record PagingWarmUp(long Rows, TimeSpan Elapsed, TimeSpan AgentC
 {
     public double RowsPerSecond => this.Rows / Math.Max(0.001, this.Elapsed.TotalSeconds);
 }
+
+/// <summary>
+/// The fresh worker's warm-up: one full-resync run of one period of the same company (dimension alignment, GL, AP and
+/// vendors), its time and the processor time of the worker and the emulator in it, and how it ended.
+/// </summary>
+internal sealed record WorkerWarmUp(string Status, long GlRows, TimeSpan Elapsed, TimeSpan WorkerCpu, TimeSpan EmulatorCpu);
 
 /// <summary>A range of periods of one fiscal year, resynced by one run.</summary>
 internal sealed record PeriodRange(string FiscalYear, int From, int To);
