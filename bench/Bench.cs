@@ -67,7 +67,7 @@ internal static class Bench
                 log.WriteLine($"[{size.Label}] starting the agent, the emulator and a worker ...");
                 string hub = "Bench" + size.Label.Replace("-chart", "C", StringComparison.Ordinal) + Convert.ToHexString(BitConverter.GetBytes(Environment.TickCount64))[..6];
                 await using BenchStack stack = await BenchStack.StartAsync(paths, azurite.ConnectionString, directory, companies, hub);
-                PipelineResult pipeline = await PipelineAsync(stack, size, ranges, options.Output, !options.ColdWorker, log);
+                PipelineResult pipeline = await PipelineAsync(stack, size, ranges, options.Output, !options.ColdWorker, azurite.ProcessId, log);
                 pipelines.Add(pipeline);
                 log.WriteLine($"[{size.Label}] {pipeline.Status}: {pipeline.GlRows:N0} GL rows in {pipeline.Runs} run(s), {pipeline.Run.TotalSeconds:0.0} s ({pipeline.RowsPerSecond:N0} rows/s; agent alone {pipeline.PagingRowsPerSecond:N0} rows/s); worker peak {pipeline.WorkerPeakBytes / 1024 / 1024} MB");
                 if (size.Accounts is null && rows == budgetRows)
@@ -125,7 +125,7 @@ internal static class Bench
         return rows / 12 / perMain * 6;
     }
 
-    private static async Task<PipelineResult> PipelineAsync(BenchStack stack, BenchSize size, IReadOnlyList<PeriodRange> requested, string output, bool warmWorker, TextWriter log)
+    private static async Task<PipelineResult> PipelineAsync(BenchStack stack, BenchSize size, IReadOnlyList<PeriodRange> requested, string output, bool warmWorker, int azurite, TextWriter log)
     {
         SageAgentClient sage = stack.Clients.Sage(BenchStack.ConnectionId);
         long accounts = await sage.GetAccountsAsync().CountAsync();
@@ -192,11 +192,13 @@ internal static class Bench
             log.WriteLine($"[{size.Label}] running the actuals pipeline (full resync of FY{range.FiscalYear} periods {range.From}-{range.To}) ...");
             await stack.Admin.DeleteAsync("requests");
             (TimeSpan Agent, TimeSpan Emulator, TimeSpan Worker) cpu = (stack.Agent.CpuTime(), stack.Emulator.CpuTime(), stack.Worker.CpuTime());
+            TimeSpan azuriteCpu = ChildProcess.CpuTime(azurite);
             var runWatch = Stopwatch.StartNew();
             StartRunResult start = await stack.Starter.StartActualsAsync(BenchStack.ConnectionId, "bench", new ActualsRunRequest(range.FiscalYear, range.From, range.To, null, FullResync: true));
             using var limit = new CancellationTokenSource(TimeSpan.FromHours(3));
             OrchestrationMetadata done = await stack.Client.WaitForInstanceCompletionAsync(start.InstanceId, getInputsAndOutputs: true, limit.Token);
             total.Run += runWatch.Elapsed;
+            total.AzuriteCpu += ChildProcess.CpuTime(azurite) - azuriteCpu;
             total.Cpu = (total.Cpu.Agent + stack.Agent.CpuTime() - cpu.Agent, total.Cpu.Emulator + stack.Emulator.CpuTime() - cpu.Emulator, total.Cpu.Worker + stack.Worker.CpuTime() - cpu.Worker);
             ActualsRunSummary? summary = done.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? done.ReadOutputAs<ActualsRunSummary>() : null;
             DatasetSummary? gl = summary?.Datasets.SingleOrDefault(d => d.Dataset == Datasets.GlActuals);
@@ -262,6 +264,7 @@ internal static class Bench
             PageMilliseconds = (pageTimes.FirstOrDefault(), pageTimes.LastOrDefault()),
             PagingCpu = pagingCpu,
             RunCpu = total.Cpu,
+            AzuriteRunCpu = total.AzuriteCpu,
             Gzip = total.Gzip,
             StagingAlone = total.StagingAlone,
             Dimensions = total.Dimensions,
@@ -339,6 +342,8 @@ internal static class Bench
         public TimeSpan Run { get; set; }
 
         public (TimeSpan Agent, TimeSpan Emulator, TimeSpan Worker) Cpu { get; set; }
+
+        public TimeSpan AzuriteCpu { get; set; }
 
         public TimeSpan Gzip { get; set; }
 

@@ -90,6 +90,20 @@ internal sealed class ChildProcess : IAsyncDisposable
         return this.process.TotalProcessorTime;
     }
 
+    /// <summary>The processor time any process has used so far (user and kernel); zero once it has exited.</summary>
+    public static TimeSpan CpuTime(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return process.TotalProcessorTime;
+        }
+        catch (ArgumentException)
+        {
+            return TimeSpan.Zero;
+        }
+    }
+
     /// <summary>The peak resident set size in bytes so far (Linux <c>VmHWM</c>); null where <c>/proc</c> does not exist.</summary>
     public long? PeakResidentBytes() => PeakResidentBytes(this.process.Id);
 

@@ -41,11 +41,11 @@ internal static class Report
         md.AppendLine();
         md.AppendLine("**Resources** (peak RSS from `/proc/<pid>/status` VmHWM, processor time from the processes; requests from the emulator's request log; history rows = events of the run and its sub-orchestrations):");
         md.AppendLine();
-        md.AppendLine("| GL rows | agent MB | emulator MB | worker MB | CPU s in the run: agent / emulator / worker | CPU s paging alone: agent / client | Anaplan requests | minimum (computed) | requests ÷ minimum | history rows |");
+        md.AppendLine("| GL rows | agent MB | emulator MB | worker MB | CPU s in the run: agent / emulator / worker / Azurite | CPU s paging alone: agent / client | Anaplan requests | minimum (computed) | requests ÷ minimum | history rows |");
         md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (PipelineResult p in pipelines)
         {
-            md.AppendLine(Inv($"| {p.GlRows:N0} | {Mb(p.AgentPeakBytes)} | {Mb(p.EmulatorPeakBytes)} | {Mb(p.WorkerPeakBytes)} | {Sec(p.RunCpu.Agent)} / {Sec(p.RunCpu.Emulator)} / {Sec(p.RunCpu.Worker)} | {Sec(p.PagingCpu.Agent)} / {Sec(p.PagingCpu.Client)} | {p.Requests:N0} | {p.MinimumRequests:N0} | {(double)p.Requests / Math.Max(1, p.MinimumRequests):0.00} | {p.HistoryRows:N0} |"));
+            md.AppendLine(Inv($"| {p.GlRows:N0} | {Mb(p.AgentPeakBytes)} | {Mb(p.EmulatorPeakBytes)} | {Mb(p.WorkerPeakBytes)} | {Sec(p.RunCpu.Agent)} / {Sec(p.RunCpu.Emulator)} / {Sec(p.RunCpu.Worker)} / {Sec(p.AzuriteRunCpu)} | {Sec(p.PagingCpu.Agent)} / {Sec(p.PagingCpu.Client)} | {p.Requests:N0} | {p.MinimumRequests:N0} | {(double)p.Requests / Math.Max(1, p.MinimumRequests):0.00} | {p.HistoryRows:N0} |"));
         }
 
         if (budgets.Count > 0)

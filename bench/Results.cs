@@ -49,6 +49,9 @@ internal sealed record PipelineResult
     /// <summary>Processor time of the agent, the emulator and the worker during the run.</summary>
     public required (TimeSpan Agent, TimeSpan Emulator, TimeSpan Worker) RunCpu { get; init; }
 
+    /// <summary>Processor time of Azurite (the Azure Storage emulator: staging blobs, the durable backend's queues and tables) during the runs.</summary>
+    public TimeSpan AzuriteRunCpu { get; init; }
+
     /// <summary>gzip level 6 over the CSV the run staged, after the run.</summary>
     public required TimeSpan Gzip { get; init; }
 
