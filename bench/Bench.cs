@@ -66,7 +66,7 @@ internal static class Bench
 
                 log.WriteLine($"[{size.Label}] starting the agent, the emulator and a worker ...");
                 string hub = "Bench" + size.Label.Replace("-chart", "C", StringComparison.Ordinal) + Convert.ToHexString(BitConverter.GetBytes(Environment.TickCount64))[..6];
-                await using BenchStack stack = await BenchStack.StartAsync(paths, azurite.ConnectionString, directory, companies, hub);
+                await using BenchStack stack = await BenchStack.StartAsync(paths, azurite.ConnectionString, directory, companies, hub, options.GlRowsPerFile);
                 PipelineResult pipeline = await PipelineAsync(stack, size, ranges, options.Output, !options.ColdWorker, azurite.ProcessId, log);
                 pipelines.Add(pipeline);
                 log.WriteLine($"[{size.Label}] {pipeline.Status}: {pipeline.GlRows:N0} GL rows in {pipeline.Runs} run(s), {pipeline.Run.TotalSeconds:0.0} s ({pipeline.RowsPerSecond:N0} rows/s; agent alone {pipeline.PagingRowsPerSecond:N0} rows/s); worker peak {pipeline.WorkerPeakBytes / 1024 / 1024} MB");
@@ -83,7 +83,7 @@ internal static class Bench
                 }
             }
 
-            var environment = new BenchEnvironment(started, Machine.Describe(), paths.Configuration, Machine.Commit(paths.Root), loadAtStart, Machine.Load(), ChildProcess.PeakResidentBytes(azurite.ProcessId), options.Quick);
+            var environment = new BenchEnvironment(started, Machine.Describe(), paths.Configuration, Machine.Commit(paths.Root), loadAtStart, Machine.Load(), ChildProcess.PeakResidentBytes(azurite.ProcessId), options.Quick, options.GlRowsPerFile);
             string report = Report.Markdown(environment, pipelines, budgets);
             Directory.CreateDirectory(Path.GetDirectoryName(options.Output)!);
             await File.WriteAllTextAsync(options.Output, report);

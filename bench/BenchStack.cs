@@ -92,7 +92,7 @@ internal sealed class BenchStack : IAsyncDisposable
     public AzureStorageOrchestrationService Service => this.Host.Services.GetRequiredService<AzureStorageOrchestrationService>();
 
     /// <summary>Starts the agent on <paramref name="companies"/> (LNG already generated there), the emulator and a worker.</summary>
-    public static async Task<BenchStack> StartAsync(BenchPaths paths, string storage, string directory, string companies, string taskHub)
+    public static async Task<BenchStack> StartAsync(BenchPaths paths, string storage, string directory, string companies, string taskHub, int? glRowsPerFile = null)
     {
         var started = new List<IAsyncDisposable>();
         try
@@ -125,7 +125,7 @@ internal sealed class BenchStack : IAsyncDisposable
             }
 
             string settings = Path.Combine(directory, "connector.settings.json");
-            await File.WriteAllTextAsync(settings, Settings(storage, taskHub, credentials, agentPort, pin, anaplan, model).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            await File.WriteAllTextAsync(settings, Settings(storage, taskHub, credentials, agentPort, pin, anaplan, model, glRowsPerFile).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
             ChildProcess worker = ChildProcess.StartDotnet("worker", paths.Worker, ["worker", "--settings", settings], new Dictionary<string, string> { ["CONNECTOR_MASTER_KEY"] = masterKey }, directory);
             started.Add(worker);
@@ -158,7 +158,7 @@ internal sealed class BenchStack : IAsyncDisposable
         await this.Agent.DisposeAsync();
     }
 
-    private static JsonObject Settings(string storage, string taskHub, string credentials, int agentPort, string pin, Uri anaplan, JsonObject model)
+    private static JsonObject Settings(string storage, string taskHub, string credentials, int agentPort, string pin, Uri anaplan, JsonObject model, int? glRowsPerFile)
     {
         // Schedules that never come due while the benchmark runs (29 February): every run here is started on demand.
         const string never = "0 0 0 29 2 *";
@@ -191,7 +191,9 @@ internal sealed class BenchStack : IAsyncDisposable
                         ["UserName"] = "integration@example.com",
                         ["PasswordReference"] = PasswordReference,
                     },
-                    ["Actuals"] = new JsonObject { ["Schedule"] = never },
+                    ["Actuals"] = glRowsPerFile is { } perFile
+                        ? new JsonObject { ["Schedule"] = never, [nameof(ActualsFlowOptions.GlRowsPerFile)] = perFile }
+                        : new JsonObject { ["Schedule"] = never },
                     ["Budgets"] = new JsonObject
                     {
                         ["Enabled"] = true,

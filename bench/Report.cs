@@ -14,6 +14,11 @@ internal static class Report
         md.AppendLine(Inv($"{env.Machine}. {env.Build} build of {env.Commit}. Load average (1/5/15 min) {env.LoadAtStart} at the start, {env.LoadAtEnd} at the end."));
         md.AppendLine("Agent, Anaplan emulator, worker (`connector worker`), Azurite and the benchmark client each ran as their own process;");
         md.AppendLine(Inv($"a fresh agent, emulator and worker for each size. Azurite peak RSS {Mb(env.AzuritePeakBytes)} MB over the whole benchmark."));
+        if (env.GlRowsPerFile is { } perFile)
+        {
+            md.AppendLine(Inv($"The connection's `Actuals:GlRowsPerFile` was {perFile:N0} (`--gl-rows-per-file`; 0 is one file), not the connector's default."));
+        }
+
         md.AppendLine();
 
         md.AppendLine("**Actuals pipeline** (full resyncs of the simulated LNG company: one fiscal year on a chart sized to hold the rows, or, on a fixed chart, as many periods as the rows need, one run per fiscal year in turn against the same worker, every run figure added up; the agent paged alone the same periods, after the same warm-up at every size (1,500 pages of a fresh agent, shown on its own: the JIT's tiering), then over at least 200 k rows (a small year pulled several times), 1,000 rows a page as the connector asks; first / last page of the last pull; "

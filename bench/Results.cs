@@ -138,4 +138,4 @@ internal sealed record BudgetResult
 }
 
 /// <summary>The machine and build the numbers come from.</summary>
-internal sealed record BenchEnvironment(DateTimeOffset Started, string Machine, string Build, string Commit, string LoadAtStart, string LoadAtEnd, long? AzuritePeakBytes, bool Quick);
+internal sealed record BenchEnvironment(DateTimeOffset Started, string Machine, string Build, string Commit, string LoadAtStart, string LoadAtEnd, long? AzuritePeakBytes, bool Quick, int? GlRowsPerFile = null);
