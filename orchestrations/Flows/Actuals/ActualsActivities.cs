@@ -82,13 +82,19 @@ public sealed class ResolvePeriodsActivity(ConnectionClients clients, WatermarkS
 /// file: it stops at the first page boundary after <c>Actuals:GlRowsPerFile</c> rows and says where it stopped
 /// (<see cref="DatasetManifest.Resume"/>); the next file's extraction goes on from there.
 /// </summary>
-public sealed class ExtractGlActualsActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps)
+public sealed class ExtractGlActualsActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps, ExtractionCache cache)
     : TaskActivity<ExtractInput, DatasetManifest>
 {
     public override async Task<DatasetManifest> RunAsync(TaskActivityContext context, ExtractInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DatasetManifest manifest = await this.ExtractAsync(input);
+        if (manifest.Resume is null)
+        {
+            // The run's last (or only) GL file: nothing after it reads what the files shared.
+            cache.Release(input.Run, input.AlignmentBlob);
+        }
+
         return await steps.RecordAsync(input.Run, GlFiles.ExtractStep(input.File, manifest), manifest);
     }
 
@@ -96,11 +102,14 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
     {
         ConnectionOptions connection = clients.Connection(input.Run.ConnectionId);
         SageAgentClient sage = clients.Sage(input.Run.ConnectionId);
-        AlignmentSnapshot snapshot = await AlignmentSnapshot.LoadAsync(storage.StagingContainer, input.AlignmentBlob);
-        var codec = new PeriodCodec(PeriodSettings.Of(connection), await sage.GetFiscalCalendarAsync());
+
+        // Every file of the run reads the same snapshot and calendar: kept in the worker from one file to the next.
+        AlignedChart chart = await cache.AlignmentAsync(storage.StagingContainer, input.AlignmentBlob);
+        AlignmentSnapshot snapshot = chart.Snapshot;
+        var codec = new PeriodCodec(PeriodSettings.Of(connection), await cache.CalendarAsync(input.Run, () => sage.GetFiscalCalendarAsync()));
         DatasetLayout layout = (input.Layouts ?? new ImportLayouts([])).For(Datasets.GlActuals);
         bool byCostCenter = layout.Has(ImportFields.CostCenter);
-        Dictionary<string, AccountAlignment> accounts = snapshot.BySageAccount();
+        IReadOnlyDictionary<string, AccountAlignment> accounts = chart.BySageAccount;
         var sageTotals = new Totals();
         var stagedTotals = new Totals();
         bool aggregate = snapshot.RequiresAggregation || !byCostCenter || input.Periods.Any(p => codec.SharingCells(p).Count > 1);

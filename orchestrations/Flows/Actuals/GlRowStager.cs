@@ -15,7 +15,7 @@ internal sealed class GlRowStager
 {
     private readonly PeriodCodec codec;
     private readonly HashSet<FiscalPeriodRef> wanted;
-    private readonly Dictionary<string, AccountAlignment> accounts;
+    private readonly IReadOnlyDictionary<string, AccountAlignment> accounts;
     private readonly CsvPartWriter writer;
     private readonly CsvCell[] cells;
     private readonly int[] fieldAt;
@@ -26,7 +26,7 @@ internal sealed class GlRowStager
     private string? rawAccount;
     private AccountAlignment? alignment;
 
-    public GlRowStager(PeriodCodec codec, IEnumerable<FiscalPeriodRef> periods, Dictionary<string, AccountAlignment> accounts, DatasetLayout layout, CsvPartWriter writer)
+    public GlRowStager(PeriodCodec codec, IEnumerable<FiscalPeriodRef> periods, IReadOnlyDictionary<string, AccountAlignment> accounts, DatasetLayout layout, CsvPartWriter writer)
     {
         this.codec = codec;
         this.wanted = [.. periods];
