@@ -138,13 +138,14 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
         {
             await foreach (SagePeriodBalance row in year)
             {
-                if (stager.PeriodOf(row) is not { } period)
+                if (stager.PeriodOf(row) is not { } slot)
                 {
                     continue;
                 }
 
+                string period = slot.Code;
                 read++;
-                sageTotals.Add(period, row.Debit, row.Credit, row.Net, 0m);
+                (slot.Sage ??= sageTotals.For(period)).Add(row.Debit, row.Credit, row.Net);
                 if (stager.AccountOf(row) is not { } a)
                 {
                     await rejections.RejectAsync($"{row.Account} / {period}", "Account", $"account '{row.Account}' was not in the chart of accounts read at the start of the run");
@@ -159,7 +160,7 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
                     continue;
                 }
 
-                stagedTotals.Add(period, row.Debit, row.Credit, row.Net, 0m);
+                (slot.Staged ??= stagedTotals.For(period)).Add(row.Debit, row.Credit, row.Net);
                 if (cells is not null)
                 {
                     (string, string, string) key = (a.Account, byCostCenter ? a.CostCenter : string.Empty, period);
@@ -447,27 +448,41 @@ public sealed class Totals
 
     public void Add(string period, decimal debit, decimal credit, decimal amount, decimal count)
     {
+        Sum sum = this.For(period);
+        sum.Add(debit, credit, amount);
+        sum.Count += count;
+    }
+
+    /// <summary>The accumulator of <paramref name="period"/> (listed from now on): a caller that adds to one period many times keeps it rather than look it up per row.</summary>
+    internal Sum For(string period)
+    {
         if (!this.byPeriod.TryGetValue(period, out Sum? sum))
         {
             this.byPeriod.Add(period, sum = new Sum());
         }
 
-        sum.Rows++;
-        sum.Debit += debit;
-        sum.Credit += credit;
-        sum.Amount += amount;
-        sum.Count += count;
+        return sum;
     }
 
     public List<PeriodTotals> ToList()
         => [.. this.byPeriod.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new PeriodTotals(p.Key, p.Value.Rows, p.Value.Debit, p.Value.Credit, p.Value.Amount, p.Value.Count))];
 
-    private sealed class Sum
+    /// <summary>One period's totals.</summary>
+    internal sealed class Sum
     {
         public long Rows;
         public decimal Debit;
         public decimal Credit;
         public decimal Amount;
         public decimal Count;
+
+        /// <summary>Adds a row without a count (GL balances: the count stays 0).</summary>
+        public void Add(decimal debit, decimal credit, decimal amount)
+        {
+            this.Rows++;
+            this.Debit += debit;
+            this.Credit += credit;
+            this.Amount += amount;
+        }
     }
 }
