@@ -49,6 +49,7 @@ public static class ConnectorRuntime
         services.AddSageAgentClients();
         services.AddAnaplanClients();
         services.TryAddSingleton<ConnectionClients>();
+        services.TryAddSingleton<Actuals.ExtractionCache>();
         services.TryAddSingleton<ModelFit.ConnectionChecker>();
         services.TryAddSingleton<Operations.RunRecoveryFactory>();
         return services;

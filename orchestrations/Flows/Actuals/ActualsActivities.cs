@@ -82,13 +82,19 @@ public sealed class ResolvePeriodsActivity(ConnectionClients clients, WatermarkS
 /// file: it stops at the first page boundary after <c>Actuals:GlRowsPerFile</c> rows and says where it stopped
 /// (<see cref="DatasetManifest.Resume"/>); the next file's extraction goes on from there.
 /// </summary>
-public sealed class ExtractGlActualsActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps)
+public sealed class ExtractGlActualsActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps, ExtractionCache cache)
     : TaskActivity<ExtractInput, DatasetManifest>
 {
     public override async Task<DatasetManifest> RunAsync(TaskActivityContext context, ExtractInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DatasetManifest manifest = await this.ExtractAsync(input);
+        if (manifest.Resume is null)
+        {
+            // The run's last (or only) GL file: nothing after it reads what the files shared.
+            cache.Release(input.Run, input.AlignmentBlob);
+        }
+
         return await steps.RecordAsync(input.Run, GlFiles.ExtractStep(input.File, manifest), manifest);
     }
 
@@ -96,11 +102,14 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
     {
         ConnectionOptions connection = clients.Connection(input.Run.ConnectionId);
         SageAgentClient sage = clients.Sage(input.Run.ConnectionId);
-        AlignmentSnapshot snapshot = await AlignmentSnapshot.LoadAsync(storage.StagingContainer, input.AlignmentBlob);
-        var codec = new PeriodCodec(PeriodSettings.Of(connection), await sage.GetFiscalCalendarAsync());
+
+        // Every file of the run reads the same snapshot and calendar: kept in the worker from one file to the next.
+        AlignedChart chart = await cache.AlignmentAsync(storage.StagingContainer, input.AlignmentBlob);
+        AlignmentSnapshot snapshot = chart.Snapshot;
+        var codec = new PeriodCodec(PeriodSettings.Of(connection), await cache.CalendarAsync(input.Run, () => sage.GetFiscalCalendarAsync()));
         DatasetLayout layout = (input.Layouts ?? new ImportLayouts([])).For(Datasets.GlActuals);
         bool byCostCenter = layout.Has(ImportFields.CostCenter);
-        Dictionary<string, AccountAlignment> accounts = snapshot.BySageAccount();
+        IReadOnlyDictionary<string, AccountAlignment> accounts = chart.BySageAccount;
         var sageTotals = new Totals();
         var stagedTotals = new Totals();
         bool aggregate = snapshot.RequiresAggregation || !byCostCenter || input.Periods.Any(p => codec.SharingCells(p).Count > 1);
@@ -129,13 +138,14 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
         {
             await foreach (SagePeriodBalance row in year)
             {
-                if (stager.PeriodOf(row) is not { } period)
+                if (stager.PeriodOf(row) is not { } slot)
                 {
                     continue;
                 }
 
+                string period = slot.Code;
                 read++;
-                sageTotals.Add(period, row.Debit, row.Credit, row.Net, 0m);
+                (slot.Sage ??= sageTotals.For(period)).Add(row.Debit, row.Credit, row.Net);
                 if (stager.AccountOf(row) is not { } a)
                 {
                     await rejections.RejectAsync($"{row.Account} / {period}", "Account", $"account '{row.Account}' was not in the chart of accounts read at the start of the run");
@@ -150,7 +160,7 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
                     continue;
                 }
 
-                stagedTotals.Add(period, row.Debit, row.Credit, row.Net, 0m);
+                (slot.Staged ??= stagedTotals.For(period)).Add(row.Debit, row.Credit, row.Net);
                 if (cells is not null)
                 {
                     (string, string, string) key = (a.Account, byCostCenter ? a.CostCenter : string.Empty, period);
@@ -438,27 +448,41 @@ public sealed class Totals
 
     public void Add(string period, decimal debit, decimal credit, decimal amount, decimal count)
     {
+        Sum sum = this.For(period);
+        sum.Add(debit, credit, amount);
+        sum.Count += count;
+    }
+
+    /// <summary>The accumulator of <paramref name="period"/> (listed from now on): a caller that adds to one period many times keeps it rather than look it up per row.</summary>
+    internal Sum For(string period)
+    {
         if (!this.byPeriod.TryGetValue(period, out Sum? sum))
         {
             this.byPeriod.Add(period, sum = new Sum());
         }
 
-        sum.Rows++;
-        sum.Debit += debit;
-        sum.Credit += credit;
-        sum.Amount += amount;
-        sum.Count += count;
+        return sum;
     }
 
     public List<PeriodTotals> ToList()
         => [.. this.byPeriod.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new PeriodTotals(p.Key, p.Value.Rows, p.Value.Debit, p.Value.Credit, p.Value.Amount, p.Value.Count))];
 
-    private sealed class Sum
+    /// <summary>One period's totals.</summary>
+    internal sealed class Sum
     {
         public long Rows;
         public decimal Debit;
         public decimal Credit;
         public decimal Amount;
         public decimal Count;
+
+        /// <summary>Adds a row without a count (GL balances: the count stays 0).</summary>
+        public void Add(decimal debit, decimal credit, decimal amount)
+        {
+            this.Rows++;
+            this.Debit += debit;
+            this.Credit += credit;
+            this.Amount += amount;
+        }
     }
 }

@@ -15,18 +15,18 @@ internal sealed class GlRowStager
 {
     private readonly PeriodCodec codec;
     private readonly HashSet<FiscalPeriodRef> wanted;
-    private readonly Dictionary<string, AccountAlignment> accounts;
+    private readonly IReadOnlyDictionary<string, AccountAlignment> accounts;
     private readonly CsvPartWriter writer;
     private readonly CsvCell[] cells;
     private readonly int[] fieldAt;
+    private readonly Dictionary<string, YearSlots> years = new(StringComparer.Ordinal);
 
     private string? year;
-    private int period;
-    private string? code;
+    private YearSlots? yearSlots;
     private string? rawAccount;
     private AccountAlignment? alignment;
 
-    public GlRowStager(PeriodCodec codec, IEnumerable<FiscalPeriodRef> periods, Dictionary<string, AccountAlignment> accounts, DatasetLayout layout, CsvPartWriter writer)
+    public GlRowStager(PeriodCodec codec, IEnumerable<FiscalPeriodRef> periods, IReadOnlyDictionary<string, AccountAlignment> accounts, DatasetLayout layout, CsvPartWriter writer)
     {
         this.codec = codec;
         this.wanted = [.. periods];
@@ -36,17 +36,40 @@ internal sealed class GlRowStager
         this.cells = [.. layout.Columns.Select((c, i) => CsvCell.Of(this.fieldAt[i] < 0 ? c.FixedValue : string.Empty))];
     }
 
-    /// <summary>The code of the row's period in the model, or null when the run does not send that period.</summary>
-    public string? PeriodOf(SagePeriodBalance row)
+    /// <summary>
+    /// The row's period as the run sends it (its code in the model, and its control totals), or null when the run does not
+    /// send that period. The agent sends an account's periods one after another, so the period changes with nearly every
+    /// row: each fiscal year's periods are kept in an array by period number, worked out the first time each is met.
+    /// </summary>
+    public PeriodSlot? PeriodOf(SagePeriodBalance row)
     {
-        if (row.FiscalPeriod != this.period || !string.Equals(row.FiscalYear, this.year, StringComparison.Ordinal))
+        // The page reader gives one string for a fiscal year repeated from row to row: most rows compare by reference.
+        if (row.FiscalYear is null)
         {
-            this.year = row.FiscalYear;
-            this.period = row.FiscalPeriod;
-            this.code = this.wanted.Contains(new FiscalPeriodRef(row.FiscalYear, row.FiscalPeriod)) ? this.codec.Code(row.FiscalYear, row.FiscalPeriod)! : null;
+            return null;
         }
 
-        return this.code;
+        if (!ReferenceEquals(row.FiscalYear, this.year) && !string.Equals(row.FiscalYear, this.year, StringComparison.Ordinal))
+        {
+            if (!this.years.TryGetValue(row.FiscalYear, out YearSlots? slots))
+            {
+                this.years.Add(row.FiscalYear, slots = new YearSlots());
+            }
+
+            this.year = row.FiscalYear;
+            this.yearSlots = slots;
+        }
+
+        if (this.yearSlots!.TryGet(row.FiscalPeriod, out PeriodSlot? known))
+        {
+            return known;
+        }
+
+        PeriodSlot? slot = this.wanted.Contains(new FiscalPeriodRef(row.FiscalYear, row.FiscalPeriod)) && this.codec.Code(row.FiscalYear, row.FiscalPeriod) is { } code
+            ? new PeriodSlot(code)
+            : null;
+        this.yearSlots.Set(row.FiscalPeriod, slot);
+        return slot;
     }
 
     /// <summary>The alignment of the row's account (its trimmed key in the chart read at the start), or null when the chart had none.</summary>
@@ -84,4 +107,49 @@ internal sealed class GlRowStager
 
         return this.writer.WriteCellsAsync(this.cells);
     }
+
+    /// <summary>One fiscal year's periods, by period number: each worked out once (null: not sent).</summary>
+    private sealed class YearSlots
+    {
+        private PeriodSlot?[] slots = new PeriodSlot?[14];
+        private bool[] known = new bool[14];
+
+        public bool TryGet(int period, out PeriodSlot? slot)
+        {
+            bool known = (uint)period < (uint)this.known.Length && this.known[period];
+            slot = known ? this.slots[period] : null;
+            return known;
+        }
+
+        public void Set(int period, PeriodSlot? slot)
+        {
+            if (period is < 0 or > 1024)
+            {
+                // Not a period number (not kept: worked out again if it comes again).
+                return;
+            }
+
+            if (period >= this.known.Length)
+            {
+                Array.Resize(ref this.slots, period + 1);
+                Array.Resize(ref this.known, period + 1);
+            }
+
+            this.slots[period] = slot;
+            this.known[period] = true;
+        }
+    }
+}
+
+/// <summary>A period the run sends: its code in the model, and its accumulators in the Sage and the staged control totals (taken when its first row adds to them).</summary>
+internal sealed class PeriodSlot(string code)
+{
+    /// <summary>Gets the period's code in the model.</summary>
+    public string Code { get; } = code;
+
+    /// <summary>Gets or sets the period's accumulator in the Sage totals (null until a row adds to it).</summary>
+    public Totals.Sum? Sage { get; set; }
+
+    /// <summary>Gets or sets the period's accumulator in the staged totals (null until a row adds to it).</summary>
+    public Totals.Sum? Staged { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 
 namespace Connector.Orchestrations.Flows.Dimensions;
 
@@ -61,12 +62,19 @@ public sealed class AlignmentSnapshot
         await container.GetBlobClient(blobName).UploadAsync(stream, overwrite: true, cancellationToken);
     }
 
-    public static async Task<AlignmentSnapshot> LoadAsync(BlobContainerClient container, string blobName, CancellationToken cancellationToken = default)
+    public static Task<AlignmentSnapshot> LoadAsync(BlobContainerClient container, string blobName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(container);
-        await using Stream stream = await container.GetBlobClient(blobName).OpenReadAsync(cancellationToken: cancellationToken);
+        return LoadAsync(container.GetBlobClient(blobName), null, cancellationToken);
+    }
+
+    /// <summary>Reads the snapshot in <paramref name="blob"/>, on <paramref name="conditions"/> (e.g. the ETag it was known by) when given.</summary>
+    public static async Task<AlignmentSnapshot> LoadAsync(BlobClient blob, BlobRequestConditions? conditions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        await using Stream stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { Conditions = conditions }, cancellationToken);
         return await JsonSerializer.DeserializeAsync<AlignmentSnapshot>(stream, Json, cancellationToken)
-            ?? throw new InvalidDataException($"Alignment snapshot {blobName} is empty.");
+            ?? throw new InvalidDataException($"Alignment snapshot {blob.Name} is empty.");
     }
 }
 
