@@ -89,7 +89,8 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
     {
         ArgumentNullException.ThrowIfNull(input);
         DatasetManifest manifest = await this.ExtractAsync(input);
-        return await steps.RecordAsync(input.Run, GlFiles.ExtractStep(input.File, manifest), manifest);
+        string step = GlFiles.ExtractStep(input.File, manifest);
+        return await steps.RecordAsync(input.Run, input.Provisional ? StepKeys.Provisional(step) : step, manifest);
     }
 
     private async Task<DatasetManifest> ExtractAsync(ExtractInput input)
