@@ -23,7 +23,8 @@ public sealed record DimensionAlignmentInput(
 public sealed record DimensionAlignmentResult(AlignmentResult Alignment, SageDimensions Sage, LoadDatasetResult Accounts, LoadDatasetResult? CostCenters);
 
 /// <summary>
-/// Aligns the chart of accounts and the cost centres before any data moves: reads and parses them from Sage, loads
+/// Aligns the chart of accounts and the cost centres before any data is loaded: takes them as the parent read and parsed
+/// them from Sage (or reads them), loads
 /// the Accounts and Cost Centers lists through their import actions (each inside the model lock), reads back from
 /// Anaplan which items exist (the Integration API's list read; a list export only when that read is refused and one is
 /// set), and keeps the members valid on both sides for the rest of the run. In a resumed run, each of these steps an
