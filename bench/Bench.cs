@@ -224,7 +224,9 @@ internal static class Bench
             (TimeSpan gzip, TimeSpan staging) = summary is null ? (TimeSpan.Zero, TimeSpan.Zero) : await GzipAndStagingAloneAsync(stack.Storage, new RunRef(BenchStack.ConnectionId, start.InstanceId));
             total.Gzip += gzip;
             total.StagingAlone += staging;
-            total.Dimensions += history.Instance($"{start.InstanceId}|dimensions");
+            // The Sage side is read by the run itself, then the lists are loaded and read back by the dimensions sub-run
+            // while GL is staged (speculatively) against the Sage side.
+            total.Dimensions += history.Activity(nameof(Orchestrations.Flows.Dimensions.ReadSageDimensionsActivity), start.InstanceId) + history.Instance($"{start.InstanceId}|dimensions");
             total.Extraction += history.Activity(nameof(ExtractGlActualsActivity), start.InstanceId); // the files' extractions, one after another
             total.GlFiles += glFiles;
             foreach (string glLoad in glLoads)

@@ -34,7 +34,8 @@ internal static class Report
         md.AppendLine();
         md.AppendLine("**Where the run's time goes** (seconds, from the run's durable history; the emulator's own import time from its task log; staging alone measured after the run over the same rows; "
             + "GL staged in several files (`Actuals:GlRowsPerFile`) has each file's upload and import overlap the next file's extraction, and the vendors and AP loads overlap the GL extraction, "
-            + "so those stages, each added up over the files, no longer add up to the run):");
+            + "so those stages, each added up over the files, no longer add up to the run; the dimensions stage (the Sage read, then the lists' loads and read-back) overlaps the GL extraction, "
+            + "which starts, speculatively, as soon as the Sage side is read):");
         md.AppendLine();
         md.AppendLine("| GL rows | dimensions | GL extraction (agent + CSV + gzip + Blob) | GL files | agent paging alone (one pull, from its rate) | staging alone (CSV + gzip + Blob) | GL upload | GL import wait | emulator import | vendors + AP loads | orchestration overhead |");
         md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

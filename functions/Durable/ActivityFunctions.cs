@@ -67,6 +67,10 @@ public static class ActivityFunctions
     public static Task<ResolvedPeriods> ResolvePeriods([ActivityTrigger] ResolvePeriodsInput input, FunctionContext context)
         => Run<ResolvePeriodsActivity, ResolvePeriodsInput, ResolvedPeriods>(context, input);
 
+    [Function(nameof(DiscardProvisionalGlActivity))]
+    public static Task<GlSpeculation> DiscardProvisionalGl([ActivityTrigger] DiscardGlInput input, FunctionContext context)
+        => Run<DiscardProvisionalGlActivity, DiscardGlInput, GlSpeculation>(context, input);
+
     [Function(nameof(ExtractGlActualsActivity))]
     public static Task<DatasetManifest> ExtractGlActuals([ActivityTrigger] ExtractInput input, FunctionContext context)
         => Run<ExtractGlActualsActivity, ExtractInput, DatasetManifest>(context, input);

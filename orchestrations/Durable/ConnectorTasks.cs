@@ -44,6 +44,7 @@ public static class ConnectorTasks
         typeof(BuildAlignmentActivity),
         typeof(ResolvePeriodsActivity),
         typeof(ExtractGlActualsActivity),
+        typeof(DiscardProvisionalGlActivity),
         typeof(ExtractApActualsActivity),
         typeof(ExtractVendorsActivity),
         typeof(PrepareAnaplanImportActivity),

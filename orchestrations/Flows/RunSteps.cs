@@ -34,6 +34,18 @@ public static class StepKeys
     public static string Extract(string dataset) => $"extract:{dataset}";
 
     /// <summary>
+    /// Whether the GL files staged speculatively, against the Sage side of alignment while the lists were being loaded,
+    /// were confirmed by the alignment (<see cref="Actuals.GlSpeculation"/>).
+    /// </summary>
+    public const string GlSpeculation = "gl-speculation";
+
+    /// <summary>
+    /// A step done speculatively (<c>provisional:extract:gl-actuals:2</c>): what it recorded is taken only once
+    /// <see cref="GlSpeculation"/> confirms it, never by the steps that read the plain key (replays, recovery).
+    /// </summary>
+    public static string Provisional(string step) => $"provisional:{step}";
+
+    /// <summary>
     /// One file of a dataset staged in several (<c>gl-actuals:2</c>): its extraction, load and task are recorded under
     /// <see cref="Extract"/>, <see cref="Load"/> and <see cref="Task"/> of this name.
     /// </summary>

@@ -277,6 +277,36 @@ public class AuditStore
         }
     }
 
+    /// <summary>
+    /// Deletes the record rows of one kind of a run's dataset (with the blobs of their long texts); returns how many
+    /// there were. Used when what wrote them is discarded (GL staged speculatively, then staged again).
+    /// </summary>
+    public virtual async Task<int> DeleteRecordsAsync(string runId, string dataset, string kind, CancellationToken cancellationToken = default)
+    {
+        TableClient table = this.storage.Table(TableNames.RunRecords);
+        string partition = TableKeys.Escape(runId);
+        string from = $"{TableKeys.Escape(dataset)}:{kind}:", to = $"{TableKeys.Escape(dataset)}:{kind};";
+        var keys = new List<string>();
+        await foreach (TableEntity e in table.QueryAsync<TableEntity>(
+            x => x.PartitionKey == partition && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) < 0, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            keys.Add(e.RowKey);
+        }
+
+        foreach (string[] batch in keys.Chunk(100))
+        {
+            await table.SubmitTransactionAsync(batch.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, k))), cancellationToken);
+        }
+
+        string texts = BlobPrefix($"{partition}/{from}").TrimEnd('/'); // every row's own prefix starts so
+        await foreach (Azure.Storage.Blobs.Models.BlobItem blob in this.storage.StagingContainer.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, texts, cancellationToken))
+        {
+            await this.storage.StagingContainer.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+        }
+
+        return keys.Count;
+    }
+
     /// <summary>Reads the record rows of a run, optionally of one dataset.</summary>
     public virtual async IAsyncEnumerable<RecordAudit> GetRecordsAsync(
         string runId, string? dataset = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)

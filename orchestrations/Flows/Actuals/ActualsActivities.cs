@@ -95,7 +95,8 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
             cache.Release(input.Run, input.AlignmentBlob);
         }
 
-        return await steps.RecordAsync(input.Run, GlFiles.ExtractStep(input.File, manifest), manifest);
+        string step = GlFiles.ExtractStep(input.File, manifest);
+        return await steps.RecordAsync(input.Run, input.Provisional ? StepKeys.Provisional(step) : step, manifest);
     }
 
     private async Task<DatasetManifest> ExtractAsync(ExtractInput input)

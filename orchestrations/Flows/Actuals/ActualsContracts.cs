@@ -45,6 +45,13 @@ public sealed record ExtractInput(RunRef Run, string AlignmentBlob, IReadOnlyLis
 {
     /// <summary>Gets the GL file this extraction stages when GL goes in several (null: the first, or the only one).</summary>
     public GlFile? File { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether this GL extraction is speculative: <c>AlignmentBlob</c> is the Sage side of
+    /// alignment (every item the run loads into the lists counted as existing in Anaplan), and the manifest is recorded
+    /// under <see cref="StepKeys.Provisional"/> until the alignment confirms it (<see cref="GlSpeculation"/>).
+    /// </summary>
+    public bool Provisional { get; init; }
 }
 
 /// <summary>

@@ -10,10 +10,12 @@ namespace Connector.Orchestrations.Flows.Actuals;
 
 /// <summary>
 /// The main flow, Sage 100 → Anaplan: map the connector's fields onto each import's header names (read from Anaplan),
-/// align dimensions, extract GL balances (current and prior periods), AP invoice totals and vendors (incrementally) from
-/// the agent into Blob staging in parallel, each in its import's layout, and load each dataset into Anaplan inside the
-/// per-model lock, one after another: vendors then AP as soon as each is staged, then GL, in several files when it is
-/// large, each file loaded while the next is extracted (<see cref="GlFiles"/>); and audit every step. Only references (blob names, counts, totals, the small
+/// read the Sage side of the dimensions, then align them (load the lists, read them back) while GL balances (current and
+/// prior periods, staged speculatively against the Sage side until the alignment confirms them), AP invoice totals and
+/// vendors (incrementally) are extracted from the agent into Blob staging in parallel, each in its import's layout; once
+/// aligned, load each dataset into Anaplan inside the per-model lock, one after another: vendors then AP as soon as each
+/// is staged, then GL, in several files when it is large, the extraction running ahead of the loads
+/// (<see cref="GlFiles"/>); and audit every step. Only references (blob names, counts, totals, the small
 /// import layouts) pass through its history. A rewound run (attempt 2 and later) takes the recorded result of every step an earlier
 /// attempt finished (<see cref="RecordedSteps"/>), the import layouts included (what it staged is loaded in the layout
 /// it was staged in): nothing extracted again, no dataset Anaplan took uploaded or imported
@@ -41,32 +43,43 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             nameof(CheckAnaplanModelActivity), new CheckModelInput(run, steps.Get<ImportLayouts>(StepKeys.Layouts)), AnaplanPolling.Retry);
         ImportLayouts layouts = model.Layouts;
 
-        context.SetCustomStatus(new RunProgress("aligning dimensions", null, "accounts and cost centres"));
-        DimensionAlignmentResult dimensions = await context.CallSubOrchestratorAsync<DimensionAlignmentResult>(
+        // The Sage side of alignment (and the periods) first: GL is staged against it while the lists are loaded and read
+        // back (speculatively: GlFiles), and AP and vendors, which use only the Sage side, are staged meanwhile too.
+        context.SetCustomStatus(new RunProgress("reading Sage dimensions", null, "account structure, accounts, cost centres"));
+        Task<SageDimensions> readingSage = steps.Get<SageDimensions>(StepKeys.SageDimensions) is { } recordedSage
+            ? Task.FromResult(recordedSage)
+            : DimensionAlignmentOrchestrator.ReadSageAsync(context, run, connection, layouts);
+        Task<ResolvedPeriods> resolving = steps.Get<ResolvedPeriods>(StepKeys.Periods) is { } recordedPeriods
+            ? Task.FromResult(recordedPeriods)
+            : context.CallActivityAsync<ResolvedPeriods>(
+                nameof(ResolvePeriodsActivity),
+                new ResolvePeriodsInput(run, input.FiscalYear, input.FromPeriod, input.ToPeriod, connection.Actuals.PriorPeriods),
+                AnaplanPolling.Retry);
+        await Task.WhenAll(readingSage, resolving);
+        SageDimensions sage = await readingSage;
+        ResolvedPeriods periods = await resolving;
+
+        context.SetCustomStatus(new RunProgress("aligning dimensions", null, $"accounts and cost centres; extracting {periods.Periods.Count} period(s), AP and vendors changed since the last load"));
+        Task<DimensionAlignmentResult> aligning = context.CallSubOrchestratorAsync<DimensionAlignmentResult>(
             nameof(DimensionAlignmentOrchestrator),
-            new DimensionAlignmentInput(run, connection, layouts, Targets: model.Imports, Steps: steps.Subset(
+            new DimensionAlignmentInput(run, connection, layouts, Targets: model.Imports, Sage: sage, Steps: steps.Subset(
                 StepKeys.SageDimensions, StepKeys.Alignment, StepKeys.Load(Datasets.Accounts), StepKeys.Load(Datasets.CostCenters),
                 StepKeys.Task(Datasets.Accounts), StepKeys.Task(Datasets.CostCenters), StepKeys.Export(string.Empty), StepKeys.Task("export:"))),
             DimensionAlignmentOrchestrator.SubOptions(context, "dimensions"));
-        AlignmentResult alignment = dimensions.Alignment;
-
-        ResolvedPeriods periods = steps.Get<ResolvedPeriods>(StepKeys.Periods) ?? await context.CallActivityAsync<ResolvedPeriods>(
-            nameof(ResolvePeriodsActivity),
-            new ResolvePeriodsInput(run, input.FiscalYear, input.FromPeriod, input.ToPeriod, connection.Actuals.PriorPeriods),
-            AnaplanPolling.Retry);
 
         // Fan out: the three extractions read the agent and write Blob staging independently (each only once per run).
-        context.SetCustomStatus(new RunProgress("extracting", null, $"{periods.Periods.Count} period(s), AP and vendors changed since the last load"));
-        var extract = new ExtractInput(run, alignment.AlignmentBlob, periods.Periods, input.FullResync, layouts);
+        var extract = new ExtractInput(run, sage.SnapshotBlob, periods.Periods, input.FullResync, layouts);
         Task<DatasetManifest> ap = Extract(context, steps, nameof(ExtractApActualsActivity), Datasets.ApActuals, extract);
         Task<DatasetManifest> vendors = Extract(context, steps, nameof(ExtractVendorsActivity), Datasets.Vendors, extract);
 
-        // Vendors, then AP (AP rows reference vendor items), loaded as soon as each is staged, while GL is still being
-        // extracted; GL's loads follow, file by file, each while the next file is extracted (GlFiles). Each load takes
-        // and releases the model lock, in this order.
-        Task<DatasetSummary[]> vendorsThenAp = LoadInTurnAsync(context, run, connection, periods, steps, layouts, model, vendors, ap);
-        Task<DatasetSummary> gl = GlFiles.ExtractAndLoadAsync(context, run, connection, steps, extract, periods, layouts, model, vendorsThenAp);
+        // Once the lists are aligned: vendors, then AP (AP rows reference vendor items), loaded as soon as each is staged,
+        // while GL is still being extracted; GL's loads follow, file by file, while the next files are extracted (GlFiles).
+        // Each load takes and releases the model lock, in this order.
+        Task<DatasetSummary[]> vendorsThenAp = LoadInTurnAsync(context, run, connection, periods, steps, layouts, model, aligning, vendors, ap);
+        Task<DatasetSummary> gl = GlFiles.ExtractAndLoadAsync(context, run, connection, steps, extract, AlignmentOf(aligning), periods, layouts, model, vendorsThenAp);
         await Task.WhenAll(vendorsThenAp, gl);
+        DimensionAlignmentResult dimensions = await aligning;
+        AlignmentResult alignment = dimensions.Alignment;
 
         var summaries = new List<DatasetSummary>
         {
@@ -110,8 +123,31 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         RecordedSteps steps,
         ImportLayouts layouts,
         ModelTargets model,
+        Task aligning,
         params Task<DatasetManifest>[] extractions)
     {
+        try
+        {
+            await aligning;
+        }
+        catch (TaskFailedException)
+        {
+            // The run fails, once the extractions under way have ended (no activity left behind).
+            foreach (Task<DatasetManifest> extraction in extractions)
+            {
+                try
+                {
+                    await extraction;
+                }
+                catch (TaskFailedException)
+                {
+                    // the alignment's failure is the one the run reports
+                }
+            }
+
+            throw;
+        }
+
         var summaries = new DatasetSummary[extractions.Length];
         for (int i = 0; i < extractions.Length; i++)
         {
@@ -124,6 +160,9 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
 
         return summaries;
     }
+
+    /// <summary>The alignment, once the dimension sub-orchestration has built it.</summary>
+    private static async Task<AlignmentResult> AlignmentOf(Task<DimensionAlignmentResult> aligning) => (await aligning).Alignment;
 
     /// <summary>An extraction, or what an earlier attempt of the run staged.</summary>
     private static Task<DatasetManifest> Extract(TaskOrchestrationContext context, RecordedSteps steps, string activity, string dataset, ExtractInput input)

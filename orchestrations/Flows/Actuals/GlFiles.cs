@@ -1,5 +1,6 @@
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows.Anaplan;
+using Connector.Orchestrations.Flows.Dimensions;
 using Connector.Orchestrations.Sage100;
 using Connector.Orchestrations.Storage;
 using Microsoft.DurableTask;
@@ -34,9 +35,24 @@ internal static class GlFiles
             : StepKeys.Extract(StepKeys.File(Datasets.GlActuals, file?.Number ?? 1));
 
     /// <summary>
-    /// Extracts GL (or takes what earlier attempts staged) and loads it, file by file, each file's load overlapping the
-    /// next file's extraction; the loads wait for <paramref name="loadsBefore"/> (the model lock's sections go in the
-    /// orchestrator's order). Orchestrator code.
+    /// At most this many GL files are staged and not yet loaded: the extraction runs ahead of the loads by as much, so
+    /// staging does not grow without limit when the imports are slower than the extraction.
+    /// </summary>
+    internal const int StagedAhead = 3;
+
+    /// <summary>
+    /// Extracts GL (or takes what earlier attempts staged) and loads it, file by file. The extractions go one after
+    /// another as fast as they can, at most <see cref="StagedAhead"/> files ahead of the loads; the loads follow in file
+    /// order, each once <paramref name="loadsBefore"/> is done (the model lock's sections go in the orchestrator's order).
+    /// <para>
+    /// The extraction starts speculatively, before <paramref name="alignment"/> is built: <paramref name="extract"/> stages
+    /// against the Sage side of alignment, where every item the run loads into Anaplan's lists counts as existing. When the
+    /// alignment is built, it confirms the speculative files (no account valid on the Sage side was refused by Anaplan:
+    /// every account's validity and items are what the files were staged with) or they are discarded, with their
+    /// rejections' audit rows, and GL is staged again against the alignment. Nothing is loaded before the decision, which
+    /// is recorded (<see cref="StepKeys.GlSpeculation"/>): a rewound run loads speculative files only once confirmed.
+    /// </para>
+    /// Orchestrator code.
     /// </summary>
     internal static async Task<DatasetSummary> ExtractAndLoadAsync(
         TaskOrchestrationContext context,
@@ -44,6 +60,7 @@ internal static class GlFiles
         ConnectionOptions connection,
         RecordedSteps steps,
         ExtractInput extract,
+        Task<AlignmentResult> alignment,
         ResolvedPeriods periods,
         ModelFit.ImportLayouts layouts,
         ModelTargets model,
@@ -56,29 +73,82 @@ internal static class GlFiles
         if (whole is { Files: null })
         {
             // One file (staged by an earlier attempt, or now): loaded as every dataset is.
+            await alignment;
             await loadsBefore;
             return await DatasetLoads.LoadAsync(context, run, connection, whole, importName, false, periods, steps, layout, target: target);
         }
 
-        var files = new List<DatasetManifest>();
+        GlSpeculation? decided = steps.Get<GlSpeculation>(StepKeys.GlSpeculation);
+
+        // Speculative unless an earlier attempt decided, or staged GL against the alignment (a run started before speculation).
+        bool speculative = whole is null && decided is null && steps.Get<DatasetManifest>(StepKeys.Extract(StepKeys.File(Datasets.GlActuals, 1))) is null;
+        bool provisionalStand = speculative || decided?.Confirmed == true; // what a speculative extraction recorded may be taken
+        bool final = !speculative; // the staged files are what is loaded
+        var files = new List<DatasetManifest>(whole?.Files ?? []);
+        bool allStaged = whole is not null;
         var loads = new List<DatasetLoads.FileLoad>();
-        Task<DatasetManifest>? next = whole?.Files is { } staged ? Task.FromResult(staged[0]) : ExtractFile(context, steps, extract, null);
-        while (next is not null)
+        Task<DatasetManifest>? extracting = null;
+        Task<DatasetLoads.FileLoad>? loading = null;
+        Task confirming = Task.CompletedTask;
+        while (true)
         {
-            DatasetManifest file = await next;
-            files.Add(file);
-            int number = files.Count;
-            next = whole?.Files is { } all
-                ? (number < all.Count ? Task.FromResult(all[number]) : null)
-                : file.Resume is { } resume ? ExtractFile(context, steps, extract, new GlFile(number + 1, resume, files.Sum(f => f.Rejected))) : null;
-            if (number == 1 && next is null)
+            if (alignment.IsFaulted)
             {
-                // Under the budget: one file, loaded as every dataset is.
-                await loadsBefore;
-                return await DatasetLoads.LoadAsync(context, run, connection, file, importName, false, periods, steps, layout, target: target);
+                // The lists could not be aligned: the run fails once the extraction under way has ended (no activity left behind).
+                await DrainAsync(extracting);
+                await alignment;
             }
 
-            if (next is null && whole is null)
+            if (!final && alignment.IsCompleted)
+            {
+                AlignmentResult aligned = await alignment;
+                if (aligned.RefusedByAnaplan == 0)
+                {
+                    confirming = RecordStepActivity.RecordAsync(
+                        context, run, StepKeys.GlSpeculation, new GlSpeculation(true, "every item the run loaded into the lists is in Anaplan: the GL staged against the Sage side stands"));
+                }
+                else
+                {
+                    if (await DrainAsync(extracting) is { } inFlight)
+                    {
+                        files.Add(inFlight);
+                    }
+
+                    extracting = null;
+                    string reason = aligned.RefusedByAnaplan is { } refused
+                        ? $"{refused} account(s) valid in Sage have an account or cost-centre item Anaplan does not hold: GL is staged again against the alignment"
+                        : "the alignment does not say which accounts Anaplan refused: GL is staged again against it";
+                    context.SetCustomStatus(new RunProgress("extracting", Datasets.GlActuals, reason));
+                    await context.CallActivityAsync<GlSpeculation>(nameof(DiscardProvisionalGlActivity), new DiscardGlInput(run, files, reason), AnaplanPolling.Retry);
+                    files.Clear();
+                    allStaged = false;
+                    provisionalStand = false;
+                }
+
+                final = true;
+            }
+
+            if (extracting is null && !allStaged && files.Count - loads.Count < StagedAhead && (!final || alignment.IsCompleted))
+            {
+                ExtractInput input = final ? extract with { AlignmentBlob = (await alignment).AlignmentBlob } : extract with { Provisional = true };
+                extracting = ExtractFile(context, steps, input, files, provisionalStand);
+            }
+
+            if (final && allStaged && whole is null && files is [{ Resume: null }])
+            {
+                // Under the budget: one file, loaded as every dataset is. A speculative file is now the run's GL, as
+                // replays, recovery and later attempts read it.
+                if (provisionalStand)
+                {
+                    await RecordStepActivity.RecordAsync(context, run, StepKeys.Extract(Datasets.GlActuals), files[0]);
+                }
+
+                await confirming;
+                await loadsBefore;
+                return await DatasetLoads.LoadAsync(context, run, connection, files[0], importName, false, periods, steps, layout, target: target);
+            }
+
+            if (final && allStaged && whole is null)
             {
                 // Every file is staged: the whole GL of the run, as a single file's manifest reads, is what replays,
                 // recovery and later attempts take.
@@ -86,13 +156,45 @@ internal static class GlFiles
                 await RecordStepActivity.RecordAsync(context, run, StepKeys.Extract(Datasets.GlActuals), whole);
             }
 
-            // This file is loaded while the next one is extracted; the read-back follows the last file's import only.
-            await loadsBefore;
-            loads.Add(await LoadFileAsync(context, run, connection, file, number, last: next is null, importName, layout, target, steps, loads));
+            if (loading is null && final && loads.Count < files.Count && loadsBefore.IsCompleted && alignment.IsCompleted)
+            {
+                // The read-back follows the last file's import only.
+                await loadsBefore;
+                int number = loads.Count + 1;
+                loading = LoadFileAsync(context, run, connection, files[number - 1], number, last: files[number - 1].Resume is null, importName, layout, target, steps, loads);
+            }
+
+            if (final && allStaged && loading is null && loads.Count == files.Count)
+            {
+                break;
+            }
+
+            List<Task> pending = [.. new Task?[] { extracting, loading }.OfType<Task>()];
+            pending.AddRange(new[] { alignment, loadsBefore }.Where(t => !t.IsCompleted));
+            await Task.WhenAny(pending);
+            if (extracting is { IsCompleted: true })
+            {
+                if (extracting.IsFaulted && loading is not null)
+                {
+                    await loading; // the run fails once the load under way has ended (it reports, never throws)
+                }
+
+                DatasetManifest file = await extracting;
+                extracting = null;
+                files.Add(file);
+                allStaged = file.Resume is null;
+            }
+
+            if (loading is { IsCompleted: true })
+            {
+                loads.Add(await loading);
+                loading = null;
+            }
         }
 
+        await confirming;
         return await DatasetLoads.FinishAsync(
-            context, run, connection, whole ?? Combine(files), importName, false, periods, steps, layout, false, DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout)?.Checked(target), Combine(loads, importName));
+            context, run, connection, whole!, importName, false, periods, steps, layout, false, DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout)?.Checked(target), Combine(loads, importName));
     }
 
     /// <summary>
@@ -268,10 +370,50 @@ internal static class GlFiles
         }
     }
 
-    private static Task<DatasetManifest> ExtractFile(TaskOrchestrationContext context, RecordedSteps steps, ExtractInput extract, GlFile? file)
-        => steps.Get<DatasetManifest>(StepKeys.Extract(StepKeys.File(Datasets.GlActuals, file?.Number ?? 1))) is { } staged
+    /// <summary>
+    /// The extraction of the file after <paramref name="before"/>, or what an earlier attempt staged of it: against the
+    /// alignment, or speculatively when <paramref name="provisionalStand"/> (not yet decided, or confirmed).
+    /// </summary>
+    private static Task<DatasetManifest> ExtractFile(
+        TaskOrchestrationContext context, RecordedSteps steps, ExtractInput input, IReadOnlyList<DatasetManifest> before, bool provisionalStand)
+    {
+        int number = before.Count + 1;
+        GlFile? file = number == 1 ? null : new GlFile(number, before[^1].Resume, before.Sum(f => f.Rejected));
+        string step = StepKeys.Extract(StepKeys.File(Datasets.GlActuals, number));
+        DatasetManifest? staged = steps.Get<DatasetManifest>(step);
+        if (staged is null && provisionalStand)
+        {
+            staged = steps.Get<DatasetManifest>(StepKeys.Provisional(step))
+                ?? (number == 1 ? steps.Get<DatasetManifest>(StepKeys.Provisional(StepKeys.Extract(Datasets.GlActuals))) : null);
+        }
+
+        if (staged is null)
+        {
+            context.SetCustomStatus(new RunProgress("extracting", Datasets.GlActuals, input.Provisional ? $"file {number}, before the alignment is built" : $"file {number}"));
+        }
+
+        return staged is not null
             ? Task.FromResult(staged)
-            : context.CallActivityAsync<DatasetManifest>(nameof(ExtractGlActualsActivity), extract with { File = file }, AnaplanPolling.Retry);
+            : context.CallActivityAsync<DatasetManifest>(nameof(ExtractGlActualsActivity), input with { File = file }, AnaplanPolling.Retry);
+    }
+
+    /// <summary>Waits for an extraction under way to end; its manifest, or null when it failed (what it staged is discarded anyway).</summary>
+    private static async Task<DatasetManifest?> DrainAsync(Task<DatasetManifest>? extracting)
+    {
+        if (extracting is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await extracting;
+        }
+        catch (TaskFailedException)
+        {
+            return null;
+        }
+    }
 
     private static List<PeriodTotals> AddUp(IEnumerable<PeriodTotals> totals)
         => [.. totals.GroupBy(t => t.Period, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)

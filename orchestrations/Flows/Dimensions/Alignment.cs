@@ -118,7 +118,12 @@ public sealed record ListReadResult(IReadOnlyList<ListMembers> Lists);
 /// <summary>One list's members (<c>Blob</c>) or why they could not be read through the list API (<c>FallbackReason</c>).</summary>
 public sealed record ListMembers(string Dimension, string ListName, string? Blob, int Count, string? FallbackExport, string? FallbackReason);
 
-/// <summary>The alignment every later step of a run uses: where it is, and the counts a person reads in the summary.</summary>
+/// <summary>
+/// The alignment every later step of a run uses: where it is, and the counts a person reads in the summary.
+/// <c>RefusedByAnaplan</c> counts the accounts valid on the Sage side whose account or cost-centre item Anaplan does not
+/// hold (0: the Sage side's validity is the alignment's, so what was staged against it stands; null: recorded by a
+/// version that did not count them).
+/// </summary>
 public sealed record AlignmentResult(
     string AlignmentBlob,
     string Structure,
@@ -132,4 +137,5 @@ public sealed record AlignmentResult(
     int AnaplanOnlyTotal,
     string? AnaplanOnlyBlob,
     bool RequiresAggregation,
-    IReadOnlyList<string>? ReadThrough = null);
+    IReadOnlyList<string>? ReadThrough = null,
+    int? RefusedByAnaplan = null);

@@ -137,6 +137,7 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
         HashSet<string> anaplanCostCenters = await readingCostCenters;
 
         var aligned = new List<AccountAlignment>(snapshot.Accounts.Count);
+        int refused = 0;
         foreach (AccountAlignment a in snapshot.Accounts)
         {
             if (!a.Valid)
@@ -145,10 +146,12 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
             }
             else if (!anaplanAccounts.Contains(a.Account))
             {
+                refused++;
                 aligned.Add(a with { Valid = false, Reason = $"account item '{a.Account}' does not exist in the Anaplan Accounts list", Field = "Account" });
             }
             else if (input.HasCostCenterList && !anaplanCostCenters.Contains(a.CostCenter))
             {
+                refused++;
                 aligned.Add(a with { Valid = false, Reason = $"cost centre item '{a.CostCenter}' does not exist in the Anaplan Cost Centers list", Field = "Cost Center" });
             }
             else
@@ -202,7 +205,8 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
             onlyAccounts.Count + onlyCostCenters.Count,
             onlyBlob,
             snapshot.RequiresAggregation,
-            input.ReadThrough));
+            input.ReadThrough,
+            refused));
     }
 
     private static string CsvField(string value)

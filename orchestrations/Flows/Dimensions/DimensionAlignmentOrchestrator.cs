@@ -6,21 +6,25 @@ namespace Connector.Orchestrations.Flows.Dimensions;
 
 /// <summary>
 /// Input of <see cref="DimensionAlignmentOrchestrator"/>: the run, the connection's settings as the run started, its
-/// import layouts, what earlier attempts of the run recorded (for a resumed run), and the imports and files the run's
-/// model check found (null: each list load checks its own).
+/// import layouts, what earlier attempts of the run recorded (for a resumed run), the imports and files the run's
+/// model check found (null: each list load checks its own), and the Sage side when the parent read it (null: the
+/// sub-orchestration reads it). The parent reads it itself so that it can stage GL against it while the lists load; it
+/// passes the Sage step in <c>Steps</c> only when it took it as an earlier attempt recorded it.
 /// </summary>
 public sealed record DimensionAlignmentInput(
     RunRef Run,
     ConnectionOptions Connection,
     ModelFit.ImportLayouts? Layouts = null,
     IReadOnlyDictionary<string, Storage.RecordedStep>? Steps = null,
-    IReadOnlyList<ImportTarget>? Targets = null);
+    IReadOnlyList<ImportTarget>? Targets = null,
+    SageDimensions? Sage = null);
 
 /// <summary>Outcome of alignment, with the list loads that made it (no cost-centre load when the model has no cost-centre list).</summary>
 public sealed record DimensionAlignmentResult(AlignmentResult Alignment, SageDimensions Sage, LoadDatasetResult Accounts, LoadDatasetResult? CostCenters);
 
 /// <summary>
-/// Aligns the chart of accounts and the cost centres before any data moves: reads and parses them from Sage, loads
+/// Aligns the chart of accounts and the cost centres before any data is loaded: takes them as the parent read and parsed
+/// them from Sage (or reads them), loads
 /// the Accounts and Cost Centers lists through their import actions (each inside the model lock), reads back from
 /// Anaplan which items exist (the Integration API's list read; a list export only when that read is refused and one is
 /// set), and keeps the members valid on both sides for the rest of the run. In a resumed run, each of these steps an
@@ -44,8 +48,7 @@ public sealed class DimensionAlignmentOrchestrator : TaskOrchestrator<DimensionA
 
         SageDimensions? sage = steps.Get<SageDimensions>(StepKeys.SageDimensions);
         bool redone = sage is null;
-        sage ??= await context.CallActivityAsync<SageDimensions>(
-            nameof(ReadSageDimensionsActivity), new SageDimensionsInput(run, StageLists: true, layouts, costCenterList), AnaplanPolling.Retry);
+        sage ??= input.Sage ?? await ReadSageAsync(context, run, connection, layouts);
         RecordedSteps after = redone ? RecordedSteps.None : steps;
 
         (LoadDatasetResult accounts, bool accountsRedone) = await LoadDatasetOrchestrator.LoadOrResumeAsync(
@@ -68,6 +71,20 @@ public sealed class DimensionAlignmentOrchestrator : TaskOrchestrator<DimensionA
 
         AlignmentResult alignment = after.Get<AlignmentResult>(StepKeys.Alignment) ?? await AlignAsync(context, run, connection, sage, costCenterList, after);
         return new DimensionAlignmentResult(alignment, sage, accounts, costCenters);
+    }
+
+    /// <summary>
+    /// Reads the Sage side of alignment (structure, accounts, cost centres, mapping overrides) and stages the lists for
+    /// their imports. Orchestrator code.
+    /// </summary>
+    internal static Task<SageDimensions> ReadSageAsync(TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, ModelFit.ImportLayouts layouts)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(connection);
+        return context.CallActivityAsync<SageDimensions>(
+            nameof(ReadSageDimensionsActivity),
+            new SageDimensionsInput(run, StageLists: true, layouts, !string.IsNullOrWhiteSpace(connection.Actuals.Imports.CostCenters)),
+            AnaplanPolling.Retry);
     }
 
     /// <summary>

@@ -124,6 +124,7 @@ public sealed class ActualsRewindTests(ActualsRewindTests.Fixture fixture) : ICl
             // The first attempt checks the model, loads the lists, then fails on Sage (the agent's key rotated).
             StartRun started = await this.StartWithFaultAsync(connection, "agent-key-rotated", gl, secret);
             OrchestrationMetadata first = await fixture.WaitAsync(started.RunId, TimeSpan.FromMinutes(6));
+            fixture.Environment.Sage.Faults("ABC").Clear();
             Assert.Equal(OrchestrationRuntimeStatus.Failed, first.RuntimeStatus);
 
             // Between the attempts the GL import is rebuilt in the model (a new id), and the key is put right.
@@ -140,6 +141,7 @@ public sealed class ActualsRewindTests(ActualsRewindTests.Fixture fixture) : ICl
         }
         finally
         {
+            fixture.Environment.Sage.Faults("ABC").Clear();
             await fixture.SetSecretAsync(LocalEnvironment.SageApiKeyReference, secret);
             if (originalId is not null)
             {
@@ -155,27 +157,24 @@ public sealed class ActualsRewindTests(ActualsRewindTests.Fixture fixture) : ICl
         string[] everything = [.. Counts.Extractions.Keys];
         switch (fault)
         {
-            case "agent-down":
-                // Once the dimension lists are loaded every Sage page takes a while, and the agent goes down as soon as the
-                // GL extraction has read its first page.
-                int costCenters = fixture.AnaplanRequests("POST", $"/imports/{fixture.Import("Cost Centers from Sage").Id}/tasks");
+            case "agent-down" or "agent-key-rotated":
+                // GL is extracted while the lists load (speculatively), so the fault cannot wait for the lists: every Sage
+                // page takes a while from the start, the connection pages GL in several pages, and the agent goes down (or
+                // its key is rotated: the connector's key is refused from then on) as soon as the GL extraction has read
+                // its first page, with more to read.
+                fixture.Environment.Sage.Faults("ABC").Set(new SimulatedFaultSettings(SlowPageMilliseconds: 1500));
                 int glPages = fixture.AgentReads("/gl/period-balances");
                 return new StartRun(await this.StartAsync(connection, async id =>
                 {
-                    await Eventually.TrueAsync(
-                        () => fixture.AnaplanRequests("POST", $"/imports/{fixture.Import("Cost Centers from Sage").Id}/tasks") > costCenters, TimeSpan.FromMinutes(5), "the lists load");
-                    fixture.Environment.Sage.Faults("ABC").Set(new SimulatedFaultSettings(SlowPageMilliseconds: 1500));
                     await Eventually.TrueAsync(() => fixture.AgentReads("/gl/period-balances") > glPages, TimeSpan.FromMinutes(5), "the GL extraction reads Sage");
-                    fixture.Gate.Down = true;
-                }), nameof(OrchestrationRuntimeStatus.Failed), []);
-            case "agent-key-rotated":
-                // The agent's key is rotated once the dimension lists are loaded: the connector's key is refused from then on.
-                int listsLoaded = fixture.AnaplanRequests("POST", $"/imports/{fixture.Import("Cost Centers from Sage").Id}/tasks");
-                return new StartRun(await this.StartAsync(connection, async id =>
-                {
-                    await Eventually.TrueAsync(
-                        () => fixture.AnaplanRequests("POST", $"/imports/{fixture.Import("Cost Centers from Sage").Id}/tasks") > listsLoaded, TimeSpan.FromMinutes(5), "the lists load");
-                    await fixture.SetSecretAsync(LocalEnvironment.SageApiKeyReference, "rotated-" + secret[..8]);
+                    if (fault == "agent-down")
+                    {
+                        fixture.Gate.Down = true;
+                    }
+                    else
+                    {
+                        await fixture.SetSecretAsync(LocalEnvironment.SageApiKeyReference, "rotated-" + secret[..8]);
+                    }
                 }), nameof(OrchestrationRuntimeStatus.Failed), []);
             case "chunk-upload-5xx":
                 // 500, which the client does not retry itself (a 503 is retried for minutes first: the client tests cover that),
@@ -248,6 +247,20 @@ public sealed class ActualsRewindTests(ActualsRewindTests.Fixture fixture) : ICl
         private static readonly string[] Faults = ["agent-down", "agent-key-rotated", "chunk-upload-5xx", "import-failed", "model-locked-at-task-start", "failure-inside-lock", "import-recreated"];
 
         protected override IEnumerable<ConnectionOptions> ConnectionsThroughGate(LocalEnvironment environment)
-            => Faults.Select(f => environment.Connection($"act-{f}", "ABC", "Department"));
+        {
+            ArgumentNullException.ThrowIfNull(environment);
+            int glRows = environment.Sage.Company("ABC").GetPeriodBalances("2026", 10, 11, null, int.MaxValue).Count;
+            foreach (string fault in Faults)
+            {
+                ConnectionOptions connection = environment.Connection($"act-{fault}", "ABC", "Department");
+                if (fault is "agent-down" or "agent-key-rotated" or "import-recreated")
+                {
+                    // GL in several pages, so that a fault after its first page hits the extraction.
+                    connection.Sage.PageSize = Math.Max(1, glRows / 6);
+                }
+
+                yield return connection;
+            }
+        }
     }
 }
