@@ -193,16 +193,11 @@ internal static class Bench
             await stack.Admin.DeleteAsync("requests");
             (TimeSpan Agent, TimeSpan Emulator, TimeSpan Worker) cpu = (stack.Agent.CpuTime(), stack.Emulator.CpuTime(), stack.Worker.CpuTime());
             TimeSpan azuriteCpu = ChildProcess.CpuTime(azurite);
-            var runWatch = Stopwatch.StartNew();
-            StartRunResult start = await stack.Starter.StartActualsAsync(BenchStack.ConnectionId, "bench", new ActualsRunRequest(range.FiscalYear, range.From, range.To, null, FullResync: true));
-            using var limit = new CancellationTokenSource(TimeSpan.FromHours(3));
-            OrchestrationMetadata done = await stack.Client.WaitForInstanceCompletionAsync(start.InstanceId, getInputsAndOutputs: true, limit.Token);
-            total.Run += runWatch.Elapsed;
+            (StartRunResult start, TimeSpan elapsed, ActualsRunSummary? summary, string status) = await RunActualsAsync(stack, "bench", range.FiscalYear, range.From, range.To, TimeSpan.FromHours(3));
+            total.Run += elapsed;
             total.AzuriteCpu += ChildProcess.CpuTime(azurite) - azuriteCpu;
             total.Cpu = (total.Cpu.Agent + stack.Agent.CpuTime() - cpu.Agent, total.Cpu.Emulator + stack.Emulator.CpuTime() - cpu.Emulator, total.Cpu.Worker + stack.Worker.CpuTime() - cpu.Worker);
-            ActualsRunSummary? summary = done.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? done.ReadOutputAs<ActualsRunSummary>() : null;
             DatasetSummary? gl = summary?.Datasets.SingleOrDefault(d => d.Dataset == Datasets.GlActuals);
-            string status = summary?.Status ?? $"{done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}";
             total.Status ??= status == "Completed" ? null : $"{status} (FY{range.FiscalYear})";
             total.GlRows += gl?.Staged ?? 0;
 
@@ -241,7 +236,7 @@ internal static class Bench
             total.Requests += requests.Count;
             total.MinimumRequests += MinimumRequests(requests, summary);
             total.HistoryRows += history.Rows;
-            log.WriteLine(Inv($"[{size.Label}] {status}: {gl?.Staged ?? 0:N0} GL rows in {runWatch.Elapsed.TotalSeconds:0.0} s; worker peak so far {stack.Worker.PeakResidentBytes() / 1024 / 1024} MB"));
+            log.WriteLine(Inv($"[{size.Label}] {status}: {gl?.Staged ?? 0:N0} GL rows in {elapsed.TotalSeconds:0.0} s; worker peak so far {stack.Worker.PeakResidentBytes() / 1024 / 1024} MB"));
         }
 
         string prefix = Path.Combine(Path.GetDirectoryName(output)!, Path.GetFileNameWithoutExtension(output));
@@ -299,17 +294,28 @@ internal static class Bench
     {
         log.WriteLine($"[{size.Label}] warming the worker up: one full-resync run of FY{range.FiscalYear} period {range.To} ...");
         (TimeSpan Emulator, TimeSpan Worker) cpu = (stack.Emulator.CpuTime(), stack.Worker.CpuTime());
-        var watch = Stopwatch.StartNew();
-        StartRunResult start = await stack.Starter.StartActualsAsync(BenchStack.ConnectionId, "bench-warm-up", new ActualsRunRequest(range.FiscalYear, range.To, range.To, null, FullResync: true));
-        using var limit = new CancellationTokenSource(TimeSpan.FromHours(1));
-        OrchestrationMetadata done = await stack.Client.WaitForInstanceCompletionAsync(start.InstanceId, getInputsAndOutputs: true, limit.Token);
-        TimeSpan elapsed = watch.Elapsed;
-        ActualsRunSummary? summary = done.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? done.ReadOutputAs<ActualsRunSummary>() : null;
-        string status = summary?.Status ?? $"{done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}";
+        (_, TimeSpan elapsed, ActualsRunSummary? summary, string status) = await RunActualsAsync(stack, "bench-warm-up", range.FiscalYear, range.To, range.To, TimeSpan.FromHours(1));
         long glRows = summary?.Datasets.SingleOrDefault(d => d.Dataset == Datasets.GlActuals)?.Staged ?? 0;
         var warmUp = new WorkerWarmUp(status, glRows, elapsed, stack.Worker.CpuTime() - cpu.Worker, stack.Emulator.CpuTime() - cpu.Emulator);
         log.WriteLine(Inv($"[{size.Label}] warm-up run {status}: {glRows:N0} GL rows in {elapsed.TotalSeconds:0.0} s, worker {warmUp.WorkerCpu.TotalSeconds:0.0} CPU-s"));
         return warmUp;
+    }
+
+    /// <summary>
+    /// One full-resync actuals run of <paramref name="fiscalYear"/>'s periods <paramref name="from"/>–<paramref name="to"/>,
+    /// started on demand and waited for: its start, its time as the client saw it, its summary (null unless it completed)
+    /// and how it ended.
+    /// </summary>
+    private static async Task<(StartRunResult Start, TimeSpan Elapsed, ActualsRunSummary? Summary, string Status)> RunActualsAsync(
+        BenchStack stack, string trigger, string fiscalYear, int from, int to, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        StartRunResult start = await stack.Starter.StartActualsAsync(BenchStack.ConnectionId, trigger, new ActualsRunRequest(fiscalYear, from, to, null, FullResync: true));
+        using var limit = new CancellationTokenSource(timeout);
+        OrchestrationMetadata done = await stack.Client.WaitForInstanceCompletionAsync(start.InstanceId, getInputsAndOutputs: true, limit.Token);
+        TimeSpan elapsed = watch.Elapsed;
+        ActualsRunSummary? summary = done.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? done.ReadOutputAs<ActualsRunSummary>() : null;
+        return (start, elapsed, summary, summary?.Status ?? $"{done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
     }
 
     /// <summary>

@@ -142,27 +142,12 @@ public class AuditStore
 
         foreach (string table in new[] { TableNames.RunDatasets, TableNames.RunRecords, TableNames.RunEvents })
         {
-            TableClient client = this.storage.Table(table);
-            var keys = new List<string>();
-            await foreach (TableEntity e in client.QueryAsync<TableEntity>(x => x.PartitionKey == run, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
-            {
-                keys.Add(e.RowKey);
-            }
-
-            foreach (string[] batch in keys.Chunk(100))
-            {
-                await client.SubmitTransactionAsync(batch.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(run, k))), cancellationToken);
-            }
-
-            deleted += keys.Count;
+            deleted += await DeleteRowsAsync(this.storage.Table(table), run, x => x.PartitionKey == run, cancellationToken);
         }
 
         foreach (string prefix in new[] { BlobPrefix(run), BlobPrefix($"{TableKeys.Escape(connectionId)}/{run}") })
         {
-            await foreach (Azure.Storage.Blobs.Models.BlobItem blob in this.storage.StagingContainer.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, cancellationToken))
-            {
-                await this.storage.StagingContainer.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
-            }
+            await this.DeleteBlobsAsync(prefix, cancellationToken);
         }
 
         return deleted;
@@ -283,12 +268,20 @@ public class AuditStore
     /// </summary>
     public virtual async Task<int> DeleteRecordsAsync(string runId, string dataset, string kind, CancellationToken cancellationToken = default)
     {
-        TableClient table = this.storage.Table(TableNames.RunRecords);
         string partition = TableKeys.Escape(runId);
         string from = $"{TableKeys.Escape(dataset)}:{kind}:", to = $"{TableKeys.Escape(dataset)}:{kind};";
+        int deleted = await DeleteRowsAsync(
+            this.storage.Table(TableNames.RunRecords), partition, x => x.PartitionKey == partition && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) < 0, cancellationToken);
+        await this.DeleteBlobsAsync(BlobPrefix($"{partition}/{from}").TrimEnd('/'), cancellationToken); // every row's own prefix starts so
+        return deleted;
+    }
+
+    /// <summary>Deletes the rows of one partition that <paramref name="filter"/> selects, a transaction per 100; returns how many there were.</summary>
+    private static async Task<int> DeleteRowsAsync(
+        TableClient table, string partition, System.Linq.Expressions.Expression<Func<TableEntity, bool>> filter, CancellationToken cancellationToken)
+    {
         var keys = new List<string>();
-        await foreach (TableEntity e in table.QueryAsync<TableEntity>(
-            x => x.PartitionKey == partition && x.RowKey.CompareTo(from) >= 0 && x.RowKey.CompareTo(to) < 0, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        await foreach (TableEntity e in table.QueryAsync(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
         {
             keys.Add(e.RowKey);
         }
@@ -298,13 +291,16 @@ public class AuditStore
             await table.SubmitTransactionAsync(batch.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, k))), cancellationToken);
         }
 
-        string texts = BlobPrefix($"{partition}/{from}").TrimEnd('/'); // every row's own prefix starts so
-        await foreach (Azure.Storage.Blobs.Models.BlobItem blob in this.storage.StagingContainer.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, texts, cancellationToken))
+        return keys.Count;
+    }
+
+    /// <summary>Deletes the staging blobs whose names start with <paramref name="prefix"/> (the long texts of audit rows).</summary>
+    private async Task DeleteBlobsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        await foreach (Azure.Storage.Blobs.Models.BlobItem blob in this.storage.StagingContainer.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, cancellationToken))
         {
             await this.storage.StagingContainer.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
         }
-
-        return keys.Count;
     }
 
     /// <summary>Reads the record rows of a run, optionally of one dataset.</summary>

@@ -135,14 +135,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
             // The run fails, once the extractions under way have ended (no activity left behind).
             foreach (Task<DatasetManifest> extraction in extractions)
             {
-                try
-                {
-                    await extraction;
-                }
-                catch (TaskFailedException)
-                {
-                    // the alignment's failure is the one the run reports
-                }
+                await GlFiles.DrainAsync(extraction); // the alignment's failure is the one the run reports
             }
 
             throw;

@@ -397,8 +397,8 @@ internal static class GlFiles
             : context.CallActivityAsync<DatasetManifest>(nameof(ExtractGlActualsActivity), input with { File = file }, AnaplanPolling.Retry);
     }
 
-    /// <summary>Waits for an extraction under way to end; its manifest, or null when it failed (what it staged is discarded anyway).</summary>
-    private static async Task<DatasetManifest?> DrainAsync(Task<DatasetManifest>? extracting)
+    /// <summary>Waits for an extraction under way to end; its manifest, or null when it failed (the run fails, or what it staged is discarded, anyway).</summary>
+    internal static async Task<DatasetManifest?> DrainAsync(Task<DatasetManifest>? extracting)
     {
         if (extracting is null)
         {
