@@ -116,8 +116,10 @@ public class SageAgentClient : IDisposable
     /// <summary>
     /// Streams the period balances of one fiscal year and period range from <paramref name="cursor"/> (null: the first
     /// page), and stops at the end of the first page that brings the rows read to <paramref name="rowLimit"/> or more
-    /// (0: no limit). Once enumerated, <see cref="SagePageFeed{T}.NextCursor"/> says where to go on (null: the range was
-    /// read to its end). The page after the last one is never requested.
+    /// (0: no limit), or with the page after it when that is the range's last page (a last page of a few rows is not left
+    /// for a read of its own). Once enumerated, <see cref="SagePageFeed{T}.NextCursor"/> says where to go on (null: the
+    /// range was read to its end). The page after the limit is requested to see whether it is the last; the one after
+    /// that never is.
     /// </summary>
     public virtual SagePageFeed<SagePeriodBalance> GetPeriodBalancePagesAsync(string fiscalYear, int fromPeriod, int toPeriod, string? cursor, long rowLimit)
         => new(cursor, (feed, ct) => this.Pages<WirePeriodBalance, SagePeriodBalance>("period-balances", this.Company("gl/period-balances"),
@@ -278,15 +280,29 @@ public class SageAgentClient : IDisposable
         Task<WirePage<TWire>>? next = Read(range?.From);
         bool first = true;
         long rows = 0;
+        string? stoppedAt = null; // the cursor of the page after the limit, when that page is not the last one
         try
         {
             while (next is not null)
             {
                 WirePage<TWire> page = await next;
+                if (stoppedAt is not null)
+                {
+                    // The page after the limit, read ahead: when it is the last, it joins this read (a file of its few
+                    // rows would cost a whole load of its own); otherwise it is left for the read from the cursor.
+                    if (page.NextCursor is not null)
+                    {
+                        next = null;
+                        break;
+                    }
+
+                    stoppedAt = null;
+                }
+
                 rows += page.Items.Count;
-                bool stop = range is { RowLimit: > 0 } && rows >= range.RowLimit;
-                next = page.NextCursor is { } cursor && !stop ? Read(cursor) : null;
-                range?.Stopped(stop ? page.NextCursor : null, rows);
+                bool stop = range is { RowLimit: > 0 } && rows >= range.RowLimit && page.NextCursor is not null;
+                next = page.NextCursor is { } cursor ? Read(cursor) : null;
+                stoppedAt = stop ? page.NextCursor : stoppedAt;
                 if (first)
                 {
                     watermark?.Invoke(page.Watermark);
@@ -298,6 +314,8 @@ public class SageAgentClient : IDisposable
                     yield return map(item);
                 }
             }
+
+            range?.Stopped(stoppedAt, rows);
         }
         finally
         {

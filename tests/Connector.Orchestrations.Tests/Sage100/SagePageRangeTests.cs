@@ -8,8 +8,8 @@ namespace Connector.Orchestrations.Tests.Sage100;
 
 /// <summary>
 /// A GL balance read cut at a page boundary (what a GL file of several reads), against the real agent over HTTPS: it
-/// stops at the end of the first page that reaches the row limit, never requests the page after, and a read from its
-/// cursor brings exactly the rest.
+/// stops at the end of the first page that reaches the row limit (unless the page after it is the last: then that page
+/// joins the read), requests at most the one page after, and a read from its cursor brings exactly the rest.
 /// </summary>
 public sealed class SagePageRangeTests : IAsyncLifetime
 {
@@ -44,7 +44,9 @@ public sealed class SagePageRangeTests : IAsyncLifetime
             whole.Add($"{b.AccountKey}/{b.FiscalPeriod}");
         }
 
-        // 120 rows asked: the read ends with the third page (150 rows), and the fourth page is never requested.
+        // 120 rows asked: the read ends with the third page (150 rows); the fourth is requested only to see that it is not
+        // the last, and the fifth never is.
+        Assert.True(whole.Count > 200, $"the test company has {whole.Count} balances in 2026; the test needs more than four pages");
         int before = this.PageReads();
         SagePageFeed<SagePeriodBalance> first = client.GetPeriodBalancePagesAsync("2026", 1, 12, null, 120);
         var rows = new List<string>();
@@ -56,7 +58,7 @@ public sealed class SagePageRangeTests : IAsyncLifetime
         Assert.Equal(150, rows.Count);
         Assert.Equal(150, first.Rows);
         Assert.NotNull(first.NextCursor);
-        Assert.Equal(3, this.PageReads() - before);
+        Assert.Equal(4, this.PageReads() - before);
 
         // From the cursor, without a limit: the rest, in order, each row once; then nothing is left.
         SagePageFeed<SagePeriodBalance> rest = client.GetPeriodBalancePagesAsync("2026", 1, 12, first.NextCursor, 0);
@@ -67,6 +69,33 @@ public sealed class SagePageRangeTests : IAsyncLifetime
 
         Assert.Null(rest.NextCursor);
         Assert.Equal(whole, rows);
+    }
+
+    [Fact]
+    public async Task PeriodBalancePages_WhenThePageAfterTheLimitIsTheLast_ItJoinsTheRead()
+    {
+        using SageAgentClient client = this.Client(pageSize: 50);
+        int whole = 0;
+        await foreach (SagePeriodBalance b in client.GetPeriodBalancesAsync("2026"))
+        {
+            whole++;
+        }
+
+        // The limit reached with the next-to-last page: the last page (however few its rows) comes with it, and nothing is left.
+        int pages = (whole + 49) / 50;
+        Assert.True(pages >= 3, $"the test company has {whole} balances in 2026; the test needs at least three pages");
+        int before = this.PageReads();
+        SagePageFeed<SagePeriodBalance> read = client.GetPeriodBalancePagesAsync("2026", 1, 12, null, 50 * (pages - 1));
+        var keys = new HashSet<string>();
+        await foreach (SagePeriodBalance b in read)
+        {
+            Assert.True(keys.Add($"{b.AccountKey}/{b.FiscalPeriod}"), $"{b.AccountKey}/{b.FiscalPeriod} came twice");
+        }
+
+        Assert.Equal(whole, keys.Count);
+        Assert.Equal(whole, read.Rows);
+        Assert.Null(read.NextCursor);
+        Assert.Equal(pages, this.PageReads() - before);
     }
 
     private int PageReads()
