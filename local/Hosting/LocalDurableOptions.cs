@@ -36,8 +36,13 @@ public sealed class LocalDurableOptions
     /// <summary>Gets or sets the number of control-queue partitions (fixed for the life of a task hub).</summary>
     public int PartitionCount { get; set; } = 4;
 
-    /// <summary>Gets or sets the longest wait between polls of an idle queue.</summary>
-    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Gets or sets the longest wait between polls of an idle queue: how long a run started on demand (or by the schedule
+    /// tick) can wait before a worker that has been idle picks it up. 0.5 s: a 1 M-row run measured 1.97 s from its start to
+    /// its first step with 2 s (the worker idle before it); an idle worker polls its queues (4 control queues and the work-item
+    /// queue) at most twice a second.
+    /// </summary>
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Gets or sets how long a partition lease lasts without renewal (how fast a dead worker is replaced).</summary>
     public TimeSpan LeaseInterval { get; set; } = TimeSpan.FromSeconds(30);
