@@ -46,15 +46,29 @@ public sealed class ExtractionCache
         });
     }
 
+    /// <summary>
+    /// Keeps <paramref name="snapshot"/>, which this worker has just written to <paramref name="blobName"/> (the blob has
+    /// <paramref name="etag"/> now): the run's next step on this worker (the speculative GL extraction after the Sage read,
+    /// the alignment, the extraction after it) takes it from here rather than reading and parsing the blob again. The
+    /// snapshot must not be changed from now on (readers share it).
+    /// </summary>
+    public void Keep(string blobName, ETag etag, AlignmentSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        this.charts.Put((blobName, etag), () => Task.FromResult(new AlignedChart(snapshot, snapshot.BySageAccount())));
+    }
+
     /// <summary>The fiscal calendar of the run's attempt: kept, or read by <paramref name="read"/>.</summary>
     public Task<SageFiscalCalendar> CalendarAsync(RunRef run, Func<Task<SageFiscalCalendar>> read)
         => this.calendars.GetOrAddAsync(run, read);
 
-    /// <summary>Lets go of what the run's attempt kept (its last GL file is staged).</summary>
+    /// <summary>Lets go of what the run's attempt kept (its last GL file is staged): its calendar, and every snapshot of the run (the Sage side's and the alignment's).</summary>
     public void Release(RunRef run, string alignmentBlob)
     {
+        ArgumentNullException.ThrowIfNull(run);
+        string runFolder = Datasets.RunBlob(run, string.Empty);
         this.calendars.RemoveWhere(r => r == run);
-        this.charts.RemoveWhere(k => string.Equals(k.Blob, alignmentBlob, StringComparison.Ordinal));
+        this.charts.RemoveWhere(k => string.Equals(k.Blob, alignmentBlob, StringComparison.Ordinal) || k.Blob.StartsWith(runFolder, StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -118,6 +132,20 @@ public sealed class ExtractionCache
                 }
 
                 throw;
+            }
+        }
+
+        /// <summary>Keeps the value <paramref name="load"/> gives under <paramref name="key"/> (it replaces what was kept under it), the most recently used.</summary>
+        public void Put(TKey key, Func<Task<TValue>> load)
+        {
+            lock (this.gate)
+            {
+                this.entries.RemoveAll(e => EqualityComparer<TKey>.Default.Equals(e.Key, key));
+                this.entries.Add((key, new Lazy<Task<TValue>>(load)));
+                if (this.entries.Count > capacity)
+                {
+                    this.entries.RemoveAt(0);
+                }
             }
         }
 

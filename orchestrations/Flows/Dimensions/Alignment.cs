@@ -53,14 +53,30 @@ public sealed class AlignmentSnapshot
     public Dictionary<string, AccountAlignment> BySageAccount()
         => this.Accounts.GroupBy(a => a.SageAccount, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
 
-    public async Task SaveAsync(BlobContainerClient container, string blobName, CancellationToken cancellationToken = default)
+    /// <summary>Writes the snapshot to <paramref name="blobName"/>; returns the ETag the blob has now.</summary>
+    public async Task<Azure.ETag> SaveAsync(BlobContainerClient container, string blobName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(container);
         using var stream = new MemoryStream();
         await JsonSerializer.SerializeAsync(stream, this, Json, cancellationToken);
         stream.Position = 0;
-        await container.GetBlobClient(blobName).UploadAsync(stream, overwrite: true, cancellationToken);
+        return (await container.GetBlobClient(blobName).UploadAsync(stream, overwrite: true, cancellationToken)).Value.ETag;
     }
+
+    /// <summary>A copy whose lists and map are its own (the accounts themselves are records, never changed).</summary>
+    public AlignmentSnapshot Copy() => new()
+    {
+        Separator = this.Separator,
+        SegmentLengths = [.. this.SegmentLengths],
+        SegmentNames = [.. this.SegmentNames],
+        CostCenterSegment = this.CostCenterSegment,
+        CostCenterItems = new Dictionary<string, string>(this.CostCenterItems, StringComparer.Ordinal),
+        HasCostCenterList = this.HasCostCenterList,
+        Accounts = [.. this.Accounts],
+        RequiresAggregation = this.RequiresAggregation,
+        AnaplanAccounts = [.. this.AnaplanAccounts],
+        AnaplanCostCenters = [.. this.AnaplanCostCenters],
+    };
 
     public static Task<AlignmentSnapshot> LoadAsync(BlobContainerClient container, string blobName, CancellationToken cancellationToken = default)
     {

@@ -17,7 +17,7 @@ namespace Connector.Orchestrations.Flows.Dimensions;
 /// carrying the cost centre); stages the Accounts and Cost Centers lists for Anaplan in their imports' layouts (when the
 /// input has layouts: the budgets flow loads no list); and saves the Sage half of the alignment.
 /// </summary>
-public sealed class ReadSageDimensionsActivity(ConnectionClients clients, ConnectorStorage storage, MappingStore mappings, AuditStore audit, StepResultStore steps)
+public sealed class ReadSageDimensionsActivity(ConnectionClients clients, ConnectorStorage storage, MappingStore mappings, AuditStore audit, StepResultStore steps, Actuals.ExtractionCache cache)
     : TaskActivity<SageDimensionsInput, SageDimensions>
 {
     public override async Task<SageDimensions> RunAsync(TaskActivityContext context, SageDimensionsInput dimensions)
@@ -94,11 +94,11 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
                 storage, input, layouts.For(Datasets.CostCenters), maxPart,
                 costCenterItems.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new[] { kv.Key, names.GetValueOrDefault(kv.Key, kv.Value) }))
             : Task.FromResult<StagedCsv?>(null);
-        await Task.WhenAll(
-            accountsCsv,
-            costCentersCsv,
-            snapshot.SaveAsync(storage.StagingContainer, snapshotBlob),
-            audit.WriteRecordsAsync(input.RunId, rejections));
+        Task<Azure.ETag> saving = snapshot.SaveAsync(storage.StagingContainer, snapshotBlob);
+        await Task.WhenAll(accountsCsv, costCentersCsv, saving, audit.WriteRecordsAsync(input.RunId, rejections));
+
+        // The speculative GL extraction and the alignment read this snapshot next: on this worker, from memory.
+        cache.Keep(snapshotBlob, await saving, snapshot);
         return await steps.RecordAsync(input, StepKeys.SageDimensions, new SageDimensions(
             snapshotBlob, await accountsCsv, await costCentersCsv, snapshot.Accounts.Count, accountItems.Count, costCenterItems.Count, rejections.Count, structure.Describe()));
     }
@@ -121,18 +121,19 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
 /// account is valid only when its account item and (when the model has a cost-centre list) its cost-centre item both
 /// exist in Anaplan. Items that exist only in Anaplan are reported (a budget on them could not be posted to Sage).
 /// </summary>
-public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultStore steps) : TaskActivity<BuildAlignmentInput, AlignmentResult>
+public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultStore steps, Actuals.ExtractionCache cache) : TaskActivity<BuildAlignmentInput, AlignmentResult>
 {
     private const int ListedAnaplanOnly = 20;
 
     public override async Task<AlignmentResult> RunAsync(TaskActivityContext context, BuildAlignmentInput input)
     {
         // The Sage snapshot and both member lists are read at once (three blobs, one of them megabytes at 100 k accounts).
-        Task<AlignmentSnapshot> loading = AlignmentSnapshot.LoadAsync(storage.StagingContainer, input.SageSnapshotBlob);
+        // The Sage snapshot is shared with the GL extraction (kept in this worker): the alignment is built on a copy.
+        Task<Actuals.AlignedChart> loading = cache.AlignmentAsync(storage.StagingContainer, input.SageSnapshotBlob);
         Task<HashSet<string>> readingAccounts = ReadCodesAsync(storage.StagingContainer, input.AccountsExportBlob);
         Task<HashSet<string>> readingCostCenters = ReadCodesAsync(storage.StagingContainer, input.CostCentersExportBlob);
         await Task.WhenAll(loading, readingAccounts, readingCostCenters);
-        AlignmentSnapshot snapshot = await loading;
+        AlignmentSnapshot snapshot = (await loading).Snapshot.Copy();
         HashSet<string> anaplanAccounts = await readingAccounts;
         HashSet<string> anaplanCostCenters = await readingCostCenters;
 
@@ -190,7 +191,7 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
         }
 
         string alignmentBlob = Datasets.RunBlob(input.Run, "alignment.json");
-        await snapshot.SaveAsync(storage.StagingContainer, alignmentBlob);
+        cache.Keep(alignmentBlob, await snapshot.SaveAsync(storage.StagingContainer, alignmentBlob), snapshot);
         int valid = snapshot.Accounts.Count(a => a.Valid);
         return await steps.RecordAsync(input.Run, StepKeys.Alignment, new AlignmentResult(
             alignmentBlob,

@@ -61,6 +61,34 @@ public sealed class ExtractionCacheTests(StorageFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Alignment_KeptByTheWorkerThatWroteIt_TakenWithoutReading_UntilWrittenAgainOrTheRunEnds()
+    {
+        var cache = new ExtractionCache();
+        var run = new RunRef("conn", Guid.NewGuid().ToString("N"));
+        string sageBlob = Datasets.RunBlob(run, "sage-dimensions.json"), alignmentBlob = Datasets.RunBlob(run, "alignment.json");
+        AlignmentSnapshot sage = Snapshot("100-01", "01");
+        cache.Keep(sageBlob, await sage.SaveAsync(fixture.Storage.StagingContainer, sageBlob), sage);
+
+        // The object written is the one read next (nothing parsed again), with its index.
+        AlignedChart kept = await cache.AlignmentAsync(fixture.Storage.StagingContainer, sageBlob);
+        Assert.Same(sage, kept.Snapshot);
+        Assert.Equal("01", kept.BySageAccount["100-01"].CostCenter);
+
+        // Written again since (by another worker, or a rewound attempt): what the blob holds now is read.
+        await Snapshot("100-01", "02").SaveAsync(fixture.Storage.StagingContainer, sageBlob);
+        AlignedChart read = await cache.AlignmentAsync(fixture.Storage.StagingContainer, sageBlob);
+        Assert.NotSame(sage, read.Snapshot);
+        Assert.Equal("02", read.BySageAccount["100-01"].CostCenter);
+
+        // The run's last GL file lets go of every snapshot of the run, the Sage side's as well as the alignment's.
+        AlignmentSnapshot aligned = Snapshot("100-01", "02");
+        cache.Keep(alignmentBlob, await aligned.SaveAsync(fixture.Storage.StagingContainer, alignmentBlob), aligned);
+        Assert.Equal(2, cache.Charts);
+        cache.Release(run, sageBlob);
+        Assert.Equal(0, cache.Charts);
+    }
+
+    [Fact]
     public async Task Calendar_ReadOncePerAttempt_ReadAgainAfterARelease()
     {
         var cache = new ExtractionCache();
