@@ -17,6 +17,11 @@ public static class ModelLockExtensions
     /// holding locks). Keep sections short and release between datasets so other flows on the model are not starved.
     /// While it waits and while it holds the lock, the orchestration's custom status is a <see cref="ModelLockProgress"/>
     /// (which lock, for what, since when): that is how operators see who waits for a model; it is cleared on release.
+    /// The entity records the holder (<see cref="ModelLock.Enter"/>) with a call sent as the section opens, answered while
+    /// the section's first activity runs (awaited when the section ends, so it costs no round trip of its own), and the
+    /// release (<see cref="ModelLock.Exit"/>) with a signal sent right after the lock is released (a locked entity cannot
+    /// be signalled from inside the section; the signal is delivered after the release, and a holder that entered in
+    /// between is not cleared by it).
     /// </remarks>
     /// <param name="context">The orchestration context.</param>
     /// <param name="workspaceId">The Anaplan workspace id.</param>
@@ -33,21 +38,12 @@ public static class ModelLockExtensions
         IAsyncDisposable locks = await context.Entities.LockEntitiesAsync(id);
         ConnectorTelemetry.ModelLockWaited(context.IsReplaying, modelId, context.CurrentUtcDateTime - asked);
         context.SetCustomStatus(new ModelLockProgress(ModelLockProgress.Holding, id.Key, purpose, context.CurrentUtcDateTime));
-        try
-        {
-            await context.Entities.CallEntityAsync(
-                id, nameof(ModelLock.Enter), new ModelLockHolder(context.InstanceId, purpose, context.CurrentUtcDateTime));
-        }
-        catch
-        {
-            await locks.DisposeAsync();
-            throw;
-        }
-
-        return new Section(context, id, locks);
+        Task enter = context.Entities.CallEntityAsync(
+            id, nameof(ModelLock.Enter), new ModelLockHolder(context.InstanceId, purpose, context.CurrentUtcDateTime));
+        return new Section(context, id, locks, enter);
     }
 
-    private sealed class Section(TaskOrchestrationContext context, EntityInstanceId id, IAsyncDisposable locks)
+    private sealed class Section(TaskOrchestrationContext context, EntityInstanceId id, IAsyncDisposable locks, Task enter)
         : IAsyncDisposable
     {
         private bool disposed;
@@ -62,12 +58,14 @@ public static class ModelLockExtensions
             this.disposed = true;
             try
             {
-                await context.Entities.CallEntityAsync(
-                    id, nameof(ModelLock.Exit), new ModelLockRelease(context.InstanceId, context.CurrentUtcDateTime));
+                // The holder's record is answered before the lock goes: its failure, if any, belongs to this section.
+                await enter;
             }
             finally
             {
                 await locks.DisposeAsync();
+                await context.Entities.SignalEntityAsync(
+                    id, nameof(ModelLock.Exit), new ModelLockRelease(context.InstanceId, context.CurrentUtcDateTime));
                 context.SetCustomStatus(null);
             }
         }
