@@ -21,13 +21,14 @@ public static class ModelLockExtensions
     /// the section's first activity runs (awaited when the section ends, so it costs no round trip of its own), and the
     /// release (<see cref="ModelLock.Exit"/>) with a signal sent right after the lock is released (a locked entity cannot
     /// be signalled from inside the section; the signal is delivered after the release, and a holder that entered in
-    /// between is not cleared by it).
+    /// between is not cleared by it). A section that calls the lock entity itself awaits <see cref="ModelLockSection.Entered"/>
+    /// first: a critical section may have one call pending per locked entity.
     /// </remarks>
     /// <param name="context">The orchestration context.</param>
     /// <param name="workspaceId">The Anaplan workspace id.</param>
     /// <param name="modelId">The Anaplan model id.</param>
     /// <param name="purpose">What the section does (shown to operators), e.g. "import GL Actuals from Sage".</param>
-    public static async Task<IAsyncDisposable> LockModelAsync(
+    public static async Task<ModelLockSection> LockModelAsync(
         this TaskOrchestrationContext context, string workspaceId, string modelId, string purpose)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -40,34 +41,45 @@ public static class ModelLockExtensions
         context.SetCustomStatus(new ModelLockProgress(ModelLockProgress.Holding, id.Key, purpose, context.CurrentUtcDateTime));
         Task enter = context.Entities.CallEntityAsync(
             id, nameof(ModelLock.Enter), new ModelLockHolder(context.InstanceId, purpose, context.CurrentUtcDateTime));
-        return new Section(context, id, locks, enter);
+        return new ModelLockSection(context, id, locks, enter);
     }
+}
 
-    private sealed class Section(TaskOrchestrationContext context, EntityInstanceId id, IAsyncDisposable locks, Task enter)
-        : IAsyncDisposable
+/// <summary>An open critical section on a model's lock (<see cref="ModelLockExtensions.LockModelAsync"/>); dispose it to leave.</summary>
+public sealed class ModelLockSection : IAsyncDisposable
+{
+    private readonly TaskOrchestrationContext context;
+    private readonly EntityInstanceId id;
+    private readonly IAsyncDisposable locks;
+    private readonly Task enter;
+    private bool disposed;
+
+    internal ModelLockSection(TaskOrchestrationContext context, EntityInstanceId id, IAsyncDisposable locks, Task enter)
+        => (this.context, this.id, this.locks, this.enter) = (context, id, locks, enter);
+
+    /// <summary>Gets the call that records the holder (<see cref="ModelLock.Enter"/>): await it before calling the lock entity inside the section.</summary>
+    public Task Entered => this.enter;
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
     {
-        private bool disposed;
-
-        public async ValueTask DisposeAsync()
+        if (this.disposed)
         {
-            if (this.disposed)
-            {
-                return;
-            }
+            return;
+        }
 
-            this.disposed = true;
-            try
-            {
-                // The holder's record is answered before the lock goes: its failure, if any, belongs to this section.
-                await enter;
-            }
-            finally
-            {
-                await locks.DisposeAsync();
-                await context.Entities.SignalEntityAsync(
-                    id, nameof(ModelLock.Exit), new ModelLockRelease(context.InstanceId, context.CurrentUtcDateTime));
-                context.SetCustomStatus(null);
-            }
+        this.disposed = true;
+        try
+        {
+            // The holder's record is answered before the lock goes: its failure, if any, belongs to this section.
+            await this.enter;
+        }
+        finally
+        {
+            await this.locks.DisposeAsync();
+            await this.context.Entities.SignalEntityAsync(
+                this.id, nameof(ModelLock.Exit), new ModelLockRelease(this.context.InstanceId, this.context.CurrentUtcDateTime));
+            this.context.SetCustomStatus(null);
         }
     }
 }
