@@ -8,7 +8,8 @@ namespace Connector.Orchestrations.Flows.Anaplan;
 /// most that long, one that finds it running says longer. The rule, per unit of work (a row uploaded for an import, the
 /// whole task for an export):
 /// <list type="bullet">
-/// <item>nothing learned: <see cref="AnaplanPolling.FirstCheckWait"/> (1 s);</item>
+/// <item>nothing learned: <see cref="AnaplanPolling.FirstCheckWait"/> (1 s), and never later than that until a first
+/// check of the action has found a task running;</item>
 /// <item>found done: the next wait is <see cref="Sooner"/> of the shorter of the wait and the check's moment, but never
 /// less than <see cref="Margin"/> over the floor (the longest first check that found a task running, which is forgotten
 /// by <see cref="FloorKept"/> at each check that finds a task done, so a task that got faster is probed sooner again);</item>
@@ -49,7 +50,14 @@ public static class FirstCheckEstimator
             return AnaplanPolling.FirstCheckWait;
         }
 
+        // Until a first check of the action found a task running, nothing says its tasks take longer than the default:
+        // a larger import than the ones learned from is not checked later than it.
         double seconds = learned.Wait * Units(rows);
+        if (learned.Misses == 0)
+        {
+            seconds = Math.Min(seconds, AnaplanPolling.FirstCheckWait.TotalSeconds);
+        }
+
         TimeSpan longest = firstMinuteInterval > ShortestWait ? firstMinuteInterval : ShortestWait;
         return double.IsFinite(seconds) && seconds < longest.TotalSeconds
             ? (seconds > ShortestWait.TotalSeconds ? TimeSpan.FromSeconds(seconds) : ShortestWait)

@@ -53,11 +53,19 @@ public sealed class FirstCheckEstimatorTests
     [Fact]
     public void Wait_ScalesWithTheRowsOfTheImport_ClampedToTheSoonestAndTheInterval()
     {
-        LearnedTaskDuration learned = FirstCheckEstimator.Learn(null, 100_000, TimeSpan.FromSeconds(1), done: true, progress: null);
-        TimeSpan at100k = FirstCheckEstimator.Wait(learned, 100_000, Interval);
-        Assert.Equal(at100k * 2, FirstCheckEstimator.Wait(learned, 200_000, Interval));
-        Assert.Equal(FirstCheckEstimator.ShortestWait, FirstCheckEstimator.Wait(learned, 10, Interval));
-        Assert.Equal(Interval, FirstCheckEstimator.Wait(learned, 100_000_000, Interval));
+        LearnedTaskDuration done = FirstCheckEstimator.Learn(null, 100_000, TimeSpan.FromSeconds(1), done: true, progress: null);
+        TimeSpan at100k = FirstCheckEstimator.Wait(done, 100_000, Interval);
+        Assert.Equal(at100k / 2, FirstCheckEstimator.Wait(done, 50_000, Interval));
+        Assert.Equal(FirstCheckEstimator.ShortestWait, FirstCheckEstimator.Wait(done, 10, Interval));
+
+        // Only found done so far: a larger import is not checked later than the default second.
+        Assert.Equal(AnaplanPolling.FirstCheckWait, FirstCheckEstimator.Wait(done, 200_000, Interval));
+
+        // Once a task was found running, the wait scales up too, to the first-minute interval at most.
+        LearnedTaskDuration missed = FirstCheckEstimator.Learn(null, 100_000, TimeSpan.FromSeconds(1), done: false, progress: null);
+        TimeSpan missedAt100k = FirstCheckEstimator.Wait(missed, 100_000, Interval);
+        Assert.Equal(missedAt100k * 2, FirstCheckEstimator.Wait(missed, 200_000, Interval));
+        Assert.Equal(Interval, FirstCheckEstimator.Wait(missed, 100_000_000, Interval));
     }
 
     [Theory]
