@@ -32,4 +32,7 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 3108, Level = LogLevel.Information, Message = "Cancelling Anaplan task {TaskId} of {ActionType} {ActionId}")]
     public static partial void AnaplanTaskCancelling(ILogger logger, AnaplanActionType actionType, string actionId, string taskId);
+
+    [LoggerMessage(EventId = 3109, Level = LogLevel.Warning, Message = "The learned length of Anaplan {ActionType} {ActionId} could not be read or written (storage status {Status}); its first status check keeps the default timing")]
+    public static partial void TaskDurationUnavailable(ILogger logger, Exception exception, string actionType, string actionId, int status);
 }

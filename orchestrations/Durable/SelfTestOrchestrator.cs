@@ -25,10 +25,11 @@ public sealed class SelfTestOrchestrator : TaskOrchestrator<SelfTestInput, SelfT
         DateTime lockedAt;
         string worker;
         ModelLockState state;
-        await using (await context.LockModelAsync(input.WorkspaceId, input.ModelId, "self-test"))
+        await using (ModelLockSection section = await context.LockModelAsync(input.WorkspaceId, input.ModelId, "self-test"))
         {
             lockedAt = context.CurrentUtcDateTime;
             worker = await context.CallActivityAsync<string>(nameof(SelfTestActivity), context.InstanceId);
+            await section.Entered; // one call at a time to the locked entity
             state = await context.Entities.CallEntityAsync<ModelLockState>(
                 ModelLock.IdFor(input.WorkspaceId, input.ModelId), nameof(ModelLock.Get));
         }

@@ -46,6 +46,7 @@ public static class ConnectorRuntime
         services.TryAddSingleton<MappingStore>();
         services.TryAddSingleton<JournalStore>();
         services.TryAddSingleton<StepResultStore>();
+        services.TryAddSingleton<TaskDurationStore>();
         services.AddSageAgentClients();
         services.AddAnaplanClients();
         services.TryAddSingleton<ConnectionClients>();

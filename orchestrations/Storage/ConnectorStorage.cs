@@ -97,7 +97,10 @@ public static class TableNames
     /// <summary>Operator actions on a run: rewinds, terminations, replays (<see cref="AuditStore"/>).</summary>
     public const string RunEvents = "RunEvents";
 
-    public static IReadOnlyList<string> All { get; } = [Runs, RunDatasets, RunRecords, Watermarks, Mappings, MappingHistory, Journal, RunSteps, RunEvents];
+    /// <summary>How long each Anaplan action's tasks take, learned from their first status checks (<see cref="TaskDurationStore"/>).</summary>
+    public const string TaskDurations = "TaskDurations";
+
+    public static IReadOnlyList<string> All { get; } = [Runs, RunDatasets, RunRecords, Watermarks, Mappings, MappingHistory, Journal, RunSteps, RunEvents, TaskDurations];
 }
 
 /// <summary>Makes arbitrary text safe as a table PartitionKey or RowKey (no '/', '\\', '#', '?' or control characters).</summary>

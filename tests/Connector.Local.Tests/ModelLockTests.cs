@@ -102,7 +102,7 @@ public sealed class ModelLockTests(ModelLockTests.Fixture fixture) : IClassFixtu
         Assert.True(await fixture.Operations.ReleaseOrphanedLocksAsync() >= 1);
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, (await fixture.WaitAsync(next, TimeSpan.FromSeconds(60))).RuntimeStatus);
-        Assert.Equal(next, (await fixture.Operations.GetModelLockAsync(Workspace, model))?.LastReleased?.InstanceId);
+        Assert.Equal(next, (await fixture.LockReleasedAsync(Workspace, model)).LastReleased?.InstanceId);
     }
 
     [Fact]
@@ -221,14 +221,15 @@ public sealed class ModelLockTests(ModelLockTests.Fixture fixture) : IClassFixtu
         }
 
         /// <summary>
-        /// Waits until the entity scheduler no longer records a lock holder. The release is a message the run sends as
-        /// it completes, so it lands shortly after the run reports Completed, not with it (seen once in CI).
+        /// Waits until the entity scheduler no longer records a lock holder and the lock's state shows none either. The
+        /// release and the <see cref="ModelLock.Exit"/> signal after it are messages the run sends as it completes, so they
+        /// land shortly after the run reports Completed, not with it (seen once in CI).
         /// </summary>
         public async Task<ModelLockStatus> LockReleasedAsync(string workspace, string model)
         {
             ModelLockStatus? status = null;
             await Eventually.TrueAsync(
-                async () => (status = await this.Operations.GetModelLockAsync(workspace, model)) is { LockedBy: null },
+                async () => (status = await this.Operations.GetModelLockAsync(workspace, model)) is { LockedBy: null, Holder: null },
                 TimeSpan.FromSeconds(60),
                 $"the lock on {model} is released");
             return status!;

@@ -4,7 +4,9 @@ using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Storage;
+using Azure;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace Connector.Orchestrations.Flows.Anaplan;
 
@@ -41,9 +43,16 @@ public sealed record UploadChunkInput(RunRef Run, string FileId, int Index, stri
 /// the action a second time. <c>Setting</c> names the setting behind the action, for the error when an action the run's
 /// model check found by id is gone.
 /// </summary>
-public sealed record StartTaskInput(RunRef Run, string ActionType, string? ActionId, string? ActionName, string? Step = null, string? Setting = null);
+public sealed record StartTaskInput(RunRef Run, string ActionType, string? ActionId, string? ActionName, string? Step = null, string? Setting = null)
+{
+    /// <summary>Gets the rows the import reads (the rows uploaded); null for an export. The first check's wait scales with them.</summary>
+    public long? Rows { get; init; }
+}
 
-/// <summary>A started or polled task.</summary>
+/// <summary>
+/// A started or polled task. A started one also says when it was started (the starting worker's clock) and when to check
+/// it first (<see cref="FirstCheckEstimator"/>): what earlier tasks of the action taught.
+/// </summary>
 public sealed record TaskStatus(
     string ActionId,
     string TaskId,
@@ -55,14 +64,32 @@ public sealed record TaskStatus(
     long Failed,
     long Ignored,
     long Total,
-    string? Message);
+    string? Message)
+{
+    /// <summary>Gets the moment the start was asked for (UTC), for a task this run started; null for a polled status.</summary>
+    public DateTime? StartedAt { get; init; }
+
+    /// <summary>Gets the wait before the task's first status check, learned per action; null: <see cref="AnaplanPolling.FirstCheckWait"/>.</summary>
+    public TimeSpan? FirstCheck { get; init; }
+
+    /// <summary>Gets the task's progress (0 to 1) when Anaplan gave one.</summary>
+    public double? Progress { get; init; }
+}
 
 /// <summary>
 /// Input of <see cref="GetAnaplanTaskStatusActivity"/> and <see cref="CancelAnaplanTaskActivity"/>. <c>NotBefore</c> (status
 /// checks only) is the moment before which the status must not be read: the orchestration's schedule, which a durable
-/// timer can only approach to the second (<see cref="AnaplanPolling"/>).
+/// timer can only approach to the second (<see cref="AnaplanPolling"/>). <c>StartedAt</c> and <c>Rows</c> (the first check
+/// of a task this run started): what the check finds is learned for the action's next tasks (<see cref="FirstCheckEstimator"/>).
 /// </summary>
-public sealed record TaskRef(RunRef Run, string ActionType, string ActionId, string TaskId, DateTime? NotBefore = null);
+public sealed record TaskRef(RunRef Run, string ActionType, string ActionId, string TaskId, DateTime? NotBefore = null)
+{
+    /// <summary>Gets the moment the task was started, on the first check of a task this run started (null: nothing is learned).</summary>
+    public DateTime? StartedAt { get; init; }
+
+    /// <summary>Gets the rows the import reads (null for an export).</summary>
+    public long? Rows { get; init; }
+}
 
 /// <summary>Input of <see cref="RecordImportFailuresActivity"/>: <c>Layout</c> says which dump columns hold which fields.</summary>
 public sealed record ImportFailuresInput(RunRef Run, string Dataset, string ImportId, string TaskId, DatasetLayout? Layout = null)
@@ -258,11 +285,17 @@ public sealed class UploadAnaplanChunkActivity(ConnectionClients clients, Connec
     }
 }
 
-/// <summary>Starts an import or export task (resolving the action's id from its name when needed).</summary>
-public sealed class StartAnaplanTaskActivity(ConnectionClients clients, StepResultStore steps) : TaskActivity<StartTaskInput, TaskStatus>
+/// <summary>
+/// Starts an import or export task (resolving the action's id from its name when needed), and says when to check it first:
+/// what earlier tasks of the action on the model taught (<see cref="FirstCheckEstimator"/>, <see cref="TaskDurationStore"/>).
+/// </summary>
+public sealed class StartAnaplanTaskActivity(
+    ConnectionClients clients, StepResultStore steps, TaskDurationStore durations, TimeProvider time, ILogger<StartAnaplanTaskActivity> logger)
+    : TaskActivity<StartTaskInput, TaskStatus>
 {
     public override async Task<TaskStatus> RunAsync(TaskActivityContext context, StartTaskInput input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         AnaplanClient anaplan = clients.Anaplan(input.Run.ConnectionId);
         AnaplanActionType type = AnaplanNames.ActionType(input.ActionType);
         string actionId = input.ActionId ?? type switch
@@ -270,6 +303,19 @@ public sealed class StartAnaplanTaskActivity(ConnectionClients clients, StepResu
             AnaplanActionType.Export => (await AnaplanNames.FindExportAsync(anaplan, input.ActionName!)).Id,
             _ => (await AnaplanNames.FindImportAsync(anaplan, input.ActionName!)).Id,
         };
+        // Read before the start, so the task's clock starts with the request that starts it.
+        LearnedTaskDuration? learned = null;
+        try
+        {
+            learned = await durations.GetAsync(anaplan.Options.WorkspaceId, anaplan.Options.ModelId, input.ActionType, actionId);
+        }
+        catch (RequestFailedException ex)
+        {
+            // Only the first check's timing depends on it: the task is checked after the default wait.
+            Logs.TaskDurationUnavailable(logger, ex, input.ActionType, actionId, ex.Status);
+        }
+
+        DateTime startedAt = time.GetUtcNow().UtcDateTime;
         AnaplanTaskInfo task;
         try
         {
@@ -281,7 +327,11 @@ public sealed class StartAnaplanTaskActivity(ConnectionClients clients, StepResu
             throw new AnaplanActionException(AnaplanNames.ModelChanged(anaplan, input.ActionType, actionId, $"{input.ActionType} '{input.ActionName}'", input.Setting), ex);
         }
 
-        TaskStatus started = AnaplanNames.ToStatus(actionId, task);
+        TaskStatus started = AnaplanNames.ToStatus(actionId, task) with
+        {
+            StartedAt = startedAt,
+            FirstCheck = FirstCheckEstimator.Wait(learned, input.Rows, clients.Connection(input.Run.ConnectionId).Anaplan.PollInterval),
+        };
         return input.Step is { } step ? await steps.RecordAsync(input.Run, StepKeys.Task(step), started) : started;
     }
 }
@@ -290,9 +340,12 @@ public sealed class StartAnaplanTaskActivity(ConnectionClients clients, StepResu
 /// Reads a task's state once (the orchestration decides when to ask again, on a durable timer). When it runs before the
 /// scheduled moment (<see cref="TaskRef.NotBefore"/>: a timer that fired early, or a first check scheduled without one),
 /// it waits for that moment first, never longer than <see cref="AnaplanPolling.LongestTopUp"/>, so no check comes sooner
-/// than the schedule says and none waits a whole extra second for the backend's rounding.
+/// than the schedule says and none waits a whole extra second for the backend's rounding. The first check of a task the
+/// run started (<see cref="TaskRef.StartedAt"/>) records what it found for the action's next tasks
+/// (<see cref="FirstCheckEstimator.Learn"/>).
 /// </summary>
-public sealed class GetAnaplanTaskStatusActivity(ConnectionClients clients, TimeProvider time) : TaskActivity<TaskRef, TaskStatus>
+public sealed class GetAnaplanTaskStatusActivity(
+    ConnectionClients clients, TimeProvider time, TaskDurationStore durations, ILogger<GetAnaplanTaskStatusActivity> logger) : TaskActivity<TaskRef, TaskStatus>
 {
     public override async Task<TaskStatus> RunAsync(TaskActivityContext context, TaskRef input)
     {
@@ -305,9 +358,39 @@ public sealed class GetAnaplanTaskStatusActivity(ConnectionClients clients, Time
             }
         }
 
-        AnaplanTaskInfo task = await clients.Anaplan(input.Run.ConnectionId)
-            .GetTaskStatusAsync(AnaplanNames.ActionType(input.ActionType), input.ActionId, input.TaskId);
-        return AnaplanNames.ToStatus(input.ActionId, task);
+        AnaplanClient anaplan = clients.Anaplan(input.Run.ConnectionId);
+        DateTime asked = time.GetUtcNow().UtcDateTime;
+        AnaplanTaskInfo task = await anaplan.GetTaskStatusAsync(AnaplanNames.ActionType(input.ActionType), input.ActionId, input.TaskId);
+        TaskStatus status = AnaplanNames.ToStatus(input.ActionId, task);
+        if (input.StartedAt is { } startedAt)
+        {
+            await this.LearnAsync(anaplan, input, asked - startedAt, status);
+        }
+
+        return status;
+    }
+
+    private async Task LearnAsync(AnaplanClient anaplan, TaskRef input, TimeSpan elapsed, TaskStatus status)
+    {
+        // A task cancelled or in a state this client does not know teaches nothing about the action's length.
+        bool done = status.State == AnaplanTaskState.Complete.Value;
+        if (!done && status.State != AnaplanTaskState.InProgress.Value && status.State != AnaplanTaskState.NotStarted.Value)
+        {
+            return;
+        }
+
+        (string workspace, string model) = (anaplan.Options.WorkspaceId, anaplan.Options.ModelId);
+        try
+        {
+            LearnedTaskDuration? learned = await durations.GetAsync(workspace, model, input.ActionType, input.ActionId);
+            await durations.SetAsync(
+                workspace, model, input.ActionType, input.ActionId, FirstCheckEstimator.Learn(learned, input.Rows, elapsed, done, status.Progress), time.GetUtcNow());
+        }
+        catch (RequestFailedException ex)
+        {
+            // The check itself went through; only what it taught is lost (the next task is checked as this one was).
+            Logs.TaskDurationUnavailable(logger, ex, input.ActionType, input.ActionId, ex.Status);
+        }
     }
 }
 
@@ -444,7 +527,10 @@ internal static class AnaplanNames
             counts.FailedCount,
             counts.IgnoredCount,
             counts.TotalRowCount,
-            message);
+            message)
+        {
+            Progress = task.Progress,
+        };
     }
 }
 

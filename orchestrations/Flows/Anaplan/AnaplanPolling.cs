@@ -4,9 +4,9 @@ using Microsoft.DurableTask;
 namespace Connector.Orchestrations.Flows.Anaplan;
 
 /// <summary>
-/// Orchestrator-side helpers for Anaplan tasks: poll with durable timers (a first check soon after the start, the
-/// configured interval for the first minute, then Anaplan's growing schedule), give up and cancel after the task
-/// timeout. Deterministic: time comes from the orchestration clock. Each check is told its moment, which the status
+/// Orchestrator-side helpers for Anaplan tasks: poll with durable timers (a first check when the task is expected to be
+/// done, learned per action by the start activity (<see cref="FirstCheckEstimator"/>), the configured interval for the
+/// first minute, then Anaplan's growing schedule), give up and cancel after the task timeout. Deterministic: time comes from the orchestration clock. Each check is told its moment, which the status
 /// activity waits for when its timer fired early (timers are whole seconds and may fire a second early) or when the
 /// wait was too short for a timer: checks come on the schedule, neither sooner nor a second later.
 /// </summary>
@@ -54,17 +54,21 @@ internal static class AnaplanPolling
     /// </summary>
     public static readonly TimeSpan LongestTopUp = ShortestTimer;
 
-    /// <summary>The wait before the first status check of a task: a small task is often done by then.</summary>
+    /// <summary>
+    /// The wait before the first status check of a task of an action nothing was learned about yet (a small task is often
+    /// done by then); afterwards the start activity gives the wait learned for the action (<see cref="FirstCheckEstimator"/>).
+    /// </summary>
     public static readonly TimeSpan FirstCheckWait = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// The wait before status check number <paramref name="check"/> (0: the first after the start) of a task running for
-    /// <paramref name="elapsed"/>: <see cref="FirstCheckWait"/>, then every <paramref name="firstMinuteInterval"/> in the
-    /// first minute, then Anaplan's growing cadence (10 s, 30 s, 60 s). No check comes sooner: the status activity is
-    /// told the moment (<see cref="TaskRef.NotBefore"/>) and waits for it if its timer fired early.
+    /// <paramref name="elapsed"/>: <paramref name="firstCheck"/> (what the start activity learned for the action, by
+    /// default <see cref="FirstCheckWait"/>), then every <paramref name="firstMinuteInterval"/> in the first minute, then
+    /// Anaplan's growing cadence (10 s, 30 s, 60 s). No check comes sooner: the status activity is told the moment
+    /// (<see cref="TaskRef.NotBefore"/>) and waits for it if its timer fired early.
     /// </summary>
-    public static TimeSpan WaitBeforeCheck(int check, TimeSpan elapsed, TimeSpan firstMinuteInterval)
-        => check == 0 ? FirstCheckWait
+    public static TimeSpan WaitBeforeCheck(int check, TimeSpan elapsed, TimeSpan firstMinuteInterval, TimeSpan? firstCheck = null)
+        => check == 0 ? firstCheck ?? FirstCheckWait
             : elapsed < TimeSpan.FromMinutes(1) ? firstMinuteInterval
             : AnaplanPollSchedule.NextDelay(elapsed);
 
@@ -74,15 +78,20 @@ internal static class AnaplanPolling
     /// backend; the status activity waits out such a wait itself). A timer may fire up to <see cref="TimerEarlyFire"/>
     /// early; the status activity waits out the rest, so the check comes on time rather than a second late.
     /// </summary>
-    public static TimeSpan? TimerBeforeCheck(int check, TimeSpan elapsed, TimeSpan firstMinuteInterval)
+    public static TimeSpan? TimerBeforeCheck(int check, TimeSpan elapsed, TimeSpan firstMinuteInterval, TimeSpan? firstCheck = null)
     {
-        TimeSpan wait = WaitBeforeCheck(check, elapsed, firstMinuteInterval);
+        TimeSpan wait = WaitBeforeCheck(check, elapsed, firstMinuteInterval, firstCheck);
         return wait < ShortestTimer ? null : TimeSpan.FromSeconds(Math.Ceiling(wait.TotalSeconds));
     }
 
-    /// <summary>Polls a started task until it is final, or cancels it after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Polls a started task until it is final, or cancels it after <paramref name="timeout"/>. The first check of a task
+    /// this run started (<see cref="TaskStatus.StartedAt"/>) comes after the wait the start activity learned for the action
+    /// (<see cref="TaskStatus.FirstCheck"/>) and teaches the next tasks of the action what it found; <paramref name="rows"/>
+    /// are the rows an import reads (null for an export).
+    /// </summary>
     public static async Task<TaskStatus> WaitAsync(
-        TaskOrchestrationContext context, RunRef run, string actionType, TaskStatus started, TimeSpan firstMinuteInterval, TimeSpan timeout)
+        TaskOrchestrationContext context, RunRef run, string actionType, TaskStatus started, TimeSpan firstMinuteInterval, TimeSpan timeout, long? rows = null)
     {
         DateTime startedAt = context.CurrentUtcDateTime;
         TaskStatus status = started;
@@ -98,13 +107,21 @@ internal static class AnaplanPolling
                     $"Anaplan {actionType} task {started.TaskId} did not finish within {timeout}; it was cancelled (state {cancelled.State}).");
             }
 
-            DateTime due = context.CurrentUtcDateTime + WaitBeforeCheck(check, elapsed, firstMinuteInterval);
-            if (TimerBeforeCheck(check, elapsed, firstMinuteInterval) is { } timer)
+            // The first check of a task this run started is due the learned wait after the start request (what the wait is
+            // learned from), not after this episode, which comes a round trip later.
+            TimeSpan wait = WaitBeforeCheck(check, elapsed, firstMinuteInterval, started.FirstCheck);
+            DateTime due = check == 0 && started.StartedAt is { } requested
+                ? new DateTime(Math.Max(context.CurrentUtcDateTime.Ticks, (requested + wait).Ticks), DateTimeKind.Utc)
+                : context.CurrentUtcDateTime + wait;
+            if (TimerBeforeCheck(check, elapsed, firstMinuteInterval, started.FirstCheck) is { } timer)
             {
                 await context.CreateTimer(timer, CancellationToken.None);
             }
 
-            status = await context.CallActivityAsync<TaskStatus>(nameof(GetAnaplanTaskStatusActivity), task with { NotBefore = due }, Retry);
+            TaskRef checkRef = check == 0 && started.StartedAt is { } taskStartedAt
+                ? task with { NotBefore = due, StartedAt = taskStartedAt, Rows = rows }
+                : task with { NotBefore = due };
+            status = await context.CallActivityAsync<TaskStatus>(nameof(GetAnaplanTaskStatusActivity), checkRef, Retry);
         }
 
         return status;

@@ -99,11 +99,11 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
 
             started = await context.CallActivityAsync<TaskStatus>(
                 nameof(StartAnaplanTaskActivity),
-                new StartTaskInput(run, AnaplanNames.Import, prepared.ImportId, target.ImportName, input.StepName, ImportFields.ImportSetting(input.Dataset)),
+                new StartTaskInput(run, AnaplanNames.Import, prepared.ImportId, target.ImportName, input.StepName, ImportFields.ImportSetting(input.Dataset)) { Rows = input.Staged.Rows },
                 AnaplanPolling.Retry);
         }
 
-        TaskStatus done = await AnaplanPolling.WaitAsync(context, run, AnaplanNames.Import, started, request.PollInterval, request.TaskTimeout);
+        TaskStatus done = await AnaplanPolling.WaitAsync(context, run, AnaplanNames.Import, started, request.PollInterval, request.TaskTimeout, input.Staged.Rows);
 
         ImportFailures failures = new(0, []);
         if (done.State == "COMPLETE" && (done.Failed > 0 || done.FailureDumpAvailable))

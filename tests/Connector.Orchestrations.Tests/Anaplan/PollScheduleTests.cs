@@ -3,7 +3,8 @@ using Connector.Orchestrations.Flows.Anaplan;
 namespace Connector.Orchestrations.Tests.Anaplan;
 
 /// <summary>
-/// The schedule of task status checks: a first check soon after the start, then the documented cadence. Each wait of two
+/// The schedule of task status checks: a first check soon after the start (1 s before anything is learned about the
+/// action, then the wait the start activity learned for it), then the documented cadence. Each wait of two
 /// seconds or more is a durable timer of whole seconds (the Azure Storage backend fires timers up to a second early, and
 /// sub-second ones at once); the status activity is told the moment and waits out what the timer left, and a wait too
 /// short for a timer is waited out by the activity alone.
@@ -25,6 +26,21 @@ public sealed class PollScheduleTests
     {
         Assert.Equal(TimeSpan.FromSeconds(waitSeconds), AnaplanPolling.WaitBeforeCheck(check, TimeSpan.FromSeconds(elapsedSeconds), Production));
         Assert.Equal(timerSeconds is { } t ? TimeSpan.FromSeconds(t) : null, AnaplanPolling.TimerBeforeCheck(check, TimeSpan.FromSeconds(elapsedSeconds), Production));
+    }
+
+    [Theory]
+    [InlineData(0.2, null)]    // learned short: waited out by the status activity alone
+    [InlineData(1.9, null)]
+    [InlineData(2.0, 2)]       // long enough for a timer: whole seconds, the activity waits out the rest
+    [InlineData(3.2, 4)]
+    public void FirstCheck_TheWaitLearnedForTheAction(double firstCheckSeconds, int? timerSeconds)
+    {
+        TimeSpan firstCheck = TimeSpan.FromSeconds(firstCheckSeconds);
+        Assert.Equal(firstCheck, AnaplanPolling.WaitBeforeCheck(0, TimeSpan.Zero, Production, firstCheck));
+        Assert.Equal(timerSeconds is { } t ? TimeSpan.FromSeconds(t) : null, AnaplanPolling.TimerBeforeCheck(0, TimeSpan.Zero, Production, firstCheck));
+
+        // Later checks keep the documented cadence whatever the first one's wait.
+        Assert.Equal(Production, AnaplanPolling.WaitBeforeCheck(1, firstCheck, Production, firstCheck));
     }
 
     [Theory]

