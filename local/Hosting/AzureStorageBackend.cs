@@ -39,6 +39,8 @@ public static class AzureStorageBackend
 
             // A start under an id that is already running must fail loudly, not be dropped silently.
             ThrowExceptionOnInvalidDedupeStatus = true,
+            ExtendedSessionsEnabled = options.ExtendedSessions,
+            ExtendedSessionIdleTimeout = options.ExtendedSessionIdleTimeout,
             LoggerFactory = loggerFactory,
         };
 

@@ -63,6 +63,19 @@ public sealed class LocalDurableOptions
     /// <summary>Gets or sets the maximum number of activities one worker runs at once.</summary>
     public int MaxConcurrentActivities { get; set; } = 10;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether an orchestration stays in the worker's memory between its episodes (the
+    /// backend's extended sessions): the next event is applied to the orchestration as it is, instead of its whole history
+    /// being read from the history table and replayed. An actuals run's orchestrator has hundreds of history events and
+    /// dozens of episodes, so without it both the worker (replay) and the storage (history queries) did work that grew with
+    /// the square of the run's length. A session idle for <see cref="ExtendedSessionIdleTimeout"/> is let go of (and counts
+    /// in <see cref="MaxConcurrentOrchestrations"/> until then).
+    /// </summary>
+    public bool ExtendedSessions { get; set; } = true;
+
+    /// <summary>Gets or sets how long an orchestration with nothing to do stays in memory (<see cref="ExtendedSessions"/>).</summary>
+    public TimeSpan ExtendedSessionIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Gets or sets the maximum number of orchestration work items one worker runs at once.</summary>
     public int MaxConcurrentOrchestrations { get; set; } = 50;
 
@@ -93,6 +106,11 @@ public sealed class LocalDurableOptions
         {
             throw new InvalidOperationException(
                 $"{SectionName}:{nameof(this.ConnectionString)} or {SectionName}:{nameof(this.AccountName)} must be set.");
+        }
+
+        if (this.ExtendedSessions && (this.ExtendedSessionIdleTimeout <= TimeSpan.Zero || this.ExtendedSessionIdleTimeout > TimeSpan.FromMinutes(10)))
+        {
+            throw new InvalidOperationException($"{SectionName}:{nameof(this.ExtendedSessionIdleTimeout)} must be more than 0 and at most 10 minutes.");
         }
 
         if (this.LeaseRenewInterval >= this.LeaseInterval)
