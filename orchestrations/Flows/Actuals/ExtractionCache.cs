@@ -47,14 +47,15 @@ public sealed class ExtractionCache
     }
 
     /// <summary>
-    /// Keeps <paramref name="snapshot"/>, which this worker has just written to <paramref name="blobName"/> (the blob has
-    /// <paramref name="etag"/> now): the run's next step on this worker (the speculative GL extraction after the Sage read,
-    /// the alignment, the extraction after it) takes it from here rather than reading and parsing the blob again. The
-    /// snapshot must not be changed from now on (readers share it).
+    /// Writes <paramref name="snapshot"/> to <paramref name="blobName"/> and keeps it under the ETag the write returned: the
+    /// run's next step on this worker (the speculative GL extraction after the Sage read, the alignment, the extraction
+    /// after it) takes it from here rather than reading and parsing the blob again. The snapshot must not be changed from
+    /// now on (readers share it).
     /// </summary>
-    public void Keep(string blobName, ETag etag, AlignmentSnapshot snapshot)
+    public async Task SaveAndKeepAsync(BlobContainerClient container, string blobName, AlignmentSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        ETag etag = await snapshot.SaveAsync(container, blobName);
         this.charts.Put((blobName, etag), () => Task.FromResult(new AlignedChart(snapshot, snapshot.BySageAccount())));
     }
 
@@ -113,11 +114,7 @@ public sealed class ExtractionCache
                     value = new Lazy<Task<TValue>>(load);
                 }
 
-                this.entries.Add((key, value));
-                if (this.entries.Count > capacity)
-                {
-                    this.entries.RemoveAt(0);
-                }
+                this.AddNewest(key, value);
             }
 
             try
@@ -141,11 +138,17 @@ public sealed class ExtractionCache
             lock (this.gate)
             {
                 this.entries.RemoveAll(e => EqualityComparer<TKey>.Default.Equals(e.Key, key));
-                this.entries.Add((key, new Lazy<Task<TValue>>(load)));
-                if (this.entries.Count > capacity)
-                {
-                    this.entries.RemoveAt(0);
-                }
+                this.AddNewest(key, new Lazy<Task<TValue>>(load));
+            }
+        }
+
+        /// <summary>Adds an entry as the most recently used, the least recently used going when there are too many (under the gate).</summary>
+        private void AddNewest(TKey key, Lazy<Task<TValue>> value)
+        {
+            this.entries.Add((key, value));
+            if (this.entries.Count > capacity)
+            {
+                this.entries.RemoveAt(0);
             }
         }
 

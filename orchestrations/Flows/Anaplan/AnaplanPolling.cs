@@ -110,17 +110,16 @@ internal static class AnaplanPolling
             // The first check of a task this run started is due the learned wait after the start request (what the wait is
             // learned from), not after this episode, which comes a round trip later.
             TimeSpan wait = WaitBeforeCheck(check, elapsed, firstMinuteInterval, started.FirstCheck);
-            DateTime due = check == 0 && started.StartedAt is { } requested
-                ? new DateTime(Math.Max(context.CurrentUtcDateTime.Ticks, (requested + wait).Ticks), DateTimeKind.Utc)
+            DateTime? requested = check == 0 ? started.StartedAt : null;
+            DateTime due = requested is { } at
+                ? new DateTime(Math.Max(context.CurrentUtcDateTime.Ticks, (at + wait).Ticks), DateTimeKind.Utc)
                 : context.CurrentUtcDateTime + wait;
             if (TimerBeforeCheck(check, elapsed, firstMinuteInterval, started.FirstCheck) is { } timer)
             {
                 await context.CreateTimer(timer, CancellationToken.None);
             }
 
-            TaskRef checkRef = check == 0 && started.StartedAt is { } taskStartedAt
-                ? task with { NotBefore = due, StartedAt = taskStartedAt, Rows = rows }
-                : task with { NotBefore = due };
+            TaskRef checkRef = requested is null ? task with { NotBefore = due } : task with { NotBefore = due, StartedAt = requested, Rows = rows };
             status = await context.CallActivityAsync<TaskStatus>(nameof(GetAnaplanTaskStatusActivity), checkRef, Retry);
         }
 

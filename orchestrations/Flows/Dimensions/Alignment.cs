@@ -63,20 +63,11 @@ public sealed class AlignmentSnapshot
         return (await container.GetBlobClient(blobName).UploadAsync(stream, overwrite: true, cancellationToken)).Value.ETag;
     }
 
-    /// <summary>A copy whose lists and map are its own (the accounts themselves are records, never changed).</summary>
-    public AlignmentSnapshot Copy() => new()
-    {
-        Separator = this.Separator,
-        SegmentLengths = [.. this.SegmentLengths],
-        SegmentNames = [.. this.SegmentNames],
-        CostCenterSegment = this.CostCenterSegment,
-        CostCenterItems = new Dictionary<string, string>(this.CostCenterItems, StringComparer.Ordinal),
-        HasCostCenterList = this.HasCostCenterList,
-        Accounts = [.. this.Accounts],
-        RequiresAggregation = this.RequiresAggregation,
-        AnaplanAccounts = [.. this.AnaplanAccounts],
-        AnaplanCostCenters = [.. this.AnaplanCostCenters],
-    };
+    /// <summary>
+    /// A copy sharing this snapshot's lists and map: set its properties, never change what they hold (a snapshot kept by
+    /// the worker is shared by its readers). Every property is copied, however many the snapshot has.
+    /// </summary>
+    public AlignmentSnapshot ShallowCopy() => (AlignmentSnapshot)this.MemberwiseClone();
 
     public static Task<AlignmentSnapshot> LoadAsync(BlobContainerClient container, string blobName, CancellationToken cancellationToken = default)
     {

@@ -94,11 +94,12 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
                 storage, input, layouts.For(Datasets.CostCenters), maxPart,
                 costCenterItems.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new[] { kv.Key, names.GetValueOrDefault(kv.Key, kv.Value) }))
             : Task.FromResult<StagedCsv?>(null);
-        Task<Azure.ETag> saving = snapshot.SaveAsync(storage.StagingContainer, snapshotBlob);
-        await Task.WhenAll(accountsCsv, costCentersCsv, saving, audit.WriteRecordsAsync(input.RunId, rejections));
-
-        // The speculative GL extraction and the alignment read this snapshot next: on this worker, from memory.
-        cache.Keep(snapshotBlob, await saving, snapshot);
+        // The speculative GL extraction and the alignment read the snapshot next: on this worker, from memory.
+        await Task.WhenAll(
+            accountsCsv,
+            costCentersCsv,
+            cache.SaveAndKeepAsync(storage.StagingContainer, snapshotBlob, snapshot),
+            audit.WriteRecordsAsync(input.RunId, rejections));
         return await steps.RecordAsync(input, StepKeys.SageDimensions, new SageDimensions(
             snapshotBlob, await accountsCsv, await costCentersCsv, snapshot.Accounts.Count, accountItems.Count, costCenterItems.Count, rejections.Count, structure.Describe()));
     }
@@ -133,7 +134,7 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
         Task<HashSet<string>> readingAccounts = ReadCodesAsync(storage.StagingContainer, input.AccountsExportBlob);
         Task<HashSet<string>> readingCostCenters = ReadCodesAsync(storage.StagingContainer, input.CostCentersExportBlob);
         await Task.WhenAll(loading, readingAccounts, readingCostCenters);
-        AlignmentSnapshot snapshot = (await loading).Snapshot.Copy();
+        AlignmentSnapshot snapshot = (await loading).Snapshot.ShallowCopy();
         HashSet<string> anaplanAccounts = await readingAccounts;
         HashSet<string> anaplanCostCenters = await readingCostCenters;
 
@@ -191,7 +192,7 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
         }
 
         string alignmentBlob = Datasets.RunBlob(input.Run, "alignment.json");
-        cache.Keep(alignmentBlob, await snapshot.SaveAsync(storage.StagingContainer, alignmentBlob), snapshot);
+        await cache.SaveAndKeepAsync(storage.StagingContainer, alignmentBlob, snapshot);
         int valid = snapshot.Accounts.Count(a => a.Valid);
         return await steps.RecordAsync(input.Run, StepKeys.Alignment, new AlignmentResult(
             alignmentBlob,

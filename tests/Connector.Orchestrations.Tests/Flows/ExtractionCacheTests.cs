@@ -67,7 +67,7 @@ public sealed class ExtractionCacheTests(StorageFixture fixture) : IClassFixture
         var run = new RunRef("conn", Guid.NewGuid().ToString("N"));
         string sageBlob = Datasets.RunBlob(run, "sage-dimensions.json"), alignmentBlob = Datasets.RunBlob(run, "alignment.json");
         AlignmentSnapshot sage = Snapshot("100-01", "01");
-        cache.Keep(sageBlob, await sage.SaveAsync(fixture.Storage.StagingContainer, sageBlob), sage);
+        await cache.SaveAndKeepAsync(fixture.Storage.StagingContainer, sageBlob, sage);
 
         // The object written is the one read next (nothing parsed again), with its index.
         AlignedChart kept = await cache.AlignmentAsync(fixture.Storage.StagingContainer, sageBlob);
@@ -82,7 +82,7 @@ public sealed class ExtractionCacheTests(StorageFixture fixture) : IClassFixture
 
         // The run's last GL file lets go of every snapshot of the run, the Sage side's as well as the alignment's.
         AlignmentSnapshot aligned = Snapshot("100-01", "02");
-        cache.Keep(alignmentBlob, await aligned.SaveAsync(fixture.Storage.StagingContainer, alignmentBlob), aligned);
+        await cache.SaveAndKeepAsync(fixture.Storage.StagingContainer, alignmentBlob, aligned);
         Assert.Equal(2, cache.Charts);
         cache.Release(run, sageBlob);
         Assert.Equal(0, cache.Charts);
