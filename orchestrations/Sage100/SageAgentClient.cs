@@ -208,6 +208,9 @@ public class SageAgentClient : IDisposable
                 ShouldHandle = new PredicateBuilder()
                     .Handle<SageAgentException>(e => e.IsTransient)
                     .Handle<HttpRequestException>(e => !IsTls(e))
+                    // A connection the agent resets as it is made can escape HttpClient as a bare SocketException (read of
+                    // the remote end point): the same failure as the wrapped one above.
+                    .Handle<System.Net.Sockets.SocketException>()
                     .Handle<TimeoutRejectedException>(),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -376,7 +379,7 @@ public class SageAgentClient : IDisposable
         {
             throw this.tls.Explain(ex);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or System.Net.Sockets.SocketException)
         {
             throw new SageAgentException(SageAgentErrorCode.Unavailable, $"Could not reach the Sage agent at {this.http.BaseAddress} for {operation} after retries: {ex.Message}", innerException: ex);
         }
