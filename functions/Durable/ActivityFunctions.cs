@@ -83,13 +83,9 @@ public static class ActivityFunctions
     public static Task<DatasetManifest> ExtractVendors([ActivityTrigger] ExtractInput input, FunctionContext context)
         => Run<ExtractVendorsActivity, ExtractInput, DatasetManifest>(context, input);
 
-    [Function(nameof(PrepareAnaplanImportActivity))]
-    public static Task<PreparedImport> PrepareAnaplanImport([ActivityTrigger] PrepareImportInput input, FunctionContext context)
-        => Run<PrepareAnaplanImportActivity, PrepareImportInput, PreparedImport>(context, input);
-
-    [Function(nameof(UploadAnaplanChunkActivity))]
-    public static Task<long> UploadAnaplanChunk([ActivityTrigger] UploadChunkInput input, FunctionContext context)
-        => Run<UploadAnaplanChunkActivity, UploadChunkInput, long>(context, input);
+    [Function(nameof(UploadAnaplanChunksActivity))]
+    public static Task<long> UploadAnaplanChunks([ActivityTrigger] UploadChunksInput input, FunctionContext context)
+        => Run<UploadAnaplanChunksActivity, UploadChunksInput, long>(context, input);
 
     [Function(nameof(StartAnaplanTaskActivity))]
     public static Task<Orchestrations.Flows.Anaplan.TaskStatus> StartAnaplanTask([ActivityTrigger] StartTaskInput input, FunctionContext context)

@@ -5,6 +5,7 @@ using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Storage;
 using Azure;
+using Azure.Storage.Blobs;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
@@ -28,14 +29,12 @@ public sealed record ModelTargets(ImportLayouts Layouts, IReadOnlyList<ImportTar
     public ImportTarget? For(string dataset) => ImportTarget.Of(this.Imports, dataset);
 }
 
-/// <summary>Input of <see cref="PrepareAnaplanImportActivity"/>: the checked import and file, and the chunk count to announce.</summary>
-public sealed record PrepareImportInput(RunRef Run, string Dataset, ImportTarget Target, int ChunkCount);
-
-/// <summary>The import and the file it reads, ready for the chunks.</summary>
-public sealed record PreparedImport(string ImportId, string FileId);
-
-/// <summary>Input of <see cref="UploadAnaplanChunkActivity"/>: one staged part becomes one chunk, as it is (gzip).</summary>
-public sealed record UploadChunkInput(RunRef Run, string FileId, int Index, string Container, string BlobName);
+/// <summary>
+/// Input of <see cref="UploadAnaplanChunksActivity"/>: staged parts (blob names, in order) that become the chunks
+/// <c>From</c>, <c>From + 1</c>, ... of the checked import's file, as they are (gzip). The batch that starts at chunk 0
+/// first announces the file's <c>ChunkCount</c>.
+/// </summary>
+public sealed record UploadChunksInput(RunRef Run, string Dataset, ImportTarget Target, int ChunkCount, string Container, IReadOnlyList<string> Parts, int From);
 
 /// <summary>
 /// Input of <see cref="StartAnaplanTaskActivity"/>: the action by id, or by name (resolved first). With <c>Step</c>, the
@@ -250,38 +249,41 @@ public sealed class CheckAnaplanModelActivity(ConnectionClients clients, StepRes
 }
 
 /// <summary>
-/// Announces the chunk count of the file the run's model check found for the import: one call. The import, its header,
-/// its source file and the read-back export were checked once for the run, before the first upload
-/// (<see cref="CheckAnaplanModelActivity"/>).
+/// Uploads a batch of a load's staged gzip parts as chunks, each streamed from Blob storage without re-compression and
+/// each retried alone by the client on a transient failure; the batch that starts at chunk 0 first announces the chunk
+/// count of the file the run's model check found (the import, its header, its source file and the read-back export were
+/// checked once for the run, before the first upload: <see cref="CheckAnaplanModelActivity"/>). One activity for several
+/// chunks: each activity costs the load section a durable round trip while it holds the model lock. Returns the bytes sent.
 /// </summary>
-public sealed class PrepareAnaplanImportActivity(ConnectionClients clients) : TaskActivity<PrepareImportInput, PreparedImport>
+public sealed class UploadAnaplanChunksActivity(ConnectionClients clients, ConnectorStorage storage) : TaskActivity<UploadChunksInput, long>
 {
-    public override async Task<PreparedImport> RunAsync(TaskActivityContext context, PrepareImportInput input)
+    public override async Task<long> RunAsync(TaskActivityContext context, UploadChunksInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         AnaplanClient anaplan = clients.Anaplan(input.Run.ConnectionId);
-        try
+        string fileId = input.Target.FileId;
+        if (input.From == 0)
         {
-            await anaplan.DeclareChunkCountAsync(input.Target.FileId, input.ChunkCount);
-        }
-        catch (AnaplanNotFoundException ex)
-        {
-            throw new AnaplanActionException(AnaplanNames.ModelChanged(anaplan, "file", input.Target.FileId, $"the source file of import '{input.Target.ImportName}'", ImportFields.ImportSetting(input.Dataset)), ex);
+            try
+            {
+                await anaplan.DeclareChunkCountAsync(fileId, input.ChunkCount);
+            }
+            catch (AnaplanNotFoundException ex)
+            {
+                throw new AnaplanActionException(AnaplanNames.ModelChanged(anaplan, "file", fileId, $"the source file of import '{input.Target.ImportName}'", ImportFields.ImportSetting(input.Dataset)), ex);
+            }
         }
 
-        return new PreparedImport(input.Target.ImportId, input.Target.FileId);
-    }
-}
+        BlobContainerClient container = storage.Blobs.GetBlobContainerClient(input.Container);
+        long bytes = 0;
+        for (int i = 0; i < input.Parts.Count; i++)
+        {
+            await using Stream part = await container.GetBlobClient(input.Parts[i]).OpenReadAsync();
+            await anaplan.UploadChunkAsync(fileId, input.From + i, part, compressed: true);
+            bytes += part.Length;
+        }
 
-/// <summary>Uploads one staged gzip part as one chunk, streamed from Blob storage without re-compression.</summary>
-public sealed class UploadAnaplanChunkActivity(ConnectionClients clients, ConnectorStorage storage) : TaskActivity<UploadChunkInput, long>
-{
-    public override async Task<long> RunAsync(TaskActivityContext context, UploadChunkInput input)
-    {
-        var blob = storage.Blobs.GetBlobContainerClient(input.Container).GetBlobClient(input.BlobName);
-        await using Stream part = await blob.OpenReadAsync();
-        await clients.Anaplan(input.Run.ConnectionId).UploadChunkAsync(input.FileId, input.Index, part, compressed: true);
-        return part.Length;
+        return bytes;
     }
 }
 

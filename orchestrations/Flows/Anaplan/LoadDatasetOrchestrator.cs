@@ -17,7 +17,7 @@ public sealed record LoadDatasetRequest(
 
 /// <summary>
 /// Loads one staged dataset into Anaplan inside the model's lock: check the import's header, upload the staged parts
-/// as chunks (each retried alone), run the import, poll it with durable timers to a final state, and record the rows
+/// as chunks (a few to an activity; each retried alone by the client), run the import, poll it with durable timers to a final state, and record the rows
 /// Anaplan refused. When the load has a read-back export, it runs right after the import, still inside the lock (so
 /// nothing else changes the cells in between), and its file is staged for reconciliation. The lock is released when
 /// the section ends, so other flows on the model get their turn between datasets; then the load's result is recorded
@@ -25,6 +25,12 @@ public sealed record LoadDatasetRequest(
 /// </summary>
 public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetRequest, LoadDatasetResult>
 {
+    /// <summary>
+    /// Chunks uploaded by one activity. Each activity is a durable round trip taken while the section holds the model
+    /// lock; a worker lost in the middle of a batch sends at most this many chunks again (each is a PUT of the same bytes).
+    /// </summary>
+    internal const int ChunksPerUpload = 4;
+
     public override async Task<LoadDatasetResult> RunAsync(TaskOrchestrationContext context, LoadDatasetRequest request)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -84,22 +90,18 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
             // started without one, e.g. a recovery run's, checks them here, once).
             ImportTarget target = input.Target ?? await CheckAsync(context, run, input);
             readBack = readBack?.Checked(target);
-            PreparedImport prepared = await context.CallActivityAsync<PreparedImport>(
-                nameof(PrepareAnaplanImportActivity),
-                new PrepareImportInput(run, input.Dataset, target, input.Staged.Parts.Count),
-                AnaplanPolling.Retry);
-
-            for (int i = 0; i < input.Staged.Parts.Count; i++)
+            IReadOnlyList<string> parts = [.. input.Staged.Parts.Select(p => p.BlobName)];
+            for (int from = 0; from == 0 || from < parts.Count; from += ChunksPerUpload)
             {
                 await context.CallActivityAsync<long>(
-                    nameof(UploadAnaplanChunkActivity),
-                    new UploadChunkInput(run, prepared.FileId, i, input.Staged.Container, input.Staged.Parts[i].BlobName),
+                    nameof(UploadAnaplanChunksActivity),
+                    new UploadChunksInput(run, input.Dataset, target, parts.Count, input.Staged.Container, [.. parts.Skip(from).Take(ChunksPerUpload)], from),
                     AnaplanPolling.Retry);
             }
 
             started = await context.CallActivityAsync<TaskStatus>(
                 nameof(StartAnaplanTaskActivity),
-                new StartTaskInput(run, AnaplanNames.Import, prepared.ImportId, target.ImportName, input.StepName, ImportFields.ImportSetting(input.Dataset)) { Rows = input.Staged.Rows },
+                new StartTaskInput(run, AnaplanNames.Import, target.ImportId, target.ImportName, input.StepName, ImportFields.ImportSetting(input.Dataset)) { Rows = input.Staged.Rows },
                 AnaplanPolling.Retry);
         }
 

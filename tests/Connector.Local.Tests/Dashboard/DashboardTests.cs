@@ -299,7 +299,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         // discarded and GL staged again once the alignment is built: the timeline shows both extractions.
         await Expect(timeline.Locator("g.step[data-kind='activity']", new() { HasText = nameof(Orchestrations.Flows.Actuals.ExtractGlActualsActivity) })).ToHaveCountAsync(2);
         await Expect(timeline.Locator("g.step", new() { HasText = nameof(Orchestrations.Flows.Actuals.DiscardProvisionalGlActivity) }).First).ToBeVisibleAsync();
-        await Expect(timeline.Locator("g.step", new() { HasText = "UploadAnaplanChunkActivity" }).First).ToBeVisibleAsync();
+        await Expect(timeline.Locator("g.step", new() { HasText = "UploadAnaplanChunksActivity" }).First).ToBeVisibleAsync();
         await Expect(timeline.Locator("g.step", new() { HasText = "StartAnaplanTaskActivity" }).First).ToBeVisibleAsync();
         Assert.True(await timeline.Locator("g.step[data-kind='lock-wait']").CountAsync() >= 5, "a lock wait per dataset load");
         Assert.True(await timeline.Locator("g.step[data-kind='lock-held']").CountAsync() >= 5, "a lock hold per dataset load");
