@@ -47,6 +47,7 @@ public static class ConnectorRuntime
         services.TryAddSingleton<JournalStore>();
         services.TryAddSingleton<StepResultStore>();
         services.TryAddSingleton<TaskDurationStore>();
+        services.TryAddSingleton<ConnectionStateStore>();
         services.AddSageAgentClients();
         services.AddAnaplanClients();
         services.TryAddSingleton<ConnectionClients>();

@@ -1,7 +1,9 @@
+using Azure;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.ModelFit;
+using Connector.Orchestrations.Scheduling;
 using Connector.Orchestrations.Storage;
 using Connector.Orchestrations.Telemetry;
 using Microsoft.DurableTask;
@@ -16,7 +18,14 @@ public sealed record BeginRunInput(RunRef Run, string Flow, string Trigger, Date
 /// What a run starts from: the connection's settings as they are now, and the results of the steps earlier attempts of
 /// the run finished (none for a first attempt).
 /// </summary>
-public sealed record RunStart(ConnectionOptions Connection, IReadOnlyDictionary<string, RecordedStep> Steps);
+public sealed record RunStart(ConnectionOptions Connection, IReadOnlyDictionary<string, RecordedStep> Steps)
+{
+    /// <summary>
+    /// Gets how many accounts the connection's last actuals alignment refused (null: none recorded, or not an actuals
+    /// run): GL is staged before the alignment is built only when it refused none.
+    /// </summary>
+    public int? RefusedLastRun { get; init; }
+}
 
 /// <summary>Input of <see cref="CompleteRunActivity"/>: the run's final status and its summary (JSON) for the audit.</summary>
 public sealed record CompleteRunInput(RunRef Run, string Flow, string Trigger, string Status, DateTime StartedAt, DateTime FinishedAt, string SummaryJson);
@@ -79,7 +88,9 @@ public interface IWatermarkCommitObserver
 /// the results every earlier attempt of the run recorded. The orchestration works from this snapshot (recorded in its
 /// history), so a configuration change never alters a run half-way, and a resumed run skips what is already done.
 /// </summary>
-public sealed class BeginRunActivity(ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps) : TaskActivity<BeginRunInput, RunStart>
+public sealed class BeginRunActivity(
+    ConnectionClients clients, ConnectorStorage storage, AuditStore audit, StepResultStore steps, ConnectionStateStore state, ILogger<BeginRunActivity> logger)
+    : TaskActivity<BeginRunInput, RunStart>
 {
     public override async Task<RunStart> RunAsync(TaskActivityContext context, BeginRunInput input)
     {
@@ -97,7 +108,20 @@ public sealed class BeginRunActivity(ConnectionClients clients, ConnectorStorage
             null,
             null,
             null) { Attempt = input.Run.Attempt });
-        return new RunStart(connection, recorded);
+        return new RunStart(connection, recorded) { RefusedLastRun = input.Flow == ScheduleEvaluator.Flows.Actuals ? await this.RefusedLastRunAsync(input.Run.ConnectionId) : null };
+    }
+
+    private async Task<int?> RefusedLastRunAsync(string connectionId)
+    {
+        try
+        {
+            return await state.GetRefusedByAnaplanAsync(connectionId);
+        }
+        catch (RequestFailedException ex)
+        {
+            Logs.ConnectionStateUnavailable(logger, ex, connectionId, ex.Status);
+            return null;
+        }
     }
 }
 

@@ -100,7 +100,10 @@ public static class TableNames
     /// <summary>How long each Anaplan action's tasks take, learned from their first status checks (<see cref="TaskDurationStore"/>).</summary>
     public const string TaskDurations = "TaskDurations";
 
-    public static IReadOnlyList<string> All { get; } = [Runs, RunDatasets, RunRecords, Watermarks, Mappings, MappingHistory, Journal, RunSteps, RunEvents, TaskDurations];
+    /// <summary>What a connection's last run left for the next (<see cref="ConnectionStateStore"/>).</summary>
+    public const string ConnectionState = "ConnectionState";
+
+    public static IReadOnlyList<string> All { get; } = [Runs, RunDatasets, RunRecords, Watermarks, Mappings, MappingHistory, Journal, RunSteps, RunEvents, TaskDurations, ConnectionState];
 }
 
 /// <summary>Makes arbitrary text safe as a table PartitionKey or RowKey (no '/', '\\', '#', '?' or control characters).</summary>

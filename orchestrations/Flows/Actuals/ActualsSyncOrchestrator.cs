@@ -76,7 +76,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         // while GL is still being extracted; GL's loads follow, file by file, while the next files are extracted (GlFiles).
         // Each load takes and releases the model lock, in this order.
         Task<DatasetSummary[]> vendorsThenAp = LoadInTurnAsync(context, run, connection, periods, steps, layouts, model, aligning, vendors, ap);
-        Task<DatasetSummary> gl = GlFiles.ExtractAndLoadAsync(context, run, connection, steps, extract, AlignmentOf(aligning), periods, layouts, model, vendorsThenAp);
+        Task<DatasetSummary> gl = GlFiles.ExtractAndLoadAsync(context, run, connection, steps, extract, AlignmentOf(aligning), periods, layouts, model, vendorsThenAp, start.RefusedLastRun);
         await Task.WhenAll(vendorsThenAp, gl);
         DimensionAlignmentResult dimensions = await aligning;
         AlignmentResult alignment = dimensions.Alignment;

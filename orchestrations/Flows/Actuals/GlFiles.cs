@@ -54,6 +54,11 @@ internal static class GlFiles
     /// rejections' audit rows, and GL is staged again against the alignment. Nothing is loaded before the decision, which
     /// is recorded (<see cref="StepKeys.GlSpeculation"/>): a rewound run loads speculative files only once confirmed.
     /// </para>
+    /// <para>
+    /// Not when the connection's last alignment refused accounts (<paramref name="refusedLastRun"/>): a model that refuses an
+    /// item refuses it run after run, and the speculative files would be discarded and staged again every time. GL then
+    /// waits for the alignment, as before speculation.
+    /// </para>
     /// Orchestrator code.
     /// </summary>
     internal static async Task<DatasetSummary> ExtractAndLoadAsync(
@@ -66,7 +71,8 @@ internal static class GlFiles
         ResolvedPeriods periods,
         ModelFit.ImportLayouts layouts,
         ModelTargets model,
-        Task loadsBefore)
+        Task loadsBefore,
+        int? refusedLastRun = null)
     {
         string importName = connection.Actuals.Imports.GlActuals;
         ModelFit.DatasetLayout layout = layouts.For(Datasets.GlActuals);
@@ -83,7 +89,14 @@ internal static class GlFiles
         GlSpeculation? decided = steps.Get<GlSpeculation>(StepKeys.GlSpeculation);
 
         // Speculative unless an earlier attempt decided, or staged GL against the alignment (a run started before speculation).
-        bool speculative = whole is null && decided is null && steps.Get<DatasetManifest>(StepKeys.Extract(StepKeys.File(Datasets.GlActuals, 1))) is null;
+        bool unstaged = whole is null && decided is null && steps.Get<DatasetManifest>(StepKeys.Extract(StepKeys.File(Datasets.GlActuals, 1))) is null;
+        bool speculative = unstaged && refusedLastRun is not > 0;
+        if (unstaged && !speculative)
+        {
+            context.SetCustomStatus(new RunProgress(
+                "aligning dimensions", Datasets.GlActuals, $"GL is staged once the alignment is built: the connection's last alignment refused {refusedLastRun} account(s) Anaplan holds no item for"));
+        }
+
         bool provisionalStand = speculative || decided?.Confirmed == true; // what a speculative extraction recorded may be taken
         bool final = !speculative; // the staged files are what is loaded
         var files = new List<DatasetManifest>(whole?.Files ?? []);

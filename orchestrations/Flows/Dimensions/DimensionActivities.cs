@@ -5,8 +5,10 @@ using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Sage100;
 using Connector.Orchestrations.Storage;
+using Azure;
 using CsvHelper;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace Connector.Orchestrations.Flows.Dimensions;
 
@@ -122,7 +124,9 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
 /// account is valid only when its account item and (when the model has a cost-centre list) its cost-centre item both
 /// exist in Anaplan. Items that exist only in Anaplan are reported (a budget on them could not be posted to Sage).
 /// </summary>
-public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultStore steps, Actuals.ExtractionCache cache) : TaskActivity<BuildAlignmentInput, AlignmentResult>
+public sealed class BuildAlignmentActivity(
+    ConnectorStorage storage, StepResultStore steps, Actuals.ExtractionCache cache, ConnectionStateStore state, TimeProvider time, ILogger<BuildAlignmentActivity> logger)
+    : TaskActivity<BuildAlignmentInput, AlignmentResult>
 {
     private const int ListedAnaplanOnly = 20;
 
@@ -193,6 +197,7 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
 
         string alignmentBlob = Datasets.RunBlob(input.Run, "alignment.json");
         await cache.SaveAndKeepAsync(storage.StagingContainer, alignmentBlob, snapshot);
+        await this.RememberRefusedAsync(input.Run, refused);
         int valid = snapshot.Accounts.Count(a => a.Valid);
         return await steps.RecordAsync(input.Run, StepKeys.Alignment, new AlignmentResult(
             alignmentBlob,
@@ -209,6 +214,19 @@ public sealed class BuildAlignmentActivity(ConnectorStorage storage, StepResultS
             snapshot.RequiresAggregation,
             input.ReadThrough,
             refused));
+    }
+
+    /// <summary>What this alignment refused, for the connection's next run (whether it stages GL before its alignment).</summary>
+    private async Task RememberRefusedAsync(RunRef run, int refused)
+    {
+        try
+        {
+            await state.SetRefusedByAnaplanAsync(run.ConnectionId, refused, run.RunId, time.GetUtcNow());
+        }
+        catch (RequestFailedException ex)
+        {
+            Logs.ConnectionStateUnavailable(logger, ex, run.ConnectionId, ex.Status);
+        }
     }
 
     private static string CsvField(string value)

@@ -119,7 +119,7 @@ public sealed class SpeculativeGlTests(SpeculativeGlTests.Fixture fixture) : ICl
 public sealed class SpeculativeGlDiscardTests(SpeculativeGlDiscardTests.Fixture fixture) : IClassFixture<SpeculativeGlDiscardTests.Fixture>
 {
     [Fact]
-    public async Task AccountItemMissingInAnaplan_SpeculativeFilesDiscarded_ItsRowsRejectedAndAuditedOnce_OthersLoad()
+    public async Task AccountItemMissingInAnaplan_SpeculativeFilesDiscarded_ItsRowsRejectedAndAuditedOnce_OthersLoad_TheNextRunStagesGlOnceAfterItsAlignment()
     {
         (string refused, var expected) = fixture.PrepareModel();
 
@@ -127,8 +127,25 @@ public sealed class SpeculativeGlDiscardTests(SpeculativeGlDiscardTests.Fixture 
 
         Assert.Equal(RunStatuses.CompletedWithRejections, run.Status);
         await this.AssertRejectedOnceAsync(run, refused, expected);
+        Assert.False(new RecordedSteps(await fixture.Steps.GetAsync(run.RunId)).Get<GlSpeculation>(StepKeys.GlSpeculation)?.Confirmed);
         IReadOnlyList<RunHistoryEvent> history = await fixture.HistoryAsync(run.RunId);
         Assert.Single(history, e => e.Type == EventType.TaskScheduled && e.Name == nameof(DiscardProvisionalGlActivity));
+
+        // The next run of the connection: the model still refuses the item, so GL is not staged before the alignment (it
+        // would be discarded and staged again, as above): each file is extracted once, after the alignment is built.
+        ActualsRunSummary next = await fixture.RunActualsAsync("spec-refused", timeout: TimeSpan.FromMinutes(6));
+
+        Assert.Equal(RunStatuses.CompletedWithRejections, next.Status);
+        await this.AssertRejectedOnceAsync(next, refused, expected);
+        Assert.Null(new RecordedSteps(await fixture.Steps.GetAsync(next.RunId)).Get<GlSpeculation>(StepKeys.GlSpeculation));
+        history = await fixture.HistoryAsync(next.RunId);
+        Assert.DoesNotContain(history, e => e.Name == nameof(DiscardProvisionalGlActivity));
+        List<RunHistoryEvent> parent = [.. history.Where(e => e.InstanceId == next.RunId)];
+        int firstExtraction = parent.FindIndex(e => e.Type == EventType.TaskScheduled && e.Name == nameof(ExtractGlActualsActivity));
+        int dimensionsCreated = parent.Single(e => e.Type == EventType.SubOrchestrationInstanceCreated && e.Name == nameof(DimensionAlignmentOrchestrator)).EventId;
+        int dimensionsDone = parent.FindIndex(e => e.Type == EventType.SubOrchestrationInstanceCompleted && e.ScheduledId == dimensionsCreated);
+        Assert.True(dimensionsDone >= 0 && firstExtraction > dimensionsDone, $"the first GL extraction (event {firstExtraction}) was scheduled before the alignment ended (event {dimensionsDone})");
+        Assert.Equal(next.Datasets.Single(d => d.Dataset == Datasets.GlActuals).Files, parent.Count(e => e.Type == EventType.TaskScheduled && e.Name == nameof(ExtractGlActualsActivity)));
     }
 
     [Fact]
@@ -163,6 +180,7 @@ public sealed class SpeculativeGlDiscardTests(SpeculativeGlDiscardTests.Fixture 
         ActualsRunSummary run = second.ReadOutputAs<ActualsRunSummary>()!;
         Assert.Equal(RunStatuses.CompletedWithRejections, run.Status);
         await this.AssertRejectedOnceAsync(run, refused, expected);
+        Assert.False(new RecordedSteps(await fixture.Steps.GetAsync(run.RunId)).Get<GlSpeculation>(StepKeys.GlSpeculation)?.Confirmed);
         int files = run.Datasets.Single(d => d.Dataset == Datasets.GlActuals).Files;
         Assert.Equal(files, fixture.AnaplanRequests("POST", $"/imports/{gl.Id}/tasks") - imports);
     }
@@ -182,7 +200,6 @@ public sealed class SpeculativeGlDiscardTests(SpeculativeGlDiscardTests.Fixture 
         Assert.Equal(rejectedCells.Count, gl.Rejected);
         Assert.Equal(expected.Count - rejectedCells.Count, gl.Accepted);
         Assert.Equal(ReconciliationStatuses.Reconciled, gl.Reconciliation?.Status);
-        Assert.False(new RecordedSteps(await fixture.Steps.GetAsync(run.RunId)).Get<GlSpeculation>(StepKeys.GlSpeculation)?.Confirmed);
 
         // One audit row per rejected row, numbered 1..n: none left from the discarded files, none twice.
         var audited = await fixture.Audit.GetRecordsAsync(run.RunId, Datasets.GlActuals).ToListAsync();
