@@ -12,9 +12,10 @@ namespace Connector.Orchestrations.Flows.Actuals;
 /// The main flow, Sage 100 → Anaplan: map the connector's fields onto each import's header names (read from Anaplan),
 /// read the Sage side of the dimensions, then align them (load the lists, read them back) while GL balances (current and
 /// prior periods, staged speculatively against the Sage side until the alignment confirms them), AP invoice totals and
-/// vendors (incrementally) are extracted from the agent into Blob staging in parallel, each in its import's layout; once
-/// aligned, load each dataset into Anaplan inside the per-model lock, one after another: vendors then AP as soon as each
-/// is staged, then GL, in several files when it is large, the extraction running ahead of the loads
+/// vendors (incrementally) are extracted from the agent into Blob staging in parallel, each in its import's layout; load
+/// each dataset into Anaplan inside the per-model lock, one after another: vendors as soon as they are staged (the
+/// Vendors list depends on nothing the alignment decides), then, once aligned, AP, then GL, in several files when it is
+/// large, the extraction running ahead of the loads
 /// (<see cref="GlFiles"/>); and audit every step. Only references (blob names, counts, totals, the small
 /// import layouts) pass through its history. A rewound run (attempt 2 and later) takes the recorded result of every step an earlier
 /// attempt finished (<see cref="RecordedSteps"/>), the import layouts included (what it staged is loaded in the layout
@@ -44,8 +45,10 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         ImportLayouts layouts = model.Layouts;
 
         // The Sage side of alignment (and the periods) first: GL is staged against it while the lists are loaded and read
-        // back (speculatively: GlFiles), and AP and vendors, which use only the Sage side, are staged meanwhile too.
-        context.SetCustomStatus(new RunProgress("reading Sage dimensions", null, "account structure, accounts, cost centres"));
+        // back (speculatively: GlFiles), and AP, which uses only the Sage side, is staged meanwhile too. Vendors use
+        // neither the chart nor the periods: they are staged at once, and loaded as soon as they are (below).
+        context.SetCustomStatus(new RunProgress("reading Sage dimensions", null, "account structure, accounts, cost centres; vendors"));
+        Task<DatasetManifest> vendors = Extract(context, steps, nameof(ExtractVendorsActivity), Datasets.Vendors, new ExtractInput(run, string.Empty, [], input.FullResync, layouts));
         Task<SageDimensions> readingSage = steps.Get<SageDimensions>(StepKeys.SageDimensions) is { } recordedSage
             ? Task.FromResult(recordedSage)
             : DimensionAlignmentOrchestrator.ReadSageAsync(context, run, connection, layouts);
@@ -55,9 +58,31 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
                 nameof(ResolvePeriodsActivity),
                 new ResolvePeriodsInput(run, input.FiscalYear, input.FromPeriod, input.ToPeriod, connection.Actuals.PriorPeriods),
                 AnaplanPolling.Retry);
-        await Task.WhenAll(readingSage, resolving);
-        SageDimensions sage = await readingSage;
-        ResolvedPeriods periods = await resolving;
+        ResolvedPeriods periods;
+        try
+        {
+            periods = await resolving;
+        }
+        catch (TaskFailedException)
+        {
+            await Settle(readingSage);
+            await GlFiles.DrainAsync(vendors);
+            throw;
+        }
+
+        // Vendors as soon as they are staged: the Vendors list depends on nothing the chart's alignment decides, and its
+        // load takes the model lock while it would otherwise stand idle (during the Sage read).
+        Task<DatasetSummary> vendorsLoaded = LoadAndAuditAsync(context, run, connection, periods, steps, layouts, model, vendors);
+        SageDimensions sage;
+        try
+        {
+            sage = await readingSage;
+        }
+        catch (TaskFailedException)
+        {
+            await Settle(vendorsLoaded); // the run fails once the vendors' load under way has ended
+            throw;
+        }
 
         context.SetCustomStatus(new RunProgress("aligning dimensions", null, $"accounts and cost centres; extracting {periods.Periods.Count} period(s), AP and vendors changed since the last load"));
         Task<DimensionAlignmentResult> aligning = context.CallSubOrchestratorAsync<DimensionAlignmentResult>(
@@ -67,15 +92,14 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
                 StepKeys.Task(Datasets.Accounts), StepKeys.Task(Datasets.CostCenters), StepKeys.Export(string.Empty), StepKeys.Task("export:"))),
             DimensionAlignmentOrchestrator.SubOptions(context, "dimensions"));
 
-        // Fan out: the three extractions read the agent and write Blob staging independently (each only once per run).
+        // Fan out: the extractions read the agent and write Blob staging independently (each only once per run).
         var extract = new ExtractInput(run, sage.SnapshotBlob, periods.Periods, input.FullResync, layouts);
         Task<DatasetManifest> ap = Extract(context, steps, nameof(ExtractApActualsActivity), Datasets.ApActuals, extract);
-        Task<DatasetManifest> vendors = Extract(context, steps, nameof(ExtractVendorsActivity), Datasets.Vendors, extract);
 
-        // Once the lists are aligned: vendors, then AP (AP rows reference vendor items), loaded as soon as each is staged,
-        // while GL is still being extracted; GL's loads follow, file by file, while the next files are extracted (GlFiles).
-        // Each load takes and releases the model lock, in this order.
-        Task<DatasetSummary[]> vendorsThenAp = LoadInTurnAsync(context, run, connection, periods, steps, layouts, model, aligning, vendors, ap);
+        // AP once the lists are aligned and vendors loaded (AP rows reference vendor and cost-centre items), while GL is
+        // still being extracted; GL's loads follow, file by file, while the next files are extracted (GlFiles). Each load
+        // takes and releases the model lock.
+        Task<DatasetSummary[]> vendorsThenAp = LoadInTurnAsync(context, run, connection, periods, steps, layouts, model, aligning, vendorsLoaded, ap);
         Task<DatasetSummary> gl = GlFiles.ExtractAndLoadAsync(context, run, connection, steps, extract, AlignmentOf(aligning), periods, layouts, model, vendorsThenAp, start.RefusedLastRun);
         await Task.WhenAll(vendorsThenAp, gl);
         DimensionAlignmentResult dimensions = await aligning;
@@ -114,7 +138,10 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         return result;
     }
 
-    /// <summary>Loads vendors, then AP, each as soon as it is staged, and audits each.</summary>
+    /// <summary>
+    /// Takes the vendors' load (started as soon as they were staged), then loads AP once the lists are aligned, and audits
+    /// it. When a step fails, the run fails once what it started has ended (no extraction or sub-run left behind).
+    /// </summary>
     private static async Task<DatasetSummary[]> LoadInTurnAsync(
         TaskOrchestrationContext context,
         RunRef run,
@@ -124,34 +151,56 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         ImportLayouts layouts,
         ModelTargets model,
         Task aligning,
-        params Task<DatasetManifest>[] extractions)
+        Task<DatasetSummary> vendorsLoaded,
+        Task<DatasetManifest> ap)
     {
+        DatasetSummary vendors;
+        try
+        {
+            vendors = await vendorsLoaded;
+        }
+        catch (TaskFailedException)
+        {
+            await Settle(aligning);
+            await GlFiles.DrainAsync(ap);
+            throw;
+        }
+
         try
         {
             await aligning;
         }
         catch (TaskFailedException)
         {
-            // The run fails, once the extractions under way have ended (no activity left behind).
-            foreach (Task<DatasetManifest> extraction in extractions)
-            {
-                await GlFiles.DrainAsync(extraction); // the alignment's failure is the one the run reports
-            }
-
+            await GlFiles.DrainAsync(ap); // the alignment's failure is the one the run reports
             throw;
         }
 
-        var summaries = new DatasetSummary[extractions.Length];
-        for (int i = 0; i < extractions.Length; i++)
-        {
-            DatasetManifest manifest = await extractions[i];
-            string importName = manifest.Dataset == Datasets.Vendors ? connection.Actuals.Imports.Vendors : connection.Actuals.Imports.ApActuals;
-            summaries[i] = await DatasetLoads.LoadAsync(
-                context, run, connection, manifest, importName, incremental: true, periods, steps, layouts.For(manifest.Dataset), target: model.For(manifest.Dataset));
-            await context.CallActivityAsync<bool>(nameof(RecordDatasetActivity), DatasetLoads.ToAudit(run, summaries[i]), AnaplanPolling.Retry);
-        }
+        return [vendors, await LoadAndAuditAsync(context, run, connection, periods, steps, layouts, model, ap)];
+    }
 
-        return summaries;
+    /// <summary>Loads a dataset once it is staged, and audits it.</summary>
+    private static async Task<DatasetSummary> LoadAndAuditAsync(
+        TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, ResolvedPeriods periods, RecordedSteps steps, ImportLayouts layouts, ModelTargets model, Task<DatasetManifest> staging)
+    {
+        DatasetManifest manifest = await staging;
+        string importName = manifest.Dataset == Datasets.Vendors ? connection.Actuals.Imports.Vendors : connection.Actuals.Imports.ApActuals;
+        DatasetSummary summary = await DatasetLoads.LoadAsync(
+            context, run, connection, manifest, importName, incremental: true, periods, steps, layouts.For(manifest.Dataset), target: model.For(manifest.Dataset));
+        await context.CallActivityAsync<bool>(nameof(RecordDatasetActivity), DatasetLoads.ToAudit(run, summary), AnaplanPolling.Retry);
+        return summary;
+    }
+
+    /// <summary>Waits for a task to end, whatever its outcome (the failure that ends the run is another's).</summary>
+    internal static async Task Settle(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (TaskFailedException)
+        {
+        }
     }
 
     /// <summary>The alignment, once the dimension sub-orchestration has built it.</summary>
