@@ -192,7 +192,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
     }
 
     /// <summary>Waits for a task to end, whatever its outcome (the failure that ends the run is another's).</summary>
-    internal static async Task Settle(Task task)
+    private static async Task Settle(Task task)
     {
         try
         {
