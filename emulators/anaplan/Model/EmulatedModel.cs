@@ -249,12 +249,12 @@ public sealed class EmulatedModel
         {
             ModuleData data = this.Module(module);
             var cells = new List<CellSnapshot>();
-            foreach ((CellKey key, object?[] values) in data.Rows)
+            foreach ((CellKey key, int slot) in data.Rows)
             {
                 string[] members = data.Members(key);
-                for (int i = 0; i < values.Length; i++)
+                for (int i = 0; i < data.LineItemNames.Count; i++)
                 {
-                    if (values[i] is { } value)
+                    if (data.Column(i).Get(slot) is { } value)
                     {
                         cells.Add(new CellSnapshot(members, data.LineItemNames[i], value));
                     }
