@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Connector.Emulators.Anaplan.Model;
@@ -170,14 +171,39 @@ internal static class ActionRunner
     private static Action ReadListRows(
         ListData list, ImportDefinition import, CsvRecordReader csv, Dictionary<ColumnDefinition, int> index, RowCounts counts, DumpWriter dump)
     {
-        var upserts = new List<(string Code, string? Name, Dictionary<string, string> Properties)>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         ColumnDefinition codeColumn = import.Columns.First(c => ModelValidation.Is(c.Field, "code"));
         ColumnDefinition? nameColumn = import.Columns.FirstOrDefault(c => ModelValidation.Is(c.Field, "name"));
         int codeAt = index[codeColumn];
+        int nameAt = nameColumn is null ? -1 : index[nameColumn];
         ColumnDefinition[] propertyColumns = [.. import.Columns.Where(c => c.Property is not null)];
         int[] propertyAt = [.. propertyColumns.Select(c => index[c])];
         string[] propertyTypes = [.. propertyColumns.Select(c => list.PropertyTypes[c.Property!])];
+        bool[] isText = [.. propertyTypes.Select(t => t is not null && !Values.IsParsed(t))];
+
+        // The properties set, each once, in the order of their first column and spelled as it is; a later column for the
+        // same property sets its value (what a row's own property map did).
+        var keys = new List<string>();
+        int[] keyAt = new int[propertyColumns.Length];
+        for (int p = 0; p < propertyColumns.Length; p++)
+        {
+            string property = propertyColumns[p].Property!;
+            keyAt[p] = keys.FindIndex(k => string.Equals(k, property, StringComparison.OrdinalIgnoreCase));
+            if (keyAt[p] < 0)
+            {
+                keyAt[p] = keys.Count;
+                keys.Add(property);
+            }
+        }
+
+        string[] propertyKeys = [.. keys];
+        string[] rowValues = new string[propertyKeys.Length];
+        string?[] lastValues = new string?[propertyColumns.Length];
+
+        // Staged: each row's item (its position, or -1 and its code when the list does not have it yet), name and
+        // property values (row after row); applied once the whole file has been read.
+        var upserts = new List<(int Position, string? Code, string? Name)>();
+        var values = new List<string>();
         while (csv.Read())
         {
             if (counts.IsBlank(csv))
@@ -185,19 +211,29 @@ internal static class ActionRunner
                 continue;
             }
 
-            string code = csv.Field(codeAt).Trim().ToString();
+            ReadOnlySpan<char> code = csv.Field(codeAt).Trim();
             string? error = code.Length == 0 ? $"{codeColumn.Header}: code is blank" : null;
-            var properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            int position = error is null ? list.IndexOf(code) : int.MaxValue;
+            ListItem? item = position == int.MaxValue ? null : list.Items[position];
             for (int p = 0; p < propertyColumns.Length; p++)
             {
                 ReadOnlySpan<char> text = csv.Field(propertyAt[p]);
-                if (!Values.TryParse(propertyTypes[p], text, out object? value, out string? parseError))
+                if (isText[p])
+                {
+                    // A text value is the trimmed text; the item's own value or the column's last one when it is the same.
+                    ReadOnlySpan<char> trimmed = text.Trim();
+                    string? same = item?.Property(propertyKeys[keyAt[p]]);
+                    rowValues[keyAt[p]] = same is not null && trimmed.SequenceEqual(same) ? same
+                        : lastValues[p] is { } last && trimmed.SequenceEqual(last) ? last
+                        : (lastValues[p] = trimmed.ToString());
+                }
+                else if (!Values.TryParse(propertyTypes[p], text, out object? value, out string? parseError))
                 {
                     error ??= $"{propertyColumns[p].Header}: {parseError} '{text.Trim()}'";
                 }
                 else
                 {
-                    properties[propertyColumns[p].Property!] = Values.Format(value);
+                    rowValues[keyAt[p]] = Values.Format(value);
                 }
             }
 
@@ -208,14 +244,21 @@ internal static class ActionRunner
                 continue;
             }
 
-            bool exists = list.Find(code) is not null || seen.Contains(code);
-            if (!exists && !import.CreateItems)
+            string? newCode = null;
+            bool exists = item is not null;
+            if (!exists)
             {
-                counts.Ignored++;
-                continue;
+                newCode = code.ToString();
+                exists = seen.Contains(newCode);
+                if (!exists && !import.CreateItems)
+                {
+                    counts.Ignored++;
+                    continue;
+                }
+
+                seen.Add(newCode);
             }
 
-            seen.Add(code);
             if (exists)
             {
                 counts.Updated++;
@@ -226,15 +269,24 @@ internal static class ActionRunner
             }
 
             counts.Success++;
-            string? name = nameColumn is null ? null : csv.Field(index[nameColumn]).Trim().ToString();
-            upserts.Add((code, name, properties));
+            string? name = null;
+            if (nameAt >= 0)
+            {
+                ReadOnlySpan<char> text = csv.Field(nameAt).Trim();
+                name = item is not null && text.SequenceEqual(item.Name) ? item.Name : text.ToString();
+            }
+
+            upserts.Add((item is null ? -1 : position, newCode, name));
+            values.AddRange(rowValues);
         }
 
         return () =>
         {
-            foreach ((string code, string? name, Dictionary<string, string> properties) in upserts)
+            ReadOnlySpan<string> staged = CollectionsMarshal.AsSpan(values);
+            for (int i = 0; i < upserts.Count; i++)
             {
-                list.Upsert(code, name, properties);
+                (int position, string? code, string? name) = upserts[i];
+                list.Upsert(position, code, name, propertyKeys, staged.Slice(i * propertyKeys.Length, propertyKeys.Length));
             }
         };
     }

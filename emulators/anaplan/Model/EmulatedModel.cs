@@ -173,7 +173,13 @@ public sealed class EmulatedModel
             for (int i = 0; i < read.Length; i++)
             {
                 ListItem item = items[i];
-                read[i] = (item.Code, item.Name, properties.Count == 0 ? [] : [.. properties.Select(p => item.Properties.GetValueOrDefault(p, string.Empty))]);
+                string[] values = properties.Count == 0 ? [] : new string[properties.Count];
+                for (int p = 0; p < values.Length; p++)
+                {
+                    values[p] = item.Property(properties[p]) ?? string.Empty;
+                }
+
+                read[i] = (item.Code, item.Name, values);
             }
 
             return read;

@@ -22,16 +22,25 @@ public sealed record ModelViolation(DateTimeOffset At, string ModelId, string St
 
 internal sealed class ListItem(string code, string name)
 {
+    private static readonly IReadOnlyDictionary<string, string> NoProperties = new Dictionary<string, string>();
+
+    private Dictionary<string, string>? properties;
+
     public string Code { get; } = code;
 
     public string Name { get; set; } = name;
 
-    public Dictionary<string, string> Properties { get; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>The properties set, in the order they were first set.</summary>
+    public IReadOnlyDictionary<string, string> Properties => this.properties ?? NoProperties;
+
+    /// <summary>The value of a property, or null when it was never set.</summary>
+    public string? Property(string key) => this.properties?.GetValueOrDefault(key);
+
+    public void SetProperty(string key, string value) => (this.properties ??= new(StringComparer.OrdinalIgnoreCase))[key] = value;
 }
 
 internal sealed class ListData
 {
-    private readonly Dictionary<string, ListItem> byCode = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, int> positions = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> positionsBySpan;
     private readonly List<ListItem> ordered = [];
@@ -52,7 +61,7 @@ internal sealed class ListData
 
     public IReadOnlyList<ListItem> Items => this.ordered;
 
-    public ListItem? Find(string code) => this.byCode.GetValueOrDefault(code);
+    public ListItem? Find(string code) => this.positions.TryGetValue(code, out int position) ? this.ordered[position] : null;
 
     /// <summary>The item's position in the list (items are only ever appended), or <see cref="int.MaxValue"/> when absent.</summary>
     public int IndexOf(string code) => this.positions.TryGetValue(code, out int position) ? position : int.MaxValue;
@@ -64,26 +73,62 @@ internal sealed class ListData
     /// <summary>Creates or updates an item; returns true when created.</summary>
     public bool Upsert(string code, string? name, IReadOnlyDictionary<string, string>? properties)
     {
-        bool created = false;
-        if (!this.byCode.TryGetValue(code, out ListItem? item))
-        {
-            item = new ListItem(code, string.IsNullOrEmpty(name) ? code : name);
-            this.byCode[code] = item;
-            this.positions[code] = this.ordered.Count;
-            this.ordered.Add(item);
-            created = true;
-        }
-        else if (!string.IsNullOrEmpty(name))
-        {
-            item.Name = name;
-        }
-
+        (ListItem item, bool created) = this.Item(code, name);
         foreach ((string key, string value) in properties ?? new Dictionary<string, string>())
         {
-            item.Properties[key] = value;
+            item.SetProperty(key, value);
         }
 
         return created;
+    }
+
+    /// <summary>
+    /// <see cref="Upsert(string, string?, IReadOnlyDictionary{string, string}?)"/> for an import's row: the item at
+    /// <paramref name="position"/>, or (-1) the one with <paramref name="code"/>; the properties <paramref name="keys"/>
+    /// set to <paramref name="values"/>, in order.
+    /// </summary>
+    public void Upsert(int position, string? code, string? name, ReadOnlySpan<string> keys, ReadOnlySpan<string> values)
+    {
+        ListItem item;
+        if (position >= 0)
+        {
+            item = this.ordered[position];
+            if (!string.IsNullOrEmpty(name))
+            {
+                item.Name = name;
+            }
+        }
+        else
+        {
+            item = this.Item(code!, name).Item;
+        }
+
+        for (int i = 0; i < keys.Length; i++)
+        {
+            item.SetProperty(keys[i], values[i]);
+        }
+    }
+
+    /// <summary>The item with <paramref name="code"/>, created when absent (named <paramref name="name"/>, or its code),
+    /// else renamed when <paramref name="name"/> is not empty.</summary>
+    private (ListItem Item, bool Created) Item(string code, string? name)
+    {
+        ref int position = ref CollectionsMarshal.GetValueRefOrAddDefault(this.positions, code, out bool exists);
+        if (exists)
+        {
+            ListItem item = this.ordered[position];
+            if (!string.IsNullOrEmpty(name))
+            {
+                item.Name = name;
+            }
+
+            return (item, false);
+        }
+
+        position = this.ordered.Count;
+        var created = new ListItem(code, string.IsNullOrEmpty(name) ? code : name);
+        this.ordered.Add(created);
+        return (created, true);
     }
 }
 
@@ -551,6 +596,10 @@ internal static class Values
         value = text.ToString();
         return true;
     }
+
+    /// <summary>Whether values of this type are parsed (number, date, boolean); any other type keeps the trimmed text.</summary>
+    public static bool IsParsed(string type)
+        => IsNumber(type) || string.Equals(type, "date", StringComparison.OrdinalIgnoreCase) || string.Equals(type, "boolean", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether a line item or property of this type holds numbers.</summary>
     public static bool IsNumber(string type) => string.Equals(type, "number", StringComparison.OrdinalIgnoreCase);
