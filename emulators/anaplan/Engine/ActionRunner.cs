@@ -305,8 +305,8 @@ internal static class ActionRunner
         // The line items written, each once: two columns for one line item stage into one place, the later one winning.
         int[] lineItems = [.. lineItemColumns.Select(c => module.LineItemIndex(c.LineItem!)).Distinct()];
         int[] stagedAt = [.. lineItemColumns.Select(c => Array.IndexOf(lineItems, module.LineItemIndex(c.LineItem!)))];
-        CellColumn[] staged = [.. lineItems.Select(_ => new CellColumn())];
-        var keys = new List<CellKey>();
+        (List<CellKey> keys, CellColumn[] staging) = module.Staging();
+        CellColumn[] staged = [.. lineItems.Select(i => staging[i])];
 
         Span<int> positions = stackalloc int[dimensionColumns.Length];
         while (csv.Read())

@@ -146,6 +146,8 @@ internal sealed class ModuleData
     private readonly Dictionary<CellKey, int> rows = [];
     private readonly CellColumn[] columns;
     private readonly Stack<int> freeSlots = new();
+    private readonly List<CellKey> stagedKeys = [];
+    private CellColumn[]? staging;
     private int slotCount;
 
     public ModuleData(string id, string name, IReadOnlyList<string> dimensions, IReadOnlyDictionary<string, string> lineItems, IReadOnlyList<ListData> lists)
@@ -184,6 +186,18 @@ internal sealed class ModuleData
 
     /// <summary>How many rows hold any value.</summary>
     public int RowCount => this.rows.Count;
+
+    /// <summary>
+    /// Where an import stages the rows it reads before they are applied (under the model's data lock, one import at a
+    /// time): the rows' keys, emptied, and a column per line item (their slots are overwritten row by row). Kept from one
+    /// import to the next, so a series of GL files does not allocate (and the system zero) the same space again each time.
+    /// </summary>
+    public (List<CellKey> Keys, CellColumn[] Columns) Staging()
+    {
+        this.stagedKeys.Clear();
+        this.staging ??= [.. this.columns.Select(_ => new CellColumn())];
+        return (this.stagedKeys, this.staging);
+    }
 
     /// <summary>A line item's values by slot (<paramref name="lineItem"/> as <see cref="LineItemIndex"/> gives it).</summary>
     public CellColumn Column(int lineItem) => this.columns[lineItem];
@@ -331,44 +345,43 @@ internal sealed class ModuleData
 
 /// <summary>
 /// One line item's values by slot: numbers as doubles, unboxed (what nearly every cell holds), anything else (a date,
-/// a boolean, text, or whatever a test seeds) as its object; blank when neither.
+/// a boolean, text, or whatever a test seeds) as its object; blank when neither. Held in segments of 16,384 slots, so
+/// growing never copies what is held.
 /// </summary>
 internal sealed class CellColumn
 {
     private const byte Blank = 0;
     private const byte Number = 1;
     private const byte Other = 2;
+    private const int Shift = 14;
+    private const int Mask = (1 << Shift) - 1;
 
-    private double[] numbers = [];
-    private byte[] kinds = [];
-    private object?[]? others;
-    private int count;
+    private double[][] numbers = [];
+    private byte[][] kinds = [];
+    private object?[][]? others;
 
-    /// <summary>How many slots the column has (the next one appended is this).</summary>
-    public int Count => this.count;
-
-    public bool HasValue(int slot) => this.kinds[slot] != Blank;
+    public bool HasValue(int slot) => this.kinds[slot >> Shift][slot & Mask] != Blank;
 
     /// <summary>Whether the slot holds a number (<paramref name="value"/>), not blank or another kind of value.</summary>
     public bool TryGetNumber(int slot, out double value)
     {
-        value = this.numbers[slot];
-        return this.kinds[slot] == Number;
+        value = this.numbers[slot >> Shift][slot & Mask];
+        return this.kinds[slot >> Shift][slot & Mask] == Number;
     }
 
     /// <summary>The value (a double boxed anew), or null when blank.</summary>
-    public object? Get(int slot) => this.kinds[slot] switch
+    public object? Get(int slot) => this.kinds[slot >> Shift][slot & Mask] switch
     {
-        Number => this.numbers[slot],
-        Other => this.others![slot],
+        Number => this.numbers[slot >> Shift][slot & Mask],
+        Other => this.others![slot >> Shift][slot & Mask],
         _ => null,
     };
 
     /// <summary>The value as an export writes it (<see cref="Values.Format"/>); empty when blank.</summary>
-    public string Format(int slot) => this.kinds[slot] switch
+    public string Format(int slot) => this.kinds[slot >> Shift][slot & Mask] switch
     {
-        Number => this.numbers[slot].ToString(CultureInfo.InvariantCulture),
-        Other => Values.Format(this.others![slot]),
+        Number => this.numbers[slot >> Shift][slot & Mask].ToString(CultureInfo.InvariantCulture),
+        Other => Values.Format(this.others![slot >> Shift][slot & Mask]),
         _ => string.Empty,
     };
 
@@ -385,41 +398,49 @@ internal sealed class CellColumn
         }
         else
         {
-            this.others ??= new object?[this.kinds.Length];
-            this.others[slot] = value;
-            this.kinds[slot] = Other;
+            if (this.others is null)
+            {
+                this.others = new object?[this.kinds.Length][];
+                for (int i = 0; i < this.others.Length; i++)
+                {
+                    this.others[i] = new object?[1 << Shift];
+                }
+            }
+
+            this.others[slot >> Shift][slot & Mask] = value;
+            this.kinds[slot >> Shift][slot & Mask] = Other;
         }
     }
 
     public void SetNumber(int slot, double value)
     {
-        this.numbers[slot] = value;
-        this.kinds[slot] = Number;
+        this.numbers[slot >> Shift][slot & Mask] = value;
+        this.kinds[slot >> Shift][slot & Mask] = Number;
         if (this.others is not null)
         {
-            this.others[slot] = null;
+            this.others[slot >> Shift][slot & Mask] = null;
         }
     }
 
     public void SetBlank(int slot)
     {
-        this.kinds[slot] = Blank;
+        this.kinds[slot >> Shift][slot & Mask] = Blank;
         if (this.others is not null)
         {
-            this.others[slot] = null;
+            this.others[slot >> Shift][slot & Mask] = null;
         }
     }
 
     /// <summary>Copies slot <paramref name="from"/> of <paramref name="source"/> into slot <paramref name="slot"/>.</summary>
     public void CopyFrom(int slot, CellColumn source, int from)
     {
-        switch (source.kinds[from])
+        switch (source.kinds[from >> Shift][from & Mask])
         {
             case Number:
-                this.SetNumber(slot, source.numbers[from]);
+                this.SetNumber(slot, source.numbers[from >> Shift][from & Mask]);
                 break;
             case Other:
-                this.Set(slot, source.others![from]);
+                this.Set(slot, source.others![from >> Shift][from & Mask]);
                 break;
             default:
                 this.SetBlank(slot);
@@ -427,28 +448,32 @@ internal sealed class CellColumn
         }
     }
 
-    /// <summary>Appends a slot (blank); returns its index.</summary>
-    public int Append()
-    {
-        this.EnsureSlot(this.count);
-        return this.count - 1;
-    }
-
-    /// <summary>Makes slot <paramref name="slot"/> exist (blank), growing the arrays by doubling.</summary>
+    /// <summary>Makes slot <paramref name="slot"/> exist (blank when new), adding a segment when it is past the last.</summary>
     public void EnsureSlot(int slot)
     {
-        if (slot >= this.kinds.Length)
+        int segment = slot >> Shift;
+        if (segment < this.kinds.Length)
         {
-            int size = Math.Max(Math.Max(16, slot + 1), this.kinds.Length * 2);
-            Array.Resize(ref this.numbers, size);
-            Array.Resize(ref this.kinds, size);
-            if (this.others is not null)
-            {
-                Array.Resize(ref this.others, size);
-            }
+            return;
         }
 
-        this.count = Math.Max(this.count, slot + 1);
+        int segments = segment + 1;
+        Array.Resize(ref this.numbers, segments);
+        Array.Resize(ref this.kinds, segments);
+        if (this.others is not null)
+        {
+            Array.Resize(ref this.others, segments);
+        }
+
+        for (int i = segments - 1; i >= 0 && this.kinds[i] is null; i--)
+        {
+            this.numbers[i] = new double[1 << Shift];
+            this.kinds[i] = new byte[1 << Shift];
+            if (this.others is not null)
+            {
+                this.others[i] = new object?[1 << Shift];
+            }
+        }
     }
 }
 
