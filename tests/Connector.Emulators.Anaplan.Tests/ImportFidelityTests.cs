@@ -143,6 +143,99 @@ public sealed class ImportFidelityTests
             anaplan.Fpa.GetListItems("Vendors").Select(i => (i.Code, i.Name, i.Properties.GetValueOrDefault("Division", "-"), i.Properties.GetValueOrDefault("Status", "-"))));
     }
 
+    [Fact]
+    public async Task ModuleImport_EveryAcceptedNumberForm_StoresTheValueItWrites_ExportsItAndFailsTheRest()
+    {
+        await using EmulatorHarness anaplan = await EmulatorHarness.StartAsync();
+        await anaplan.LoginAsync();
+        anaplan.Fpa.AddListItem("Cost Centers", "CC1");
+        (string Text, double Value, string Exported)[] accepted =
+        [
+            ("1234.5", 1234.5, "1234.5"), ("1234.50", 1234.5, "1234.5"), ("+1234.5", 1234.5, "1234.5"), ("\"1,234.5\"", 1234.5, "1234.5"),
+            ("\" 1234.5 \"", 1234.5, "1234.5"), ("1.2345E3", 1234.5, "1234.5"), ("1.2345e+3", 1234.5, "1234.5"), ("12345e-1", 1234.5, "1234.5"),
+            ("001234.5", 1234.5, "1234.5"), ("0.1", 0.1, "0.1"), ("-12.34", -12.34, "-12.34"), (".5", 0.5, "0.5"), ("5.", 5, "5"),
+            ("123456789012345", 123456789012345, "123456789012345"), ("123456789012345.6", 123456789012345.6, "123456789012345.6"),
+            ("9007199254740993", 9007199254740992, "9007199254740992"), ("0.30000000000000004", 0.30000000000000004, "0.30000000000000004"),
+            ("0.000000000000001", 1e-15, "1E-15"), ("1E+23", 1e23, "1E+23"), ("-0.0", -0d, "-0"),
+        ];
+        string[] rejected = ["1.2.3", "--1", "1-", "12a", "NaN", "Infinity", "1e999", "0x10"];
+        var text = new StringBuilder("Account,Cost Center,Period,Debit,Credit,Net\n");
+        for (int i = 0; i < accepted.Length + rejected.Length; i++)
+        {
+            anaplan.Fpa.AddListItem("Accounts", $"A{i:00}");
+            string debit = i < accepted.Length ? accepted[i].Text : rejected[i - accepted.Length];
+            text.Append(CultureInfo.InvariantCulture, $"A{i:00},CC1,FY2025-P01,{debit},,1\n");
+        }
+
+        string taskId = await anaplan.RunImportAsync(GlImport, GlFile, text.ToString());
+
+        for (int i = 0; i < accepted.Length; i++)
+        {
+            object? cell = anaplan.Fpa.GetCell("GL Actuals", [$"A{i:00}", "CC1", "FY2025-P01"], "Debit");
+            Assert.True(cell is double d && BitConverter.DoubleToInt64Bits(d) == BitConverter.DoubleToInt64Bits(accepted[i].Value), $"{accepted[i].Text}: {cell}");
+        }
+
+        using HttpResponseMessage dump = await anaplan.SendAsync(HttpMethod.Get, $"{EmulatorHarness.ModelPath}/imports/{GlImport}/tasks/{taskId}/dump");
+        Assert.Equal(
+            "_Status_,Account,Cost Center,Period,Debit,Credit,Net,_Line_,_Error_1_\n"
+            + string.Concat(rejected.Select((r, i) => $"E,A{accepted.Length + i:00},CC1,FY2025-P01,{r},,1,{accepted.Length + i + 2},Debit: Invalid number '{r}'\n")),
+            await dump.Content.ReadAsStringAsync());
+
+        string exportTask = await anaplan.StartTaskAsync("exports", "116000000004");
+        await anaplan.State.WaitUntilAsync(() => anaplan.Fpa.GetTasks().All(t => t.State is "COMPLETE" or "CANCELLED"), EmulatorHarness.Bounded());
+        Assert.NotEmpty(exportTask);
+        Assert.Equal(
+            "Account,Cost Center,Period,Debit,Credit,Net\n"
+            + string.Concat(accepted.Select((a, i) => $"A{i:00},CC1,FY2025-P01,{a.Exported},,1\n")),
+            Encoding.UTF8.GetString(anaplan.Fpa.ReadFile("116000000004")!));
+    }
+
+    [Fact]
+    public async Task ModuleCells_ARowClearedThenANewRow_TheNewRowHoldsOnlyItsOwnValues()
+    {
+        await using EmulatorHarness anaplan = await EmulatorHarness.StartAsync();
+        await anaplan.LoginAsync();
+        foreach (string account in (string[])["A1", "A2", "A3"])
+        {
+            anaplan.Fpa.AddListItem("Accounts", account);
+        }
+
+        anaplan.Fpa.AddListItem("Cost Centers", "CC1");
+        anaplan.Fpa.SetCell("GL Actuals", ["A1", "CC1", "FY2025-P01"], "Debit", 1);
+        anaplan.Fpa.SetCell("GL Actuals", ["A1", "CC1", "FY2025-P01"], "Credit", 2);
+        await anaplan.RunImportAsync(GlImport, GlFile, "Account,Cost Center,Period,Debit,Credit,Net\nA1,CC1,FY2025-P01,,,\n");
+        Assert.Empty(anaplan.Fpa.GetCells("GL Actuals"));
+
+        anaplan.Fpa.SetCell("GL Actuals", ["A2", "CC1", "FY2025-P01"], "Net", 3);
+        await anaplan.RunImportAsync(GlImport, GlFile, "Account,Cost Center,Period,Debit,Credit,Net\nA3,CC1,FY2025-P02,5,,\nA2,CC1,FY2025-P01,,4,\n");
+
+        Assert.Equal(
+            [("A2", "Credit", (object)4d), ("A3", "Debit", 5d)],
+            anaplan.Fpa.GetCells("GL Actuals").Select(c => (c.Members[0], c.LineItem, c.Value)).Order());
+    }
+
+    [Fact]
+    public async Task ListImport_RowsRenameAnItemAndBack_TheLastRowWinsAndABlankNameKeepsTheName()
+    {
+        await using EmulatorHarness anaplan = await EmulatorHarness.StartAsync();
+        await anaplan.LoginAsync();
+        anaplan.Fpa.AddListItem("Vendors", "V1", "Acme", new Dictionary<string, string> { ["Division"] = "East", ["Status"] = "Active" });
+        string csv = "Code,Name,Division,Status\n"
+            + "V1,Acme Two,West,Active\n"       // renames V1 and moves it
+            + "v1,Acme,East,Active\n"           // and back, as it was before the import
+            + "V5,New,North,Active\n"           // a new item
+            + "V5,,South,\n";                   // a blank name keeps the name; a blank property is set blank
+        string taskId = await anaplan.RunImportAsync("112000000003", "113000000003", csv);
+
+        JsonElement result = (await anaplan.GetJsonAsync($"{EmulatorHarness.ModelPath}/imports/112000000003/tasks/{taskId}")).GetProperty("task").GetProperty("result");
+        string[] values = [.. result.GetProperty("details")[0].GetProperty("values").EnumerateArray().Select(v => v.GetString()!)];
+        string Count(string name) => values[Array.IndexOf(values, name) + 1];
+        Assert.Equal(("4", "1", "3", "0", "0", "4"), (Count("successRowCount"), Count("successCreateCount"), Count("successUpdateCount"), Count("failedCount"), Count("ignoredCount"), Count("totalRowCount")));
+        Assert.Equal(
+            [("V1", "Acme", "East", "Active"), ("V5", "New", "South", string.Empty)],
+            anaplan.Fpa.GetListItems("Vendors").Select(i => (i.Code, i.Name, i.Properties["Division"], i.Properties["Status"])));
+    }
+
     private static async Task<string> RunChunkedImportAsync(EmulatorHarness anaplan, byte[] csv, int[] cuts)
     {
         int[] bounds = [0, .. cuts, csv.Length];

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Connector.Emulators.Anaplan.Model;
@@ -170,14 +171,39 @@ internal static class ActionRunner
     private static Action ReadListRows(
         ListData list, ImportDefinition import, CsvRecordReader csv, Dictionary<ColumnDefinition, int> index, RowCounts counts, DumpWriter dump)
     {
-        var upserts = new List<(string Code, string? Name, Dictionary<string, string> Properties)>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         ColumnDefinition codeColumn = import.Columns.First(c => ModelValidation.Is(c.Field, "code"));
         ColumnDefinition? nameColumn = import.Columns.FirstOrDefault(c => ModelValidation.Is(c.Field, "name"));
         int codeAt = index[codeColumn];
+        int nameAt = nameColumn is null ? -1 : index[nameColumn];
         ColumnDefinition[] propertyColumns = [.. import.Columns.Where(c => c.Property is not null)];
         int[] propertyAt = [.. propertyColumns.Select(c => index[c])];
         string[] propertyTypes = [.. propertyColumns.Select(c => list.PropertyTypes[c.Property!])];
+        bool[] isText = [.. propertyTypes.Select(t => t is not null && !Values.IsParsed(t))];
+
+        // The properties set, each once, in the order of their first column and spelled as it is; a later column for the
+        // same property sets its value (what a row's own property map did).
+        var keys = new List<string>();
+        int[] keyAt = new int[propertyColumns.Length];
+        for (int p = 0; p < propertyColumns.Length; p++)
+        {
+            string property = propertyColumns[p].Property!;
+            keyAt[p] = keys.FindIndex(k => string.Equals(k, property, StringComparison.OrdinalIgnoreCase));
+            if (keyAt[p] < 0)
+            {
+                keyAt[p] = keys.Count;
+                keys.Add(property);
+            }
+        }
+
+        string[] propertyKeys = [.. keys];
+        string[] rowValues = new string[propertyKeys.Length];
+        string?[] lastValues = new string?[propertyColumns.Length];
+
+        // Staged: each row's item (its position, or -1 and its code when the list does not have it yet), name and
+        // property values (row after row); applied once the whole file has been read.
+        var upserts = new List<(int Position, string? Code, string? Name)>();
+        var values = new List<string>();
         while (csv.Read())
         {
             if (counts.IsBlank(csv))
@@ -185,19 +211,29 @@ internal static class ActionRunner
                 continue;
             }
 
-            string code = csv.Field(codeAt).Trim().ToString();
+            ReadOnlySpan<char> code = csv.Field(codeAt).Trim();
             string? error = code.Length == 0 ? $"{codeColumn.Header}: code is blank" : null;
-            var properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            int position = error is null ? list.IndexOf(code) : int.MaxValue;
+            ListItem? item = position == int.MaxValue ? null : list.Items[position];
             for (int p = 0; p < propertyColumns.Length; p++)
             {
                 ReadOnlySpan<char> text = csv.Field(propertyAt[p]);
-                if (!Values.TryParse(propertyTypes[p], text, out object? value, out string? parseError))
+                if (isText[p])
+                {
+                    // A text value is the trimmed text; the item's own value or the column's last one when it is the same.
+                    ReadOnlySpan<char> trimmed = text.Trim();
+                    string? same = item?.Property(propertyKeys[keyAt[p]]);
+                    rowValues[keyAt[p]] = same is not null && trimmed.SequenceEqual(same) ? same
+                        : lastValues[p] is { } last && trimmed.SequenceEqual(last) ? last
+                        : (lastValues[p] = trimmed.ToString());
+                }
+                else if (!Values.TryParse(propertyTypes[p], text, out object? value, out string? parseError))
                 {
                     error ??= $"{propertyColumns[p].Header}: {parseError} '{text.Trim()}'";
                 }
                 else
                 {
-                    properties[propertyColumns[p].Property!] = Values.Format(value);
+                    rowValues[keyAt[p]] = Values.Format(value);
                 }
             }
 
@@ -208,14 +244,21 @@ internal static class ActionRunner
                 continue;
             }
 
-            bool exists = list.Find(code) is not null || seen.Contains(code);
-            if (!exists && !import.CreateItems)
+            string? newCode = null;
+            bool exists = item is not null;
+            if (!exists)
             {
-                counts.Ignored++;
-                continue;
+                newCode = code.ToString();
+                exists = seen.Contains(newCode);
+                if (!exists && !import.CreateItems)
+                {
+                    counts.Ignored++;
+                    continue;
+                }
+
+                seen.Add(newCode);
             }
 
-            seen.Add(code);
             if (exists)
             {
                 counts.Updated++;
@@ -226,15 +269,24 @@ internal static class ActionRunner
             }
 
             counts.Success++;
-            string? name = nameColumn is null ? null : csv.Field(index[nameColumn]).Trim().ToString();
-            upserts.Add((code, name, properties));
+            string? name = null;
+            if (nameAt >= 0)
+            {
+                ReadOnlySpan<char> text = csv.Field(nameAt).Trim();
+                name = item is not null && text.SequenceEqual(item.Name) ? item.Name : text.ToString();
+            }
+
+            upserts.Add((item is null ? -1 : position, newCode, name));
+            values.AddRange(rowValues);
         }
 
         return () =>
         {
-            foreach ((string code, string? name, Dictionary<string, string> properties) in upserts)
+            ReadOnlySpan<string> staged = CollectionsMarshal.AsSpan(values);
+            for (int i = 0; i < upserts.Count; i++)
             {
-                list.Upsert(code, name, properties);
+                (int position, string? code, string? name) = upserts[i];
+                list.Upsert(position, code, name, propertyKeys, staged.Slice(i * propertyKeys.Length, propertyKeys.Length));
             }
         };
     }
@@ -242,21 +294,21 @@ internal static class ActionRunner
     private static Action ReadModuleRows(
         ModuleData module, ImportDefinition import, CsvRecordReader csv, Dictionary<ColumnDefinition, int> index, RowCounts counts, DumpWriter dump)
     {
-        var writes = new List<(CellKey Key, object?[] Values)>();
         ColumnDefinition[] dimensionColumns = [.. module.Dimensions.Select(d => import.Columns.First(c => string.Equals(c.Dimension, d, StringComparison.OrdinalIgnoreCase)))];
         int[] dimensionAt = [.. dimensionColumns.Select(c => index[c])];
-        IReadOnlyList<ListData> dimensionLists = module.Lists;
+        MemberLookup[] members = [.. module.Lists.Select(l => new MemberLookup(l))];
         ColumnDefinition[] lineItemColumns = [.. import.Columns.Where(c => c.LineItem is not null)];
         int[] lineItemAt = [.. lineItemColumns.Select(c => index[c])];
-        int[] slots = [.. lineItemColumns.Select(c => module.LineItemIndex(c.LineItem!))];
+        bool[] numeric = [.. lineItemColumns.Select(c => Values.IsNumber(module.LineItems[c.LineItem!]))];
         string[] types = [.. lineItemColumns.Select(c => module.LineItems[c.LineItem!])];
-        var written = new bool[module.LineItemNames.Count];
-        foreach (int slot in slots)
-        {
-            written[slot] = true;
-        }
 
-        var positions = new int[dimensionColumns.Length];
+        // The line items written, each once: two columns for one line item stage into one place, the later one winning.
+        int[] lineItems = [.. lineItemColumns.Select(c => module.LineItemIndex(c.LineItem!)).Distinct()];
+        int[] stagedAt = [.. lineItemColumns.Select(c => Array.IndexOf(lineItems, module.LineItemIndex(c.LineItem!)))];
+        (List<CellKey> keys, CellColumn[] staging) = module.Staging();
+        CellColumn[] staged = [.. lineItems.Select(i => staging[i])];
+
+        Span<int> positions = stackalloc int[dimensionColumns.Length];
         while (csv.Read())
         {
             if (counts.IsBlank(csv))
@@ -268,24 +320,45 @@ internal static class ActionRunner
             for (int d = 0; d < positions.Length && error is null; d++)
             {
                 ReadOnlySpan<char> member = csv.Field(dimensionAt[d]).Trim();
-                positions[d] = dimensionLists[d].IndexOf(member);
+                positions[d] = members[d].IndexOf(member);
                 if (positions[d] == int.MaxValue)
                 {
-                    error = $"Item not located in {dimensionLists[d].Name} list: {member}";
+                    error = $"Item not located in {members[d].List.Name} list: {member}";
                 }
             }
 
-            object?[] values = new object?[written.Length];
+            int row = keys.Count;
+            foreach (CellColumn column in staged)
+            {
+                column.EnsureSlot(row);
+            }
+
             for (int l = 0; l < lineItemColumns.Length && error is null; l++)
             {
                 ReadOnlySpan<char> text = csv.Field(lineItemAt[l]);
-                if (!Values.TryParse(types[l], text, out object? value, out string? parseError))
+                CellColumn column = staged[stagedAt[l]];
+                if (numeric[l])
+                {
+                    if (!Values.TryParseNumber(text, out double number, out bool blank))
+                    {
+                        error = $"{lineItemColumns[l].Header}: Invalid number '{text.Trim()}'";
+                    }
+                    else if (blank)
+                    {
+                        column.SetBlank(row);
+                    }
+                    else
+                    {
+                        column.SetNumber(row, number);
+                    }
+                }
+                else if (!Values.TryParse(types[l], text, out object? value, out string? parseError))
                 {
                     error = $"{lineItemColumns[l].Header}: {parseError} '{text.Trim()}'";
                 }
                 else
                 {
-                    values[slots[l]] = value;
+                    column.Set(row, value);
                 }
             }
 
@@ -298,16 +371,52 @@ internal static class ActionRunner
 
             counts.Success++;
             counts.Updated++;
-            writes.Add((CellKey.Of(positions), values));
+            keys.Add(CellKey.Of(positions));
         }
 
         return () =>
         {
-            foreach ((CellKey key, object?[] values) in writes)
+            module.MakeRoomFor(keys.Count);
+            for (int row = 0; row < keys.Count; row++)
             {
-                module.SetRow(key, values, written);
+                module.SetRow(keys[row], lineItems, staged, row);
             }
         };
+    }
+
+    /// <summary>Finds one dimension's items by code for an import: consecutive rows mostly repeat a member (a period, a
+    /// cost centre), so the last one found is checked first, exactly (the lists do not change while an import reads).</summary>
+    private sealed class MemberLookup(ListData list)
+    {
+        private char[] last = new char[32];
+        private int lastLength = -1;
+        private int lastPosition;
+
+        public ListData List => list;
+
+        /// <summary>The item's position in its list, or <see cref="int.MaxValue"/> when absent.</summary>
+        public int IndexOf(ReadOnlySpan<char> code)
+        {
+            if (code.Length == this.lastLength && code.SequenceEqual(this.last.AsSpan(0, this.lastLength)))
+            {
+                return this.lastPosition;
+            }
+
+            int position = list.IndexOf(code);
+            if (position != int.MaxValue)
+            {
+                if (code.Length > this.last.Length)
+                {
+                    this.last = new char[code.Length];
+                }
+
+                code.CopyTo(this.last);
+                this.lastLength = code.Length;
+                this.lastPosition = position;
+            }
+
+            return position;
+        }
     }
 
     private static TaskOutcome Export(EmulatedModel model, ExportDefinition export, EmulatedTask task)
@@ -367,18 +476,22 @@ internal static class ActionRunner
     {
         IReadOnlyList<ListData> lists = module.Lists;
         int dimensions = module.Dimensions.Count;
-        int At(string dimension) => module.Dimensions.ToList().FindIndex(d => string.Equals(d, dimension, StringComparison.OrdinalIgnoreCase));
+        List<string> dimensionNames = [.. module.Dimensions];
+        int At(string dimension) => dimensionNames.FindIndex(d => string.Equals(d, dimension, StringComparison.OrdinalIgnoreCase));
         int filterAt = export.FilterList is null ? -1 : At(export.FilterList);
         (int At, string Item)[] pages = [.. export.Pages.Select(p => (At(p.Key), p.Value))];
         int pivotAt = export.ColumnDimension is null ? -1 : At(export.ColumnDimension);
         ListItem[] pivotItems = pivotAt < 0 ? [] : [.. lists[pivotAt].Items];
-        int pivotSlot = pivotAt < 0 ? -1 : module.LineItemIndex(export.ColumnLineItem!);
-        int[] exportedSlots = [.. export.Columns.Where(c => c.LineItem is not null).Select(c => module.LineItemIndex(c.LineItem!))];
+        int pivotLineItem = pivotAt < 0 ? -1 : module.LineItemIndex(export.ColumnLineItem!);
+        CellColumn? pivotColumn = pivotLineItem < 0 ? null : module.Column(pivotLineItem);
+        CellColumn[] exportedColumns = [.. export.Columns.Where(c => c.LineItem is not null)
+            .Select(c => module.LineItemIndex(c.LineItem!)).Where(i => i >= 0).Select(module.Column)];
 
-        // A grid view shows one row per combination of the other dimensions, its cells across the column dimension.
-        var selected = new Dictionary<CellKey, (CellKey Key, object?[] Values, Dictionary<int, object> Pivot)>();
-        var plain = new List<(CellKey Key, object?[] Values, Dictionary<int, object> Pivot)>();
-        foreach ((CellKey key, object?[] values) in module.Rows)
+        // A grid view shows one row per combination of the other dimensions, its cells across the column dimension (by
+        // the item's position: the slot of the row holding the cell).
+        var selected = new Dictionary<CellKey, (CellKey Key, int Slot, Dictionary<int, int>? Pivot)>();
+        var plain = new List<(CellKey Key, int Slot, Dictionary<int, int>? Pivot)>();
+        foreach ((CellKey key, int slot) in module.Rows)
         {
             if (filterAt >= 0)
             {
@@ -396,7 +509,7 @@ internal static class ActionRunner
 
             if (pivotAt >= 0)
             {
-                if (pivotSlot < 0 || values[pivotSlot] is not { } cell || cell is double d && d == 0 && export.NonZeroOnly)
+                if (pivotColumn is null || !pivotColumn.HasValue(slot) || (export.NonZeroOnly && IsZero(pivotColumn, slot)))
                 {
                     continue;
                 }
@@ -404,23 +517,23 @@ internal static class ActionRunner
                 CellKey rowKey = key.With(pivotAt, -1, dimensions);
                 if (!selected.TryGetValue(rowKey, out var row))
                 {
-                    row = (rowKey, values, []);
+                    row = (rowKey, slot, []);
                     selected[rowKey] = row;
                 }
 
-                row.Pivot[key.Position(pivotAt)] = cell;
+                row.Pivot![key.Position(pivotAt)] = slot;
                 continue;
             }
 
-            if (export.NonZeroOnly && exportedSlots.All(slot => slot < 0 || values[slot] is null || (values[slot] is double z && z == 0)))
+            if (export.NonZeroOnly && Array.TrueForAll(exportedColumns, c => !c.HasValue(slot) || IsZero(c, slot)))
             {
                 continue;
             }
 
-            plain.Add((key, values, []));
+            plain.Add((key, slot, null));
         }
 
-        List<(CellKey Key, object?[] Values, Dictionary<int, object> Pivot)> ordered = pivotAt < 0 ? plain : [.. selected.Values];
+        List<(CellKey Key, int Slot, Dictionary<int, int>? Pivot)> ordered = pivotAt < 0 ? plain : [.. selected.Values];
         ordered.Sort((a, b) =>
         {
             for (int i = 0; i < dimensions; i++)
@@ -435,32 +548,59 @@ internal static class ActionRunner
             return 0;
         });
 
-        string Column(ColumnDefinition c, CellKey key, object?[] values)
+        // Each column resolved once: a fixed value, a line item's column, or a dimension's code or name.
+        (string? Value, CellColumn? LineItem, int Dimension, bool Name)[] columns = [.. export.Columns.Select(c =>
         {
             if (c.Value is not null)
             {
-                return c.Value;
+                return (c.Value, null, -1, false);
             }
 
             if (c.Dimension is null)
             {
-                int slot = module.LineItemIndex(c.LineItem!);
-                return Values.Format(slot < 0 ? null : values[slot]);
+                int lineItem = module.LineItemIndex(c.LineItem!);
+                return lineItem < 0 ? (string.Empty, null, -1, false) : ((string?)null, module.Column(lineItem), -1, false);
             }
 
             int at = At(c.Dimension);
-            if (at == pivotAt)
+            return at == pivotAt ? (string.Empty, null, -1, false) : ((string?)null, (CellColumn?)null, at, ModelValidation.Is(c.Field, "name"));
+        })];
+
+        var rows = new List<string[]>(ordered.Count);
+        foreach ((CellKey key, int slot, Dictionary<int, int>? pivot) in ordered)
+        {
+            string[] fields = new string[columns.Length + pivotItems.Length];
+            for (int i = 0; i < columns.Length; i++)
             {
-                return string.Empty;
+                (string? value, CellColumn? lineItem, int dimension, bool name) = columns[i];
+                if (value is not null)
+                {
+                    fields[i] = value;
+                }
+                else if (lineItem is not null)
+                {
+                    fields[i] = lineItem.Format(slot);
+                }
+                else
+                {
+                    ListItem item = lists[dimension].Items[key.Position(dimension)];
+                    fields[i] = name ? item.Name : item.Code;
+                }
             }
 
-            ListItem item = lists[at].Items[key.Position(at)];
-            return ModelValidation.Is(c.Field, "name") ? item.Name : item.Code;
+            for (int p = 0; p < pivotItems.Length; p++)
+            {
+                fields[columns.Length + p] = pivot!.TryGetValue(p, out int cell) ? pivotColumn!.Format(cell) : string.Empty;
+            }
+
+            rows.Add(fields);
         }
 
-        return [.. ordered.Select(row => export.Columns.Select(c => Column(c, row.Key, row.Values))
-            .Concat(pivotItems.Select((item, i) => row.Pivot.TryGetValue(i, out object? v) ? Values.Format(v) : string.Empty)).ToArray())];
+        return rows;
     }
+
+    /// <summary>Whether the slot holds a number equal to zero (a non-zero-only export leaves it out).</summary>
+    private static bool IsZero(CellColumn column, int slot) => column.TryGetNumber(slot, out double value) && value == 0;
 
     internal static byte[] WriteCsv(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {

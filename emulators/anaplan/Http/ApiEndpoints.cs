@@ -624,6 +624,21 @@ internal static class ApiEndpoints
             return null;
         }
 
+        // With a declared length the body is read straight into an array of that size (a chunk is megabytes: a growing
+        // stream and its copy cost more than the read); without one, through a growing stream.
+        if (context.Request.ContentLength is long declared and > 0)
+        {
+            byte[] body = new byte[declared];
+            int filled = 0;
+            int got;
+            while (filled < body.Length && (got = await context.Request.Body.ReadAsync(body.AsMemory(filled), context.RequestAborted)) > 0)
+            {
+                filled += got;
+            }
+
+            return filled == body.Length ? body : body[..filled];
+        }
+
         using var buffer = new MemoryStream();
         byte[] block = new byte[81920];
         int read;

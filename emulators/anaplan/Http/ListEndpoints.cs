@@ -82,7 +82,7 @@ internal static class ListEndpoints
         }
 
         // Written straight to JSON: a node per item and field cost more than the rest of the call at 100 k items.
-        var buffer = new ArrayBufferWriter<byte>();
+        var buffer = new ArrayBufferWriter<byte>(EstimatedBytes(items));
         using (var json = new Utf8JsonWriter(buffer))
         {
             Envelope.WriteOkStart(json, "item");
@@ -114,7 +114,23 @@ internal static class ListEndpoints
             json.WriteEndObject();
         }
 
-        return Envelope.Json(buffer.WrittenSpan, 200);
+        return Envelope.Json(buffer.WrittenMemory, 200);
+    }
+
+    /// <summary>About the size of the answer (each item's texts plus its field names), so its buffer seldom grows.</summary>
+    private static int EstimatedBytes(IReadOnlyList<(string Code, string Name, string[] Properties)> items)
+    {
+        long bytes = 1024;
+        foreach ((string code, string name, string[] properties) in items)
+        {
+            bytes += 64 + code.Length + name.Length;
+            foreach (string value in properties)
+            {
+                bytes += 16 + value.Length;
+            }
+        }
+
+        return (int)Math.Min(bytes, Array.MaxLength / 2);
     }
 
     /// <summary>An item's id: 12 digits, stable while the list only grows.</summary>

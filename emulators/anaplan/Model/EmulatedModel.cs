@@ -173,7 +173,13 @@ public sealed class EmulatedModel
             for (int i = 0; i < read.Length; i++)
             {
                 ListItem item = items[i];
-                read[i] = (item.Code, item.Name, properties.Count == 0 ? [] : [.. properties.Select(p => item.Properties.GetValueOrDefault(p, string.Empty))]);
+                string[] values = properties.Count == 0 ? [] : new string[properties.Count];
+                for (int p = 0; p < values.Length; p++)
+                {
+                    values[p] = item.Property(properties[p]) ?? string.Empty;
+                }
+
+                read[i] = (item.Code, item.Name, values);
             }
 
             return read;
@@ -249,12 +255,12 @@ public sealed class EmulatedModel
         {
             ModuleData data = this.Module(module);
             var cells = new List<CellSnapshot>();
-            foreach ((CellKey key, object?[] values) in data.Rows)
+            foreach ((CellKey key, int slot) in data.Rows)
             {
                 string[] members = data.Members(key);
-                for (int i = 0; i < values.Length; i++)
+                for (int i = 0; i < data.LineItemNames.Count; i++)
                 {
-                    if (values[i] is { } value)
+                    if (data.Column(i).Get(slot) is { } value)
                     {
                         cells.Add(new CellSnapshot(members, data.LineItemNames[i], value));
                     }
