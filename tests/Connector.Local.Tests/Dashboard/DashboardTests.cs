@@ -377,8 +377,11 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await Expect(row.Locator("td").Nth(2)).ToContainTextAsync(holder.InstanceId);
         await Expect(row.Locator("td").Nth(2)).ToContainTextAsync("Running");
         await Expect(row.Locator("td").Nth(3)).ToContainTextAsync($"({holder.InstanceId})");
-        await Expect(row.Locator("ul.waiting li")).ToContainTextAsync(waiter.InstanceId, new() { Timeout = 60_000 });
-        await Expect(row.Locator("ul.waiting li")).ToContainTextAsync("waiting since");
+        // The waiter's sections that want the lock: its vendors' load (started as soon as they are staged) and its lists'.
+        ILocator waiting = row.Locator("ul.waiting li");
+        await Expect(waiting.First).ToContainTextAsync(waiter.InstanceId, new() { Timeout = 60_000 });
+        await Expect(waiting.First).ToContainTextAsync("waiting since");
+        Assert.All(await waiting.AllInnerTextsAsync(), entry => Assert.Contains(waiter.InstanceId, entry, StringComparison.Ordinal));
         await page.ShotAsync("locks");
 
         // Both runs end, and the page (it refreshes itself) shows the lock free with nobody waiting.
