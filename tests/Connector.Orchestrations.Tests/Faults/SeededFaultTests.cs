@@ -21,6 +21,7 @@ namespace Connector.Orchestrations.Tests.Faults;
 /// <c>dotnet test</c>; <c>FAULT_SEEDS=50</c> runs seeds 1–50 (<c>FAULT_SEED_LIST=3,17</c> picks seeds) and writes a
 /// Markdown summary (<c>FAULT_SUMMARY</c>, by default <c>fault-suite.md</c> in the test output folder).
 /// </summary>
+[StartEarly(2)]
 public sealed class SeededFaultTests(SeededFaultTests.Fixture fixture, ITestOutputHelper output) : IClassFixture<SeededFaultTests.Fixture>
 {
     /// <summary>The seeds every <c>dotnet test</c> runs: between them a lock storm, agent 503s, a dropped connection,

@@ -17,6 +17,7 @@ namespace Connector.Orchestrations.Tests.Flows;
 /// Orchestration history carries references, never rows: a run moving a hundred times more GL rows writes the same
 /// amount of history (measured over the run and all its sub-orchestrations).
 /// </summary>
+[StartEarly(1)]
 public sealed class HistorySizeTests(HistorySizeTests.Fixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<HistorySizeTests.Fixture>
 {
     [Fact]

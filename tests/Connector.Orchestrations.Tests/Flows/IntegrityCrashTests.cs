@@ -17,6 +17,7 @@ namespace Connector.Orchestrations.Tests.Flows;
 /// committed what it loaded. The worker is a separate process running the connector as the product composes it; it
 /// kills itself at that moment. A new process takes the run over, the next run goes through, and Anaplan equals Sage.
 /// </summary>
+[StartEarly(2)]
 public sealed class IntegrityCrashTests(IntegrityCrashTests.Fixture fixture) : IClassFixture<IntegrityCrashTests.Fixture>, IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("integrity-crash-").FullName;

@@ -20,18 +20,18 @@ namespace Connector.Orchestrations.Tests.Recovery;
 /// Not applicable to this flow: the budget export failing and Sage refusing a post (the main flow neither exports a
 /// budget nor posts to Sage).
 /// </summary>
-public sealed class ActualsRewindTests(ActualsRewindTests.Fixture fixture) : IClassFixture<ActualsRewindTests.Fixture>
+/// <remarks>
+/// The cases run in four classes, each with its own fixture (environment, model, task hub), so they run beside each
+/// other: the agent down, the chunk upload failing and the failure inside the lock each wait out an activity's durable
+/// retries (a minute or more) and have a class of their own; the others share one (<see cref="ActualsRewindQuickTests"/>,
+/// <see cref="ActualsRewindAgentDownTests"/>, <see cref="ActualsRewindChunkUploadTests"/>, <see cref="ActualsRewindInsideLockTests"/>).
+/// </remarks>
+public abstract class ActualsRewindTests(ActualsRewindTests.Fixture fixture)
 {
     private static readonly string[] Lists = [Datasets.Accounts, Datasets.CostCenters];
 
-    [Theory]
-    [InlineData("agent-down")]
-    [InlineData("agent-key-rotated")]
-    [InlineData("chunk-upload-5xx")]
-    [InlineData("import-failed")]
-    [InlineData("model-locked-at-task-start")]
-    [InlineData("failure-inside-lock")]
-    public async Task FaultThenRewind_CompletesUnderTheSameId_NothingLoadedTwice(string fault)
+    /// <summary>One case of the matrix: the fault, the first attempt, the rewind, and what must hold after it.</summary>
+    protected async Task FaultThenRewindAsync(string fault)
     {
         string connection = $"act-{fault}";
         SimulatedCompany abc = fixture.Environment.Sage.Company("ABC");
@@ -110,8 +110,8 @@ public sealed class ActualsRewindTests(ActualsRewindTests.Fixture fixture) : ICl
         await fixture.AssertAuditedRewindAsync(connection, started.RunId, $"{fault} fixed", RunStatuses.Completed);
     }
 
-    [Fact]
-    public async Task ImportRecreatedBetweenAttempts_RewindChecksTheModelAgain_LoadsThroughTheNewImport()
+    /// <summary>The GL import rebuilt in the model between the attempts: the rewind checks the model again.</summary>
+    protected async Task ImportRecreatedBetweenAttemptsAsync()
     {
         const string connection = "act-import-recreated", NewId = "112000000991";
         SimulatedCompany abc = fixture.Environment.Sage.Company("ABC");
@@ -263,4 +263,44 @@ public sealed class ActualsRewindTests(ActualsRewindTests.Fixture fixture) : ICl
             }
         }
     }
+}
+
+/// <summary>The rewind matrix's cases that wait out no durable retries, and the GL import rebuilt between attempts (one class fixture).</summary>
+public sealed class ActualsRewindQuickTests(ActualsRewindTests.Fixture fixture) : ActualsRewindTests(fixture), IClassFixture<ActualsRewindTests.Fixture>
+{
+    [Theory]
+    [InlineData("agent-key-rotated")]
+    [InlineData("import-failed")]
+    [InlineData("model-locked-at-task-start")]
+    public Task FaultThenRewind_CompletesUnderTheSameId_NothingLoadedTwice(string fault) => this.FaultThenRewindAsync(fault);
+
+    [Fact]
+    public Task ImportRecreatedBetweenAttempts_RewindChecksTheModelAgain_LoadsThroughTheNewImport() => this.ImportRecreatedBetweenAttemptsAsync();
+}
+
+/// <summary>The rewind matrix's agent down during the GL extraction (its own fixture: it waits out the extraction's retries).</summary>
+[StartEarly]
+public sealed class ActualsRewindAgentDownTests(ActualsRewindTests.Fixture fixture) : ActualsRewindTests(fixture), IClassFixture<ActualsRewindTests.Fixture>
+{
+    [Theory]
+    [InlineData("agent-down")]
+    public Task FaultThenRewind_CompletesUnderTheSameId_NothingLoadedTwice(string fault) => this.FaultThenRewindAsync(fault);
+}
+
+/// <summary>The rewind matrix's chunk upload failing (its own fixture: it waits out the load's retries).</summary>
+[StartEarly]
+public sealed class ActualsRewindChunkUploadTests(ActualsRewindTests.Fixture fixture) : ActualsRewindTests(fixture), IClassFixture<ActualsRewindTests.Fixture>
+{
+    [Theory]
+    [InlineData("chunk-upload-5xx")]
+    public Task FaultThenRewind_CompletesUnderTheSameId_NothingLoadedTwice(string fault) => this.FaultThenRewindAsync(fault);
+}
+
+/// <summary>The rewind matrix's failure inside the model lock (its own fixture: it waits out the status check's retries).</summary>
+[StartEarly]
+public sealed class ActualsRewindInsideLockTests(ActualsRewindTests.Fixture fixture) : ActualsRewindTests(fixture), IClassFixture<ActualsRewindTests.Fixture>
+{
+    [Theory]
+    [InlineData("failure-inside-lock")]
+    public Task FaultThenRewind_CompletesUnderTheSameId_NothingLoadedTwice(string fault) => this.FaultThenRewindAsync(fault);
 }

@@ -24,16 +24,16 @@ namespace Connector.Orchestrations.Tests.Recovery;
 /// Sage). Not applicable to this flow: a chunk upload or an import failing (the return flow
 /// uploads and imports nothing).
 /// </summary>
-public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClassFixture<BudgetRewindTests.Fixture>
+/// <remarks>
+/// The cases run in three classes, each with its own fixture (environment, model, task hub), so they run beside each
+/// other: the two record-lock cases each wait out the posting's durable retries (minutes) and have a class of their own;
+/// the others share one (<see cref="BudgetRewindQuickTests"/>, <see cref="BudgetRewindLockExhaustedTests"/>,
+/// <see cref="BudgetRewindPartlyLockedTests"/>).
+/// </remarks>
+public abstract class BudgetRewindTests(BudgetRewindTests.Fixture fixture)
 {
-    [Theory]
-    [InlineData("closed-period-refused")]
-    [InlineData("record-lock-exhausted")]
-    [InlineData("batch-partly-locked")]
-    [InlineData("export-task-fails")]
-    [InlineData("model-locked-at-export-start")]
-    [InlineData("agent-key-rotated-after-export-start")]
-    public async Task FaultThenRewind_CompletesUnderTheSameId_EachEntryOnceInSage(string fault)
+    /// <summary>One case of the matrix: the fault, the first attempt, the rewind, and what must hold after it.</summary>
+    protected async Task FaultThenRewindAsync(string fault)
     {
         (string connection, string company, BudgetRunRequest request) = Case(fault);
         SimulatedCompany sage = fixture.Environment.Sage.Company(company);
@@ -217,4 +217,34 @@ public sealed class BudgetRewindTests(BudgetRewindTests.Fixture fixture) : IClas
 
         public void AfterSageWrite(string externalId) => Interlocked.Exchange(ref this.armed, null)?.Invoke();
     }
+}
+
+/// <summary>The rewind matrix's cases that do not wait out the posting retries (one class fixture for the four).</summary>
+[StartEarly(2)]
+public sealed class BudgetRewindQuickTests(BudgetRewindTests.Fixture fixture) : BudgetRewindTests(fixture), IClassFixture<BudgetRewindTests.Fixture>
+{
+    [Theory]
+    [InlineData("closed-period-refused")]
+    [InlineData("export-task-fails")]
+    [InlineData("model-locked-at-export-start")]
+    [InlineData("agent-key-rotated-after-export-start")]
+    public Task FaultThenRewind_CompletesUnderTheSameId_EachEntryOnceInSage(string fault) => this.FaultThenRewindAsync(fault);
+}
+
+/// <summary>The rewind matrix's record lock longer than the retries (its own fixture: it waits out the posting retries).</summary>
+[StartEarly(0)]
+public sealed class BudgetRewindLockExhaustedTests(BudgetRewindTests.Fixture fixture) : BudgetRewindTests(fixture), IClassFixture<BudgetRewindTests.Fixture>
+{
+    [Theory]
+    [InlineData("record-lock-exhausted")]
+    public Task FaultThenRewind_CompletesUnderTheSameId_EachEntryOnceInSage(string fault) => this.FaultThenRewindAsync(fault);
+}
+
+/// <summary>The rewind matrix's batch locked after its first entry (its own fixture: it waits out the posting retries).</summary>
+[StartEarly(0)]
+public sealed class BudgetRewindPartlyLockedTests(BudgetRewindTests.Fixture fixture) : BudgetRewindTests(fixture), IClassFixture<BudgetRewindTests.Fixture>
+{
+    [Theory]
+    [InlineData("batch-partly-locked")]
+    public Task FaultThenRewind_CompletesUnderTheSameId_EachEntryOnceInSage(string fault) => this.FaultThenRewindAsync(fault);
 }
