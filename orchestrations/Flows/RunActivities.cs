@@ -1,4 +1,3 @@
-using Azure;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Connector.Orchestrations.Configuration;
@@ -6,6 +5,7 @@ using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Scheduling;
 using Connector.Orchestrations.Storage;
 using Connector.Orchestrations.Telemetry;
+using Azure;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
