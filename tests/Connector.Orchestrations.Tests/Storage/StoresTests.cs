@@ -35,6 +35,22 @@ public sealed class StoresTests(StorageFixture fixture) : IClassFixture<StorageF
     }
 
     [Fact]
+    public async Task ConnectionState_KeepsTheLastAlignmentsRefusals_PerConnection()
+    {
+        var store = new ConnectionStateStore(fixture.Storage);
+        string conn = $"c{Guid.NewGuid():N}", other = $"c{Guid.NewGuid():N}";
+        Assert.Null(await store.GetRefusedByAnaplanAsync(conn)); // before the first alignment
+
+        await store.SetRefusedByAnaplanAsync(conn, 3, "run1", T0);
+        await store.SetRefusedByAnaplanAsync(other, 5, "run9", T0);
+        Assert.Equal(3, await store.GetRefusedByAnaplanAsync(conn));
+
+        await store.SetRefusedByAnaplanAsync(conn, 0, "run2", T0.AddDays(1)); // the model now holds every item
+        Assert.Equal(0, await store.GetRefusedByAnaplanAsync(conn));
+        Assert.Equal(5, await store.GetRefusedByAnaplanAsync(other)); // another connection's own
+    }
+
+    [Fact]
     public async Task Mapping_SetChangeRemove_KeepsVersionedHistory()
     {
         var store = new MappingStore(fixture.Storage);
