@@ -35,5 +35,4 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 3109, Level = LogLevel.Warning, Message = "The learned length of Anaplan {ActionType} {ActionId} could not be read or written (storage status {Status}); its first status check keeps the default timing")]
     public static partial void TaskDurationUnavailable(ILogger logger, Exception exception, string actionType, string actionId, int status);
-
 }

@@ -89,20 +89,7 @@ internal sealed class ListData
     /// </summary>
     public void Upsert(int position, string? code, string? name, ReadOnlySpan<string> keys, ReadOnlySpan<string> values)
     {
-        ListItem item;
-        if (position >= 0)
-        {
-            item = this.ordered[position];
-            if (!string.IsNullOrEmpty(name))
-            {
-                item.Name = name;
-            }
-        }
-        else
-        {
-            item = this.Item(code!, name).Item;
-        }
-
+        ListItem item = position >= 0 ? Renamed(this.ordered[position], name) : this.Item(code!, name).Item;
         for (int i = 0; i < keys.Length; i++)
         {
             item.SetProperty(keys[i], values[i]);
@@ -116,19 +103,24 @@ internal sealed class ListData
         ref int position = ref CollectionsMarshal.GetValueRefOrAddDefault(this.positions, code, out bool exists);
         if (exists)
         {
-            ListItem item = this.ordered[position];
-            if (!string.IsNullOrEmpty(name))
-            {
-                item.Name = name;
-            }
-
-            return (item, false);
+            return (Renamed(this.ordered[position], name), false);
         }
 
         position = this.ordered.Count;
         var created = new ListItem(code, string.IsNullOrEmpty(name) ? code : name);
         this.ordered.Add(created);
         return (created, true);
+    }
+
+    /// <summary>The item, renamed when <paramref name="name"/> is not empty (an import's blank name keeps the item's).</summary>
+    private static ListItem Renamed(ListItem item, string? name)
+    {
+        if (!string.IsNullOrEmpty(name))
+        {
+            item.Name = name;
+        }
+
+        return item;
     }
 }
 

@@ -90,6 +90,7 @@ public sealed class LoadDatasetOrchestrator : TaskOrchestrator<LoadDatasetReques
             // started without one, e.g. a recovery run's, checks them here, once).
             ImportTarget target = input.Target ?? await CheckAsync(context, run, input);
             readBack = readBack?.Checked(target);
+            // At least one activity, even for a file without parts: the first announces the chunk count.
             IReadOnlyList<string> parts = [.. input.Staged.Parts.Select(p => p.BlobName)];
             for (int from = 0; from == 0 || from < parts.Count; from += ChunksPerUpload)
             {
