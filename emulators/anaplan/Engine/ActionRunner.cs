@@ -485,7 +485,7 @@ internal static class ActionRunner
         int pivotLineItem = pivotAt < 0 ? -1 : module.LineItemIndex(export.ColumnLineItem!);
         CellColumn? pivotColumn = pivotLineItem < 0 ? null : module.Column(pivotLineItem);
         CellColumn[] exportedColumns = [.. export.Columns.Where(c => c.LineItem is not null)
-            .Select(c => module.LineItemIndex(c.LineItem!)).Where(i => i >= 0).Select(module.Column)];
+            .Select(c => module.Column(module.LineItemIndex(c.LineItem!)))];
 
         // A grid view shows one row per combination of the other dimensions, its cells across the column dimension (by
         // the item's position: the slot of the row holding the cell).
