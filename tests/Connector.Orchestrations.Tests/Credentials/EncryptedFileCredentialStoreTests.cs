@@ -56,6 +56,29 @@ public sealed class EncryptedFileCredentialStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Get_AfterTheSecretWasRotatedByAnotherProcess_ReturnsTheNewValue()
+    {
+        // The worker keeps the file as last read; an operator rotating a secret with `connector credentials set` (another
+        // process, another store instance) must not need a restart of the worker.
+        byte[] key = EncryptedFileCredentialStore.DecodeMasterKey(EncryptedFileCredentialStore.NewMasterKey(), "test");
+        using var worker = new EncryptedFileCredentialStore(this.FilePath, key);
+        using var operatorCli = new EncryptedFileCredentialStore(this.FilePath, key);
+        await operatorCli.SetAsync("sage-apikey", "old-key-1");
+        Assert.Equal("old-key-1", (await worker.GetAsync("sage-apikey")).Reveal());
+        Assert.Equal("old-key-1", (await worker.GetAsync("sage-apikey")).Reveal());
+
+        await operatorCli.SetAsync("sage-apikey", "new-key-22");
+        Assert.Equal("new-key-22", (await worker.GetAsync("sage-apikey")).Reveal());
+
+        await operatorCli.SetAsync("anaplan-password", Password);
+        Assert.Equal(["anaplan-password", "sage-apikey"], (await worker.ListAsync()).Order());
+        Assert.Equal(Password, (await worker.GetAsync("anaplan-password")).Reveal());
+
+        File.Delete(this.FilePath);
+        await Assert.ThrowsAsync<CredentialNotFoundException>(async () => await worker.GetAsync("sage-apikey"));
+    }
+
+    [Fact]
     public async Task Get_UnknownReference_NamesTheReference()
     {
         using var store = new EncryptedFileCredentialStore(this.FilePath, EncryptedFileCredentialStore.DecodeMasterKey(EncryptedFileCredentialStore.NewMasterKey(), "k"));
