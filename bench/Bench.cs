@@ -67,7 +67,7 @@ internal static class Bench
                 log.WriteLine($"[{size.Label}] starting the agent, the emulator and a worker ...");
                 string hub = "Bench" + size.Label.Replace("-chart", "C", StringComparison.Ordinal) + Convert.ToHexString(BitConverter.GetBytes(Environment.TickCount64))[..6];
                 await using BenchStack stack = await BenchStack.StartAsync(paths, azurite.ConnectionString, directory, companies, hub, options.GlRowsPerFile);
-                PipelineResult pipeline = await PipelineAsync(stack, size, ranges, options.Output, !options.ColdWorker, azurite.ProcessId, log);
+                PipelineResult pipeline = await PipelineAsync(stack, size, ranges, options.Output, options.ColdWorker ? 0 : options.WarmUpRuns, azurite.ProcessId, log);
                 pipelines.Add(pipeline);
                 log.WriteLine($"[{size.Label}] {pipeline.Status}: {pipeline.GlRows:N0} GL rows in {pipeline.Runs} run(s), {pipeline.Run.TotalSeconds:0.0} s ({pipeline.RowsPerSecond:N0} rows/s; agent alone {pipeline.PagingRowsPerSecond:N0} rows/s); worker peak {pipeline.WorkerPeakBytes / 1024 / 1024} MB");
                 if (size.Accounts is null && rows == budgetRows)
@@ -125,14 +125,14 @@ internal static class Bench
         return rows / 12 / perMain * 6;
     }
 
-    private static async Task<PipelineResult> PipelineAsync(BenchStack stack, BenchSize size, IReadOnlyList<PeriodRange> requested, string output, bool warmWorker, int azurite, TextWriter log)
+    private static async Task<PipelineResult> PipelineAsync(BenchStack stack, BenchSize size, IReadOnlyList<PeriodRange> requested, string output, int warmUpRuns, int azurite, TextWriter log)
     {
         SageAgentClient sage = stack.Clients.Sage(BenchStack.ConnectionId);
         long accounts = await sage.GetAccountsAsync().CountAsync();
         SageFiscalCalendar calendar = await sage.GetFiscalCalendarAsync();
         List<PeriodRange> ranges = [.. requested.Select(r => r with { To = Math.Min(r.To, calendar.Years.Single(y => y.FiscalYear == r.FiscalYear).Periods.Max(p => p.Period)) })];
         await EnsureModelPeriodsAsync(stack, calendar);
-        WorkerWarmUp? workerWarmUp = warmWorker ? await WarmUpWorkerAsync(stack, size, ranges[^1], log) : null;
+        WorkerWarmUp? workerWarmUp = warmUpRuns > 0 ? await WarmUpWorkerAsync(stack, size, ranges[^1], warmUpRuns, log) : null;
 
         // The agent alone, in the same window: the GL rows of the runs, paged the way the extraction pages them. First the
         // same warm-up at every size (see WarmUpPages), timed on its own: a fresh process's start-up, not paging.
@@ -193,10 +193,12 @@ internal static class Bench
             await stack.Admin.DeleteAsync("requests");
             (TimeSpan Agent, TimeSpan Emulator, TimeSpan Worker) cpu = (stack.Agent.CpuTime(), stack.Emulator.CpuTime(), stack.Worker.CpuTime());
             TimeSpan azuriteCpu = ChildProcess.CpuTime(azurite);
+            (TimeSpan? Emulator, TimeSpan? Worker) tiering = (stack.Emulator.TieringCpuTime(), stack.Worker.TieringCpuTime());
             (StartRunResult start, TimeSpan elapsed, ActualsRunSummary? summary, string status) = await RunActualsAsync(stack, "bench", range.FiscalYear, range.From, range.To, TimeSpan.FromHours(3));
             total.Run += elapsed;
             total.AzuriteCpu += ChildProcess.CpuTime(azurite) - azuriteCpu;
             total.Cpu = (total.Cpu.Agent + stack.Agent.CpuTime() - cpu.Agent, total.Cpu.Emulator + stack.Emulator.CpuTime() - cpu.Emulator, total.Cpu.Worker + stack.Worker.CpuTime() - cpu.Worker);
+            total.Tiering = (total.Tiering.Emulator + (stack.Emulator.TieringCpuTime() - tiering.Emulator), total.Tiering.Worker + (stack.Worker.TieringCpuTime() - tiering.Worker));
             DatasetSummary? gl = summary?.Datasets.SingleOrDefault(d => d.Dataset == Datasets.GlActuals);
             total.Status ??= status == "Completed" ? null : $"{status} (FY{range.FiscalYear})";
             total.GlRows += gl?.Staged ?? 0;
@@ -262,6 +264,7 @@ internal static class Bench
             PagingCpu = pagingCpu,
             RunCpu = total.Cpu,
             AzuriteRunCpu = total.AzuriteCpu,
+            RunTieringCpu = total.Tiering,
             Gzip = total.Gzip,
             StagingAlone = total.StagingAlone,
             Dimensions = total.Dimensions,
@@ -287,18 +290,25 @@ internal static class Bench
     /// them again at tier 1, in a fresh worker's run of 1 M rows), while a worker that has run before, as a deployed
     /// worker has, does not. So before anything is measured the worker makes one full-resync run of the last period of
     /// <paramref name="range"/> on the same company (dimensions, GL, AP, vendors: every step the measured runs take), timed
-    /// and shown on its own. It runs before the agent is paged alone, so the worker then sits idle as long as before.
+    /// and shown on its own (<c>--warm-up-runs</c> makes more, the first shown). It runs before the agent is paged alone, so the worker then sits idle as long as before.
     /// The measured runs are full resyncs: they send every row again whatever this run sent. <c>--cold-worker</c> skips it.
     /// </summary>
-    private static async Task<WorkerWarmUp> WarmUpWorkerAsync(BenchStack stack, BenchSize size, PeriodRange range, TextWriter log)
+    private static async Task<WorkerWarmUp> WarmUpWorkerAsync(BenchStack stack, BenchSize size, PeriodRange range, int runs, TextWriter log)
     {
-        log.WriteLine($"[{size.Label}] warming the worker up: one full-resync run of FY{range.FiscalYear} period {range.To} ...");
-        (TimeSpan Emulator, TimeSpan Worker) cpu = (stack.Emulator.CpuTime(), stack.Worker.CpuTime());
-        (_, TimeSpan elapsed, ActualsRunSummary? summary, string status) = await RunActualsAsync(stack, "bench-warm-up", range.FiscalYear, range.To, range.To, TimeSpan.FromHours(1));
-        long glRows = summary?.Datasets.SingleOrDefault(d => d.Dataset == Datasets.GlActuals)?.Staged ?? 0;
-        var warmUp = new WorkerWarmUp(status, glRows, elapsed, stack.Worker.CpuTime() - cpu.Worker, stack.Emulator.CpuTime() - cpu.Emulator);
-        log.WriteLine(Inv($"[{size.Label}] warm-up run {status}: {glRows:N0} GL rows in {elapsed.TotalSeconds:0.0} s, worker {warmUp.WorkerCpu.TotalSeconds:0.0} CPU-s"));
-        return warmUp;
+        WorkerWarmUp? first = null;
+        for (int run = 1; run <= runs; run++)
+        {
+            log.WriteLine($"[{size.Label}] warming the worker up ({run} of {runs}): one full-resync run of FY{range.FiscalYear} period {range.To} ...");
+            (TimeSpan Emulator, TimeSpan Worker) cpu = (stack.Emulator.CpuTime(), stack.Worker.CpuTime());
+            TimeSpan? tiering = stack.Worker.TieringCpuTime();
+            (_, TimeSpan elapsed, ActualsRunSummary? summary, string status) = await RunActualsAsync(stack, $"bench-warm-up-{run}", range.FiscalYear, range.To, range.To, TimeSpan.FromHours(1));
+            long glRows = summary?.Datasets.SingleOrDefault(d => d.Dataset == Datasets.GlActuals)?.Staged ?? 0;
+            var warmUp = new WorkerWarmUp(status, glRows, elapsed, stack.Worker.CpuTime() - cpu.Worker, stack.Emulator.CpuTime() - cpu.Emulator, runs);
+            log.WriteLine(Inv($"[{size.Label}] warm-up run {run} {status}: {glRows:N0} GL rows in {elapsed.TotalSeconds:0.0} s, worker {warmUp.WorkerCpu.TotalSeconds:0.0} CPU-s, of it the JIT's tiering {(stack.Worker.TieringCpuTime() - tiering)?.TotalSeconds:0.0}"));
+            first ??= warmUp;
+        }
+
+        return first!;
     }
 
     /// <summary>
@@ -354,6 +364,9 @@ internal static class Bench
         public (TimeSpan Agent, TimeSpan Emulator, TimeSpan Worker) Cpu { get; set; }
 
         public TimeSpan AzuriteCpu { get; set; }
+
+        /// <summary>Of <see cref="Cpu"/>, the tiered-compilation threads' (null where <c>/proc</c> does not exist).</summary>
+        public (TimeSpan? Emulator, TimeSpan? Worker) Tiering { get; set; } = (TimeSpan.Zero, TimeSpan.Zero);
 
         public TimeSpan Gzip { get; set; }
 

@@ -13,8 +13,12 @@ namespace Connector.Bench;
 /// <param name="Quick">Whether this is the quick mode (recorded in the report).</param>
 /// <param name="GlRowsPerFile">The connection's <c>Actuals:GlRowsPerFile</c> (null: the connector's default).</param>
 /// <param name="ColdWorker">Whether to measure the runs on a fresh worker, without the warm-up run (see <c>Bench.WarmUpWorkerAsync</c>).</param>
-public sealed record BenchOptions(IReadOnlyList<int> GlRows, IReadOnlyList<int> FixedChartRows, int Accounts, IReadOnlyList<int> BudgetEntries, string Output, string WorkDirectory, bool Keep, bool Quick, bool ColdWorker = false, int? GlRowsPerFile = null)
+/// <param name="WarmUpRuns">How many warm-up runs a fresh worker makes before anything is measured (ignored with <paramref name="ColdWorker"/>).</param>
+public sealed record BenchOptions(IReadOnlyList<int> GlRows, IReadOnlyList<int> FixedChartRows, int Accounts, IReadOnlyList<int> BudgetEntries, string Output, string WorkDirectory, bool Keep, bool Quick, bool ColdWorker = false, int? GlRowsPerFile = null, int WarmUpRuns = BenchOptions.DefaultWarmUpRuns)
 {
+    /// <summary>The warm-up runs of a fresh worker by default.</summary>
+    public const int DefaultWarmUpRuns = 1;
+
     /// <summary>Gets every size measured, in order: the series whose chart grows with the rows, then the fixed-chart series.</summary>
     public IReadOnlyList<BenchSize> Sizes => [.. this.GlRows.Select(r => new BenchSize(r, null)), .. this.FixedChartRows.Select(r => new BenchSize(r, this.Accounts))];
 
@@ -22,7 +26,7 @@ public sealed record BenchOptions(IReadOnlyList<int> GlRows, IReadOnlyList<int> 
         connector-bench: the actuals pipeline and budget posting measured end to end, every part in its own process.
 
         dotnet run -c Release --project bench -- [--quick] [--out FILE] [--rows 10000,100000] [--fixed-rows 10000,2000000] [--accounts 10000]
-                                                 [--budgets 100,5000] [--cold-worker] [--gl-rows-per-file N]
+                                                 [--budgets 100,5000] [--cold-worker | --warm-up-runs N] [--gl-rows-per-file N]
                                                  [--work DIR] [--keep]
           --quick       10 k GL rows and a budget of 100 entries (a few minutes), no fixed-chart series
           --rows        GL rows per pipeline run, one fiscal year on a chart sized to hold them (default 10000,100000,1000000,2000000;
@@ -34,6 +38,7 @@ public sealed record BenchOptions(IReadOnlyList<int> GlRows, IReadOnlyList<int> 
           --budgets   entries per budget run (default 100,5000)
           --gl-rows-per-file  the connection's Actuals:GlRowsPerFile (default: the connector's; 0 for one file)
           --cold-worker  no warm-up run: the measured runs are a fresh worker's first (shows start-up and the JIT)
+          --warm-up-runs  warm-up runs of a fresh worker before anything is measured (default 1)
           --out       the Markdown report (default bench-results.md in the current directory)
           --work      working directory (default a new temporary one, deleted at the end unless --keep)
         """;
@@ -68,7 +73,8 @@ public sealed record BenchOptions(IReadOnlyList<int> GlRows, IReadOnlyList<int> 
         int[] budgets = Value("--budgets") is { } b ? Sizes(b, "--budgets") : quick ? [100] : [100, 5_000];
         string work = Value("--work") ?? Directory.CreateTempSubdirectory("connector-bench-").FullName;
         return new BenchOptions(rows, fixedRows, accounts, budgets, Path.GetFullPath(Value("--out") ?? "bench-results.md"), Path.GetFullPath(work), args.Contains("--keep"), quick, args.Contains("--cold-worker"),
-            Value("--gl-rows-per-file") is { } g ? (g.Trim() == "0" ? 0 : Numbers(g, "--gl-rows-per-file").Single()) : null);
+            Value("--gl-rows-per-file") is { } g ? (g.Trim() == "0" ? 0 : Numbers(g, "--gl-rows-per-file").Single()) : null,
+            Value("--warm-up-runs") is { } w ? Numbers(w, "--warm-up-runs").Single() : DefaultWarmUpRuns);
     }
 }
 

@@ -104,6 +104,43 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The processor time so far of the runtime's tiered-compilation thread (the JIT recompiling hot methods at tier 1, in
+    /// the background), from <c>/proc/&lt;pid&gt;/task/*/stat</c>; null where <c>/proc</c> does not exist. Work the JIT does
+    /// on the request threads (a method's first compilation) is not in it.
+    /// </summary>
+    public TimeSpan? TieringCpuTime()
+    {
+        string tasks = $"/proc/{this.process.Id}/task";
+        if (!Directory.Exists(tasks))
+        {
+            return null;
+        }
+
+        long ticks = 0;
+        foreach (string task in Directory.EnumerateDirectories(tasks))
+        {
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered Com", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                // Fields after the command's closing parenthesis: state is the 3rd field, utime the 14th and stime the 15th.
+                string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile: its time is gone with it.
+            }
+        }
+
+        return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ, 100 on Linux
+    }
+
     /// <summary>The peak resident set size in bytes so far (Linux <c>VmHWM</c>); null where <c>/proc</c> does not exist.</summary>
     public long? PeakResidentBytes() => PeakResidentBytes(this.process.Id);
 

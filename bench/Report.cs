@@ -45,13 +45,13 @@ internal static class Report
         }
 
         md.AppendLine();
-        md.AppendLine("**Resources** (peak RSS from `/proc/<pid>/status` VmHWM, processor time from the processes; requests from the emulator's request log; history rows = events of the run and its sub-orchestrations):");
+        md.AppendLine("**Resources** (peak RSS from `/proc/<pid>/status` VmHWM, processor time from the processes (the JIT's share: the tiered-compilation thread's, from `/proc/<pid>/task`); requests from the emulator's request log; history rows = events of the run and its sub-orchestrations):");
         md.AppendLine();
-        md.AppendLine("| GL rows | agent MB | emulator MB | worker MB | CPU s in the run: agent / emulator / worker / Azurite | CPU s paging alone: agent / client | Anaplan requests | minimum (computed) | requests ÷ minimum | history rows |");
-        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| GL rows | agent MB | emulator MB | worker MB | CPU s in the run: agent / emulator / worker / Azurite | of it the JIT's tiering: emulator / worker | CPU s paging alone: agent / client | Anaplan requests | minimum (computed) | requests ÷ minimum | history rows |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (PipelineResult p in pipelines)
         {
-            md.AppendLine(Inv($"| {p.GlRows:N0} | {Mb(p.AgentPeakBytes)} | {Mb(p.EmulatorPeakBytes)} | {Mb(p.WorkerPeakBytes)} | {Sec(p.RunCpu.Agent)} / {Sec(p.RunCpu.Emulator)} / {Sec(p.RunCpu.Worker)} / {Sec(p.AzuriteRunCpu)} | {Sec(p.PagingCpu.Agent)} / {Sec(p.PagingCpu.Client)} | {p.Requests:N0} | {p.MinimumRequests:N0} | {(double)p.Requests / Math.Max(1, p.MinimumRequests):0.00} | {p.HistoryRows:N0} |"));
+            md.AppendLine(Inv($"| {p.GlRows:N0} | {Mb(p.AgentPeakBytes)} | {Mb(p.EmulatorPeakBytes)} | {Mb(p.WorkerPeakBytes)} | {Sec(p.RunCpu.Agent)} / {Sec(p.RunCpu.Emulator)} / {Sec(p.RunCpu.Worker)} / {Sec(p.AzuriteRunCpu)} | {OptionalSec(p.RunTieringCpu.Emulator)} / {OptionalSec(p.RunTieringCpu.Worker)} | {Sec(p.PagingCpu.Agent)} / {Sec(p.PagingCpu.Client)} | {p.Requests:N0} | {p.MinimumRequests:N0} | {(double)p.Requests / Math.Max(1, p.MinimumRequests):0.00} | {p.HistoryRows:N0} |"));
         }
 
         if (budgets.Count > 0)
@@ -147,9 +147,11 @@ internal static class Report
     private static string WorkerWarmUpCell(WorkerWarmUp? w)
         => w is null
             ? "none (--cold-worker)"
-            : Inv($"{w.GlRows:N0}, {Sec(w.Elapsed)} ({Sec(w.WorkerCpu)} / {Sec(w.EmulatorCpu)}){(w.Status == "Completed" ? string.Empty : ", " + w.Status.Replace('|', '/').ReplaceLineEndings(" "))}");
+            : Inv($"{w.GlRows:N0}, {Sec(w.Elapsed)} ({Sec(w.WorkerCpu)} / {Sec(w.EmulatorCpu)}){(w.Runs > 1 ? $", the first of {w.Runs}" : string.Empty)}{(w.Status == "Completed" ? string.Empty : ", " + w.Status.Replace('|', '/').ReplaceLineEndings(" "))}");
 
     private static string Sec(TimeSpan t) => t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string OptionalSec(TimeSpan? t) => t is { } known ? Sec(known) : "n/a";
 
     private static string Mb(long? bytes) => bytes is { } b ? (b / 1024d / 1024d).ToString("0", CultureInfo.InvariantCulture) : "n/a";
 

@@ -52,6 +52,12 @@ internal sealed record PipelineResult
     /// <summary>Processor time of Azurite (the Azure Storage emulator: staging blobs, the durable backend's queues and tables) during the runs.</summary>
     public TimeSpan AzuriteRunCpu { get; init; }
 
+    /// <summary>
+    /// Of <see cref="RunCpu"/>, the emulator's and the worker's tiered-compilation threads (the JIT recompiling hot methods
+    /// in the background): what the warm-up left for the measured runs to do. Null where <c>/proc</c> does not exist.
+    /// </summary>
+    public (TimeSpan? Emulator, TimeSpan? Worker) RunTieringCpu { get; init; }
+
     /// <summary>gzip level 6 over the CSV the run staged, after the run.</summary>
     public required TimeSpan Gzip { get; init; }
 
@@ -108,7 +114,7 @@ internal sealed record PagingWarmUp(long Rows, TimeSpan Elapsed, TimeSpan AgentC
 /// The fresh worker's warm-up: one full-resync run of one period of the same company (dimension alignment, GL, AP and
 /// vendors), its time and the processor time of the worker and the emulator in it, and how it ended.
 /// </summary>
-internal sealed record WorkerWarmUp(string Status, long GlRows, TimeSpan Elapsed, TimeSpan WorkerCpu, TimeSpan EmulatorCpu);
+internal sealed record WorkerWarmUp(string Status, long GlRows, TimeSpan Elapsed, TimeSpan WorkerCpu, TimeSpan EmulatorCpu, int Runs = 1);
 
 /// <summary>A range of periods of one fiscal year, resynced by one run.</summary>
 internal sealed record PeriodRange(string FiscalYear, int From, int To);
