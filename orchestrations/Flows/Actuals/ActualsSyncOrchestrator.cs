@@ -14,7 +14,8 @@ namespace Connector.Orchestrations.Flows.Actuals;
 /// prior periods, staged speculatively against the Sage side until the alignment confirms them), AP invoice totals and
 /// vendors (incrementally) are extracted from the agent into Blob staging in parallel, each in its import's layout; load
 /// each dataset into Anaplan inside the per-model lock, one after another: vendors as soon as they are staged (the
-/// Vendors list depends on nothing the alignment decides), then, once aligned, AP, then GL, in several files when it is
+/// Vendors list depends on nothing the alignment decides), then, once the lists are loaded, AP (staged against the Sage
+/// side, it needs their items, not the alignment read back from them), then, once aligned, GL, in several files when it is
 /// large, the extraction running ahead of the loads
 /// (<see cref="GlFiles"/>); and audit every step. Only references (blob names, counts, totals, the small
 /// import layouts) pass through its history. A rewound run (attempt 2 and later) takes the recorded result of every step an earlier
@@ -85,21 +86,24 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         }
 
         context.SetCustomStatus(new RunProgress("aligning dimensions", null, $"accounts and cost centres; extracting {periods.Periods.Count} period(s), AP and vendors changed since the last load"));
+        Task listsLoaded = context.WaitForExternalEvent<bool>(DimensionAlignmentOrchestrator.ListsLoadedEvent);
         Task<DimensionAlignmentResult> aligning = context.CallSubOrchestratorAsync<DimensionAlignmentResult>(
             nameof(DimensionAlignmentOrchestrator),
             new DimensionAlignmentInput(run, connection, layouts, Targets: model.Imports, Sage: sage, Steps: steps.Subset(
                 StepKeys.SageDimensions, StepKeys.Alignment, StepKeys.Load(Datasets.Accounts), StepKeys.Load(Datasets.CostCenters),
-                StepKeys.Task(Datasets.Accounts), StepKeys.Task(Datasets.CostCenters), StepKeys.Export(string.Empty), StepKeys.Task("export:"))),
+                StepKeys.Task(Datasets.Accounts), StepKeys.Task(Datasets.CostCenters), StepKeys.Export(string.Empty), StepKeys.Task("export:")),
+                NotifyWhenListsLoaded: context.InstanceId),
             DimensionAlignmentOrchestrator.SubOptions(context, "dimensions"));
 
         // Fan out: the extractions read the agent and write Blob staging independently (each only once per run).
         var extract = new ExtractInput(run, sage.SnapshotBlob, periods.Periods, input.FullResync, layouts);
         Task<DatasetManifest> ap = Extract(context, steps, nameof(ExtractApActualsActivity), Datasets.ApActuals, extract);
 
-        // AP once the lists are aligned and vendors loaded (AP rows reference vendor and cost-centre items), while GL is
-        // still being extracted; GL's loads follow, file by file, while the next files are extracted (GlFiles). Each load
-        // takes and releases the model lock.
-        Task<DatasetSummary[]> vendorsThenAp = LoadInTurnAsync(context, run, connection, periods, steps, layouts, model, aligning, vendorsLoaded, ap);
+        // AP once the lists are loaded and vendors loaded (AP rows reference vendor and cost-centre items; AP is staged
+        // against the Sage side, so it needs the lists' items, not the alignment read back from them), while GL is still
+        // being extracted; GL's loads follow, once aligned, file by file, while the next files are extracted (GlFiles).
+        // Each load takes and releases the model lock.
+        Task<DatasetSummary[]> vendorsThenAp = LoadInTurnAsync(context, run, connection, periods, steps, layouts, model, aligning, listsLoaded, vendorsLoaded, ap);
         Task<DatasetSummary> gl = GlFiles.ExtractAndLoadAsync(context, run, connection, steps, extract, AlignmentOf(aligning), periods, layouts, model, vendorsThenAp, start.RefusedLastRun);
         await Task.WhenAll(vendorsThenAp, gl);
         DimensionAlignmentResult dimensions = await aligning;
@@ -139,8 +143,10 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
     }
 
     /// <summary>
-    /// Takes the vendors' load (started as soon as they were staged), then loads AP once the lists are aligned, and audits
-    /// it. When a step fails, the run fails once what it started has ended (no extraction or sub-run left behind).
+    /// Takes the vendors' load (started as soon as they were staged), then loads AP once the lists are loaded (the
+    /// alignment's sub-run says so, <paramref name="listsLoaded"/>, before it reads them back; or its end, whichever comes
+    /// first), and audits it. When a step fails, the run fails once what it started has ended (no extraction or sub-run
+    /// left behind).
     /// </summary>
     private static async Task<DatasetSummary[]> LoadInTurnAsync(
         TaskOrchestrationContext context,
@@ -151,6 +157,7 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
         ImportLayouts layouts,
         ModelTargets model,
         Task aligning,
+        Task listsLoaded,
         Task<DatasetSummary> vendorsLoaded,
         Task<DatasetManifest> ap)
     {
@@ -168,7 +175,10 @@ public sealed class ActualsSyncOrchestrator : TaskOrchestrator<ActualsRunInput, 
 
         try
         {
-            await aligning;
+            if (await Task.WhenAny(listsLoaded, aligning) == aligning)
+            {
+                await aligning;
+            }
         }
         catch (TaskFailedException)
         {

@@ -9,7 +9,9 @@ namespace Connector.Orchestrations.Flows.Dimensions;
 /// import layouts, what earlier attempts of the run recorded (for a resumed run), the imports and files the run's
 /// model check found (null: each list load checks its own), and the Sage side when the parent read it (null: the
 /// sub-orchestration reads it). The parent reads it itself so that it can stage GL against it while the lists load; it
-/// passes the Sage step in <c>Steps</c> only when it took it as an earlier attempt recorded it.
+/// passes the Sage step in <c>Steps</c> only when it took it as an earlier attempt recorded it. When
+/// <c>NotifyWhenListsLoaded</c> names an orchestration (the parent), it is sent <see cref="DimensionAlignmentOrchestrator.ListsLoadedEvent"/>
+/// once the lists are loaded, before they are read back: what needs the lists' items only need not wait for the alignment.
 /// </summary>
 public sealed record DimensionAlignmentInput(
     RunRef Run,
@@ -17,7 +19,8 @@ public sealed record DimensionAlignmentInput(
     ModelFit.ImportLayouts? Layouts = null,
     IReadOnlyDictionary<string, Storage.RecordedStep>? Steps = null,
     IReadOnlyList<ImportTarget>? Targets = null,
-    SageDimensions? Sage = null);
+    SageDimensions? Sage = null,
+    string? NotifyWhenListsLoaded = null);
 
 /// <summary>Outcome of alignment, with the list loads that made it (no cost-centre load when the model has no cost-centre list).</summary>
 public sealed record DimensionAlignmentResult(AlignmentResult Alignment, SageDimensions Sage, LoadDatasetResult Accounts, LoadDatasetResult? CostCenters);
@@ -34,6 +37,9 @@ public sealed class DimensionAlignmentOrchestrator : TaskOrchestrator<DimensionA
 {
     /// <summary>The export steps of the list read-backs (when a list read is refused and its fallback export runs).</summary>
     internal const string AccountItems = "accounts", CostCenterItems = "cost-centers";
+
+    /// <summary>The event sent to <see cref="DimensionAlignmentInput.NotifyWhenListsLoaded"/> once the lists are loaded (or taken as an earlier attempt loaded them).</summary>
+    public const string ListsLoadedEvent = "dimension-lists-loaded";
 
     public override async Task<DimensionAlignmentResult> RunAsync(TaskOrchestrationContext context, DimensionAlignmentInput input)
     {
@@ -68,6 +74,10 @@ public sealed class DimensionAlignmentOrchestrator : TaskOrchestrator<DimensionA
                 SubOptions(context, Datasets.CostCenters))
             : (null, false);
         after = redone || accountsRedone || costCentersRedone ? RecordedSteps.None : steps;
+        if (input.NotifyWhenListsLoaded is { } parent)
+        {
+            context.SendEvent(parent, ListsLoadedEvent, true);
+        }
 
         AlignmentResult alignment = after.Get<AlignmentResult>(StepKeys.Alignment) ?? await AlignAsync(context, run, connection, sage, costCenterList, after);
         return new DimensionAlignmentResult(alignment, sage, accounts, costCenters);
