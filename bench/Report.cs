@@ -33,7 +33,7 @@ internal static class Report
 
         md.AppendLine();
         md.AppendLine("**Where the run's time goes** (seconds, from the run's durable history; the emulator's own import time from its task log; staging alone measured after the run over the same rows; "
-            + "GL staged in several files (`Actuals:GlRowsPerFile`) has each file's upload and import overlap the next file's extraction, and the vendors and AP loads overlap the GL extraction, "
+            + "GL staged in several files (`Actuals:GlRowsPerFile`) has each file's upload and import overlap the next file's extraction, and the vendors and AP loads overlap other work (the vendors' the Sage read, AP's the lists' read-back and the GL extraction), "
             + "so those stages, each added up over the files, no longer add up to the run; the dimensions stage (the Sage read, then the lists' loads and read-back) overlaps the GL extraction, "
             + "which starts, speculatively, as soon as the Sage side is read):");
         md.AppendLine();
