@@ -117,7 +117,7 @@ public sealed record SimInvoiceDto(string DivisionNo, string VendorNo, string In
 
 public sealed record SimBalanceChangeDto(decimal? BeginningBalance, decimal? Debit, decimal? Credit);
 
-public sealed record SimFaultsDto(int? LockNextWrites, string? LockMessage, string? UnavailableReason, int? UnavailableCount, int? SlowPageMilliseconds, int? CrashAfterNextWrites);
+public sealed record SimFaultsDto(int? LockNextWrites, string? LockMessage, string? UnavailableReason, int? UnavailableCount, int? SlowPageMilliseconds, int? CrashAfterNextWrites, IReadOnlyList<string>? UnreadableTables = null);
 
 public sealed record SimJournalUpdateDto(int Posted);
 
@@ -160,5 +160,5 @@ internal static class ContractMapping
         => new(i.DivisionNo, i.VendorNo, i.InvoiceNo, Iso(i.InvoiceDate), i.InvoiceAmount, i.Balance, i.InHistory, i.Open);
 
     public static SimFaultsDto ToDto(this SimulatedFaultSettings f)
-        => new(f.LockNextWrites, f.LockMessage, f.UnavailableReason, f.UnavailableCount, f.SlowPageMilliseconds, f.CrashAfterNextWrites);
+        => new(f.LockNextWrites, f.LockMessage, f.UnavailableReason, f.UnavailableCount, f.SlowPageMilliseconds, f.CrashAfterNextWrites, f.UnreadableTables);
 }

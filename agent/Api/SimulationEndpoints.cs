@@ -54,7 +54,7 @@ internal static class SimulationEndpoints
                 throw Bad("unavailableReason must be licence, external_access or session.", "unavailableReason");
             }
 
-            var settings = new SimulatedFaultSettings(body.LockNextWrites ?? 0, body.LockMessage, body.UnavailableReason, body.UnavailableCount, body.SlowPageMilliseconds ?? 0, body.CrashAfterNextWrites ?? 0);
+            var settings = new SimulatedFaultSettings(body.LockNextWrites ?? 0, body.LockMessage, body.UnavailableReason, body.UnavailableCount, body.SlowPageMilliseconds ?? 0, body.CrashAfterNextWrites ?? 0, body.UnreadableTables);
             SimulatedFaults faults = sim.Faults(AgentEndpoints.Code(company));
             faults.Set(settings);
             return Results.Ok(faults.Current.ToDto());

@@ -117,9 +117,9 @@ public sealed class BeginRunActivity(
         {
             return await state.GetRefusedByAnaplanAsync(connectionId);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (StorageFailure.Is(ex))
         {
-            Logs.ConnectionStateUnavailable(logger, ex, connectionId, ex.Status);
+            Logs.ConnectionStateUnavailable(logger, ex, connectionId, StorageFailure.Status(ex));
             return null;
         }
     }

@@ -80,6 +80,29 @@ public sealed class ContractTests : AgentTestBase
     }
 
     [Fact]
+    public async Task UnreadableTable_FailsTheReadsThatUseIt_AsUnavailable_OthersGoThrough()
+    {
+        var c = OpenApiContract.Instance;
+        string co = "/v1/companies/{company}";
+        this.Agent.Sim.Faults("ABC").Set(new(UnreadableTables: ["GL_Account"]));
+        try
+        {
+            HttpResponseMessage accounts = await this.Http.GetAsync("v1/companies/ABC/gl/accounts");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, accounts.StatusCode);
+            Assert.Contains("GL_Account", (await c.CheckAsync(accounts, co + "/gl/accounts", "get")).Str("message"), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await this.Http.GetAsync("v1/companies/ABC/gl/period-balances?fiscalYear=2026&fromPeriod=1&toPeriod=1")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await this.Http.GetAsync("v1/companies/ABC/ap/vendors")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await this.Http.GetAsync("v1/companies/ABC/gl/fiscal-calendar")).StatusCode);
+        }
+        finally
+        {
+            this.Agent.Sim.Faults("ABC").Clear();
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await this.Http.GetAsync("v1/companies/ABC/gl/accounts")).StatusCode);
+    }
+
+    [Fact]
     public async Task JournalAndSimulationRoutes_MatchContract()
     {
         var c = OpenApiContract.Instance;

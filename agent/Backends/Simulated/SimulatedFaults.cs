@@ -7,13 +7,19 @@ namespace Connector.Agent.Backends.Simulated;
 /// <param name="UnavailableCount">For how many calls; until cleared when null.</param>
 /// <param name="SlowPageMilliseconds">Delay added to every paged read.</param>
 /// <param name="CrashAfterNextWrites">The next N writes succeed in Sage, then the agent drops the connection without replying.</param>
+/// <param name="UnreadableTables">
+/// Sage tables (<c>GL_Account</c>, <c>GL_FiscalYearDetail</c>, ...) whose reads fail until cleared, as a BOI call fails
+/// when a table's file cannot be opened (damaged, or locked by another process): every read that uses one of them is
+/// unavailable; the other reads go through.
+/// </param>
 public sealed record SimulatedFaultSettings(
     int LockNextWrites = 0,
     string? LockMessage = null,
     string? UnavailableReason = null,
     int? UnavailableCount = null,
     int SlowPageMilliseconds = 0,
-    int CrashAfterNextWrites = 0);
+    int CrashAfterNextWrites = 0,
+    IReadOnlyList<string>? UnreadableTables = null);
 
 /// <summary>Thread-safe fault switches of one simulated company.</summary>
 public sealed class SimulatedFaults
@@ -80,6 +86,17 @@ public sealed class SimulatedFaults
             }
 
             return reason;
+        }
+    }
+
+    /// <summary>The first of <paramref name="tables"/> armed as unreadable, or null.</summary>
+    internal string? UnreadableOf(string[] tables)
+    {
+        lock (this.gate)
+        {
+            return this.settings.UnreadableTables is { Count: > 0 } unreadable
+                ? tables.FirstOrDefault(t => unreadable.Contains(t, StringComparer.OrdinalIgnoreCase))
+                : null;
         }
     }
 

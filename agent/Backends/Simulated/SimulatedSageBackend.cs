@@ -21,7 +21,8 @@ public sealed class SimulatedBackendOptions
 
 /// <summary>
 /// A Sage 100 installation simulated in SQLite, with injectable faults. Faults hit where Sage would fail:
-/// availability on every call, record locks on writes, slowness on paged reads, and a crash right after a write.
+/// availability on every call or on the reads of a table, record locks on writes, slowness on paged reads, and a crash
+/// right after a write.
 /// </summary>
 public sealed class SimulatedSageBackend : ISageBackend, IWriteFaultSource
 {
@@ -95,51 +96,51 @@ public sealed class SimulatedSageBackend : ISageBackend, IWriteFaultSource
 
     /// <inheritdoc/>
     public Task<FiscalCalendarInfo> GetFiscalCalendarAsync(string company, CancellationToken cancellationToken)
-        => Task.FromResult(this.Guard(company).Calendar());
+        => Task.FromResult(this.Guard(company, "GL_FiscalYearDetail").Calendar());
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<GlAccountRow>> GetAccountsAsync(string company, string? afterKey, int limit, CancellationToken cancellationToken)
     {
-        SimulatedCompany c = await this.PageAsync(company, cancellationToken);
+        SimulatedCompany c = await this.PageAsync(company, cancellationToken, "GL_Account");
         return c.GetAccounts(afterKey, limit);
     }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<SubAccountRow>> GetSubAccountsAsync(string company, int? segment, (int Segment, string Code)? after, int limit, CancellationToken cancellationToken)
     {
-        SimulatedCompany c = await this.PageAsync(company, cancellationToken);
+        SimulatedCompany c = await this.PageAsync(company, cancellationToken, "GL_SubAccount");
         return c.GetSubAccounts(segment, after, limit);
     }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<PeriodBalanceRow>> GetPeriodBalancesAsync(string company, string fiscalYear, int fromPeriod, int toPeriod, (string AccountKey, int Period)? after, int limit, CancellationToken cancellationToken)
     {
-        SimulatedCompany c = await this.PageAsync(company, cancellationToken);
+        SimulatedCompany c = await this.PageAsync(company, cancellationToken, "GL_PeriodPostingHistory", "GL_Account");
         return c.GetPeriodBalances(fiscalYear, fromPeriod, toPeriod, after, limit);
     }
 
     /// <inheritdoc/>
     public Task<SageTimestamp?> GetLatestUpdateAsync(string company, SageDataSet dataSet, CancellationToken cancellationToken)
-        => Task.FromResult(this.Guard(company).GetLatestUpdate(dataSet));
+        => Task.FromResult(this.Guard(company, dataSet == SageDataSet.Vendors ? ["AP_Vendor"] : ["AP_InvoiceHistoryHeader", "AP_OpenInvoice"]).GetLatestUpdate(dataSet));
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<VendorRow>> GetVendorsAsync(string company, SageTimestamp? since, (string Division, string Vendor)? after, int limit, CancellationToken cancellationToken)
     {
-        SimulatedCompany c = await this.PageAsync(company, cancellationToken);
+        SimulatedCompany c = await this.PageAsync(company, cancellationToken, "AP_Vendor");
         return c.GetVendors(since, after, limit);
     }
 
     /// <inheritdoc/>
     public async Task<InvoiceTotalsResult> GetInvoiceTotalsAsync(string company, SageTimestamp? since, (string Division, string Vendor)? after, int limit, CancellationToken cancellationToken)
     {
-        SimulatedCompany c = await this.PageAsync(company, cancellationToken);
+        SimulatedCompany c = await this.PageAsync(company, cancellationToken, "AP_InvoiceHistoryHeader", "AP_OpenInvoice", "GL_FiscalYearDetail");
         return c.GetInvoiceTotals(since, after, limit);
     }
 
     /// <inheritdoc/>
     public async Task<InvoiceDistributionResult> GetInvoiceDistributionAsync(string company, int segment, SageTimestamp? since, (string Division, string Vendor)? after, int limit, CancellationToken cancellationToken)
     {
-        SimulatedCompany c = await this.PageAsync(company, cancellationToken);
+        SimulatedCompany c = await this.PageAsync(company, cancellationToken, "AP_InvoiceHistoryHeader", "AP_OpenInvoice", "AP_InvoiceHistoryDetail", "GL_Account", "GL_FiscalYearDetail");
         return c.GetInvoiceDistribution(segment, since, after, limit);
     }
 
@@ -165,7 +166,8 @@ public sealed class SimulatedSageBackend : ISageBackend, IWriteFaultSource
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private SimulatedCompany Guard(string company)
+    /// <summary>The company, unless Sage is unavailable for it or one of the <paramref name="tables"/> the call reads cannot be opened.</summary>
+    private SimulatedCompany Guard(string company, params string[] tables)
     {
         SimulatedCompany c = this.companies[company];
         if (this.faults[company].TryConsumeUnavailable() is { } reason)
@@ -179,12 +181,18 @@ public sealed class SimulatedSageBackend : ISageBackend, IWriteFaultSource
             throw new SageOperationException(SageErrorKind.Unavailable, $"Sage 100 is unavailable for company {company}.", sageMessage, $"company {company}");
         }
 
+        if (this.faults[company].UnreadableOf(tables) is { } table)
+        {
+            // As the BOI backend reports a call whose table's _svc object cannot be opened.
+            throw new SageOperationException(SageErrorKind.Unavailable, $"The BOI call for company {company} failed: {table} could not be opened.", $"Unable to open {table}_svc.", $"company {company}");
+        }
+
         return c;
     }
 
-    private async Task<SimulatedCompany> PageAsync(string company, CancellationToken cancellationToken)
+    private async Task<SimulatedCompany> PageAsync(string company, CancellationToken cancellationToken, params string[] tables)
     {
-        SimulatedCompany c = this.Guard(company);
+        SimulatedCompany c = this.Guard(company, tables);
         int delay = this.faults[company].SlowPageMilliseconds;
         if (delay > 0)
         {

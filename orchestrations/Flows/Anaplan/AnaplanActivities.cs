@@ -311,10 +311,10 @@ public sealed class StartAnaplanTaskActivity(
         {
             learned = await durations.GetAsync(anaplan.Options.WorkspaceId, anaplan.Options.ModelId, input.ActionType, actionId);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (StorageFailure.Is(ex))
         {
             // Only the first check's timing depends on it: the task is checked after the default wait.
-            Logs.TaskDurationUnavailable(logger, ex, input.ActionType, actionId, ex.Status);
+            Logs.TaskDurationUnavailable(logger, ex, input.ActionType, actionId, StorageFailure.Status(ex));
         }
 
         DateTime startedAt = time.GetUtcNow().UtcDateTime;
@@ -388,10 +388,10 @@ public sealed class GetAnaplanTaskStatusActivity(
             await durations.SetAsync(
                 workspace, model, input.ActionType, input.ActionId, FirstCheckEstimator.Learn(learned, input.Rows, elapsed, done, status.Progress), time.GetUtcNow());
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (StorageFailure.Is(ex))
         {
             // The check itself went through; only what it taught is lost (the next task is checked as this one was).
-            Logs.TaskDurationUnavailable(logger, ex, input.ActionType, input.ActionId, ex.Status);
+            Logs.TaskDurationUnavailable(logger, ex, input.ActionType, input.ActionId, StorageFailure.Status(ex));
         }
     }
 }

@@ -223,9 +223,9 @@ public sealed class BuildAlignmentActivity(
         {
             await state.SetRefusedByAnaplanAsync(run.ConnectionId, refused, run.RunId, time.GetUtcNow());
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (StorageFailure.Is(ex))
         {
-            Logs.ConnectionStateUnavailable(logger, ex, run.ConnectionId, ex.Status);
+            Logs.ConnectionStateUnavailable(logger, ex, run.ConnectionId, StorageFailure.Status(ex));
         }
     }
 
