@@ -34,12 +34,12 @@ public class DurableHostFixture : IAsyncLifetime
     public IServiceProvider Services => this.host?.Services ?? throw new InvalidOperationException("The host has not started.");
 
     /// <summary>
-    /// The first interval of the durable retries in every test host: 1 s instead of the product's 5 s, so a test that waits
-    /// out a retry policy waits 1+2+4+8 s (posting: +16 s) instead of 5+10+20+40 s (+80 s). Still a real backoff: the Azure
-    /// Storage backend fires a 1 s timer at once (AnaplanPolling.TimerEarlyFire), the 2, 4, 8 and 16 s ones a second early
-    /// at most; same attempts and same failures retried as in production.
+    /// The first interval of the durable retries in every test host: 2 s instead of the product's 5 s, so a test that waits
+    /// out a retry policy waits 2+4+8+16 s (posting: +32 s) instead of 5+10+20+40 s (+80 s). Still a real backoff with
+    /// the same attempts and the same failures retried: 2 s is the shortest timer the Azure Storage backend honours
+    /// (AnaplanPolling.ShortestTimer; a shorter one fires at once), so every retry waits at least a second, as in production.
     /// </summary>
-    public static readonly TimeSpan TestRetryFirstInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan TestRetryFirstInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>Applies the settings every test host uses: one partition, fast polling, short leases, short retries.</summary>
     public static void ApplyTestTimings(LocalDurableOptions o)
