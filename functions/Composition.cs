@@ -1,7 +1,9 @@
+using System.Globalization;
 using Azure.Core;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Connector.Orchestrations.Configuration;
+using Connector.Orchestrations.Durable;
 using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Operations.Api;
 using Connector.Orchestrations.Telemetry;
@@ -43,6 +45,30 @@ public static class Composition
         string? hostStorage = configuration["AzureWebJobsStorage"];
         services.AddConnectorRuntime(configuration, string.IsNullOrWhiteSpace(hostStorage) ? null : hostStorage);
         return services.AddConnectorTelemetry(configuration);
+    }
+
+    /// <summary>
+    /// The first interval of the connector's durable retries in this app: <c>Durable:RetryFirstInterval</c> (app setting
+    /// <c>Durable__RetryFirstInterval</c>, e.g. <c>00:00:05</c>), <see cref="DurableRetry.DefaultFirstInterval"/> when unset.
+    /// Program.cs fixes it for the worker's life before the app runs (see <see cref="DurableRetry"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The value is no time span or out of range; the message names the setting.</exception>
+    public static TimeSpan DurableRetryFirstInterval(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        string? value = configuration[DurableRetry.Setting];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return DurableRetry.DefaultFirstInterval;
+        }
+
+        if (!TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out TimeSpan interval))
+        {
+            throw new InvalidOperationException($"{DurableRetry.Setting} '{value}' is not a time span: use hh:mm:ss, e.g. 00:00:05 (the default) or 00:00:00.5.");
+        }
+
+        DurableRetry.Validate(interval);
+        return interval;
     }
 
     /// <summary>

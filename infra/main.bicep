@@ -170,6 +170,9 @@ param stagingContainerName string = 'connector-staging'
 @minValue(0)
 param retentionDays int = 90
 
+@description('First interval of the connector\'s durable retries (Durable__RetryFirstInterval, hh:mm:ss, more than 0 and at most 00:02:00): each next wait is twice the last, the number of attempts does not change. Runs in flight keep working when it changes.')
+param durableRetryFirstInterval string = '00:00:05'
+
 @description('Prefix of the connector\'s audit, mapping and watermark tables (Connector__Storage__TablePrefix).')
 param tablePrefix string = 'Connector'
 
@@ -358,6 +361,7 @@ var connectorSettings = union(
     Connector__Storage__StagingContainer: stagingContainerName
     Connector__Storage__TablePrefix: tablePrefix
     Connector__Retention__Days: string(retentionDays)
+    Durable__RetryFirstInterval: durableRetryFirstInterval
   },
   allConnectionSettings(connections)
 )

@@ -36,6 +36,7 @@ locals {
     Connector__Storage__StagingContainer        = var.staging_container_name
     Connector__Storage__TablePrefix             = var.table_prefix
     Connector__Retention__Days                  = tostring(var.retention_days)
+    Durable__RetryFirstInterval                 = var.durable_retry_first_interval
   }
 
   # One indexed key per ConnectionOptions property (Connector__Connections__{i}__...); unset optional fields are left

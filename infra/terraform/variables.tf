@@ -189,6 +189,17 @@ variable "retention_days" {
   }
 }
 
+variable "durable_retry_first_interval" {
+  type        = string
+  default     = "00:00:05"
+  description = "First interval of the connector's durable retries (Durable__RetryFirstInterval, hh:mm:ss, more than 0 and at most 00:02:00): each next wait is twice the last, the number of attempts does not change. Runs in flight keep working when it changes."
+
+  validation {
+    condition     = can(regex("^\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?$", var.durable_retry_first_interval))
+    error_message = "durable_retry_first_interval must be hh:mm:ss (fractions allowed), e.g. 00:00:05."
+  }
+}
+
 variable "table_prefix" {
   type        = string
   default     = "Connector"

@@ -86,6 +86,13 @@ public sealed class LocalDurableOptions
     /// <summary>Gets or sets how often the client polls an instance's state while waiting for it.</summary>
     public TimeSpan ClientPollingInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Gets or sets the first interval of the connector's durable retries (<c>Durable:RetryFirstInterval</c>, see
+    /// <see cref="Orchestrations.Durable.DurableRetry"/>): 5 s by default, each next wait twice the last. The worker fixes
+    /// it for the life of the process as it starts.
+    /// </summary>
+    public TimeSpan RetryFirstInterval { get; set; } = Orchestrations.Durable.DurableRetry.DefaultFirstInterval;
+
     /// <summary>Throws with the setting's name when a value cannot work.</summary>
     public void Validate()
     {
@@ -113,6 +120,8 @@ public sealed class LocalDurableOptions
         {
             throw new InvalidOperationException($"{SectionName}:{nameof(this.ExtendedSessionIdleTimeout)} must be more than 0 and at most 10 minutes.");
         }
+
+        Orchestrations.Durable.DurableRetry.Validate(this.RetryFirstInterval);
 
         if (this.LeaseRenewInterval >= this.LeaseInterval)
         {

@@ -20,6 +20,7 @@ public sealed class LocalDurableTaskWorker : DurableTaskWorker
     private readonly TaskHubWorker worker;
     private readonly ILogger logger;
     private readonly string taskHub;
+    private readonly TimeSpan retryFirstInterval;
 
     public LocalDurableTaskWorker(
         string name,
@@ -36,6 +37,7 @@ public sealed class LocalDurableTaskWorker : DurableTaskWorker
         this.service = service;
         this.logger = loggerFactory.CreateLogger<LocalDurableTaskWorker>();
         this.taskHub = localOptions.Value.TaskHubName;
+        this.retryFirstInterval = localOptions.Value.RetryFirstInterval;
 
         DurableTaskWorkerOptions options = workerOptions.Get(name);
         options.EnableEntitySupport = true;
@@ -56,6 +58,8 @@ public sealed class LocalDurableTaskWorker : DurableTaskWorker
     /// <inheritdoc/>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The durable retry policies are fixed before the first orchestration episode runs (see DurableRetry).
+        Orchestrations.Durable.DurableRetry.Use(this.retryFirstInterval);
         await this.service.CreateIfNotExistsAsync().WaitAsync(cancellationToken);
         await this.worker.StartAsync().WaitAsync(cancellationToken);
         Logs.WorkerStarted(this.logger, this.taskHub);

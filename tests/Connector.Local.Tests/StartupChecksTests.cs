@@ -72,6 +72,20 @@ public sealed class StartupChecksTests : IDisposable
         CommandLineTests.AssertNoStackTrace(output + errors);
     }
 
+    [Theory]
+    [InlineData("00:00:00", "Durable:RetryFirstInterval must be more than 0 and at most 00:02:00")]
+    [InlineData("soon", "'soon' at 'Durable:RetryFirstInterval'")]
+    public async Task DurableRetryFirstIntervalNotUsable_WorkerRefusesToStart_NamingTheSetting(string value, string message)
+    {
+        string masterKey = EncryptedFileCredentialStore.NewMasterKey();
+
+        (int exit, string output, string errors) = await this.RunConnectorAsync(masterKey, "worker", "--settings", await this.WriteSettingsAsync(), "--Durable:RetryFirstInterval", value);
+
+        Assert.True(exit != 0, $"exit {exit}\n{output}\n{errors}");
+        Assert.Contains(message, errors, StringComparison.Ordinal);
+        CommandLineTests.AssertNoStackTrace(output + errors);
+    }
+
     public void Dispose() => Directory.Delete(this.dir, recursive: true);
 
     /// <summary>Settings as an operator writes them, on the test storage (so nothing but the checks stops the program).</summary>

@@ -1,4 +1,5 @@
 using Connector.Orchestrations.Anaplan;
+using Connector.Orchestrations.Durable;
 using Microsoft.DurableTask;
 
 namespace Connector.Orchestrations.Flows.Anaplan;
@@ -12,16 +13,13 @@ namespace Connector.Orchestrations.Flows.Anaplan;
 /// </summary>
 internal static class AnaplanPolling
 {
-    /// <summary>Retries of activities that talk to Anaplan or Sage, on top of the clients' own short retries.</summary>
-    public static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
-        maxNumberOfAttempts: 5,
-        firstRetryInterval: TimeSpan.FromSeconds(5),
-        backoffCoefficient: 2.0,
-        maxRetryInterval: TimeSpan.FromMinutes(2))
-    {
-        // Failures that will not heal by waiting are surfaced at once.
-        HandleFailure = failure => !IsPermanent(failure),
-    });
+    /// <summary>
+    /// Retries of activities that talk to Anaplan or Sage, on top of the clients' own short retries: 5 attempts, the
+    /// first retry after <see cref="DurableRetry.FirstInterval"/> (<c>Durable:RetryFirstInterval</c>, 5 s by default),
+    /// each wait twice the last, at most 2 minutes; failures that will not heal by waiting (<see cref="IsPermanent"/>) are
+    /// surfaced at once. Fixed for the life of the process (see <see cref="DurableRetry"/>).
+    /// </summary>
+    public static TaskOptions Retry => DurableRetry.Activities;
 
     public static bool IsPermanent(TaskFailureDetails failure)
         => failure.IsCausedBy<AnaplanHeaderMismatchException>()

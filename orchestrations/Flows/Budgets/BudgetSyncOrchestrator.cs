@@ -1,4 +1,5 @@
 using Connector.Orchestrations.Configuration;
+using Connector.Orchestrations.Durable;
 using Connector.Orchestrations.Flows.Anaplan;
 using Connector.Orchestrations.Flows.Dimensions;
 using Connector.Orchestrations.Scheduling;
@@ -18,15 +19,12 @@ namespace Connector.Orchestrations.Flows.Budgets;
 /// </summary>
 public sealed class BudgetSyncOrchestrator : TaskOrchestrator<BudgetRunInput, BudgetRunSummary>
 {
-    /// <summary>Durable retries for posting: Sage locked or unavailable longer than the client's own retries.</summary>
-    internal static readonly TaskOptions PostRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
-        maxNumberOfAttempts: 6,
-        firstRetryInterval: TimeSpan.FromSeconds(5),
-        backoffCoefficient: 2.0,
-        maxRetryInterval: TimeSpan.FromMinutes(2))
-    {
-        HandleFailure = failure => failure.IsCausedBy<SageBusyException>() || failure.IsCausedBy<HttpRequestException>() || failure.IsCausedBy<TimeoutException>(),
-    });
+    /// <summary>
+    /// Durable retries for posting: Sage locked or unavailable longer than the client's own retries. 6 attempts, the first
+    /// retry after <see cref="DurableRetry.FirstInterval"/> (<c>Durable:RetryFirstInterval</c>, 5 s by default: 5+10+20+40+80 s),
+    /// each wait twice the last, at most 2 minutes. Fixed for the life of the process (see <see cref="DurableRetry"/>).
+    /// </summary>
+    internal static TaskOptions PostRetry => DurableRetry.Posting;
 
     /// <summary>The step of the approved-values export (<see cref="StepKeys.Export"/>).</summary>
     internal const string ExportStep = "budget";

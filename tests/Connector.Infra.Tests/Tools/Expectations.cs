@@ -23,6 +23,7 @@ internal static partial class Expectations
         "Connector__Storage__TableServiceUri",
         "Connector__Storage__ManagedIdentityClientId",
         "Connector__Storage__StagingContainer",
+        "Durable__RetryFirstInterval",
     ];
 
     /// <summary>Identity-based AzureWebJobsStorage with a user-assigned identity: every part the host needs.</summary>
