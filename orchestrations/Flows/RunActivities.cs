@@ -5,7 +5,6 @@ using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Scheduling;
 using Connector.Orchestrations.Storage;
 using Connector.Orchestrations.Telemetry;
-using Azure;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 

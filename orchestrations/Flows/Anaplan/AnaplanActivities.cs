@@ -4,7 +4,6 @@ using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Storage;
-using Azure;
 using Azure.Storage.Blobs;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;

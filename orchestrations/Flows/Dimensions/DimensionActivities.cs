@@ -5,7 +5,6 @@ using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Sage100;
 using Connector.Orchestrations.Storage;
-using Azure;
 using CsvHelper;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
