@@ -24,6 +24,7 @@ namespace Connector.Orchestrations.Tests.Recovery;
 /// what a run does without a predecessor's hint (GL staged before the alignment, then discarded), records it, and the run
 /// after that uses it.
 /// </summary>
+[StartEarly(1)]
 public sealed class StateStorageFaultTests(StateStorageFaultTests.Fixture fixture) : IClassFixture<StateStorageFaultTests.Fixture>
 {
     private const string Connection = "state-outage";
