@@ -193,12 +193,12 @@ internal static class Bench
             await stack.Admin.DeleteAsync("requests");
             (TimeSpan Agent, TimeSpan Emulator, TimeSpan Worker) cpu = (stack.Agent.CpuTime(), stack.Emulator.CpuTime(), stack.Worker.CpuTime());
             TimeSpan azuriteCpu = ChildProcess.CpuTime(azurite);
-            (TimeSpan? Emulator, TimeSpan? Worker) tiering = (stack.Emulator.TieringCpuTime(), stack.Worker.TieringCpuTime());
+            (IReadOnlyDictionary<int, long>? Emulator, IReadOnlyDictionary<int, long>? Worker) tiering = (stack.Emulator.TieringThreads(), stack.Worker.TieringThreads());
             (StartRunResult start, TimeSpan elapsed, ActualsRunSummary? summary, string status) = await RunActualsAsync(stack, "bench", range.FiscalYear, range.From, range.To, TimeSpan.FromHours(3));
             total.Run += elapsed;
             total.AzuriteCpu += ChildProcess.CpuTime(azurite) - azuriteCpu;
             total.Cpu = (total.Cpu.Agent + stack.Agent.CpuTime() - cpu.Agent, total.Cpu.Emulator + stack.Emulator.CpuTime() - cpu.Emulator, total.Cpu.Worker + stack.Worker.CpuTime() - cpu.Worker);
-            total.Tiering = (total.Tiering.Emulator + (stack.Emulator.TieringCpuTime() - tiering.Emulator), total.Tiering.Worker + (stack.Worker.TieringCpuTime() - tiering.Worker));
+            total.Tiering = (total.Tiering.Emulator + stack.Emulator.TieringCpuTimeSince(tiering.Emulator), total.Tiering.Worker + stack.Worker.TieringCpuTimeSince(tiering.Worker));
             DatasetSummary? gl = summary?.Datasets.SingleOrDefault(d => d.Dataset == Datasets.GlActuals);
             total.Status ??= status == "Completed" ? null : $"{status} (FY{range.FiscalYear})";
             total.GlRows += gl?.Staged ?? 0;
@@ -300,11 +300,11 @@ internal static class Bench
         {
             log.WriteLine($"[{size.Label}] warming the worker up ({run} of {runs}): one full-resync run of FY{range.FiscalYear} period {range.To} ...");
             (TimeSpan Emulator, TimeSpan Worker) cpu = (stack.Emulator.CpuTime(), stack.Worker.CpuTime());
-            TimeSpan? tiering = stack.Worker.TieringCpuTime();
+            IReadOnlyDictionary<int, long>? tiering = stack.Worker.TieringThreads();
             (_, TimeSpan elapsed, ActualsRunSummary? summary, string status) = await RunActualsAsync(stack, $"bench-warm-up-{run}", range.FiscalYear, range.To, range.To, TimeSpan.FromHours(1));
             long glRows = summary?.Datasets.SingleOrDefault(d => d.Dataset == Datasets.GlActuals)?.Staged ?? 0;
             var warmUp = new WorkerWarmUp(status, glRows, elapsed, stack.Worker.CpuTime() - cpu.Worker, stack.Emulator.CpuTime() - cpu.Emulator, runs);
-            log.WriteLine(Inv($"[{size.Label}] warm-up run {run} {status}: {glRows:N0} GL rows in {elapsed.TotalSeconds:0.0} s, worker {warmUp.WorkerCpu.TotalSeconds:0.0} CPU-s, of it the JIT's tiering {(stack.Worker.TieringCpuTime() - tiering)?.TotalSeconds:0.0}"));
+            log.WriteLine(Inv($"[{size.Label}] warm-up run {run} {status}: {glRows:N0} GL rows in {elapsed.TotalSeconds:0.0} s, worker {warmUp.WorkerCpu.TotalSeconds:0.0} CPU-s, of it the JIT's tiering {stack.Worker.TieringCpuTimeSince(tiering)?.TotalSeconds:0.0}"));
             first ??= warmUp;
         }
 

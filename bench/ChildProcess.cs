@@ -105,11 +105,11 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// The processor time so far of the runtime's tiered-compilation thread (the JIT recompiling hot methods at tier 1, in
-    /// the background), from <c>/proc/&lt;pid&gt;/task/*/stat</c>; null where <c>/proc</c> does not exist. Work the JIT does
-    /// on the request threads (a method's first compilation) is not in it.
+    /// The processor time so far of each of the runtime's tiered-compilation threads (the JIT recompiling hot methods at
+    /// tier 1, in the background), by thread id, in clock ticks, from <c>/proc/&lt;pid&gt;/task/*/stat</c>; null where
+    /// <c>/proc</c> does not exist. Work the JIT does on the request threads (a method's first compilation) is not in it.
     /// </summary>
-    public TimeSpan? TieringCpuTime()
+    public IReadOnlyDictionary<int, long>? TieringThreads()
     {
         string tasks = $"/proc/{this.process.Id}/task";
         if (!Directory.Exists(tasks))
@@ -117,7 +117,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             return null;
         }
 
-        long ticks = 0;
+        var ticks = new Dictionary<int, long>();
         foreach (string task in Directory.EnumerateDirectories(tasks))
         {
             try
@@ -130,7 +130,8 @@ internal sealed class ChildProcess : IAsyncDisposable
                 // Fields after the command's closing parenthesis: state is the 3rd field, utime the 14th and stime the 15th.
                 string stat = File.ReadAllText(Path.Combine(task, "stat"));
                 string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                ticks[int.Parse(Path.GetFileName(task), System.Globalization.CultureInfo.InvariantCulture)] =
+                    long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
             }
             catch (IOException)
             {
@@ -138,6 +139,23 @@ internal sealed class ChildProcess : IAsyncDisposable
             }
         }
 
+        return ticks;
+    }
+
+    /// <summary>
+    /// The tiered-compilation threads' processor time since <paramref name="before"/> (<see cref="TieringThreads"/>): each
+    /// thread's time since then, a thread started since counted whole. The runtime ends an idle tiering thread and starts
+    /// another when there is work again, and an ended thread's time cannot be read any more: what it did after
+    /// <paramref name="before"/> is missing, so this is a lower bound (a plain difference of the totals went negative).
+    /// </summary>
+    public TimeSpan? TieringCpuTimeSince(IReadOnlyDictionary<int, long>? before)
+    {
+        if (before is null || this.TieringThreads() is not { } now)
+        {
+            return null;
+        }
+
+        long ticks = now.Sum(t => t.Value - before.GetValueOrDefault(t.Key));
         return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ, 100 on Linux
     }
 
