@@ -45,7 +45,7 @@ internal static class Report
         }
 
         md.AppendLine();
-        md.AppendLine("**Resources** (peak RSS from `/proc/<pid>/status` VmHWM, processor time from the processes (the JIT's share: the tiered-compilation thread's, from `/proc/<pid>/task`); requests from the emulator's request log; history rows = events of the run and its sub-orchestrations):");
+        md.AppendLine("**Resources** (peak RSS from `/proc/<pid>/status` VmHWM, processor time from the processes (the JIT's share: the tiered-compilation threads', from `/proc/<pid>/task`, at least: a tiering thread that ended took its time with it); requests from the emulator's request log; history rows = events of the run and its sub-orchestrations):");
         md.AppendLine();
         md.AppendLine("| GL rows | agent MB | emulator MB | worker MB | CPU s in the run: agent / emulator / worker / Azurite | of it the JIT's tiering: emulator / worker | CPU s paging alone: agent / client | Anaplan requests | minimum (computed) | requests ÷ minimum | history rows |");
         md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
