@@ -207,13 +207,22 @@ public abstract class ConnectorFlowFixture : IAsyncLifetime
         => new()
         {
             StorageConnectionString = storage,
-            ConfigureAnaplan = o =>
+            ConfigureAnaplan = ImportsCreatingNoItems("Cost Centers from Sage", "Vendors from Sage"),
+        };
+
+    /// <summary>
+    /// Loads the emulator's default model with the named imports creating no list items, as a model builder may set them:
+    /// a row naming an item the list lacks is rejected, not added.
+    /// </summary>
+    protected static Action<Connector.Emulators.Anaplan.AnaplanEmulatorOptions> ImportsCreatingNoItems(params string[] importNames)
+        => options =>
+        {
+            var definition = Connector.Emulators.Anaplan.Model.TenantDefinition.LoadDefault();
+            foreach (string name in importNames)
             {
-                var definition = Connector.Emulators.Anaplan.Model.TenantDefinition.LoadDefault();
-                var imports = definition.Workspaces[0].Models[0].Imports;
-                imports.Single(i => i.Name == "Cost Centers from Sage").CreateItems = false;
-                imports.Single(i => i.Name == "Vendors from Sage").CreateItems = false;
-                o.Definition = definition;
-            },
+                definition.Workspaces[0].Models[0].Imports.Single(i => i.Name == name).CreateItems = false;
+            }
+
+            options.Definition = definition;
         };
 }

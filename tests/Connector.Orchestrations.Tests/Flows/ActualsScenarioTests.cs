@@ -122,12 +122,7 @@ public sealed class UnknownCostCenterTests(UnknownCostCenterTests.Fixture fixtur
             => new()
             {
                 StorageConnectionString = storage,
-                ConfigureAnaplan = o =>
-                {
-                    TenantDefinition definition = TenantDefinition.LoadDefault();
-                    definition.Workspaces[0].Models[0].Imports.Single(i => i.Name == "Cost Centers from Sage").CreateItems = false;
-                    o.Definition = definition;
-                },
+                ConfigureAnaplan = ImportsCreatingNoItems("Cost Centers from Sage"),
             };
 
         protected override IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment)

@@ -102,12 +102,7 @@ public sealed class ReplayRetryTests(ReplayRetryTests.Fixture fixture) : IClassF
         protected override LocalEnvironmentOptions EnvironmentOptions(string storage)
         {
             LocalEnvironmentOptions options = base.EnvironmentOptions(storage);
-            options.ConfigureAnaplan = o =>
-            {
-                TenantDefinition definition = TenantDefinition.LoadDefault();
-                definition.Workspaces[0].Models[0].Imports.Single(i => i.Name == "Cost Centers from Sage").CreateItems = false;
-                o.Definition = definition;
-            };
+            options.ConfigureAnaplan = ImportsCreatingNoItems("Cost Centers from Sage");
             return options;
         }
 

@@ -218,46 +218,14 @@ public sealed class SpeculativeGlDiscardTests(SpeculativeGlDiscardTests.Fixture 
 
     public sealed class Fixture : SpeculativeFixture
     {
-        private readonly Lock sync = new();
-        private (string Refused, Dictionary<(string Account, string CostCenter, string Period), (decimal Debit, decimal Credit, decimal Net)> Expected)? prepared;
-
         protected override IEnumerable<string> ConnectionIds => ["spec-refused", "spec-rewind"];
-
-        /// <summary>
-        /// Puts every account item the runs' GL uses in the model's Accounts list but one (the import creates none), and
-        /// returns that one with Sage's GL cells of the runs' periods.
-        /// </summary>
-        public (string Refused, Dictionary<(string Account, string CostCenter, string Period), (decimal Debit, decimal Credit, decimal Net)> Expected) PrepareModel()
-        {
-            lock (this.sync)
-            {
-                if (this.prepared is null)
-                {
-                    var expected = SimulatedTruth.GlCells(this.Environment.Sage.Company("ABC"), '-', 3, SpeculativeGlTests.RunPeriods);
-                    string[] accounts = [.. expected.Keys.Select(k => k.Account).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-                    foreach (string account in accounts[..^1])
-                    {
-                        this.Model.AddListItem("Accounts", account, account);
-                    }
-
-                    this.prepared = (accounts[^1], expected);
-                }
-
-                return this.prepared.Value;
-            }
-        }
 
         protected override LocalEnvironmentOptions EnvironmentOptions(string storage)
             => new()
             {
                 StorageConnectionString = storage,
                 ConfigureAgentLogging = b => b.AddProvider(this.AgentLog).SetMinimumLevel(LogLevel.Information),
-                ConfigureAnaplan = o =>
-                {
-                    TenantDefinition definition = TenantDefinition.LoadDefault();
-                    definition.Workspaces[0].Models[0].Imports.Single(i => i.Name == "Accounts from Sage").CreateItems = false;
-                    o.Definition = definition;
-                },
+                ConfigureAnaplan = ImportsCreatingNoItems("Accounts from Sage"),
             };
     }
 }
@@ -265,8 +233,36 @@ public sealed class SpeculativeGlDiscardTests(SpeculativeGlDiscardTests.Fixture 
 /// <summary>Connections to the simulated ABC company that stage GL in 3 or 4 files (as <see cref="GlFilesTests"/>'), and the run's history.</summary>
 public abstract class SpeculativeFixture : RecoveryFixture
 {
+    private readonly Lock sync = new();
+    private (string Refused, Dictionary<(string Account, string CostCenter, string Period), (decimal Debit, decimal Credit, decimal Net)> Expected)? prepared;
+
     /// <summary>Gets the ids of the test class's connections.</summary>
     protected abstract IEnumerable<string> ConnectionIds { get; }
+
+    /// <summary>
+    /// Puts every account item the runs' GL uses in the model's Accounts list but one (with the accounts import creating
+    /// no items, <see cref="ConnectorFlowFixture.ImportsCreatingNoItems"/>, the import creates none), and returns that one with Sage's GL cells of
+    /// the runs' periods (<see cref="SpeculativeGlTests.RunPeriods"/>).
+    /// </summary>
+    public (string Refused, Dictionary<(string Account, string CostCenter, string Period), (decimal Debit, decimal Credit, decimal Net)> Expected) PrepareModel()
+    {
+        lock (this.sync)
+        {
+            if (this.prepared is null)
+            {
+                var expected = SimulatedTruth.GlCells(this.Environment.Sage.Company("ABC"), '-', 3, SpeculativeGlTests.RunPeriods);
+                string[] accounts = [.. expected.Keys.Select(k => k.Account).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+                foreach (string account in accounts[..^1])
+                {
+                    this.Model.AddListItem("Accounts", account, account);
+                }
+
+                this.prepared = (accounts[^1], expected);
+            }
+
+            return this.prepared.Value;
+        }
+    }
 
     /// <summary>The durable history of a run and its sub-orchestrations.</summary>
     public Task<IReadOnlyList<RunHistoryEvent>> HistoryAsync(string runId)

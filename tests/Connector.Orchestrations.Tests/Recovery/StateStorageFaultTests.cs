@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Azure.Data.Tables;
-using Connector.Emulators.Anaplan.Model;
 using Connector.Local.Demo;
 using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows;
@@ -109,9 +108,7 @@ public sealed class StateStorageFaultTests(StateStorageFaultTests.Fixture fixtur
 
     public sealed class Fixture : SpeculativeFixture
     {
-        private readonly Lock sync = new();
         private TcpGate? tableGate;
-        private (string Refused, Dictionary<(string Account, string CostCenter, string Period), (decimal Debit, decimal Credit, decimal Net)> Expected)? prepared;
 
         /// <summary>Gets the gate between the two stores and Table storage.</summary>
         public TcpGate TableGate => this.tableGate ?? throw new InvalidOperationException("The fixture has not started.");
@@ -120,30 +117,6 @@ public sealed class StateStorageFaultTests(StateStorageFaultTests.Fixture fixtur
         public CapturingLoggerProvider Logs { get; } = new();
 
         protected override IEnumerable<string> ConnectionIds => [Connection];
-
-        /// <summary>
-        /// Puts every account item the run's GL uses in the model's Accounts list but one (the import creates none), and
-        /// returns that one with Sage's GL cells of the run's periods.
-        /// </summary>
-        public (string Refused, Dictionary<(string Account, string CostCenter, string Period), (decimal Debit, decimal Credit, decimal Net)> Expected) PrepareModel()
-        {
-            lock (this.sync)
-            {
-                if (this.prepared is null)
-                {
-                    var expected = SimulatedTruth.GlCells(this.Environment.Sage.Company("ABC"), '-', 3, SpeculativeGlTests.RunPeriods);
-                    string[] accounts = [.. expected.Keys.Select(k => k.Account).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-                    foreach (string account in accounts[..^1])
-                    {
-                        this.Model.AddListItem("Accounts", account, account);
-                    }
-
-                    this.prepared = (accounts[^1], expected);
-                }
-
-                return this.prepared.Value;
-            }
-        }
 
         /// <summary>The connection's alignment row as the stores' table holds it (read directly), or null.</summary>
         public async Task<TableEntity?> RefusedRowAsync()
@@ -172,12 +145,7 @@ public sealed class StateStorageFaultTests(StateStorageFaultTests.Fixture fixtur
             => new()
             {
                 StorageConnectionString = storage,
-                ConfigureAnaplan = o =>
-                {
-                    TenantDefinition definition = TenantDefinition.LoadDefault();
-                    definition.Workspaces[0].Models[0].Imports.Single(i => i.Name == "Accounts from Sage").CreateItems = false;
-                    o.Definition = definition;
-                },
+                ConfigureAnaplan = ImportsCreatingNoItems("Accounts from Sage"),
             };
 
         protected override void ConfigureServices(IServiceCollection services)

@@ -166,12 +166,7 @@ public sealed class RunTelemetryTests(RunTelemetryTests.Fixture fixture) : IClas
             => new()
             {
                 StorageConnectionString = storage,
-                ConfigureAnaplan = o =>
-                {
-                    var definition = Connector.Emulators.Anaplan.Model.TenantDefinition.LoadDefault();
-                    definition.Workspaces[0].Models[0].Imports.Single(i => i.Name == "Cost Centers from Sage").CreateItems = false;
-                    o.Definition = definition;
-                },
+                ConfigureAnaplan = ImportsCreatingNoItems("Cost Centers from Sage"),
             };
 
         protected override IReadOnlyList<ConnectionOptions> Connections(LocalEnvironment environment)
