@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using Connector.Orchestrations.Credentials;
+using Connector.Orchestrations.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -310,10 +311,11 @@ public class AnaplanClient
 
     /// <summary>
     /// Uploads one chunk that is already gzip-compressed (<paramref name="compressed"/> true) or raw, e.g. a part
-    /// staged in blob storage, without re-compressing it. The chunk is read into memory once (one chunk) so a
+    /// staged in blob storage, without re-compressing it. The chunk is read into memory once (one chunk, in a pooled
+    /// buffer sized by <paramref name="length"/> when the caller knows it, or by a seekable stream's length) so a
     /// transient failure retries this chunk alone.
     /// </summary>
-    public virtual async Task UploadChunkAsync(string fileId, int chunkIndex, Stream chunk, bool compressed = true, CancellationToken cancellationToken = default)
+    public virtual async Task UploadChunkAsync(string fileId, int chunkIndex, Stream chunk, bool compressed = true, long? length = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fileId);
         ArgumentNullException.ThrowIfNull(chunk);
@@ -322,14 +324,21 @@ public class AnaplanClient
             throw new ArgumentOutOfRangeException(nameof(chunkIndex), chunkIndex, $"File {fileId}: chunk index must be 0..{AnaplanClientOptions.MaxChunkCount - 1}.");
         }
 
-        using var buffer = new MemoryStream();
-        await chunk.CopyToAsync(buffer, cancellationToken);
-        if (buffer.Length > AnaplanClientOptions.MaxChunkSizeBytes + (AnaplanClientOptions.MaxChunkSizeBytes / 100))
+        const long limit = AnaplanClientOptions.MaxChunkSizeBytes + (AnaplanClientOptions.MaxChunkSizeBytes / 100);
+        PooledBuffer buffer;
+        try
         {
-            throw new ArgumentException($"File {fileId}, chunk {chunkIndex}: {buffer.Length} bytes is over Anaplan's 50 MB chunk limit.", nameof(chunk));
+            buffer = await PooledBuffer.ReadAllAsync(chunk, length, limit, cancellationToken);
+        }
+        catch (InvalidDataException)
+        {
+            throw new ArgumentException($"File {fileId}, chunk {chunkIndex}: more than {limit} bytes is over Anaplan's 50 MB chunk limit.", nameof(chunk));
         }
 
-        await this.PutChunkAsync(fileId, chunkIndex, buffer.GetBuffer(), (int)buffer.Length, compressed, cancellationToken);
+        using (buffer)
+        {
+            await this.PutChunkAsync(fileId, chunkIndex, buffer.Array, buffer.WrittenCount, compressed, cancellationToken);
+        }
     }
 
     /// <summary>Marks a file complete (needed after a chunk count of -1).</summary>

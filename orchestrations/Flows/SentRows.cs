@@ -65,10 +65,7 @@ public sealed class SentRows
     /// <summary>Serializes <paramref name="value"/> as JSON into a blob (replacing it); returns the blob name.</summary>
     internal static async Task<string> UploadJsonAsync<T>(BlobContainerClient container, string blobName, T value, CancellationToken cancellationToken)
     {
-        using var stream = new MemoryStream();
-        await JsonSerializer.SerializeAsync(stream, value, Json, cancellationToken);
-        stream.Position = 0;
-        await container.GetBlobClient(blobName).UploadAsync(stream, overwrite: true, cancellationToken);
+        await Storage.SegmentedBuffer.UploadJsonAsync(container.GetBlobClient(blobName), value, Json, cancellationToken);
         return blobName;
     }
 

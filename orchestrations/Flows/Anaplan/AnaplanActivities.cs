@@ -4,7 +4,9 @@ using Connector.Orchestrations.Configuration;
 using Connector.Orchestrations.Flows.Actuals;
 using Connector.Orchestrations.ModelFit;
 using Connector.Orchestrations.Storage;
+using Azure;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
@@ -277,9 +279,15 @@ public sealed class UploadAnaplanChunksActivity(ConnectionClients clients, Conne
         long bytes = 0;
         for (int i = 0; i < input.Parts.Count; i++)
         {
-            await using Stream part = await container.GetBlobClient(input.Parts[i]).OpenReadAsync();
-            await anaplan.UploadChunkAsync(fileId, input.From + i, part, compressed: true);
-            bytes += part.Length;
+            // One GET of the part, read into a buffer of its length (a blob read stream would first ask for the blob's
+            // properties, and fill a 4 MB buffer of its own).
+            Response<BlobDownloadStreamingResult> part = await container.GetBlobClient(input.Parts[i]).DownloadStreamingAsync();
+            await using (Stream content = part.Value.Content)
+            {
+                await anaplan.UploadChunkAsync(fileId, input.From + i, content, compressed: true, length: part.Value.Details.ContentLength);
+            }
+
+            bytes += part.Value.Details.ContentLength;
         }
 
         return bytes;

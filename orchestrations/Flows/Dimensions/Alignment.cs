@@ -50,17 +50,23 @@ public sealed class AlignmentSnapshot
     public List<string> AnaplanCostCenters { get; set; } = [];
 
     /// <summary>Indexes the accounts by Sage formatted account.</summary>
+    /// <remarks>The first account of a key wins, as before; sized at once (a dictionary grown one resize at a time put each step's array on the large object heap at 10 k accounts and more).</remarks>
     public Dictionary<string, AccountAlignment> BySageAccount()
-        => this.Accounts.GroupBy(a => a.SageAccount, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+    {
+        var bySage = new Dictionary<string, AccountAlignment>(this.Accounts.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (AccountAlignment account in this.Accounts)
+        {
+            bySage.TryAdd(account.SageAccount, account);
+        }
+
+        return bySage;
+    }
 
     /// <summary>Writes the snapshot to <paramref name="blobName"/>; returns the ETag the blob has now.</summary>
     public async Task<Azure.ETag> SaveAsync(BlobContainerClient container, string blobName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(container);
-        using var stream = new MemoryStream();
-        await JsonSerializer.SerializeAsync(stream, this, Json, cancellationToken);
-        stream.Position = 0;
-        return (await container.GetBlobClient(blobName).UploadAsync(stream, overwrite: true, cancellationToken)).Value.ETag;
+        return (await Storage.SegmentedBuffer.UploadJsonAsync(container.GetBlobClient(blobName), this, Json, cancellationToken)).ETag;
     }
 
     /// <summary>

@@ -78,8 +78,8 @@ public sealed class ReadSageDimensionsActivity(ConnectionClients clients, Connec
             names[anaplanCode] = SpreadsheetSafe.Text(sub.Description.Trim());
         }
 
-        snapshot.RequiresAggregation = snapshot.Accounts.Where(a => a.Valid)
-            .GroupBy(a => (a.Account, a.CostCenter)).Any(g => g.Count() > 1);
+        var cells = new HashSet<(string Account, string CostCenter)>(snapshot.Accounts.Count); // sized at once: no resize steps on the large object heap
+        snapshot.RequiresAggregation = snapshot.Accounts.Where(a => a.Valid).Any(a => !cells.Add((a.Account, a.CostCenter)));
 
         long maxPart = connection.Anaplan.ChunkSizeMb * 1024L * 1024L;
         ImportLayouts layouts = dimensions.Layouts ?? new ImportLayouts([]);

@@ -141,6 +141,23 @@ public sealed class AnaplanClientUploadTests
     }
 
     [Fact]
+    public async Task UploadChunk_LengthGivenWrong_TheWholeStreamLandsAnyway()
+    {
+        // The caller's length only sizes the buffer: a part longer than said (or a stream that cannot seek) lands whole.
+        await using AnaplanTestHost host = await AnaplanTestHost.StartAsync();
+        AnaplanClient client = host.Client();
+        byte[] part = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 40_000).Select(i => $"CC{i},Centre {i * 7919 % 100_003}\n")));
+        byte[] gzip = Gzip(part);
+
+        AnaplanFile file = await client.SetFileChunkCountAsync("113000000002", 1);
+        await client.UploadChunkAsync(file.Id, 0, new GeneratedStream(gzip), compressed: true, length: 100);
+
+        Assert.True(gzip.Length > 128 * 1024);
+        Assert.Equal(part, host.Model.ReadFile("113000000002")!);
+        Assert.Equal(gzip.Length, host.State.Counters.ChunkBytesReceived);
+    }
+
+    [Fact]
     public async Task SetFileChunkCount_UnknownFileId_Refused()
     {
         await using AnaplanTestHost host = await AnaplanTestHost.StartAsync();
