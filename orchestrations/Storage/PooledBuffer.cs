@@ -49,7 +49,8 @@ internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
         {
             while (true)
             {
-                int read = await source.ReadAsync(buffer.GetMemory(16 * 1024), cancellationToken);
+                // Whatever room is left (a buffer sized to the length given has one byte to spare, to see the end in).
+                int read = await source.ReadAsync(buffer.GetMemory(1), cancellationToken);
                 if (read == 0)
                 {
                     return buffer;
