@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Connector.Orchestrations.Storage;
 
 namespace Connector.Orchestrations.Sage100;
 
@@ -46,35 +46,8 @@ internal sealed class PeriodBalancePageReader
         // A reader per page: pages read ahead run concurrently with the caller's, so nothing mutable is shared between them.
         var reader = new PeriodBalancePageReader(options);
         await using Stream body = await content.ReadAsStreamAsync(cancellationToken);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(content.Headers.ContentLength is { } length and > 0 and < int.MaxValue / 2 ? (int)length + 1 : 64 * 1024);
-        try
-        {
-            int used = 0;
-            while (true)
-            {
-                if (used == buffer.Length)
-                {
-                    byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, used).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                int read = await body.ReadAsync(buffer.AsMemory(used), cancellationToken);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                used += read;
-            }
-
-            return reader.Read(buffer.AsSpan(0, used));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using PooledBuffer page = await PooledBuffer.ReadAllAsync(body, content.Headers.ContentLength, maxLength: int.MaxValue / 2, cancellationToken);
+        return reader.Read(page.WrittenMemory.Span);
     }
 
     /// <summary>Reads one page from its UTF-8 JSON (a byte order mark at the start is skipped, as the serializer does).</summary>

@@ -7,8 +7,8 @@ using Azure.Storage.Blobs.Models;
 namespace Connector.Orchestrations.Storage;
 
 /// <summary>
-/// A growing byte buffer on arrays rented from <see cref="ArrayPool{T}.Shared"/>, for a staged chunk read whole on its way
-/// to Anaplan (sized at once when its length is known). A <see cref="MemoryStream"/> grew by doubling, each step a new
+/// A growing byte buffer on arrays rented from <see cref="ArrayPool{T}.Shared"/>, for a body read whole (sized at once when
+/// its length is known): a staged chunk on its way to Anaplan, an agent's page of GL balances. A <see cref="MemoryStream"/> grew by doubling, each step a new
 /// array on the large object heap, left for a full collection: in the first 90 s of the benchmark's fixed-chart series
 /// (`dotnet-trace` allocation ticks), 121 of the 203 MB the worker put on the large object heap came from two such streams
 /// (this one, and the chart snapshot's JSON: <see cref="SegmentedBuffer"/>).
