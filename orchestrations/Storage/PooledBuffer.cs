@@ -13,7 +13,7 @@ namespace Connector.Orchestrations.Storage;
 /// (`dotnet-trace` allocation ticks), 121 of the 203 MB the worker put on the large object heap came from two such streams
 /// (this one, and the chart snapshot's JSON: <see cref="SegmentedBuffer"/>).
 /// </summary>
-internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
+internal sealed class PooledBuffer : IDisposable
 {
     /// <summary>
     /// The largest array taken from, and given back to, the shared pool: the pool keeps what it is given, so a larger one
@@ -24,18 +24,18 @@ internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
     private byte[] array;
     private int written;
 
-    public PooledBuffer(int initialCapacity = 64 * 1024)
+    private PooledBuffer(int initialCapacity)
     {
         this.array = Take(Math.Max(initialCapacity, 256));
     }
 
-    /// <summary>Gets the bytes written so far.</summary>
+    /// <summary>Gets how many bytes were read.</summary>
     public int WrittenCount => this.written;
 
-    /// <summary>Gets the array the bytes are in (from index 0, <see cref="WrittenCount"/> of them); valid until the next write or <see cref="Dispose"/>.</summary>
+    /// <summary>Gets the array the bytes are in (from index 0, <see cref="WrittenCount"/> of them); valid until <see cref="Dispose"/>.</summary>
     public byte[] Array => this.array;
 
-    /// <summary>Gets the bytes written so far; valid until the next write or <see cref="Dispose"/>.</summary>
+    /// <summary>Gets the bytes read; valid until <see cref="Dispose"/>.</summary>
     public ReadOnlyMemory<byte> WrittenMemory => this.array.AsMemory(0, this.written);
 
     /// <summary>Reads <paramref name="source"/> to its end into a new buffer (<paramref name="expectedLength"/>, when known, sizes it at once).</summary>
@@ -50,13 +50,14 @@ internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
             while (true)
             {
                 // Whatever room is left (a buffer sized to the length given has one byte to spare, to see the end in).
-                int read = await source.ReadAsync(buffer.GetMemory(1), cancellationToken);
+                buffer.EnsureRoom();
+                int read = await source.ReadAsync(buffer.array.AsMemory(buffer.written), cancellationToken);
                 if (read == 0)
                 {
                     return buffer;
                 }
 
-                buffer.Advance(read);
+                buffer.written += read;
                 if (buffer.written > maxLength)
                 {
                     throw new InvalidDataException($"The stream holds more than {maxLength} bytes.");
@@ -70,29 +71,6 @@ internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
         }
     }
 
-    public void Advance(int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (this.written + count > this.array.Length)
-        {
-            throw new InvalidOperationException("Advanced past the memory handed out.");
-        }
-
-        this.written += count;
-    }
-
-    public Memory<byte> GetMemory(int sizeHint = 0)
-    {
-        this.Ensure(sizeHint);
-        return this.array.AsMemory(this.written);
-    }
-
-    public Span<byte> GetSpan(int sizeHint = 0)
-    {
-        this.Ensure(sizeHint);
-        return this.array.AsSpan(this.written);
-    }
-
     public void Dispose()
     {
         byte[] rented = this.array;
@@ -101,17 +79,15 @@ internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
         Give(rented);
     }
 
-    private void Ensure(int sizeHint)
+    /// <summary>Makes room for at least one more byte: a full buffer is replaced by one twice its size.</summary>
+    private void EnsureRoom()
     {
-        ObjectDisposedException.ThrowIf(this.array.Length == 0, this);
-        int needed = Math.Max(sizeHint, 1);
-        if (this.array.Length - this.written >= needed)
+        if (this.written < this.array.Length)
         {
             return;
         }
 
-        long grown = Math.Max((long)this.array.Length * 2, (long)this.written + needed);
-        byte[] larger = Take((int)Math.Min(grown, System.Array.MaxLength));
+        byte[] larger = Take((int)Math.Min((long)this.array.Length * 2, System.Array.MaxLength));
         this.array.AsSpan(0, this.written).CopyTo(larger);
         Give(this.array);
         this.array = larger;
