@@ -38,6 +38,9 @@ internal static class Bench
     /// </summary>
     private const int WarmUpPages = 1_500;
     private const int MeasuredRows = 200_000;
+
+    /// <summary>The waits for a quiet machine before each measured step of this benchmark, in turn.</summary>
+    private static readonly List<QuietWait> QuietWaits = [];
     private static readonly CompanyProfile Lng = CompanyProfile.BuiltIn.Single(p => p.Code == "LNG");
 
     public static async Task<int> RunAsync(BenchOptions options, TextWriter log)
@@ -76,6 +79,7 @@ internal static class Bench
                     foreach (int entries in options.BudgetEntries)
                     {
                         log.WriteLine($"[budgets] posting {entries:N0} entries ...");
+                        await QuietAsync(log, size, $"the budget of {entries:N0} entries");
                         BudgetResult budget = await BudgetAsync(stack, entries, seeded);
                         budgets.Add(budget);
                         log.WriteLine($"[budgets] {budget.Status}: {budget.Posted:N0} of {budget.Entries:N0} posted, {budget.EntriesPerSecond:0.0} entries/s");
@@ -83,7 +87,7 @@ internal static class Bench
                 }
             }
 
-            var environment = new BenchEnvironment(started, Machine.Describe(), paths.Configuration, Machine.Commit(paths.Root), loadAtStart, Machine.Load(), ChildProcess.PeakResidentBytes(azurite.ProcessId), options.Quick, options.GlRowsPerFile);
+            var environment = new BenchEnvironment(started, Machine.Describe(), paths.Configuration, Machine.Commit(paths.Root), loadAtStart, Machine.Load(), ChildProcess.PeakResidentBytes(azurite.ProcessId), options.Quick, options.GlRowsPerFile, [.. QuietWaits]);
             string report = Report.Markdown(environment, pipelines, budgets);
             Directory.CreateDirectory(Path.GetDirectoryName(options.Output)!);
             await File.WriteAllTextAsync(options.Output, report);
@@ -99,6 +103,21 @@ internal static class Bench
             {
                 TryDelete(options.WorkDirectory);
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits for a quiet machine before a measured step (<see cref="Machine.WaitForQuietAsync"/>): what the step before
+    /// left running in its processes (the benchmark's own too: its paging alone leaves hot methods to compile at tier 1)
+    /// is not measured as the step's. Every wait is kept for the report.
+    /// </summary>
+    private static async Task QuietAsync(TextWriter log, BenchSize size, string step)
+    {
+        (TimeSpan waited, double? busy) = await Machine.WaitForQuietAsync();
+        QuietWaits.Add(new QuietWait(waited, busy));
+        if (busy is { } b)
+        {
+            log.WriteLine(Inv($"[{size.Label}] machine {(b < Machine.QuietBusy ? "quiet" : "still busy")} ({b:P0} of all cores) after {waited.TotalSeconds:0.0} s, before {step}"));
         }
     }
 
@@ -137,6 +156,7 @@ internal static class Bench
         // The agent alone, in the same window: the GL rows of the runs, paged the way the extraction pages them. First the
         // same warm-up at every size (see WarmUpPages), timed on its own: a fresh process's start-up, not paging.
         log.WriteLine($"[{size.Label}] paging the agent alone ...");
+        await QuietAsync(log, size, "the agent's warm-up");
         (TimeSpan agentCpu, TimeSpan clientCpu) = (stack.Agent.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
         var warmWatch = Stopwatch.StartNew();
         long warmed = 0;
@@ -156,6 +176,7 @@ internal static class Bench
         // Measured over at least MeasuredRows rows and every range once: a small year is pulled several times (a pull of 10 pages is mostly noise).
         var pageTimes = new List<double>();
         long paged = 0;
+        await QuietAsync(log, size, "paging alone");
         (agentCpu, clientCpu) = (stack.Agent.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
         var pageWatch = Stopwatch.StartNew();
         do
@@ -191,6 +212,7 @@ internal static class Bench
         {
             log.WriteLine($"[{size.Label}] running the actuals pipeline (full resync of FY{range.FiscalYear} periods {range.From}-{range.To}) ...");
             await stack.Admin.DeleteAsync("requests");
+            await QuietAsync(log, size, "the run");
             (TimeSpan Agent, TimeSpan Emulator, TimeSpan Worker) cpu = (stack.Agent.CpuTime(), stack.Emulator.CpuTime(), stack.Worker.CpuTime());
             TimeSpan azuriteCpu = ChildProcess.CpuTime(azurite);
             (IReadOnlyDictionary<int, long>? Emulator, IReadOnlyDictionary<int, long>? Worker) tiering = (stack.Emulator.TieringThreads(), stack.Worker.TieringThreads());
@@ -218,6 +240,7 @@ internal static class Bench
             TimeSpan? emulatorImport = emulatorImports.Length == glTasks.Count && glTasks.Count > 0 ? emulatorImports.Aggregate(TimeSpan.Zero, (a, b) => a + b) : null;
 
             log.WriteLine($"[{size.Label}] gzip and staging alone over the staged CSV ...");
+            await QuietAsync(log, size, "gzip and staging alone");
             (TimeSpan gzip, TimeSpan staging) = summary is null ? (TimeSpan.Zero, TimeSpan.Zero) : await GzipAndStagingAloneAsync(stack.Storage, new RunRef(BenchStack.ConnectionId, start.InstanceId));
             total.Gzip += gzip;
             total.StagingAlone += staging;

@@ -23,6 +23,64 @@ internal static class Machine
     public static string Load()
         => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
+    /// <summary>The share of the machine's processor time (all cores) under which it counts as quiet.</summary>
+    public const double QuietBusy = 0.10;
+
+    /// <summary>How long one look at the machine lasts.</summary>
+    public static readonly TimeSpan QuietWindow = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest wait for a quiet machine: a machine that never gets quiet is measured anyway (and the wait shows it).</summary>
+    public static readonly TimeSpan QuietLimit = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Waits until the machine is quiet: all cores together busy under <see cref="QuietBusy"/> over one
+    /// <see cref="QuietWindow"/> (from <c>/proc/stat</c>), at most <see cref="QuietLimit"/>. A step of the benchmark leaves
+    /// work behind in its processes (a .NET process compiles its hot methods again at tier 1 on a background thread, the GC
+    /// finishes): without this it runs inside the next measurement, on the cores that measurement has. Returns how long it
+    /// waited and how busy the last window was (null where <c>/proc/stat</c> cannot be read: no wait).
+    /// </summary>
+    public static async Task<(TimeSpan Waited, double? Busy)> WaitForQuietAsync(CancellationToken cancellationToken = default)
+    {
+        var watch = Stopwatch.StartNew();
+        if (ProcessorTicks() is not { } before)
+        {
+            return (TimeSpan.Zero, null);
+        }
+
+        while (true)
+        {
+            await Task.Delay(QuietWindow, cancellationToken);
+            if (ProcessorTicks() is not { } after)
+            {
+                return (watch.Elapsed, null);
+            }
+
+            long total = after.Total - before.Total;
+            double busy = total <= 0 ? 0 : 1 - ((after.Idle - before.Idle) / (double)total);
+            if (busy < QuietBusy || watch.Elapsed >= QuietLimit)
+            {
+                return (watch.Elapsed, busy);
+            }
+
+            before = after;
+        }
+    }
+
+    /// <summary>The machine's processor ticks since boot, all cores (the first line of <c>/proc/stat</c>): idle (with I/O wait) and total.</summary>
+    private static (long Idle, long Total)? ProcessorTicks()
+    {
+        try
+        {
+            string[] fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            long[] ticks = [.. fields.Skip(1).Take(8).Select(f => long.Parse(f, CultureInfo.InvariantCulture))];
+            return (ticks[3] + ticks[4], ticks.Sum());
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The commit measured, with a mark when the tree had uncommitted changes.</summary>
     public static string Commit(string root)
     {

@@ -14,6 +14,14 @@ internal static class Report
         md.AppendLine(Inv($"{env.Machine}. {env.Build} build of {env.Commit}. Load average (1/5/15 min) {env.LoadAtStart} at the start, {env.LoadAtEnd} at the end."));
         md.AppendLine("Agent, Anaplan emulator, worker (`connector worker`), Azurite and the benchmark client each ran as their own process;");
         md.AppendLine(Inv($"a fresh agent, emulator and worker for each size. Azurite peak RSS {Mb(env.AzuritePeakBytes)} MB over the whole benchmark."));
+        if (env.QuietWaits is { Count: > 0 } waits && waits.Any(w => w.Busy is not null))
+        {
+            QuietWait[] known = [.. waits.Where(w => w.Busy is not null)];
+            double[] seconds = [.. known.Select(w => w.Waited.TotalSeconds).Order()];
+            int busy = known.Count(w => w.Busy >= Machine.QuietBusy);
+            md.AppendLine(Inv($"Before each measured step (paging alone, its warm-up, each run, staging alone, each budget) the benchmark waited for a quiet machine: all cores under {Machine.QuietBusy:P0} busy over {Machine.QuietWindow.TotalSeconds:0.00} s, at most {Machine.QuietLimit.TotalSeconds:0} s. {known.Length} waits, median {seconds[seconds.Length / 2]:0.0} s, longest {seconds[^1]:0.0} s{(busy > 0 ? Inv($"; {busy} ended still busy") : string.Empty)}."));
+        }
+
         if (env.GlRowsPerFile is { } perFile)
         {
             md.AppendLine(Inv($"The connection's `Actuals:GlRowsPerFile` was {perFile:N0} (`--gl-rows-per-file`; 0 is one file), not the connector's default."));
