@@ -47,6 +47,7 @@ internal static class Bench
     {
         BenchPaths paths = BenchPaths.Find();
         Directory.CreateDirectory(options.WorkDirectory);
+        QuietWaits.Clear(); // this benchmark's waits only
         var pipelines = new List<PipelineResult>();
         var budgets = new List<BudgetResult>();
         DateTimeOffset started = DateTimeOffset.Now;

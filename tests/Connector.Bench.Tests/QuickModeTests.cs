@@ -41,6 +41,12 @@ public sealed partial class QuickModeTests : IDisposable
         Assert.All(tables[2][2][7..], cell => Assert.True(Number(cell) > 0, cell)); // requests, minimum, ratio, history rows
         Assert.Equal("10", tables[3][2][0]);
 
+        // The machine was waited for before each measured step: the agent's warm-up, paging alone, the run, staging alone
+        // and the budget, and the report says so (a machine that stayed busy is measured anyway, and said to be).
+        Match quiet = QuietLine().Match(report);
+        Assert.True(quiet.Success, report);
+        Assert.Equal(5, int.Parse(quiet.Groups["waits"].Value, System.Globalization.CultureInfo.InvariantCulture));
+
         // Every target of the issue is listed, met or not, or said not to be measured in quick mode.
         Assert.Equal(9, tables[4].Count - 2);
         Assert.All(tables[4][2..], row => Assert.Matches("^(pass|fail|not measured in this run)$", row[3]));
@@ -76,4 +82,7 @@ public sealed partial class QuickModeTests : IDisposable
 
     [GeneratedRegex(@"[0-9][0-9,]*(\.[0-9]+)?")]
     private static partial Regex NumberPart();
+
+    [GeneratedRegex(@"the benchmark waited for a quiet machine: .* (?<waits>[0-9]+) waits, median [0-9.]+ s, longest [0-9.]+ s")]
+    private static partial Regex QuietLine();
 }
