@@ -71,7 +71,7 @@ internal static class Bench
                 log.WriteLine($"[{size.Label}] starting the agent, the emulator and a worker ...");
                 string hub = "Bench" + size.Label.Replace("-chart", "C", StringComparison.Ordinal) + Convert.ToHexString(BitConverter.GetBytes(Environment.TickCount64))[..6];
                 await using BenchStack stack = await BenchStack.StartAsync(paths, azurite.ConnectionString, directory, companies, hub, options.GlRowsPerFile);
-                PipelineResult pipeline = await PipelineAsync(stack, size, ranges, options.Output, options.ColdWorker ? 0 : options.WarmUpRuns, azurite.ProcessId, log);
+                PipelineResult pipeline = await PipelineAsync(stack, size, ranges, options.Output, options.ColdWorker ? 0 : options.WarmUpRuns, azurite.ProcessId, options.Quick, log);
                 pipelines.Add(pipeline);
                 log.WriteLine($"[{size.Label}] {pipeline.Status}: {pipeline.GlRows:N0} GL rows in {pipeline.Runs} run(s), {pipeline.Run.TotalSeconds:0.0} s ({pipeline.RowsPerSecond:N0} rows/s; agent alone {pipeline.PagingRowsPerSecond:N0} rows/s); worker peak {pipeline.WorkerPeakBytes / 1024 / 1024} MB");
                 if (size.Accounts is null && rows == budgetRows)
@@ -80,7 +80,7 @@ internal static class Bench
                     foreach (int entries in options.BudgetEntries)
                     {
                         log.WriteLine($"[budgets] posting {entries:N0} entries ...");
-                        await QuietAsync(log, size, $"the budget of {entries:N0} entries");
+                        await QuietAsync(log, size, options.Quick, $"the budget of {entries:N0} entries");
                         BudgetResult budget = await BudgetAsync(stack, entries, seeded);
                         budgets.Add(budget);
                         log.WriteLine($"[budgets] {budget.Status}: {budget.Posted:N0} of {budget.Entries:N0} posted, {budget.EntriesPerSecond:0.0} entries/s");
@@ -112,10 +112,11 @@ internal static class Bench
     /// left running in its processes (the benchmark's own too: its paging alone leaves hot methods to compile at tier 1)
     /// is not measured as the step's. Every wait is kept for the report.
     /// </summary>
-    private static async Task QuietAsync(TextWriter log, BenchSize size, string step)
+    private static async Task QuietAsync(TextWriter log, BenchSize size, bool quick, string step)
     {
-        (TimeSpan waited, double? busy) = await Machine.WaitForQuietAsync();
-        QuietWaits.Add(new QuietWait(waited, busy));
+        TimeSpan limit = quick ? Machine.QuickQuietLimit : Machine.QuietLimit;
+        (TimeSpan waited, double? busy) = await Machine.WaitForQuietAsync(limit);
+        QuietWaits.Add(new QuietWait(waited, busy, limit));
         if (busy is { } b)
         {
             log.WriteLine(Inv($"[{size.Label}] machine {(b < Machine.QuietBusy ? "quiet" : "still busy")} ({b:P0} of all cores) after {waited.TotalSeconds:0.0} s, before {step}"));
@@ -145,7 +146,7 @@ internal static class Bench
         return rows / 12 / perMain * 6;
     }
 
-    private static async Task<PipelineResult> PipelineAsync(BenchStack stack, BenchSize size, IReadOnlyList<PeriodRange> requested, string output, int warmUpRuns, int azurite, TextWriter log)
+    private static async Task<PipelineResult> PipelineAsync(BenchStack stack, BenchSize size, IReadOnlyList<PeriodRange> requested, string output, int warmUpRuns, int azurite, bool quick, TextWriter log)
     {
         SageAgentClient sage = stack.Clients.Sage(BenchStack.ConnectionId);
         long accounts = await sage.GetAccountsAsync().CountAsync();
@@ -157,7 +158,7 @@ internal static class Bench
         // The agent alone, in the same window: the GL rows of the runs, paged the way the extraction pages them. First the
         // same warm-up at every size (see WarmUpPages), timed on its own: a fresh process's start-up, not paging.
         log.WriteLine($"[{size.Label}] paging the agent alone ...");
-        await QuietAsync(log, size, "the agent's warm-up");
+        await QuietAsync(log, size, quick, "the agent's warm-up");
         (TimeSpan agentCpu, TimeSpan clientCpu) = (stack.Agent.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
         var warmWatch = Stopwatch.StartNew();
         long warmed = 0;
@@ -177,7 +178,7 @@ internal static class Bench
         // Measured over at least MeasuredRows rows and every range once: a small year is pulled several times (a pull of 10 pages is mostly noise).
         var pageTimes = new List<double>();
         long paged = 0;
-        await QuietAsync(log, size, "paging alone");
+        await QuietAsync(log, size, quick, "paging alone");
         (agentCpu, clientCpu) = (stack.Agent.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
         var pageWatch = Stopwatch.StartNew();
         do
@@ -213,7 +214,7 @@ internal static class Bench
         {
             log.WriteLine($"[{size.Label}] running the actuals pipeline (full resync of FY{range.FiscalYear} periods {range.From}-{range.To}) ...");
             await stack.Admin.DeleteAsync("requests");
-            await QuietAsync(log, size, "the run");
+            await QuietAsync(log, size, quick, "the run");
             (TimeSpan Agent, TimeSpan Emulator, TimeSpan Worker) cpu = (stack.Agent.CpuTime(), stack.Emulator.CpuTime(), stack.Worker.CpuTime());
             TimeSpan azuriteCpu = ChildProcess.CpuTime(azurite);
             (IReadOnlyDictionary<int, long>? Emulator, IReadOnlyDictionary<int, long>? Worker) tiering = (stack.Emulator.TieringThreads(), stack.Worker.TieringThreads());
@@ -241,7 +242,7 @@ internal static class Bench
             TimeSpan? emulatorImport = emulatorImports.Length == glTasks.Count && glTasks.Count > 0 ? emulatorImports.Aggregate(TimeSpan.Zero, (a, b) => a + b) : null;
 
             log.WriteLine($"[{size.Label}] gzip and staging alone over the staged CSV ...");
-            await QuietAsync(log, size, "gzip and staging alone");
+            await QuietAsync(log, size, quick, "gzip and staging alone");
             (TimeSpan gzip, TimeSpan staging) = summary is null ? (TimeSpan.Zero, TimeSpan.Zero) : await GzipAndStagingAloneAsync(stack.Storage, new RunRef(BenchStack.ConnectionId, start.InstanceId));
             total.Gzip += gzip;
             total.StagingAlone += staging;
