@@ -114,9 +114,8 @@ internal static class Bench
     /// </summary>
     private static async Task QuietAsync(TextWriter log, BenchSize size, bool quick, string step)
     {
-        TimeSpan limit = quick ? Machine.QuickQuietLimit : Machine.QuietLimit;
-        (TimeSpan waited, double? busy) = await Machine.WaitForQuietAsync(limit);
-        QuietWaits.Add(new QuietWait(waited, busy, limit));
+        (TimeSpan waited, double? busy) = await Machine.WaitForQuietAsync(Machine.QuietLimitFor(quick));
+        QuietWaits.Add(new QuietWait(waited, busy));
         if (busy is { } b)
         {
             log.WriteLine(Inv($"[{size.Label}] machine {(b < Machine.QuietBusy ? "quiet" : "still busy")} ({b:P0} of all cores) after {waited.TotalSeconds:0.0} s, before {step}"));

@@ -38,6 +38,9 @@ internal static class Machine
     /// </summary>
     public static readonly TimeSpan QuickQuietLimit = TimeSpan.FromSeconds(2);
 
+    /// <summary>The longest wait for a quiet machine in a benchmark run in quick mode or not.</summary>
+    public static TimeSpan QuietLimitFor(bool quick) => quick ? QuickQuietLimit : QuietLimit;
+
     /// <summary>
     /// Waits until the machine is quiet: all cores together busy under <see cref="QuietBusy"/> over one
     /// <see cref="QuietWindow"/> (from <c>/proc/stat</c>), at most <paramref name="limit"/>. A step of the benchmark leaves

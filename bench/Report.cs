@@ -19,7 +19,7 @@ internal static class Report
             QuietWait[] known = [.. waits.Where(w => w.Busy is not null)];
             double[] seconds = [.. known.Select(w => w.Waited.TotalSeconds).Order()];
             int busy = known.Count(w => w.Busy >= Machine.QuietBusy);
-            md.AppendLine(Inv($"Before each measured step (paging alone, its warm-up, each run, staging alone, each budget) the benchmark waited for a quiet machine: all cores under {Machine.QuietBusy:P0} busy over {Machine.QuietWindow.TotalSeconds:0.00} s, at most {known.Max(w => w.Limit).TotalSeconds:0} s. {known.Length} waits, median {seconds[seconds.Length / 2]:0.0} s, longest {seconds[^1]:0.0} s{(busy > 0 ? Inv($"; {busy} ended still busy") : string.Empty)}."));
+            md.AppendLine(Inv($"Before each measured step (paging alone, its warm-up, each run, staging alone, each budget) the benchmark waited for a quiet machine: all cores under {Machine.QuietBusy:P0} busy over {Machine.QuietWindow.TotalSeconds:0.00} s, at most {Machine.QuietLimitFor(env.Quick).TotalSeconds:0} s. {known.Length} waits, median {seconds[seconds.Length / 2]:0.0} s, longest {seconds[^1]:0.0} s{(busy > 0 ? Inv($"; {busy} ended still busy") : string.Empty)}."));
         }
 
         if (env.GlRowsPerFile is { } perFile)

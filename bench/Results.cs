@@ -146,5 +146,5 @@ internal sealed record BudgetResult
 /// <summary>The machine and build the numbers come from.</summary>
 internal sealed record BenchEnvironment(DateTimeOffset Started, string Machine, string Build, string Commit, string LoadAtStart, string LoadAtEnd, long? AzuritePeakBytes, bool Quick, int? GlRowsPerFile = null, IReadOnlyList<QuietWait>? QuietWaits = null);
 
-/// <summary>One wait for a quiet machine before a measured step: how long, how busy the machine was at its end (null: not known), and the longest it could have waited.</summary>
-internal sealed record QuietWait(TimeSpan Waited, double? Busy, TimeSpan Limit);
+/// <summary>One wait for a quiet machine before a measured step: how long, and how busy the machine was at its end (null: not known).</summary>
+internal sealed record QuietWait(TimeSpan Waited, double? Busy);
