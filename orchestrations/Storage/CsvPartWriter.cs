@@ -54,6 +54,7 @@ public sealed class CsvPartWriter : IAsyncDisposable
     private readonly List<StagedPart> parts = [];
     private readonly byte[] headerBytes;
     private readonly byte[] block = new byte[BlockBytes];
+    private readonly bool headerAlone;
     private byte[] row = new byte[256];
     private int blockLength;
 
@@ -66,7 +67,14 @@ public sealed class CsvPartWriter : IAsyncDisposable
     private long totalBytes;
     private bool completed;
 
-    public CsvPartWriter(BlobContainerClient container, string prefix, string dataset, IReadOnlyList<string> header, long maxPartBytes)
+    /// <param name="container">Where the parts go.</param>
+    /// <param name="prefix">The parts' blob name prefix.</param>
+    /// <param name="dataset">The dataset, for messages.</param>
+    /// <param name="header">The header row.</param>
+    /// <param name="maxPartBytes">The most uncompressed bytes a part holds.</param>
+    /// <param name="headerAlone">Whether the header gets a part of its own (the first), so the data parts of this file can
+    /// follow another file's in one upload (<see cref="StagedCsv.HeaderAlone"/>).</param>
+    public CsvPartWriter(BlobContainerClient container, string prefix, string dataset, IReadOnlyList<string> header, long maxPartBytes, bool headerAlone = false)
     {
         ArgumentNullException.ThrowIfNull(header);
         if (header.Count == 0)
@@ -78,6 +86,7 @@ public sealed class CsvPartWriter : IAsyncDisposable
         this.prefix = prefix.TrimEnd('/');
         this.dataset = dataset;
         this.maxPartBytes = maxPartBytes;
+        this.headerAlone = headerAlone;
         this.Header = header;
         this.rowWriter = CsvWriter.Create(this.rowBuffer, CsvOptions, leaveOpen: true);
         this.headerBytes = this.Encode(header);
@@ -146,7 +155,7 @@ public sealed class CsvPartWriter : IAsyncDisposable
         {
             if (this.gzip is null && this.parts.Count == 0)
             {
-                await this.OpenPartAsync(cancellationToken);
+                await this.OpenPartAsync(cancellationToken, headerOnly: true);
             }
 
             if (this.gzip is not null)
@@ -163,7 +172,10 @@ public sealed class CsvPartWriter : IAsyncDisposable
             [.. this.parts],
             this.totalRows,
             this.totalBytes,
-            Convert.ToHexStringLower(this.checksum.GetCurrentHash()));
+            Convert.ToHexStringLower(this.checksum.GetCurrentHash()))
+        {
+            HeaderAlone = this.headerAlone,
+        };
     }
 
     /// <inheritdoc/>
@@ -206,7 +218,7 @@ public sealed class CsvPartWriter : IAsyncDisposable
     /// <summary>Writes the row encoded in <see cref="row"/> (<paramref name="length"/> bytes), opening and closing parts as needed.</summary>
     private async Task WriteEncodedAsync(int length, CancellationToken cancellationToken)
     {
-        long needed = length + (this.parts.Count == 0 && this.gzip is null ? this.headerBytes.Length : 0);
+        long needed = length + (this.parts.Count == 0 && this.gzip is null && !this.headerAlone ? this.headerBytes.Length : 0);
         if (needed > this.maxPartBytes)
         {
             throw new InvalidDataException($"{this.dataset} row {this.totalRows + 1} is {length} bytes, more than a whole part ({this.maxPartBytes}).");
@@ -405,7 +417,26 @@ public sealed class CsvPartWriter : IAsyncDisposable
         return this.rowBuffer.ToArray();
     }
 
-    private async Task OpenPartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the next part; the first holds the header, alone when <see cref="headerAlone"/> (that part is then closed and
+    /// the next opened, unless <paramref name="headerOnly"/>: a file without rows).
+    /// </summary>
+    private async Task OpenPartAsync(CancellationToken cancellationToken, bool headerOnly = false)
+    {
+        if (this.headerAlone && this.parts.Count == 0)
+        {
+            await this.OpenBlobPartAsync(cancellationToken);
+            await this.ClosePartAsync(cancellationToken);
+            if (headerOnly)
+            {
+                return;
+            }
+        }
+
+        await this.OpenBlobPartAsync(cancellationToken);
+    }
+
+    private async Task OpenBlobPartAsync(CancellationToken cancellationToken)
     {
         string name = $"{this.prefix}/part-{this.parts.Count + 1:D5}.csv.gz";
         BlockBlobClient blob = this.container.GetBlockBlobClient(name);
@@ -552,6 +583,12 @@ public sealed record StagedCsv(
     /// alone, one file).
     /// </summary>
     public IReadOnlyList<int>? FileStarts { get; init; }
+
+    /// <summary>
+    /// Gets whether the first part holds the header alone (<see cref="CsvPartWriter"/>'s <c>headerAlone</c>): the other
+    /// parts are then data only, and can follow another file's parts in one upload.
+    /// </summary>
+    public bool HeaderAlone { get; init; }
 
     /// <summary>Gets the compressed size of all parts.</summary>
     public long CompressedBytes => this.Parts.Sum(p => p.CompressedBytes);

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs.Models;
+using Connector.Orchestrations.Flows;
 using Connector.Orchestrations.Storage;
 using Connector.Testing;
 
@@ -194,6 +195,68 @@ public sealed class CsvPartWriterTests(StorageFixture fixture) : IClassFixture<S
 
         Assert.Single(staged.Parts);
         Assert.Equal(0, staged.Rows);
+        Assert.Equal("Account,Cost Center,Period,Net\r\n", Encoding.UTF8.GetString(await this.ReadAllAsync(staged)));
+    }
+
+    [Fact]
+    public async Task HeaderAlone_FirstPartIsTheHeader_TheRestDataOnly_AndTwoFilesJoinIntoOneCsvWithOneHeader()
+    {
+        // A GL file after the run's first stages its header in a part of its own, so a batch import can upload the first
+        // file's parts and then this file's data parts: one CSV, one header, every row once.
+        const long max = 2_048;
+        var expected = new StringBuilder("Account,Cost Center,Period,Net\r\n");
+        var files = new List<DatasetManifest>();
+        for (int file = 1; file <= 2; file++)
+        {
+            await using var writer = new CsvPartWriter(fixture.Storage.StagingContainer, $"conn/run-{Guid.NewGuid():N}/gl-{file}", "gl", Header, max, headerAlone: file > 1);
+            for (int i = 0; i < 300; i++)
+            {
+                string[] row = [$"{file}{4000 + i}", "01", "FY2026-P03", (i * 1.25m).ToString(System.Globalization.CultureInfo.InvariantCulture)];
+                await writer.WriteRowAsync(row);
+                expected.Append(string.Join(',', row)).Append("\r\n");
+            }
+
+            StagedCsv staged = await writer.CompleteAsync();
+            Assert.Equal(file > 1, staged.HeaderAlone);
+            files.Add(new DatasetManifest("gl", staged, 300, 0, [], [], null, null) { Resume = file == 1 ? new Connector.Orchestrations.Flows.Actuals.GlResume("2026", "c") : null });
+        }
+
+        StagedCsv second = files[1].Staged;
+        Assert.Equal("Account,Cost Center,Period,Net\r\n", Encoding.UTF8.GetString(await this.ReadPartAsync(second.Parts[0].BlobName)));
+        Assert.Equal(0, second.Parts[0].Rows);
+        Assert.True(second.Parts.Count > 2, $"expected several data parts, got {second.Parts.Count}");
+        foreach (StagedPart part in second.Parts.Skip(1))
+        {
+            Assert.False(Encoding.UTF8.GetString(await this.ReadPartAsync(part.BlobName)).StartsWith("Account", StringComparison.Ordinal), part.BlobName);
+        }
+
+        // What one import of both files uploads: the bytes of one CSV.
+        StagedCsv merged = Connector.Orchestrations.Flows.Actuals.GlFiles.Merge(files, 1, 2);
+        Assert.Equal(600, merged.Rows);
+        Assert.Equal(files[0].Staged.Parts.Count + second.Parts.Count - 1, merged.Parts.Count);
+        byte[] joined = await this.ReadAllAsync(merged);
+        Assert.Equal(expected.ToString(), Encoding.UTF8.GetString(joined));
+        Assert.Equal(joined.Length, merged.UncompressedBytes);
+
+        // The staged files read back as one dataset (reconciliation, replays): every row once, no header as a row.
+        var rows = new List<string[]>();
+        await foreach (string[] row in StagedCsvReader.ReadAsync(fixture.Storage, Connector.Orchestrations.Flows.Actuals.GlFiles.Combine(files).Staged))
+        {
+            rows.Add(row);
+        }
+
+        Assert.Equal(600, rows.Count);
+        Assert.DoesNotContain(rows, r => r[0] == "Account");
+    }
+
+    [Fact]
+    public async Task HeaderAlone_NoRows_StagesTheHeaderPartOnly()
+    {
+        await using var writer = new CsvPartWriter(fixture.Storage.StagingContainer, $"conn/{Guid.NewGuid():N}/gl", "gl", Header, 1 << 20, headerAlone: true);
+        StagedCsv staged = await writer.CompleteAsync();
+
+        Assert.Single(staged.Parts);
+        Assert.True(staged.HeaderAlone);
         Assert.Equal("Account,Cost Center,Period,Net\r\n", Encoding.UTF8.GetString(await this.ReadAllAsync(staged)));
     }
 
