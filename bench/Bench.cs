@@ -442,13 +442,13 @@ internal static class Bench
         static bool IsStatus((string Method, string Path) r) => r.Method == "GET" && r.Path.Contains("/tasks/", StringComparison.Ordinal) && !r.Path.Contains("/dump", StringComparison.Ordinal);
         static bool IsSignIn((string Method, string Path) r) => r.Path.Contains("/token/", StringComparison.Ordinal);
 
-        // An upload (the file's chunk count, each chunk, the import's start) is needed once per file a load imports: GL in
-        // several files sends the same requests to the same file once per file. Counted from the run's summary (each
-        // loaded dataset's files and chunks) when there is one, else as distinct requests.
+        // An upload (the file's chunk count, each chunk, the import's start) is needed once per import: GL in several
+        // files sends the same requests to the same file once per import (files waiting for the lock go in one). Counted
+        // from the run's summary (each loaded dataset's imports and chunks) when there is one, else as distinct requests.
         static bool IsUpload((string Method, string Path) r)
             => (r.Method == "POST" && (r.Path.Contains("/files/", StringComparison.Ordinal) || (r.Path.Contains("/imports/", StringComparison.Ordinal) && r.Path.EndsWith("/tasks", StringComparison.Ordinal))))
                 || (r.Method == "PUT" && r.Path.Contains("/chunks/", StringComparison.Ordinal));
-        int uploads = summary is null ? 0 : summary.Datasets.Where(d => d.ImportTaskId is not null).Sum(d => (2 * d.Files) + d.Parts);
+        int uploads = summary is null ? 0 : summary.Datasets.Where(d => d.ImportTaskId is not null).Sum(d => (2 * d.ImportTaskId!.Split(", ").Length) + d.Parts);
         int distinct = paths.Where(r => !IsStatus(r) && !IsSignIn(r) && (summary is null || !IsUpload(r))).Distinct().Count();
         int tasks = paths.Where(IsStatus).Select(r => r.Path).Distinct().Count();
         return 1 + distinct + uploads + tasks;

@@ -221,6 +221,16 @@ public sealed class ActualsFlowOptions
     /// </summary>
     public long GlRowsPerFile { get; set; } = 250_000;
 
+    /// <summary>
+    /// Gets or sets the most staged GL files one import takes: files waiting when the model lock comes free go in one
+    /// import, up to this many (1: each file its own import; at most 8, the files the extraction runs ahead). Every import
+    /// is a model lock, an upload declaration, a task and its status checks (and, in Anaplan, a recalculation of the
+    /// model). Default 4, 1 M rows at the default file size: until a first status check of the action has found a task
+    /// running, a young connection checks an import after at most 1 s, and an import longer than that misses its first
+    /// check and waits Anaplan's 5 s cadence.
+    /// </summary>
+    public int GlFilesPerImport { get; set; } = 4;
+
     /// <summary>Gets or sets the import action names.</summary>
     public ActualsImports Imports { get; set; } = new();
 

@@ -17,6 +17,9 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
     private static readonly string[] Groupings = ["VersionPeriodCostCenter", "VersionPeriod", "VersionPeriodAccount"];
     private static readonly string[] BudgetLayouts = ["Rows", "PeriodColumns"];
 
+    /// <summary>The most GL files one import can take: the extraction stays at most this many files ahead of the loads (<c>GlFiles.StagedAhead</c>).</summary>
+    private const int GlFilesPerImportMost = 8;
+
     /// <summary>Validates and throws <see cref="OptionsValidationException"/> listing every problem.</summary>
     public static void ThrowIfInvalid(ConnectorOptions options)
     {
@@ -89,6 +92,11 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
                 if (c.Actuals.GlRowsPerFile is < 0 or > 1_000_000_000)
                 {
                     Error("Actuals:GlRowsPerFile", $"must be 0 (GL in one file) or a number of rows up to 1,000,000,000; got {c.Actuals.GlRowsPerFile}.");
+                }
+
+                if (c.Actuals.GlFilesPerImport is < 1 or > GlFilesPerImportMost)
+                {
+                    Error("Actuals:GlFilesPerImport", $"must be between 1 (each GL file its own import) and {GlFilesPerImportMost}; got {c.Actuals.GlFilesPerImport}.");
                 }
 
                 RequireNames("Actuals:Imports", Error, ("Accounts", c.Actuals.Imports.Accounts), ("Vendors", c.Actuals.Imports.Vendors), ("GlActuals", c.Actuals.Imports.GlActuals), ("ApActuals", c.Actuals.Imports.ApActuals));

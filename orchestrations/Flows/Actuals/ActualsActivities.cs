@@ -132,7 +132,7 @@ public sealed class ExtractGlActualsActivity(ConnectionClients clients, Connecto
         var rejectedRows = new List<RejectedGlRow>();
         await using var writer = new CsvPartWriter(
             storage.StagingContainer, Datasets.StagingPrefix(input.Run, Datasets.FileName(Datasets.GlActuals, file)), Datasets.GlActuals,
-            layout.Header, connection.Anaplan.ChunkSizeMb * 1024L * 1024L);
+            layout.Header, connection.Anaplan.ChunkSizeMb * 1024L * 1024L, headerAlone: input.File is not null);
         var stager = new GlRowStager(codec, input.Periods, accounts, layout, writer);
 
         foreach (SagePageFeed<SagePeriodBalance> year in source.Years())

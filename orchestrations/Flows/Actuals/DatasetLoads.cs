@@ -106,8 +106,12 @@ internal static class DatasetLoads
         return await FinishAsync(context, run, connection, manifest, importName, incremental, periods, steps, layout, partial, readBack, loaded);
     }
 
-    /// <summary>How one file's load ended: its result (null when it failed outright, with the reason), and whether it was done in this attempt.</summary>
-    internal sealed record FileLoad(LoadDatasetResult? Result, string? Failure, bool Redone);
+    /// <summary>
+    /// How one file's load ended: its result (null when it failed outright, with the reason), and whether it was done in
+    /// this attempt. <c>Chunks</c>: the chunks uploaded, when not every staged part was one (GL files in one import leave
+    /// out the later files' header parts).
+    /// </summary>
+    internal sealed record FileLoad(LoadDatasetResult? Result, string? Failure, bool Redone, int? Chunks = null);
 
     /// <summary>Loads one staged file (or takes what an earlier attempt recorded of its load); a load that fails is reported, not thrown.</summary>
     internal static async Task<FileLoad> LoadFileAsync(
@@ -177,7 +181,10 @@ internal static class DatasetLoads
                 : $" ({committed.PendingPeriods} period(s) will be sent again by the next run)";
         }
 
-        return Summary(manifest, status, load, reconciliation) with { Message = message.Trim(), Resent = resent, PendingForNextRun = committed.PendingRows };
+        return Summary(manifest, status, load, reconciliation) with
+        {
+            Message = message.Trim(), Resent = resent, PendingForNextRun = committed.PendingRows, Parts = load is null ? 0 : loaded.Chunks ?? manifest.Staged.Parts.Count,
+        };
     }
 
     private static async Task<CommitResult> CommitAsync(

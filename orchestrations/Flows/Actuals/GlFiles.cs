@@ -19,9 +19,11 @@ public sealed record GlFile(int Number, GlResume? From, long RejectedBefore);
 /// <summary>
 /// GL in several files when it is large: the extraction stops at the first page boundary after
 /// <c>Actuals:GlRowsPerFile</c> rows and returns where it stopped; the orchestrator loads that file (inside the model lock,
-/// as every load) while the next extraction goes on from there, and so on. Each file's extraction and load are steps of
-/// their own (<see cref="StepKeys.File"/>), so a rewound run takes every file an earlier attempt extracted or loaded as
-/// recorded. GL is committed as sent by period once, after every file's load, with the worst outcome; the read-back export
+/// as every load) while the next extraction goes on from there, and so on. Files that are waiting when the lock comes free
+/// go in one import (<c>Actuals:GlFilesPerImport</c>): every file after the first stages its header in a part of its own,
+/// so its data parts can follow another file's in one upload. Each file's extraction and each import are steps of their
+/// own (<see cref="StepKeys.File"/>, <see cref="BatchStep"/>), so a rewound run takes every file an earlier attempt
+/// extracted, and every import it started or loaded, as recorded. GL is committed as sent by period once, after every file's load, with the worst outcome; the read-back export
 /// runs once, after the last file's import (inside that lock section), and reconciles every file's rows; the summary shows
 /// GL as one dataset. A run under the budget, or whose rows are summed into cells (two rows of one cell in two files would
 /// overwrite each other), is one file and one extraction, as before.
@@ -101,7 +103,8 @@ internal static class GlFiles
         bool final = !speculative; // the staged files are what is loaded
         var files = new List<DatasetManifest>(whole?.Files ?? []);
         bool allStaged = whole is not null;
-        var loads = new List<DatasetLoads.FileLoad>();
+        var loads = new List<Batch>();
+        int loadingLast = 0; // the last file of the import under way
         Task<DatasetManifest>? extracting = null;
         Task<DatasetLoads.FileLoad>? loading = null;
         Task confirming = Task.CompletedTask;
@@ -143,7 +146,7 @@ internal static class GlFiles
                 final = true;
             }
 
-            if (extracting is null && !allStaged && files.Count - loads.Count < StagedAhead && (!final || alignment.IsCompleted))
+            if (extracting is null && !allStaged && files.Count - Loaded(loads) < StagedAhead && (!final || alignment.IsCompleted))
             {
                 ExtractInput input = final ? extract with { AlignmentBlob = (await alignment).AlignmentBlob } : extract with { Provisional = true };
                 extracting = ExtractFile(context, steps, input, files, provisionalStand);
@@ -171,15 +174,16 @@ internal static class GlFiles
                 await RecordStepActivity.RecordAsync(context, run, StepKeys.Extract(Datasets.GlActuals), whole);
             }
 
-            if (loading is null && final && loads.Count < files.Count && loadsBefore.IsCompleted && alignment.IsCompleted)
+            if (loading is null && final && Loaded(loads) < files.Count && loadsBefore.IsCompleted && alignment.IsCompleted
+                && BatchEnd(steps, files, Loaded(loads) + 1, connection.Actuals.GlFilesPerImport) is { } batchEnd)
             {
-                // The read-back follows the last file's import only.
+                // Every staged file that waits goes in one import; the read-back follows the last file's import only.
                 await loadsBefore;
-                int number = loads.Count + 1;
-                loading = LoadFileAsync(context, run, connection, files[number - 1], number, last: files[number - 1].Resume is null, importName, layout, target, steps, loads);
+                loadingLast = batchEnd;
+                loading = LoadBatchAsync(context, run, connection, files, Loaded(loads) + 1, batchEnd, importName, layout, target, steps, loads);
             }
 
-            if (final && allStaged && loading is null && loads.Count == files.Count)
+            if (final && allStaged && loading is null && Loaded(loads) == files.Count)
             {
                 break;
             }
@@ -202,65 +206,166 @@ internal static class GlFiles
 
             if (loading is { IsCompleted: true })
             {
-                loads.Add(await loading);
+                loads.Add(new Batch(Loaded(loads) + 1, loadingLast, Merge(files, Loaded(loads) + 1, loadingLast).Parts.Count, await loading));
                 loading = null;
             }
         }
 
         await confirming;
         return await DatasetLoads.FinishAsync(
-            context, run, connection, whole!, importName, false, periods, steps, layout, false, DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout)?.Checked(target), Combine(loads, importName));
+            context, run, connection, whole!, importName, false, periods, steps, layout, false, DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout)?.Checked(target), Combine(loads, files.Count, importName));
     }
 
     /// <summary>
-    /// Loads GL staged in several files (a replay of such a run): each file in turn, as the run did, then what follows
-    /// the load once (commit, reconciliation against the read-back taken after the last file). Orchestrator code.
+    /// Loads GL staged in several files (a replay of such a run): the files in imports of up to
+    /// <c>Actuals:GlFilesPerImport</c>, then what follows the load once (commit, reconciliation against the read-back taken
+    /// after the last import). Orchestrator code.
     /// </summary>
     internal static async Task<DatasetSummary> LoadAsync(
         TaskOrchestrationContext context, RunRef run, ConnectionOptions connection, DatasetManifest whole, string importName, ResolvedPeriods periods, RecordedSteps steps, ModelFit.DatasetLayout layout)
     {
         IReadOnlyList<DatasetManifest> files = whole.Files ?? [whole];
-        var loads = new List<DatasetLoads.FileLoad>();
-        for (int i = 0; i < files.Count; i++)
+        var loads = new List<Batch>();
+        while (Loaded(loads) < files.Count)
         {
-            loads.Add(await LoadFileAsync(context, run, connection, files[i], i + 1, last: i == files.Count - 1, importName, layout, null, steps, loads));
+            int first = Loaded(loads) + 1;
+            int last = BatchEnd(steps, files, first, connection.Actuals.GlFilesPerImport) ?? files.Count;
+            loads.Add(new Batch(first, last, Merge(files, first, last).Parts.Count, await LoadBatchAsync(context, run, connection, files, first, last, importName, layout, null, steps, loads)));
         }
 
         return await DatasetLoads.FinishAsync(
-            context, run, connection, whole, importName, false, periods, steps, layout, false, DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout), Combine(loads, importName));
+            context, run, connection, whole, importName, false, periods, steps, layout, false, DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout), Combine(loads, files.Count, importName));
+    }
+
+    /// <summary>An import of files <c>First</c> to <c>Last</c> (1-based), the chunks it uploads, and how it ended.</summary>
+    internal sealed record Batch(int First, int Last, int Chunks, DatasetLoads.FileLoad Load);
+
+    /// <summary>How many files the imports so far took.</summary>
+    private static int Loaded(IReadOnlyList<Batch> loads) => loads.Count == 0 ? 0 : loads[^1].Last;
+
+    /// <summary>The step of the import of files <paramref name="first"/> to <paramref name="last"/>: a single file's is that file's, as before batches.</summary>
+    internal static string BatchStep(int first, int last)
+        => first == last ? StepKeys.File(Datasets.GlActuals, first) : $"{StepKeys.File(Datasets.GlActuals, first)}-{last.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>The sub-run name of the import of files <paramref name="first"/> to <paramref name="last"/>.</summary>
+    internal static string BatchName(int first, int last)
+        => first == last ? Datasets.FileName(Datasets.GlActuals, first) : $"{Datasets.GlActuals}-files{first.ToString(System.Globalization.CultureInfo.InvariantCulture)}-{last.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// The last file of the import that starts at file <paramref name="first"/>: the one an earlier attempt of the run
+    /// started or loaded from there (its task is polled, or its load taken as recorded, as it was; null while that file is
+    /// not staged yet), otherwise every staged file after it that can follow it in one upload (its header in a part of its
+    /// own: <see cref="StagedCsv.HeaderAlone"/>), up to <paramref name="most"/> files and Anaplan's chunks per file.
+    /// </summary>
+    internal static int? BatchEnd(RecordedSteps steps, IReadOnlyList<DatasetManifest> files, int first, int most)
+    {
+        if (RecordedBatchEnd(steps, first) is { } recorded)
+        {
+            return recorded <= files.Count ? recorded : null;
+        }
+
+        int last = first, chunks = files[first - 1].Staged.Parts.Count;
+        while (last < files.Count && last - first + 1 < most && files[last].Staged.HeaderAlone
+            && chunks + files[last].Staged.Parts.Count - 1 <= Connector.Orchestrations.Anaplan.AnaplanClientOptions.MaxChunkCount)
+        {
+            chunks += files[last].Staged.Parts.Count - 1;
+            last++;
+        }
+
+        return last;
+    }
+
+    /// <summary>The last file of an import an earlier attempt started or loaded from file <paramref name="first"/> (the latest attempt's), or null.</summary>
+    private static int? RecordedBatchEnd(RecordedSteps steps, int first)
+    {
+        string single = StepKeys.File(Datasets.GlActuals, first);
+        (int Attempt, int Last)? found = null;
+        foreach (string key in steps.All.Keys)
+        {
+            foreach (string prefix in (string[])[StepKeys.Load(single), StepKeys.Task(single)])
+            {
+                int? last = key == prefix ? first
+                    : key.StartsWith(prefix + "-", StringComparison.Ordinal) && int.TryParse(key.AsSpan(prefix.Length + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int end) && end > first ? end
+                    : null;
+                if (last is { } l && (found is null || steps.AttemptOf(key) > found.Value.Attempt))
+                {
+                    found = (steps.AttemptOf(key), l);
+                }
+            }
+        }
+
+        return found?.Last;
     }
 
     /// <summary>
-    /// Loads one file of several under its own steps; the read-back export runs after the last file's import only (and
-    /// again when an earlier file was loaded again in this attempt, after the read-back an earlier attempt took).
+    /// What files <paramref name="first"/> to <paramref name="last"/> upload as one file: the first's parts, then each
+    /// later file's data parts (its header part left out).
     /// </summary>
-    private static Task<DatasetLoads.FileLoad> LoadFileAsync(
+    internal static StagedCsv Merge(IReadOnlyList<DatasetManifest> files, int first, int last)
+    {
+        StagedCsv head = files[first - 1].Staged;
+        if (first == last)
+        {
+            return head;
+        }
+
+        var parts = new List<StagedPart>(head.Parts);
+        var batch = new List<StagedCsv> { head };
+        for (int i = first; i < last; i++)
+        {
+            StagedCsv next = files[i].Staged;
+            if (!next.HeaderAlone)
+            {
+                throw new InvalidOperationException($"GL file {i + 1} was staged with its header among its rows; it cannot follow file {i} in one import.");
+            }
+
+            parts.AddRange(next.Parts.Skip(1));
+            batch.Add(next);
+        }
+
+        return new StagedCsv(head.Dataset, head.Container, parts, batch.Sum(b => b.Rows), parts.Sum(p => p.UncompressedBytes), string.Join(",", batch.Select(b => b.Sha256)))
+        {
+            HeaderAlone = head.HeaderAlone,
+        };
+    }
+
+    /// <summary>
+    /// Loads files <paramref name="first"/> to <paramref name="last"/> of several as one import, under its own steps; the
+    /// read-back export runs after the last file's import only (and again when an earlier import was done again in this
+    /// attempt, after the read-back an earlier attempt took).
+    /// </summary>
+    private static Task<DatasetLoads.FileLoad> LoadBatchAsync(
         TaskOrchestrationContext context,
         RunRef run,
         ConnectionOptions connection,
-        DatasetManifest file,
-        int number,
-        bool last,
+        IReadOnlyList<DatasetManifest> files,
+        int first,
+        int last,
         string importName,
         ModelFit.DatasetLayout layout,
         ImportTarget? target,
         RecordedSteps steps,
-        IReadOnlyList<DatasetLoads.FileLoad> before)
+        IReadOnlyList<Batch> before)
     {
-        ReadBackRequest? readBack = last ? DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout)?.Checked(target) : null;
-        context.SetCustomStatus(new RunProgress("loading", Datasets.GlActuals, $"file {number}: {file.Staged.Rows} row(s) in {file.Staged.Parts.Count} chunk(s)"));
+        bool final = files[last - 1].Resume is null;
+        ReadBackRequest? readBack = final ? DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout)?.Checked(target) : null;
+        StagedCsv staged = Merge(files, first, last);
+        context.SetCustomStatus(new RunProgress("loading", Datasets.GlActuals, $"{Files(first, last)}: {staged.Rows} row(s) in {staged.Parts.Count} chunk(s)"));
         return DatasetLoads.LoadFileAsync(
             context,
             connection,
-            new LoadDatasetInput(run, Datasets.GlActuals, importName, file.Staged, readBack, layout, target)
+            new LoadDatasetInput(run, Datasets.GlActuals, importName, staged, readBack, layout, target)
             {
-                Step = StepKeys.File(Datasets.GlActuals, number),
-                FailedBefore = before.Sum(l => l.Result?.Failed ?? 0),
+                Step = BatchStep(first, last),
+                FailedBefore = before.Sum(b => b.Load.Result?.Failed ?? 0),
             },
             steps,
-            Datasets.FileName(Datasets.GlActuals, number),
-            readBackAgain: last && before.Any(l => l.Redone));
+            BatchName(first, last),
+            readBackAgain: final && before.Any(b => b.Load.Redone));
     }
+
+    private static string Files(int first, int last)
+        => first == last ? $"file {first}" : $"files {first}-{last}";
 
     /// <summary>The manifest of several files read as one: their parts in order (each file's first part with its header), their counts and totals added up.</summary>
     internal static DatasetManifest Combine(IReadOnlyList<DatasetManifest> files)
@@ -305,14 +410,15 @@ internal static class GlFiles
         => (manifest.Files ?? [manifest]).Select(f => f.RejectedRowsBlob).OfType<string>();
 
     /// <summary>
-    /// The loads of every file as one load: the worst state, successful only if every file was, the counts added up, the
-    /// refused rows' totals of every file, each file's task id, the read-back of the last. Null with the reason when a
-    /// file's load failed outright (every period is then owed to the next run).
+    /// The imports of every file as one load: the worst state, successful only if every file was, the counts added up, the
+    /// refused rows' totals of every import, each import's task id, the read-back of the last. Null with the reason when an
+    /// import failed outright (every period is then owed to the next run).
     /// </summary>
-    internal static DatasetLoads.FileLoad Combine(IReadOnlyList<DatasetLoads.FileLoad> loads, string importName)
+    internal static DatasetLoads.FileLoad Combine(IReadOnlyList<Batch> batches, int files, string importName)
     {
+        DatasetLoads.FileLoad[] loads = [.. batches.Select(b => b.Load)];
         bool redone = loads.Any(l => l.Redone);
-        string[] failures = [.. loads.Select((l, i) => l.Result is null ? $"file {i + 1} of {loads.Count}: {l.Failure}" : null).OfType<string>()];
+        string[] failures = [.. batches.Select(b => b.Load.Result is null ? $"{Files(b.First, b.Last)} of {files}: {b.Load.Failure}" : null).OfType<string>()];
         if (failures.Length > 0)
         {
             return new DatasetLoads.FileLoad(null, string.Join("; ", failures), redone);
@@ -339,7 +445,8 @@ internal static class GlFiles
                 last.ReadBackBlob,
                 last.ReadBackError),
             null,
-            redone);
+            redone,
+            batches.Sum(b => b.Chunks));
     }
 
     /// <summary>
