@@ -6,7 +6,7 @@ namespace Connector.Orchestrations.Tests.Anaplan;
 /// <summary>
 /// The first status check's wait, learned per action: 1 s before anything is learned; sooner after a first check that found
 /// the task done, later after one that found it running (by its progress when Anaplan gives one); scaled by the rows an
-/// import reads; never sooner than 0.2 s nor later than the first-minute interval; and, walked over many tasks of one
+/// import reads, up but not down from the import last learned from; never sooner than 0.2 s nor later than the first-minute interval; and, walked over many tasks of one
 /// length, settling just over it with rare misses, from above and from below.
 /// </summary>
 public sealed class FirstCheckEstimatorTests
@@ -55,8 +55,16 @@ public sealed class FirstCheckEstimatorTests
     {
         LearnedTaskDuration done = FirstCheckEstimator.Learn(null, 100_000, TimeSpan.FromSeconds(1), done: true, progress: null);
         TimeSpan at100k = FirstCheckEstimator.Wait(done, 100_000, Interval);
-        Assert.Equal(at100k / 2, FirstCheckEstimator.Wait(done, 50_000, Interval));
-        Assert.Equal(FirstCheckEstimator.ShortestWait, FirstCheckEstimator.Wait(done, 10, Interval));
+
+        // A smaller import is not checked sooner than the one learned from: an import has fixed costs, so half the rows
+        // is not half the time.
+        Assert.Equal(at100k, FirstCheckEstimator.Wait(done, 50_000, Interval));
+        Assert.Equal(at100k, FirstCheckEstimator.Wait(done, 10, Interval));
+
+        // What a smaller import found teaches about imports of its size: once learned from 10 rows done at the soonest
+        // check, 10 rows are checked then.
+        LearnedTaskDuration small = FirstCheckEstimator.Learn(null, 10, FirstCheckEstimator.ShortestWait, done: true, progress: null);
+        Assert.Equal(FirstCheckEstimator.ShortestWait, FirstCheckEstimator.Wait(small, 10, Interval));
 
         // Only found done so far: a larger import is not checked later than the default second.
         Assert.Equal(AnaplanPolling.FirstCheckWait, FirstCheckEstimator.Wait(done, 200_000, Interval));
@@ -66,6 +74,26 @@ public sealed class FirstCheckEstimatorTests
         TimeSpan missedAt100k = FirstCheckEstimator.Wait(missed, 100_000, Interval);
         Assert.Equal(missedAt100k * 2, FirstCheckEstimator.Wait(missed, 200_000, Interval));
         Assert.Equal(Interval, FirstCheckEstimator.Wait(missed, 100_000_000, Interval));
+    }
+
+    [Fact]
+    public void Learn_ALargerImportFoundDone_ThenASmallerOne_IsNotCheckedBeforeItCouldEnd()
+    {
+        // The 1 M-row bench's case: an 83 k-row import taught the action, two GL files went in one 500 k-row import found
+        // done at 1 s, then a 250 k-row file taking 0.6 s. Scaled down per row, its check came at about 0.45 s and missed
+        // (then Anaplan's 5 s cadence); it now waits about as long as the larger import did.
+        LearnedTaskDuration learned = FirstCheckEstimator.Learn(null, 83_336, TimeSpan.FromSeconds(1), done: true, progress: null);
+        TimeSpan merged = FirstCheckEstimator.Wait(learned, 500_000, Interval);
+        Assert.Equal(AnaplanPolling.FirstCheckWait, merged);
+        learned = FirstCheckEstimator.Learn(learned, 500_000, merged, done: true, progress: null);
+
+        TimeSpan single = FirstCheckEstimator.Wait(learned, 250_000, Interval);
+        Assert.InRange(single, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(1));
+        learned = FirstCheckEstimator.Learn(learned, 250_000, single, done: true, progress: null);
+
+        // Files of that size from then on come down by the usual small steps, not by the rows' ratio.
+        TimeSpan next = FirstCheckEstimator.Wait(learned, 250_000, Interval);
+        Assert.InRange(next, single * 0.94, single * 0.96);
     }
 
     [Theory]
