@@ -201,6 +201,11 @@ type actualsFlow = {
   @minValue(0)
   glRowsPerFile: int?
 
+  @description('Most staged GL files one import takes when several wait for the model lock (4 by default; 1: each file its own import).')
+  @minValue(1)
+  @maxValue(8)
+  glFilesPerImport: int?
+
   @description('Overlap subtracted from an incremental watermark ("00:10:00" by default).')
   incrementalOverlap: string?
 
@@ -347,6 +352,7 @@ func connectionSettings(index int, c connection) object =>
       'Connector__Connections__${index}__Actuals__TimeZone': c.?actuals.?timeZone
       'Connector__Connections__${index}__Actuals__PriorPeriods': number(c.?actuals.?priorPeriods)
       'Connector__Connections__${index}__Actuals__GlRowsPerFile': number(c.?actuals.?glRowsPerFile)
+      'Connector__Connections__${index}__Actuals__GlFilesPerImport': number(c.?actuals.?glFilesPerImport)
       'Connector__Connections__${index}__Actuals__IncrementalOverlap': c.?actuals.?incrementalOverlap
       'Connector__Connections__${index}__Actuals__Imports__Accounts': c.?actuals.?imports.?accounts
       'Connector__Connections__${index}__Actuals__Imports__CostCenters': c.?actuals.?imports.?costCenters

@@ -49,6 +49,7 @@ var connections connection[] = [
       timeZone: 'America/New_York'
       priorPeriods: 0
       glRowsPerFile: 250000
+      glFilesPerImport: 4
       incrementalOverlap: '00:20:00'
       imports: {
         accounts: 'Accounts (Sage)'

@@ -79,6 +79,7 @@ locals {
           "Connector__Connections__${i}__Actuals__TimeZone"                           = c.actuals.time_zone
           "Connector__Connections__${i}__Actuals__PriorPeriods"                       = c.actuals.prior_periods == null ? null : tostring(c.actuals.prior_periods)
           "Connector__Connections__${i}__Actuals__GlRowsPerFile"                      = c.actuals.gl_rows_per_file == null ? null : tostring(c.actuals.gl_rows_per_file)
+          "Connector__Connections__${i}__Actuals__GlFilesPerImport"                   = c.actuals.gl_files_per_import == null ? null : tostring(c.actuals.gl_files_per_import)
           "Connector__Connections__${i}__Actuals__IncrementalOverlap"                 = c.actuals.incremental_overlap
           "Connector__Connections__${i}__Actuals__Imports__Accounts"                  = c.actuals.imports.accounts
           "Connector__Connections__${i}__Actuals__Imports__CostCenters"               = c.actuals.imports.cost_centers

@@ -261,6 +261,7 @@ variable "connections" {
       time_zone           = optional(string)
       prior_periods       = optional(number)
       gl_rows_per_file    = optional(number)
+      gl_files_per_import = optional(number)
       incremental_overlap = optional(string)
       imports = optional(object({
         accounts     = optional(string)
