@@ -93,6 +93,14 @@ public sealed class HostingSecurityTests
                 await Task.WhenAny(agent.WaitForExitAsync(timeout.Token), Task.Delay(200, timeout.Token));
             }
 
+            if (agent.HasExited)
+            {
+                // Exited is not yet all read: the last lines may still be on their way to the handlers above (a clean-clone
+                // CI saw an empty output here once). WaitForExitAsync also waits for both redirected streams to end.
+                using var drained = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await agent.WaitForExitAsync(drained.Token);
+            }
+
             Assert.False(served, $"the agent served plain HTTP on port {port}:\n{output}");
             Assert.True(agent.HasExited, $"the agent kept running with a plain HTTP endpoint:\n{output}");
             Assert.NotEqual(0, agent.ExitCode);
