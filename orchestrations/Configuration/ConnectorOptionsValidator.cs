@@ -17,8 +17,8 @@ public sealed partial class ConnectorOptionsValidator : IValidateOptions<Connect
     private static readonly string[] Groupings = ["VersionPeriodCostCenter", "VersionPeriod", "VersionPeriodAccount"];
     private static readonly string[] BudgetLayouts = ["Rows", "PeriodColumns"];
 
-    /// <summary>The most GL files one import can take: the extraction stays at most this many files ahead of the loads (<c>GlFiles.StagedAhead</c>).</summary>
-    private const int GlFilesPerImportMost = 8;
+    /// <summary>The most GL files one import can take: the extraction stays at most this many files ahead of the loads.</summary>
+    private const int GlFilesPerImportMost = Flows.Actuals.GlFiles.StagedAhead;
 
     /// <summary>Validates and throws <see cref="OptionsValidationException"/> listing every problem.</summary>
     public static void ThrowIfInvalid(ConnectorOptions options)

@@ -104,9 +104,8 @@ internal static class GlFiles
         var files = new List<DatasetManifest>(whole?.Files ?? []);
         bool allStaged = whole is not null;
         var loads = new List<Batch>();
-        int loadingLast = 0; // the last file of the import under way
         Task<DatasetManifest>? extracting = null;
-        Task<DatasetLoads.FileLoad>? loading = null;
+        Task<Batch>? loading = null;
         Task confirming = Task.CompletedTask;
         while (true)
         {
@@ -179,7 +178,6 @@ internal static class GlFiles
             {
                 // Every staged file that waits goes in one import; the read-back follows the last file's import only.
                 await loadsBefore;
-                loadingLast = batchEnd;
                 loading = LoadBatchAsync(context, run, connection, files, Loaded(loads) + 1, batchEnd, importName, layout, target, steps, loads);
             }
 
@@ -206,7 +204,7 @@ internal static class GlFiles
 
             if (loading is { IsCompleted: true })
             {
-                loads.Add(new Batch(Loaded(loads) + 1, loadingLast, Merge(files, Loaded(loads) + 1, loadingLast).Parts.Count, await loading));
+                loads.Add(await loading);
                 loading = null;
             }
         }
@@ -230,15 +228,15 @@ internal static class GlFiles
         {
             int first = Loaded(loads) + 1;
             int last = BatchEnd(steps, files, first, connection.Actuals.GlFilesPerImport) ?? files.Count;
-            loads.Add(new Batch(first, last, Merge(files, first, last).Parts.Count, await LoadBatchAsync(context, run, connection, files, first, last, importName, layout, null, steps, loads)));
+            loads.Add(await LoadBatchAsync(context, run, connection, files, first, last, importName, layout, null, steps, loads));
         }
 
         return await DatasetLoads.FinishAsync(
             context, run, connection, whole, importName, false, periods, steps, layout, false, DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout), Combine(loads, files.Count, importName));
     }
 
-    /// <summary>An import of files <c>First</c> to <c>Last</c> (1-based), the chunks it uploads, and how it ended.</summary>
-    internal sealed record Batch(int First, int Last, int Chunks, DatasetLoads.FileLoad Load);
+    /// <summary>An import of files <c>First</c> to <c>Last</c> (1-based) and how it ended (with the chunks it uploads).</summary>
+    internal sealed record Batch(int First, int Last, DatasetLoads.FileLoad Load);
 
     /// <summary>How many files the imports so far took.</summary>
     private static int Loaded(IReadOnlyList<Batch> loads) => loads.Count == 0 ? 0 : loads[^1].Last;
@@ -334,7 +332,7 @@ internal static class GlFiles
     /// read-back export runs after the last file's import only (and again when an earlier import was done again in this
     /// attempt, after the read-back an earlier attempt took).
     /// </summary>
-    private static Task<DatasetLoads.FileLoad> LoadBatchAsync(
+    private static async Task<Batch> LoadBatchAsync(
         TaskOrchestrationContext context,
         RunRef run,
         ConnectionOptions connection,
@@ -351,7 +349,7 @@ internal static class GlFiles
         ReadBackRequest? readBack = final ? DatasetLoads.ReadBackFor(connection, run, Datasets.GlActuals, layout)?.Checked(target) : null;
         StagedCsv staged = Merge(files, first, last);
         context.SetCustomStatus(new RunProgress("loading", Datasets.GlActuals, $"{Files(first, last)}: {staged.Rows} row(s) in {staged.Parts.Count} chunk(s)"));
-        return DatasetLoads.LoadFileAsync(
+        DatasetLoads.FileLoad load = await DatasetLoads.LoadFileAsync(
             context,
             connection,
             new LoadDatasetInput(run, Datasets.GlActuals, importName, staged, readBack, layout, target)
@@ -362,6 +360,7 @@ internal static class GlFiles
             steps,
             BatchName(first, last),
             readBackAgain: final && before.Any(b => b.Load.Redone));
+        return new Batch(first, last, load with { Chunks = staged.Parts.Count });
     }
 
     private static string Files(int first, int last)
@@ -446,7 +445,7 @@ internal static class GlFiles
                 last.ReadBackError),
             null,
             redone,
-            batches.Sum(b => b.Chunks));
+            batches.Sum(b => b.Load.Chunks ?? 0));
     }
 
     /// <summary>
