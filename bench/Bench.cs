@@ -259,6 +259,9 @@ internal static class Bench
             total.EmulatorImport = total.EmulatorImport is { } sum && emulatorImport is { } one ? sum + one : null;
             total.OtherLoads += history.Instance($"{start.InstanceId}|{Datasets.Vendors}") + history.Instance($"{start.InstanceId}|{Datasets.ApActuals}");
             total.Overhead += history.Overhead;
+            total.Pickup += history.Pickup;
+            total.BeforeExtraction += history.Before(nameof(ExtractGlActualsActivity));
+            total.AfterExtraction += history.AfterLast(nameof(ExtractGlActualsActivity));
             total.Requests += requests.Count;
             total.MinimumRequests += MinimumRequests(requests, summary);
             total.HistoryRows += history.Rows;
@@ -299,6 +302,9 @@ internal static class Bench
             EmulatorImport = total.EmulatorImport,
             OtherLoads = total.OtherLoads,
             Overhead = total.Overhead,
+            Pickup = total.Pickup,
+            BeforeExtraction = total.BeforeExtraction,
+            AfterExtraction = total.AfterExtraction,
             AgentPeakBytes = stack.Agent.PeakResidentBytes(),
             EmulatorPeakBytes = stack.Emulator.PeakResidentBytes(),
             WorkerPeakBytes = stack.Worker.PeakResidentBytes(),
@@ -397,6 +403,12 @@ internal static class Bench
         public TimeSpan StagingAlone { get; set; }
 
         public TimeSpan Dimensions { get; set; }
+
+        public TimeSpan Pickup { get; set; }
+
+        public TimeSpan BeforeExtraction { get; set; }
+
+        public TimeSpan AfterExtraction { get; set; }
 
         public TimeSpan Extraction { get; set; }
 

@@ -96,6 +96,22 @@ internal sealed class HistoryStages
         return from is null || to is null ? TimeSpan.Zero : new Span(from.Span.End, to.Span.End).Length;
     }
 
+    /// <summary>From the run's start (the start request) to the first activity it scheduled: how long the run waited for a worker to pick it up.</summary>
+    public TimeSpan Pickup
+        => this.Start is { } start && this.Activities.Where(a => a.InstanceId == this.RunId).MinBy(a => a.Span.Start) is { } first ? new Span(start, first.Span.Start).Length : TimeSpan.Zero;
+
+    /// <summary>From the run's start to the first <paramref name="name"/> scheduled in the run itself (zero when it did not run).</summary>
+    public TimeSpan Before(string name)
+        => this.Start is { } start && this.Activities.Where(a => a.InstanceId == this.RunId && a.Name == name).MinBy(a => a.Span.Start) is { } first ? new Span(start, first.Span.Start).Length : TimeSpan.Zero;
+
+    /// <summary>From the last <paramref name="name"/> completed in the run itself to the run's completion (zero when it did not run).</summary>
+    public TimeSpan AfterLast(string name)
+        => this.End is { } end && this.Activities.Where(a => a.InstanceId == this.RunId && a.Name == name).MaxBy(a => a.Span.End) is { } last ? new Span(last.Span.End, end).Length : TimeSpan.Zero;
+
+    private DateTime? Start => this.events.FirstOrDefault(e => e.InstanceId == this.RunId && e.Type == EventType.ExecutionStarted)?.Timestamp;
+
+    private DateTime? End => this.events.LastOrDefault(e => e.InstanceId == this.RunId && e.Type == EventType.ExecutionCompleted)?.Timestamp;
+
     /// <summary>
     /// The time in which no activity ran and no timer was waited on: dispatch and queue latency, replays, lock hand-offs
     /// between sub-orchestrations. What the orchestration itself costs.

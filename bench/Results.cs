@@ -82,6 +82,15 @@ internal sealed record PipelineResult
 
     public required TimeSpan Overhead { get; init; }
 
+    /// <summary>From each run's start to its first step (the durable backend handing it to a worker), added up over the runs.</summary>
+    public TimeSpan Pickup { get; init; }
+
+    /// <summary>From each run's start to its first GL extraction (the pickup, then the Sage read), added up over the runs.</summary>
+    public TimeSpan BeforeExtraction { get; init; }
+
+    /// <summary>From each run's last GL file staged to its end (that file's load, then the run's last records), added up over the runs.</summary>
+    public TimeSpan AfterExtraction { get; init; }
+
     public required long? AgentPeakBytes { get; init; }
 
     public required long? EmulatorPeakBytes { get; init; }
@@ -100,6 +109,16 @@ internal sealed record PipelineResult
 
     /// <summary>The time one pull of the run's rows takes at the rate paged alone (computed).</summary>
     public TimeSpan PagingOnePull => TimeSpan.FromSeconds(this.GlRows / Math.Max(1, this.PagingRowsPerSecond));
+
+    /// <summary>
+    /// The run as it went, but with the GL extraction as fast as the agent's paging alone (computed): what came before the
+    /// extraction and after it, plus <see cref="PagingOnePull"/>. The extraction pages the same agent on cores it shares
+    /// with the worker, Azurite and the emulator, so it cannot be faster than that.
+    /// </summary>
+    public TimeSpan CeilingRun => this.BeforeExtraction + this.PagingOnePull + this.AfterExtraction;
+
+    /// <summary>The pipeline ÷ paging ratio of <see cref="CeilingRun"/> (computed).</summary>
+    public double CeilingRatio => this.PagingOnePull / (this.CeilingRun > TimeSpan.Zero ? this.CeilingRun : TimeSpan.FromMilliseconds(1));
 
     public double GzipRowsPerSecond => this.GlRows / Math.Max(0.001, this.Gzip.TotalSeconds);
 }

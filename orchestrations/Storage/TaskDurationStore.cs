@@ -8,9 +8,11 @@ namespace Connector.Orchestrations.Storage;
 /// import; the whole task for an export): <c>Wait</c>, the first status check's wait the next task is given; <c>Floor</c>,
 /// the longest first check that found a task still running (forgotten slowly), under which the wait is not brought back;
 /// and how many first checks were seen and how many found the task running; <c>Units</c>, the units of the task last
-/// learned from (0: not recorded), under which the wait is not scaled down (a smaller import is not checked sooner).
+/// learned from (0: not recorded), under which the wait is not scaled down (a smaller import is not checked sooner);
+/// <c>LoweredIn</c>, the run whose first check last brought the wait down (null: none recorded), so a run brings it down
+/// once, however many tasks of the action it starts.
 /// </summary>
-public sealed record LearnedTaskDuration(double Wait, double Floor, long Checks, long Misses, double Units = 0);
+public sealed record LearnedTaskDuration(double Wait, double Floor, long Checks, long Misses, double Units = 0, string? LoweredIn = null);
 
 /// <summary>
 /// The learned lengths of Anaplan tasks (table <c>TaskDurations</c>, partition = <c>{workspace}:{model}</c>, row =
@@ -35,7 +37,7 @@ public class TaskDurationStore
         NullableResponse<TableEntity> row = await this.Table.GetEntityIfExistsAsync<TableEntity>(
             Partition(workspaceId, modelId), Row(actionType, actionId), cancellationToken: cancellationToken);
         return row.HasValue && row.Value is { } e && e.GetDouble("Wait") is { } wait
-            ? new LearnedTaskDuration(wait, e.GetDouble("Floor") ?? 0, e.GetInt64("Checks") ?? 0, e.GetInt64("Misses") ?? 0, e.GetDouble("Units") ?? 0)
+            ? new LearnedTaskDuration(wait, e.GetDouble("Floor") ?? 0, e.GetInt64("Checks") ?? 0, e.GetInt64("Misses") ?? 0, e.GetDouble("Units") ?? 0, e.GetString("LoweredIn"))
             : null;
     }
 
@@ -51,6 +53,7 @@ public class TaskDurationStore
             ["Checks"] = learned.Checks,
             ["Misses"] = learned.Misses,
             ["Units"] = learned.Units,
+            ["LoweredIn"] = learned.LoweredIn,
             ["UpdatedAt"] = now,
         };
         await this.Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);

@@ -24,7 +24,7 @@ public sealed partial class QuickModeTests : IDisposable
         Assert.True(exit == 0, log.ToString());
         string report = await File.ReadAllTextAsync(output);
         List<List<string[]>> tables = Tables(report);
-        Assert.Equal(5, tables.Count); // pipeline, stages, resources, budgets, targets
+        Assert.Equal(6, tables.Count); // pipeline, stages, bounds, resources, budgets, targets
         foreach (List<string[]> table in tables)
         {
             // A header, its separator and at least one row, every row as wide as the header.
@@ -38,8 +38,12 @@ public sealed partial class QuickModeTests : IDisposable
         Assert.InRange(Number(pipeline[0]), 9_000, 11_000);
         Assert.Equal("Completed", pipeline[2]);
         Assert.All(pipeline[3..5], cell => Assert.True(Number(cell) > 0, cell));
-        Assert.All(tables[2][2][7..], cell => Assert.True(Number(cell) > 0, cell)); // requests, minimum, ratio, history rows
-        Assert.Equal("10", tables[3][2][0]);
+        // What bounds the run, from its history: the pickup comes before the extraction starts, and the run ends after it.
+        string[] bounds = tables[2][2];
+        Assert.All([bounds[1], bounds[2], bounds[5], bounds[6], bounds[7]], cell => Assert.True(Number(cell) > 0, cell)); // pickup, before, after, ceiling s, ceiling ratio
+        Assert.True(Number(bounds[2]) >= Number(bounds[1]), string.Join(" | ", bounds)); // start to extraction ≥ start to first step
+        Assert.All(tables[3][2][7..], cell => Assert.True(Number(cell) > 0, cell)); // requests, minimum, ratio, history rows
+        Assert.Equal("10", tables[4][2][0]);
 
         // The machine was waited for before each measured step: the agent's warm-up, paging alone, the run, staging alone
         // and the budget, and the report says so (a machine that stayed busy is measured anyway, and said to be).
@@ -48,8 +52,8 @@ public sealed partial class QuickModeTests : IDisposable
         Assert.Equal(5, int.Parse(quiet.Groups["waits"].Value, System.Globalization.CultureInfo.InvariantCulture));
 
         // Every target of the issue is listed, met or not, or said not to be measured in quick mode.
-        Assert.Equal(9, tables[4].Count - 2);
-        Assert.All(tables[4][2..], row => Assert.Matches("^(pass|fail|not measured in this run)$", row[3]));
+        Assert.Equal(9, tables[5].Count - 2);
+        Assert.All(tables[5][2..], row => Assert.Matches("^(pass|fail|not measured in this run)$", row[3]));
     }
 
     private static List<List<string[]>> Tables(string markdown)

@@ -393,7 +393,7 @@ public sealed class GetAnaplanTaskStatusActivity(
         {
             LearnedTaskDuration? learned = await durations.GetAsync(workspace, model, input.ActionType, input.ActionId);
             await durations.SetAsync(
-                workspace, model, input.ActionType, input.ActionId, FirstCheckEstimator.Learn(learned, input.Rows, elapsed, done, status.Progress), time.GetUtcNow());
+                workspace, model, input.ActionType, input.ActionId, FirstCheckEstimator.Learn(learned, input.Rows, elapsed, done, status.Progress, input.Run.RunId), time.GetUtcNow());
         }
         catch (Exception ex) when (StorageFailure.Is(ex))
         {
