@@ -67,12 +67,7 @@ internal sealed class HistoryStages
 
     /// <summary>From a sub-orchestration's start to its completion (zero when it did not run).</summary>
     public TimeSpan Instance(string instanceId)
-    {
-        var own = this.events.Where(e => e.InstanceId == instanceId).ToList();
-        RunHistoryEvent? start = own.FirstOrDefault(e => e.Type == EventType.ExecutionStarted);
-        RunHistoryEvent? end = own.LastOrDefault(e => e.Type == EventType.ExecutionCompleted);
-        return start is null || end is null ? TimeSpan.Zero : end.Timestamp - start.Timestamp;
-    }
+        => this.Started(instanceId) is { } start && this.Completed(instanceId) is { } end ? end - start : TimeSpan.Zero;
 
     /// <summary>The union of the spans of the named activities (in one instance, or in any when null).</summary>
     public TimeSpan Activity(string name, string? instanceId = null)
@@ -97,20 +92,23 @@ internal sealed class HistoryStages
     }
 
     /// <summary>From the run's start (the start request) to the first activity it scheduled: how long the run waited for a worker to pick it up.</summary>
-    public TimeSpan Pickup
-        => this.Start is { } start && this.Activities.Where(a => a.InstanceId == this.RunId).MinBy(a => a.Span.Start) is { } first ? new Span(start, first.Span.Start).Length : TimeSpan.Zero;
+    public TimeSpan Pickup => this.Before(null);
 
-    /// <summary>From the run's start to the first <paramref name="name"/> scheduled in the run itself (zero when it did not run).</summary>
-    public TimeSpan Before(string name)
-        => this.Start is { } start && this.Activities.Where(a => a.InstanceId == this.RunId && a.Name == name).MinBy(a => a.Span.Start) is { } first ? new Span(start, first.Span.Start).Length : TimeSpan.Zero;
+    /// <summary>From the run's start to the first <paramref name="name"/> (any activity when null) scheduled in the run itself (zero when none ran).</summary>
+    public TimeSpan Before(string? name)
+        => this.Started(this.RunId) is { } start && this.Activities.Where(a => a.InstanceId == this.RunId && (name is null || a.Name == name)).MinBy(a => a.Span.Start) is { } first
+            ? new Span(start, first.Span.Start).Length
+            : TimeSpan.Zero;
 
     /// <summary>From the last <paramref name="name"/> completed in the run itself to the run's completion (zero when it did not run).</summary>
     public TimeSpan AfterLast(string name)
-        => this.End is { } end && this.Activities.Where(a => a.InstanceId == this.RunId && a.Name == name).MaxBy(a => a.Span.End) is { } last ? new Span(last.Span.End, end).Length : TimeSpan.Zero;
+        => this.Completed(this.RunId) is { } end && this.Activities.Where(a => a.InstanceId == this.RunId && a.Name == name).MaxBy(a => a.Span.End) is { } last
+            ? new Span(last.Span.End, end).Length
+            : TimeSpan.Zero;
 
-    private DateTime? Start => this.events.FirstOrDefault(e => e.InstanceId == this.RunId && e.Type == EventType.ExecutionStarted)?.Timestamp;
+    private DateTime? Started(string instanceId) => this.events.FirstOrDefault(e => e.InstanceId == instanceId && e.Type == EventType.ExecutionStarted)?.Timestamp;
 
-    private DateTime? End => this.events.LastOrDefault(e => e.InstanceId == this.RunId && e.Type == EventType.ExecutionCompleted)?.Timestamp;
+    private DateTime? Completed(string instanceId) => this.events.LastOrDefault(e => e.InstanceId == instanceId && e.Type == EventType.ExecutionCompleted)?.Timestamp;
 
     /// <summary>
     /// The time in which no activity ran and no timer was waited on: dispatch and queue latency, replays, lock hand-offs

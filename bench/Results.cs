@@ -107,6 +107,9 @@ internal sealed record PipelineResult
 
     public double PagingRowsPerSecond => this.PagedRows / Math.Max(0.001, this.Paging.TotalSeconds);
 
+    /// <summary>The pipeline's rate over the agent's paging alone (computed): the pipeline target.</summary>
+    public double PipelineRatio => this.RowsPerSecond / this.PagingRowsPerSecond;
+
     /// <summary>The time one pull of the run's rows takes at the rate paged alone (computed).</summary>
     public TimeSpan PagingOnePull => TimeSpan.FromSeconds(this.GlRows / Math.Max(1, this.PagingRowsPerSecond));
 
