@@ -90,6 +90,14 @@ public sealed class FirstCheckLearningTests(FirstCheckLearningTests.Fixture fixt
         (TaskStatus glNext, long rowsNext) = (await this.ImportsAsync(next.RunId)).Single(i => i.Key.StartsWith(Datasets.GlActuals, StringComparison.Ordinal)).Value;
         Assert.Equal(rows, rowsNext);
         Assert.True(glNext.FirstCheck > gl.FirstCheck, $"first checked after {gl.FirstCheck} when held, after {glNext.FirstCheck} in the next run");
+
+        // The end state, after the held run and after the next: what Anaplan holds equals what Sage sent, read back.
+        foreach (ActualsRunSummary run in new[] { held, next })
+        {
+            Reconciliation? readBack = run.Datasets.Single(d => d.Dataset == Datasets.GlActuals).Reconciliation;
+            Assert.Equal(ReconciliationStatuses.Reconciled, readBack?.Status);
+            Assert.Equal(0, readBack!.Differences);
+        }
     }
 
     private TaskSnapshot? HeldTask(EmulatedModel model)
